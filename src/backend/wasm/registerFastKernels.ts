@@ -1,0 +1,46 @@
+/**
+ * Registers this project's gradient and helper kernels on the `wasm` backend. Registration keeps
+ * the stock kernel's `setupFunc` (unregistering drops it, and then its C function is never bound)
+ * and hands the stock `kernelFunc` to the replacement as its fallback.
+ */
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2dGradients.ts';
+import { identityShared, makeMaxPoolGrad, makeMean, makeSum, makeTile } from './elementwiseKernels.ts';
+import type { KernelArgs } from './internals.ts';
+
+type Kernel = (args: KernelArgs) => TensorInfo;
+
+const REPLACEMENTS: Record<string, (stock: Kernel) => Kernel> = {
+  Conv2DBackpropInput: makeConv2DBackpropInput,
+  Conv2DBackpropFilter: () => makeConv2DBackpropFilter(),
+  Identity: () => identityShared,
+  Tile: makeTile,
+  Sum: makeSum,
+  Mean: makeMean,
+  MaxPoolGrad: makeMaxPoolGrad,
+};
+
+export const FAST_WASM_KERNELS = Object.keys(REPLACEMENTS);
+
+const missing: Kernel = () => {
+  throw new Error('no stock wasm kernel to fall back to');
+};
+
+let registered = false;
+
+/** Idempotent; call before the wasm backend is first used (setupFuncs run when it initialises). */
+export function registerFastWasmKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const [name, make] of Object.entries(REPLACEMENTS)) {
+    const stockConfig = getKernel(name, 'wasm') as KernelConfig | undefined;
+    const stock = (stockConfig?.kernelFunc as unknown as Kernel | undefined) ?? missing;
+    if (stockConfig) unregisterKernel(name, 'wasm');
+    registerKernel({
+      kernelName: name,
+      backendName: 'wasm',
+      setupFunc: stockConfig?.setupFunc,
+      kernelFunc: make(stock) as unknown as KernelFunc,
+    });
+  }
+}

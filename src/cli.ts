@@ -1,0 +1,40 @@
+/**
+ * The headless entry point: `earlybird <command>`. Errors a user can fix (bad flags, bad data) are
+ * printed as one line without a stack trace.
+ */
+import { UsageError } from './cli/args.ts';
+import { TRAIN_USAGE, trainCommand } from './cli/trainCommand.ts';
+
+const USAGE = `earlybird — find the Early-Bird ticket, prune for real, measure the energy saved
+
+Commands:
+  train     train one model on one dataset (try: earlybird train --demo)
+
+${TRAIN_USAGE}`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  train: trainCommand,
+};
+
+/** Errors whose message is meant for the user as-is. */
+const USER_ERRORS = new Set(['UsageError', 'DataError', 'ModelSpecError', 'ConfigError', 'RunError']);
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 1;
+  }
+  const run = COMMANDS[command];
+  try {
+    if (!run) throw new UsageError(`unknown command "${command}"; expected one of ${Object.keys(COMMANDS).join(', ')}`);
+    return await run(rest);
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    if (USER_ERRORS.has(e.name) || e.code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`earlybird: ${e.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

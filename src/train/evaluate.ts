@@ -1,0 +1,40 @@
+/** Inference-mode loss and accuracy of a model on a whole set, batch by batch. */
+import * as tf from '@tensorflow/tfjs';
+import { batches } from '../data/batches.ts';
+import type { ImageSet } from '../data/types.ts';
+import { LOGITS_LAYER, PROBS_LAYER, logitsModel } from '../models/index.ts';
+
+/**
+ * The network to train or score: registry models end in a softmax layer, and the loss wants the
+ * logits before it (numerically stable cross-entropy), so use the weight-sharing logits view.
+ */
+export function forTraining(model: tf.LayersModel): tf.LayersModel {
+  const last = model.layers[model.layers.length - 1];
+  return last?.name === PROBS_LAYER && model.layers.some((l) => l.name === LOGITS_LAYER) ? logitsModel(model) : model;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  count: number;
+}
+
+export function evaluate(model: tf.LayersModel, set: ImageSet, numClasses: number, batchSize = 256): Evaluation {
+  const { height, width, channels } = set;
+  const net = forTraining(model);
+  let lossSum = 0;
+  let correctSum = 0;
+  for (const batch of batches(set, batchSize, { shuffle: false, seed: 0, epoch: 0 })) {
+    const [loss, correct] = tf.tidy(() => {
+      const xs = tf.tensor4d(batch.images.subarray(0, batch.size * height * width * channels), [batch.size, height, width, channels]);
+      const labels = tf.tensor1d(batch.labels.subarray(0, batch.size), 'int32');
+      const logits = net.apply(xs, { training: false }) as tf.Tensor2D;
+      const l = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits);
+      const c = tf.equal(tf.argMax(logits, 1), labels).sum();
+      return [l.dataSync()[0]!, c.dataSync()[0]!];
+    });
+    lossSum += loss * batch.size;
+    correctSum += correct;
+  }
+  return { loss: lossSum / set.count, accuracy: correctSum / set.count, count: set.count };
+}

@@ -1,0 +1,138 @@
+/**
+ * The training loop: mini-batch SGD (or Adam) with a step schedule, per-batch and per-epoch
+ * callbacks, cancellation through an AbortSignal, and no tensor left behind by a step.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { batchCount, batches } from '../data/batches.ts';
+import type { ImageSet } from '../data/types.ts';
+import type { EpochLogs, TrainCallback, TrainContext, TrainResult } from './callbacks.ts';
+import { evaluate, forTraining } from './evaluate.ts';
+import { Optimizer, type OptimizerSettings, type TrainableParam } from './optimizer.ts';
+import { learningRateAt, type StepSchedule } from './schedule.ts';
+
+export interface TrainOptions {
+  model: tf.LayersModel;
+  train: ImageSet;
+  validation?: ImageSet;
+  numClasses: number;
+  /** Epochs the schedule is planned for (the learning-rate milestones are fractions of it). */
+  plannedEpochs: number;
+  /** Train epochs [startEpoch, endEpoch); default [0, plannedEpochs). */
+  startEpoch?: number;
+  endEpoch?: number;
+  batchSize: number;
+  schedule: StepSchedule;
+  optimizer: OptimizerSettings | Optimizer;
+  seed: number;
+  callbacks?: TrainCallback[];
+  signal?: AbortSignal;
+}
+
+/** The model's trainable variables with keys that are stable across processes. */
+export function trainableParams(model: tf.LayersModel): TrainableParam[] {
+  return model.trainableWeights.map((w) => ({ key: w.originalName, variable: w.read() as tf.Variable }));
+}
+
+/** Gives timers and I/O (progress, power sampling, signals) a turn between batches. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { model, train: trainSet, numClasses, plannedEpochs, batchSize, schedule, seed, signal } = options;
+  const net = forTraining(model);
+  const callbacks = options.callbacks ?? [];
+  const startEpoch = options.startEpoch ?? 0;
+  const endEpoch = options.endEpoch ?? plannedEpochs;
+  const optimizer = options.optimizer instanceof Optimizer ? options.optimizer : new Optimizer(options.optimizer);
+  const params = trainableParams(model);
+  const variables = params.map((p) => p.variable);
+  const [height, width, channels] = [trainSet.height, trainSet.width, trainSet.channels];
+
+  let stopReason: string | undefined;
+  const ctx: TrainContext = {
+    model, params, optimizer, plannedEpochs,
+    requestStop: (reason) => {
+      stopReason ??= reason;
+    },
+  };
+  const history: EpochLogs[] = [];
+  const started = performance.now();
+  let status: TrainResult['status'] = 'completed';
+
+  for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
+  epochs: for (let epoch = startEpoch; epoch < endEpoch; epoch++) {
+    for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
+    const learningRate = learningRateAt(schedule, epoch, plannedEpochs);
+    const total = batchCount(trainSet, batchSize, false);
+    let lossSum = 0;
+    let correctSum = 0;
+    let seen = 0;
+    let trainMs = 0;
+    let index = 0;
+    for (const batch of batches(trainSet, batchSize, { shuffle: true, seed, epoch })) {
+      if (signal?.aborted) {
+        status = 'cancelled';
+        break epochs;
+      }
+      const stepStart = performance.now();
+      const [lossT, correctT] = tf.tidy(() => {
+        const xs = tf.tensor4d(batch.images.subarray(0, batch.size * height * width * channels), [batch.size, height, width, channels]);
+        const labels = tf.tensor1d(batch.labels.subarray(0, batch.size), 'int32');
+        const targets = tf.oneHot(labels, numClasses);
+        let correct: tf.Tensor | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = net.apply(xs, { training: true }) as tf.Tensor2D;
+          correct = tf.keep(tf.equal(tf.argMax(logits, 1), labels).sum());
+          return tf.losses.softmaxCrossEntropy(targets, logits) as tf.Scalar;
+        }, variables);
+        for (const cb of callbacks) cb.transformGradients?.(grads, ctx);
+        optimizer.apply(params, grads, learningRate);
+        return [value, correct!];
+      });
+      const loss = lossT.dataSync()[0]!;
+      const correct = correctT.dataSync()[0]!;
+      tf.dispose([lossT, correctT]);
+      trainMs += performance.now() - stepStart;
+      lossSum += loss * batch.size;
+      correctSum += correct;
+      seen += batch.size;
+      for (const cb of callbacks) {
+        await cb.onBatchEnd?.({ epoch, batch: index, batches: total, size: batch.size, loss, accuracy: correct / batch.size }, ctx);
+      }
+      index++;
+      await yieldToEventLoop();
+    }
+    const validation = options.validation && options.validation.count > 0
+      ? evaluate(model, options.validation, numClasses, batchSize)
+      : null;
+    const logs: EpochLogs = {
+      epoch,
+      learningRate,
+      loss: lossSum / seen,
+      accuracy: correctSum / seen,
+      valLoss: validation?.loss ?? null,
+      valAccuracy: validation?.accuracy ?? null,
+      seconds: trainMs / 1000,
+      imagesPerSecond: seen / (trainMs / 1000),
+    };
+    history.push(logs);
+    for (const cb of callbacks) await cb.onEpochEnd?.(logs, ctx);
+    if (signal?.aborted) {
+      status = 'cancelled';
+      break;
+    }
+    if (stopReason !== undefined) {
+      status = 'stopped';
+      break;
+    }
+  }
+  const result: TrainResult = {
+    status,
+    stopReason: status === 'stopped' ? stopReason : status === 'cancelled' ? 'cancelled' : undefined,
+    epochsCompleted: history.length,
+    history,
+    seconds: (performance.now() - started) / 1000,
+  };
+  for (const cb of callbacks) await cb.onTrainEnd?.(result, ctx);
+  if (!(options.optimizer instanceof Optimizer)) optimizer.dispose();
+  return result;
+}
