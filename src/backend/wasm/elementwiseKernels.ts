@@ -96,23 +96,23 @@ export const makeSum = (stock: Kernel) => makeColumnReduction(stock, true);
 export const makeMean = (stock: Kernel) => makeColumnReduction(stock, false);
 
 /**
- * MaxPoolGrad for non-overlapping windows (stride = window, no padding), the case every model here
- * uses: each dy value goes to the first position of its window holding the maximum, matching the
- * cpu backend's choice on ties.
+ * MaxPoolGrad: each dy value is added to the first position of its window (padding excluded)
+ * that holds the window's maximum — the cpu backend's rule, also for overlapping windows, where
+ * the stock wasm kernel disagrees with it.
  */
 export function makeMaxPoolGrad(stock: Kernel): Kernel {
   return (args) => {
     const { inputs: { dy, input }, attrs, backend } = args;
+    if (input!.dtype !== 'float32') return stock(args);
     const info = backend_util.computePool2DInfo(
       input!.shape as [number, number, number, number],
       attrs.filterSize as [number, number], attrs.strides as [number, number], 1,
       attrs.pad as 'valid' | 'same' | number, attrs.dimRoundingMode as 'floor' | undefined,
     );
     const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
-    if (fh !== sh || fw !== sw || info.padInfo.top !== 0 || info.padInfo.left !== 0 || input!.dtype !== 'float32') {
-      return stock(args);
-    }
     const { batchSize: n, inHeight: h, inWidth: w, outHeight: ho, outWidth: wo, inChannels: c } = info;
+    const top = info.padInfo.top;
+    const left = info.padInfo.left;
     const dx = backend.makeOutput(input!.shape, 'float32');
     const xs = heapF32(backend, input!);
     const gs = heapF32(backend, dy!);
@@ -120,25 +120,25 @@ export function makeMaxPoolGrad(stock: Kernel): Kernel {
     out.fill(0);
     for (let b = 0; b < n; b++) {
       for (let oy = 0; oy < ho; oy++) {
+        const y0 = Math.max(0, oy * sh - top);
+        const y1 = Math.min(h, oy * sh - top + fh);
         for (let ox = 0; ox < wo; ox++) {
+          const x0 = Math.max(0, ox * sw - left);
+          const x1 = Math.min(w, ox * sw - left + fw);
           const gBase = ((b * ho + oy) * wo + ox) * c;
-          const origin = ((b * h + oy * sh) * w + ox * sw) * c;
           for (let ch = 0; ch < c; ch++) {
-            let best = origin + ch;
-            let bestValue = xs[best]!;
-            for (let i = 0; i < fh; i++) {
-              const y = oy * sh + i;
-              if (y >= h) break;
-              for (let j = 0; j < fw; j++) {
-                if (ox * sw + j >= w) break;
-                const at = origin + (i * w + j) * c + ch;
+            let best = -1;
+            let bestValue = -Infinity;
+            for (let y = y0; y < y1; y++) {
+              for (let x = x0; x < x1; x++) {
+                const at = ((b * h + y) * w + x) * c + ch;
                 if (xs[at]! > bestValue) {
                   bestValue = xs[at]!;
                   best = at;
                 }
               }
             }
-            out[best] = gs[gBase + ch]!;
+            if (best >= 0) out[best]! += gs[gBase + ch]!;
           }
         }
       }

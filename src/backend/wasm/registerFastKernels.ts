@@ -28,13 +28,25 @@ const missing: Kernel = () => {
 
 let registered = false;
 
+/** How often each replacement fell back to the stock kernel: a test and the benchmark read it. */
+export const fallbackCounts: Record<string, number> = {};
+
+
 /** Idempotent; call before the wasm backend is first used (setupFuncs run when it initialises). */
 export function registerFastWasmKernels(): void {
   if (registered) return;
   registered = true;
+  // EARLYBIRD_WASM_STOCK=Tile,Sum keeps those stock kernels: for measuring what each replacement buys.
+  const keepStock = new Set((process.env.EARLYBIRD_WASM_STOCK ?? '').split(',').map((s) => s.trim()));
   for (const [name, make] of Object.entries(REPLACEMENTS)) {
+    if (keepStock.has(name)) continue;
     const stockConfig = getKernel(name, 'wasm') as KernelConfig | undefined;
-    const stock = (stockConfig?.kernelFunc as unknown as Kernel | undefined) ?? missing;
+    const stockFunc = (stockConfig?.kernelFunc as unknown as Kernel | undefined) ?? missing;
+    fallbackCounts[name] = 0;
+    const stock: Kernel = (args) => {
+      fallbackCounts[name]!++;
+      return stockFunc(args);
+    };
     if (stockConfig) unregisterKernel(name, 'wasm');
     registerKernel({
       kernelName: name,

@@ -1,0 +1,135 @@
+/**
+ * The wasm gradient kernels against the pure-JS cpu backend on fresh random inputs, and the
+ * training step's tensor bookkeeping. Every registered replacement is exercised.
+ */
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { currentBackend, selectBackend } from '../src/backend/selectBackend.ts';
+import { fallbackCounts, FAST_WASM_KERNELS } from '../src/backend/wasm/registerFastKernels.ts';
+
+/** max |a − b| / max |b|: the error relative to the reference's scale. */
+function relativeError(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length, 'result sizes differ');
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+/** Runs `f` on the same input values under cpu and wasm; returns each result's values. */
+async function onBothBackends(inputs: { shape: number[]; seed: number }[], f: (...xs: tf.Tensor[]) => tf.Tensor[]) {
+  const values = inputs.map(({ shape, seed }) => {
+    const t = tf.randomNormal(shape, 0, 1, 'float32', seed);
+    const v = t.dataSync() as Float32Array;
+    t.dispose();
+    return v;
+  });
+  const results: Record<string, Float32Array[]> = {};
+  for (const backend of ['cpu', 'wasm']) {
+    await tf.setBackend(backend);
+    results[backend] = tf.tidy(() => f(...inputs.map((input, i) => tf.tensor(values[i]!, input.shape))).map((t) => t.dataSync() as Float32Array));
+  }
+  return { cpu: results.cpu!, wasm: results.wasm! };
+}
+
+before(async () => {
+  const report = await selectBackend('wasm');
+  assert.equal(report.tfBackend, 'wasm');
+});
+
+describe('backend selection', () => {
+  test('auto picks the best available backend and says why better ones were skipped', async () => {
+    const report = await selectBackend('auto');
+    assert.equal(currentBackend(), report);
+    // tfjs-node cannot install here; on a machine where it does, it must be chosen instead.
+    const names = report.skipped.map((s) => s.choice);
+    assert.ok(names.every((n) => n === 'tensorflow-gpu' || n === 'tensorflow'));
+    for (const s of report.skipped) assert.match(s.reason, /\w/);
+    assert.ok(['tensorflow', 'wasm'].includes(report.tfBackend));
+  });
+
+  test('an unknown backend name is rejected with the allowed names', async () => {
+    await assert.rejects(selectBackend('gpu' as never), /backend: unknown "gpu"; expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu/);
+  });
+});
+
+describe('wasm convolution gradients agree with the cpu backend', () => {
+  const cases: { k: number; stride: number; pad: 'same' | 'valid'; n: number; h: number; w: number; ci: number; co: number }[] = [];
+  for (const k of [1, 3, 5]) {
+    for (const stride of [1, 2]) {
+      for (const pad of ['same', 'valid'] as const) cases.push({ k, stride, pad, n: 2, h: 9, w: 11, ci: 3, co: 4 });
+    }
+  }
+  cases.push({ k: 3, stride: 1, pad: 'same', n: 1, h: 7, w: 7, ci: 5, co: 6 }); // batch 1
+  cases.push({ k: 3, stride: 2, pad: 'same', n: 1, h: 8, w: 10, ci: 2, co: 3 }); // even sizes, stride 2
+  cases.push({ k: 5, stride: 2, pad: 'valid', n: 3, h: 13, w: 6, ci: 1, co: 2 }); // odd, narrow
+
+  for (const c of cases) {
+    test(`k${c.k} s${c.stride} ${c.pad} x[${c.n},${c.h},${c.w},${c.ci}] → ${c.co}`, async () => {
+      const before = { ...fallbackCounts };
+      const { cpu, wasm } = await onBothBackends(
+        [{ shape: [c.n, c.h, c.w, c.ci], seed: 11 }, { shape: [c.k, c.k, c.ci, c.co], seed: 12 }, { shape: [1], seed: 13 }],
+        (x, w) => {
+          // A non-uniform upstream gradient: the loss weights each output by a fixed pattern.
+          const f = (a: tf.Tensor, b: tf.Tensor) => {
+            const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad);
+            return y.mul(tf.range(0, y.size).reshape(y.shape).mod(7).sub(3)).sum();
+          };
+          return tf.grads(f)([x!, w!]);
+        },
+      );
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < 1e-4, `dx error ${relativeError(wasm[0]!, cpu[0]!)}`);
+      assert.ok(relativeError(wasm[1]!, cpu[1]!) < 1e-4, `dW error ${relativeError(wasm[1]!, cpu[1]!)}`);
+      // The fast path ran: neither gradient fell back to the stock kernel.
+      assert.equal(fallbackCounts.Conv2DBackpropInput, before.Conv2DBackpropInput);
+    });
+  }
+});
+
+describe('wasm helper kernels agree with the cpu backend', () => {
+  const check = async (name: string, shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor[]) => {
+    const { cpu, wasm } = await onBothBackends(shapes.map((shape, i) => ({ shape, seed: 21 + i })), f);
+    for (let i = 0; i < cpu.length; i++) {
+      assert.ok(relativeError(wasm[i]!, cpu[i]!) < 1e-4, `${name} output ${i} error ${relativeError(wasm[i]!, cpu[i]!)}`);
+    }
+  };
+
+  test('Sum and Mean over leading axes, with and without keepDims', async () => {
+    await check('sum/mean', [[6, 5, 7, 3]], (x) => [
+      x!.sum([0, 1, 2]), x!.mean([0, 1, 2], true), x!.sum([0, 1]), x!.mean(0), x!.sum(), x!.mean([1, 2]),
+    ]);
+  });
+
+  test('Tile of a per-channel statistic and a general tile', async () => {
+    await check('tile', [[1, 1, 1, 5], [2, 3]], (s, m) => [tf.tile(s!, [3, 4, 2, 1]), tf.tile(m!, [2, 3])]);
+  });
+
+  test('MaxPoolGrad for 2x2 windows (odd input) and overlapping, padded 3x3 stride 2 windows', async () => {
+    await check('maxPoolGrad', [[2, 7, 9, 3]], (x) => {
+      const g1 = tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid').mul(tf.scalar(1.5)).sum())(x!);
+      const g2 = tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 3, 2, 'same').sum())(x!);
+      return [g1, g2];
+    });
+  });
+
+  test('BatchNorm training gradient through the replaced kernels', async () => {
+    await check('batchnorm', [[4, 6, 6, 5], [5], [5]], (x, gamma, beta) => {
+      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2]);
+        const y = tf.batchNorm(a, mean, variance, b, g, 1e-5);
+        // Weighted, because the plain sum of a normalised batch has a zero input gradient.
+        return y.mul(tf.range(0, y.size).reshape(y.shape).mod(7).sub(3)).sum();
+      };
+      return tf.grads(f)([x!, gamma!, beta!]);
+    });
+  });
+
+  test('every replacement is registered on wasm', () => {
+    for (const name of FAST_WASM_KERNELS) assert.ok(tf.getKernel(name, 'wasm'), name);
+    assert.ok(FAST_WASM_KERNELS.includes('Conv2DBackpropFilter'));
+  });
+});
