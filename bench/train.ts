@@ -1,0 +1,226 @@
+/**
+ * Training throughput of the two benchmark models on every available backend, next to the
+ * PyTorch reference (bench/reference_torch.py, Debian's python3-torch) at the same thread count.
+ *
+ *   npm run bench:train -- [--json] [--backends wasm,cpu] [--models tiny,vgg-s] [--no-torch]
+ *                          [--repeats 3] [--no-profile] [--memory-epoch]
+ *
+ * Images per second come from the real training loop (`train()`) on synthetic images, median of
+ * `--repeats` epochs after a warm-up epoch; GFLOP/s = 3 × forward FLOPs × images/s (training ≈
+ * forward + two backward convolutions). The cpu backend is about 35x slower than wasm, so it runs
+ * small batches for one step: its figure is per image all the same.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { selectBackend, type BackendChoice } from '../src/backend/selectBackend.ts';
+import { fallbackCounts } from '../src/backend/wasm/registerFastKernels.ts';
+import type { ImageSet } from '../src/data/types.ts';
+import { loadData } from '../src/data/load.ts';
+import { buildModel, modelStats, type ModelName } from '../src/models/index.ts';
+import { train } from '../src/train/loop.ts';
+import { DEFAULT_OPTIMIZER } from '../src/train/optimizer.ts';
+import { EB_SCHEDULE } from '../src/train/schedule.ts';
+import { mulberry32 } from '../src/random.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean' },
+    backends: { type: 'string' },
+    models: { type: 'string', default: 'tiny,vgg-s' },
+    'no-torch': { type: 'boolean' },
+    'no-profile': { type: 'boolean' },
+    repeats: { type: 'string', default: '3' },
+    'memory-epoch': { type: 'boolean' },
+  },
+});
+
+const MODELS: Record<string, { name: ModelName; input: [number, number, number] }> = {
+  tiny: { name: 'tiny', input: [28, 28, 1] },
+  'vgg-s': { name: 'vgg-s', input: [32, 32, 3] },
+};
+const BATCH = 128;
+/** Batch and steps for the slow pure-JS backend, per model. */
+const CPU_BATCH: Record<string, number> = { tiny: 16, 'vgg-s': 2 };
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function syntheticSet(count: number, [h, w, c]: [number, number, number], seed: number): ImageSet {
+  const random = mulberry32(seed);
+  const images = new Float32Array(count * h * w * c);
+  for (let i = 0; i < images.length; i++) images[i] = random() * 2 - 1;
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) labels[i] = Math.floor(random() * 10);
+  return { images, labels, count, height: h, width: w, channels: c };
+}
+
+interface Measurement {
+  model: string;
+  backend: string;
+  threads: number;
+  batch: number;
+  imagesPerSecond: number;
+  gflops: number;
+  torchImagesPerSecond?: number;
+  torchThreads?: number;
+  ratio?: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function measure(modelKey: string, backend: string, repeats: number): Promise<Measurement> {
+  const { name, input } = MODELS[modelKey]!;
+  const batch = backend === 'cpu' ? CPU_BATCH[modelKey]! : BATCH;
+  const stepsPerEpoch = backend === 'cpu' ? 1 : modelKey === 'tiny' ? 12 : 3;
+  const epochs = backend === 'cpu' ? 2 : 1 + repeats;
+  const model = buildModel({ name, inputShape: input, numClasses: 10, seed: 1 });
+  const flops = modelStats(model).flops;
+  const result = await train({
+    model, train: syntheticSet(batch * stepsPerEpoch, input, 7), numClasses: 10,
+    plannedEpochs: epochs, batchSize: batch, schedule: { baseLearningRate: 0.01, ...EB_SCHEDULE },
+    optimizer: DEFAULT_OPTIMIZER, seed: 1,
+  });
+  model.dispose();
+  const ips = median(result.history.slice(1).map((h) => h.imagesPerSecond));
+  return { model: modelKey, backend, threads: 1, batch, imagesPerSecond: ips, gflops: (3 * flops * ips) / 1e9 };
+}
+
+async function profile(modelKey: string): Promise<{ kernel: string; ms: number; percent: number }[]> {
+  const { name, input } = MODELS[modelKey]!;
+  const model = buildModel({ name, inputShape: input, numClasses: 10, seed: 1 });
+  const set = syntheticSet(BATCH * 2, input, 7);
+  const opts = {
+    model, train: set, numClasses: 10, plannedEpochs: 1, batchSize: BATCH,
+    schedule: { baseLearningRate: 0.01, ...EB_SCHEDULE }, optimizer: DEFAULT_OPTIMIZER, seed: 1,
+  };
+  await train(opts); // warm-up: XNNPACK operators, optimizer slots
+  const info = await tf.profile(async () => {
+    await train(opts);
+  });
+  model.dispose();
+  const byKernel = new Map<string, number>();
+  for (const k of info.kernels) {
+    // Ops that wrap other kernels (names ending in __op) would count their children twice.
+    if (k.name.endsWith('__op')) continue;
+    byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+  }
+  const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
+  return [...byKernel.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([kernel, ms]) => ({ kernel, ms: ms / 2, percent: (100 * ms) / total }));
+}
+
+function findTorchPython(): string | null {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+    if (r.status === 0) return python;
+  }
+  return null;
+}
+
+function runTorch(python: string, threads: number, models: string[]) {
+  const out = execFileSync(python, ['bench/reference_torch.py', '--threads', String(threads), '--models', models.join(','), '--json'], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const last = out.trim().split('\n').pop()!;
+  return JSON.parse(last) as { torchVersion: string; models: Record<string, { imagesPerSecond: number; gflops: number }> };
+}
+
+async function memoryEpoch(): Promise<{ images: number; seconds: number; peakRssMB: number; wasmHeapMB: number | null }> {
+  const dir = '/usr/share/datasets/fashion-mnist';
+  if (!existsSync(dir)) throw new Error(`--memory-epoch needs ${dir} (apt-get install dataset-fashion-mnist)`);
+  const data = await loadData(`fashion-mnist:${dir}`, { seed: 1 });
+  const model = buildModel({ name: 'vgg-s', inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => void (peak = Math.max(peak, process.memoryUsage().rss)), 250);
+  const result = await train({
+    model, train: data.train, numClasses: 10, plannedEpochs: 1, batchSize: BATCH,
+    schedule: { baseLearningRate: 0.1, ...EB_SCHEDULE }, optimizer: DEFAULT_OPTIMIZER, seed: 1,
+    callbacks: [{ onBatchEnd: (l) => void (l.batch % 20 === 0 && log(`  memory epoch: batch ${l.batch + 1}/${l.batches}`)) }],
+  });
+  clearInterval(timer);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  const backend = tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } };
+  model.dispose();
+  return {
+    images: data.train.count,
+    seconds: result.seconds,
+    peakRssMB: peak / 2 ** 20,
+    wasmHeapMB: backend.wasm ? backend.wasm.HEAPU8.byteLength / 2 ** 20 : null,
+  };
+}
+
+const models = args.models!.split(',').filter((m) => {
+  if (!MODELS[m]) throw new Error(`--models: unknown "${m}"; expected ${Object.keys(MODELS).join(', ')}`);
+  return true;
+});
+const repeats = Number(args.repeats);
+const requested = args.backends ? args.backends.split(',') : ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const measurements: Measurement[] = [];
+const skipped: { backend: string; reason: string }[] = [];
+const profiles: Record<string, { kernel: string; ms: number; percent: number }[]> = {};
+
+for (const backend of requested) {
+  let report;
+  try {
+    report = await selectBackend(backend as BackendChoice);
+  } catch (error) {
+    skipped.push({ backend, reason: (error as Error).message });
+    continue;
+  }
+  log(`backend ${backend}: ${report.description}`);
+  for (const m of models) {
+    log(`  training ${m}…`);
+    measurements.push(await measure(m, backend, repeats));
+    if (backend === 'wasm' && !args['no-profile']) profiles[m] = await profile(m);
+  }
+}
+
+let torchVersion: string | null = null;
+const torch: Record<number, Record<string, { imagesPerSecond: number; gflops: number }>> = {};
+const python = args['no-torch'] ? null : findTorchPython();
+if (python) {
+  for (const threads of [1, 2]) {
+    log(`PyTorch reference, ${threads} thread(s)…`);
+    const r = runTorch(python, threads, models);
+    torchVersion = r.torchVersion;
+    torch[threads] = r.models;
+  }
+  for (const m of measurements) {
+    const ref = torch[m.threads]?.[m.model];
+    if (ref) Object.assign(m, { torchImagesPerSecond: ref.imagesPerSecond, torchThreads: m.threads, ratio: m.imagesPerSecond / ref.imagesPerSecond });
+  }
+} else if (!args['no-torch']) {
+  skipped.push({ backend: 'pytorch', reason: "python3 -c 'import torch' failed (apt-get install python3-torch)" });
+}
+
+const memory = args['memory-epoch'] ? await (async () => {
+  await selectBackend('wasm');
+  log('memory: one full Fashion-MNIST epoch on vgg-s (28x28x1)…');
+  return memoryEpoch();
+})() : null;
+
+const fmt = (n: number | undefined, d = 1) => (n === undefined ? '-' : n.toFixed(d));
+const lines = [
+  'model   backend          threads batch   img/s  GFLOP/s  PyTorch img/s (same threads)  ours/PyTorch  PyTorch 2 threads',
+  ...measurements.map((m) =>
+    `${m.model.padEnd(7)} ${m.backend.padEnd(16)} ${String(m.threads).padStart(7)} ${String(m.batch).padStart(5)} ` +
+    `${fmt(m.imagesPerSecond).padStart(7)} ${fmt(m.gflops, 2).padStart(8)} ${fmt(m.torchImagesPerSecond).padStart(29)} ` +
+    `${fmt(m.ratio, 3).padStart(13)} ${fmt(torch[2]?.[m.model]?.imagesPerSecond).padStart(18)}`),
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+for (const s of skipped) process.stdout.write(`skipped ${s.backend}: ${s.reason}\n`);
+for (const [m, rows] of Object.entries(profiles)) {
+  process.stdout.write(`\nwhere the time goes, wasm, ${m} (one step, kernel time):\n`);
+  for (const r of rows) process.stdout.write(`  ${r.kernel.padEnd(24)} ${r.ms.toFixed(1).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)} %\n`);
+}
+const fellBack = Object.entries(fallbackCounts).filter(([, n]) => n > 0);
+if (fellBack.length) process.stdout.write(`\nstock-kernel fallbacks: ${fellBack.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+if (memory) {
+  process.stdout.write(`\nmemory: vgg-s, one Fashion-MNIST epoch (${memory.images} images, ${memory.seconds.toFixed(0)} s): ` +
+    `peak RSS ${memory.peakRssMB.toFixed(0)} MB, wasm heap ${fmt(memory.wasmHeapMB ?? undefined, 0)} MB\n`);
+}
+if (args.json) {
+  process.stdout.write(`${JSON.stringify({ torchVersion, measurements, torch, skipped, profiles, memory })}\n`);
+}
