@@ -1,0 +1,35 @@
+/**
+ * The energy engine: power sources, the sampler, the meter, and what the savings come to.
+ *
+ * Wiring, as the experiment runner is expected to do it:
+ *
+ *   const { sources, skipped } = await detectPowerSources({ intervalMs: 1000 });   // print skipped[].reason
+ *   const meter = new EnergyMeter({ initialPhase: 'search', onEvent: (e) => store.append(e) });
+ *   const sampler = new PowerSampler(sources, { intervalMs: 1000 });
+ *   sampler.onReadings((readings) => meter.ingest(readings));
+ *   sampler.onSourceFailure((f) => log(`${f.source} stopped: ${f.reason}`));
+ *   sampler.start();
+ *   ...  meter.setPhase('surgery'); ... meter.setPhase('retrain'); ...
+ *   await sampler.stop();                       // final sample integrated, sources closed
+ *   const energy = summariseEnergy({ totals: meter.totals(), projection, overheadPercent: sampler.overheadPercent });
+ *
+ * On resume: `EnergyMeter.fromEvents(parsedEventsJsonl, { onEvent })`, then the same wiring.
+ */
+export type { EnergyKind, SourceKind, PowerReading, PowerSource, OpenResult } from './types.ts';
+export { detectPowerSources, type PowerSourceSettings, type SkippedSource, type DetectedSources } from './detect.ts';
+export { hardwareInventory, type HardwareInventory } from './inventory.ts';
+export { PowerSampler, DEFAULT_SAMPLE_INTERVAL_MS, type SamplerOptions, type SourceFailure } from './sampler.ts';
+export { EnergyMeter, INITIAL_PHASE, type MeterTotals, type SourceTotal, type EnergyMeterOptions } from './meter.ts';
+export { energyEventsIn, type EnergyEvent, type EnergyIntervalEvent, type EnergyPhaseEvent, type EnergyDelta } from './meterEvents.ts';
+export {
+  summariseEnergy, summarisePhases, projectDenseJoules, energySaved,
+  EB_TRAIN_PHASES, DENSE_PHASE, SEARCH_PHASE,
+  type EnergySummary, type EnergySummaryInput, type PhaseSummary, type DenseProjection,
+} from './savings.ts';
+export * from './units.ts';
+export { openNvmlSource, NvmlPowerSource, DEFAULT_NVML_LIBRARY } from './nvml/nvmlSource.ts';
+export { openNvidiaSmiSource, NvidiaSmiPowerSource, DEFAULT_NVIDIA_SMI } from './nvidiaSmi/nvidiaSmiSource.ts';
+export { openRaplSource, RaplPowerSource } from './rapl/raplSource.ts';
+export { DEFAULT_POWERCAP_ROOT, raplPermissionFix } from './rapl/powercapZones.ts';
+export { openCpuEstimateSource, CpuEstimateSource, cpuPowerModel, estimateCpuWatts } from './estimate/cpuEstimateSource.ts';
+export { lookupCpuTdp, CPU_TDP_TABLE, DEFAULT_TDP_WATTS } from './estimate/cpuTdpTable.ts';

@@ -1,0 +1,167 @@
+/**
+ * What the Early-Bird pipeline saved, in joules and grams of CO2e.
+ *
+ *   E(EB Train) = E(search) + E(surgery) + E(retrain)
+ *   E(dense)    = the dense baseline measured in the same experiment when there is one, else
+ *                 projected: mean measured energy per dense search epoch × planned epochs
+ *                 (the search phase *is* dense training, up to the epoch the ticket appears).
+ *   saved       = E(dense) − E(EB Train);  ratio = E(dense) / E(EB Train);  percent = saved / E(dense) × 100
+ *
+ * Joules are what the machine drew; PUE is applied only when converting to CO2e.
+ */
+import type { MeterTotals } from './meter.ts';
+import type { EnergyKind, SourceKind } from './types.ts';
+import { co2eGrams, DEFAULT_CARBON_INTENSITY_G_PER_KWH, DEFAULT_PUE } from './units.ts';
+
+export const EB_TRAIN_PHASES: readonly string[] = ['search', 'surgery', 'retrain'];
+export const DENSE_PHASE = 'dense';
+export const SEARCH_PHASE = 'search';
+
+export interface PhaseSummary {
+  joules: number;
+  /** Sources that contributed, e.g. "nvml + rapl". */
+  source: string;
+  /** `estimated` as soon as one contributing source is. */
+  kind: SourceKind;
+  bySource: Record<string, { joules: number; kind: SourceKind }>;
+}
+
+/** How to project the dense baseline when it was not run: from the search phase or explicit per-epoch joules. */
+export type DenseProjection =
+  | { searchEpochs: number; plannedEpochs: number }
+  | { epochJoules: readonly number[]; plannedEpochs: number };
+
+export interface EnergySummaryInput {
+  totals: MeterTotals;
+  ebPhases?: readonly string[];
+  densePhase?: string;
+  projection?: DenseProjection;
+  /** g CO2e per kWh (default 475, CodeCarbon's world average). */
+  carbonIntensity?: number;
+  /** Default 1.0. */
+  pue?: number;
+  /** The sampler's own cost, carried to the report as it is. */
+  overheadPercent?: number;
+}
+
+export interface EnergySummary {
+  phases: Record<string, PhaseSummary>;
+  ebTrainJoules: number;
+  ebTrainKind: SourceKind;
+  denseJoules: number | null;
+  denseKind: EnergyKind | null;
+  /** One sentence on where the dense figure comes from. */
+  denseBasis: string;
+  savedJoules: number | null;
+  /** E(dense) / E(EB Train): "EB Train needed 1/ratio of the energy". */
+  savedRatio: number | null;
+  /** (E(dense) − E(EB Train)) / E(dense) × 100. */
+  savedPercent: number | null;
+  /** CO2e of EB Train (what was actually emitted). */
+  co2eGrams: number;
+  denseCo2eGrams: number | null;
+  savedCo2eGrams: number | null;
+  carbonIntensity: number;
+  pue: number;
+  overheadPercent: number | null;
+}
+
+export function summarisePhases(totals: MeterTotals): Record<string, PhaseSummary> {
+  const phases: Record<string, PhaseSummary> = {};
+  for (const [phase, bySourceTotals] of Object.entries(totals)) {
+    const sources = Object.values(bySourceTotals);
+    phases[phase] = {
+      joules: sources.reduce((sum, s) => sum + s.joules, 0),
+      source: sources.map((s) => s.source).join(' + '),
+      kind: sources.some((s) => s.kind === 'estimated') ? 'estimated' : 'measured',
+      bySource: Object.fromEntries(sources.map((s) => [s.source, { joules: s.joules, kind: s.kind }])),
+    };
+  }
+  return phases;
+}
+
+/** Mean energy per measured dense epoch × planned epochs. */
+export function projectDenseJoules(measuredJoules: number, measuredEpochs: number, plannedEpochs: number): number {
+  if (!(measuredEpochs > 0)) throw new RangeError(`need at least one measured epoch to project, got ${measuredEpochs}`);
+  if (!(plannedEpochs >= 0)) throw new RangeError(`planned epochs must be >= 0, got ${plannedEpochs}`);
+  return (measuredJoules / measuredEpochs) * plannedEpochs;
+}
+
+export function energySaved(ebTrainJoules: number, denseJoules: number): { savedJoules: number; savedRatio: number | null; savedPercent: number | null } {
+  const savedJoules = denseJoules - ebTrainJoules;
+  return {
+    savedJoules,
+    savedRatio: ebTrainJoules > 0 ? denseJoules / ebTrainJoules : null,
+    savedPercent: denseJoules > 0 ? (savedJoules / denseJoules) * 100 : null,
+  };
+}
+
+/** The energy block of the run summary. */
+export function summariseEnergy(input: EnergySummaryInput): EnergySummary {
+  const carbonIntensity = input.carbonIntensity ?? DEFAULT_CARBON_INTENSITY_G_PER_KWH;
+  const pue = input.pue ?? DEFAULT_PUE;
+  const phases = summarisePhases(input.totals);
+  const ebPhases = input.ebPhases ?? EB_TRAIN_PHASES;
+  const densePhase = input.densePhase ?? DENSE_PHASE;
+
+  const ebTrainJoules = ebPhases.reduce((sum, phase) => sum + (phases[phase]?.joules ?? 0), 0);
+  const ebTrainKind: SourceKind = ebPhases.some((phase) => phases[phase]?.kind === 'estimated') ? 'estimated' : 'measured';
+
+  const dense = denseBaseline(phases, densePhase, input.projection);
+  const saved = dense.joules !== null ? energySaved(ebTrainJoules, dense.joules) : null;
+  const grams = (joules: number) => co2eGrams(joules, carbonIntensity, pue);
+
+  return {
+    phases,
+    ebTrainJoules,
+    ebTrainKind,
+    denseJoules: dense.joules,
+    denseKind: dense.kind,
+    denseBasis: dense.basis,
+    savedJoules: saved?.savedJoules ?? null,
+    savedRatio: saved?.savedRatio ?? null,
+    savedPercent: saved?.savedPercent ?? null,
+    co2eGrams: grams(ebTrainJoules),
+    denseCo2eGrams: dense.joules !== null ? grams(dense.joules) : null,
+    savedCo2eGrams: saved ? grams(saved.savedJoules) : null,
+    carbonIntensity,
+    pue,
+    overheadPercent: input.overheadPercent ?? null,
+  };
+}
+
+function denseBaseline(
+  phases: Record<string, PhaseSummary>,
+  densePhase: string,
+  projection: DenseProjection | undefined,
+): { joules: number | null; kind: EnergyKind | null; basis: string } {
+  const measured = phases[densePhase];
+  if (measured && measured.joules > 0) {
+    return { joules: measured.joules, kind: measured.kind, basis: `${measured.kind} in this experiment (phase "${densePhase}", ${measured.source})` };
+  }
+  if (!projection) return { joules: null, kind: null, basis: 'no dense baseline: not run and nothing to project from' };
+
+  let perEpoch: number;
+  let from: string;
+  if ('epochJoules' in projection) {
+    if (projection.epochJoules.length === 0) return { joules: null, kind: null, basis: 'no dense baseline: no measured dense epoch to project from' };
+    const sum = projection.epochJoules.reduce((a, b) => a + b, 0);
+    perEpoch = projectDenseJoules(sum, projection.epochJoules.length, 1);
+    from = `${projection.epochJoules.length} measured dense epochs`;
+  } else {
+    const search = phases[SEARCH_PHASE];
+    if (!search || !(projection.searchEpochs > 0)) return { joules: null, kind: null, basis: 'no dense baseline: no measured search epoch to project from' };
+    perEpoch = projectDenseJoules(search.joules, projection.searchEpochs, 1);
+    from = `${projection.searchEpochs} search epochs (${search.kind})`;
+  }
+  const joules = perEpoch * projection.plannedEpochs;
+  return {
+    joules,
+    kind: 'projected',
+    basis: `projected: ${round(perEpoch)} J mean per dense epoch over ${from} × ${projection.plannedEpochs} planned epochs`,
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,88 @@
+/**
+ * NVML through koffi against a tiny fake libnvidia-ml written in C (test/fixtures/energy/fake_nvml.c),
+ * compiled here with the system `cc -shared -fPIC` into a temp dir. Device 0 has the total-energy
+ * counter (+1500 mJ per call, starting near 2^32 mJ); device 1 has only power usage (50 W).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import koffi from 'koffi';
+import { EnergyMeter } from '../src/energy/meter.ts';
+import { openNvmlSource } from '../src/energy/nvml/nvmlSource.ts';
+
+let scratch: string;
+let libraryPath: string | null = null;
+let compileError = '';
+
+before(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'earlybird-nvml-'));
+  const output = join(scratch, 'libnvidia-ml.so.1');
+  try {
+    await promisify(execFile)('cc', ['-shared', '-fPIC', '-O1', '-o', output, resolve('test/fixtures/energy/fake_nvml.c')]);
+    libraryPath = output;
+  } catch (error) {
+    compileError = String(error);
+  }
+});
+after(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('NVML source on a fake libnvidia-ml', () => {
+  it('meters device 0 by its energy counter and device 1 by power usage', async (t) => {
+    if (!libraryPath) return t.skip(`no C compiler: ${compileError}`);
+    const opened = await openNvmlSource(libraryPath);
+    assert.ok(opened.ok, opened.ok ? '' : opened.reason);
+    const source = opened.source;
+    assert.match(source.describe(), /gpu0 Fake Volta GPU via its total-energy counter/);
+    assert.match(source.describe(), /gpu1 Fake Kepler GPU via power usage/);
+
+    const meter = new EnergyMeter({ initialPhase: 'retrain' });
+    const first = await source.read();
+    const second = await source.read();
+    const third = await source.read();
+    for (const tick of [first, second, third]) meter.ingest(tick);
+
+    const gpu0 = [first, second, third].map((tick) => tick.find((r) => r.device === 'gpu0 Fake Volta GPU')!);
+    // Each call adds 1500 mJ; the open() probe consumed one, so the counter reads 1.5, 3, 4.5 J.
+    assert.deepEqual(gpu0.map((r) => r.counterJoules), [1.5, 3, 4.5]);
+    assert.deepEqual(gpu0.map((r) => [r.watts, r.utilisation]), [[120, 0.87], [120, 0.87], [120, 0.87]]);
+
+    const gpu1 = [first, second, third].map((tick) => tick.find((r) => r.device === 'gpu1 Fake Kepler GPU')!);
+    assert.ok(gpu1.every((r) => r.counterJoules === undefined && r.watts === 50 && r.utilisation === 0.42));
+
+    const totals = meter.totals().retrain!.nvml!;
+    assert.equal(totals.devices['gpu0 Fake Volta GPU'], 3); // by difference: 4.5 − 1.5
+    const seconds = (gpu1[2]!.timeMs - gpu1[0]!.timeMs) / 1000;
+    assert.ok(Math.abs(totals.devices['gpu1 Fake Kepler GPU']! - 50 * seconds) < 1e-9); // trapezoid at 50 W
+    assert.equal(totals.kind, 'measured');
+
+    await source.close();
+    await source.close(); // idempotent
+    const shutdownCalls = koffi.load(libraryPath).func('int fakeNvmlShutdownCalls(void)');
+    assert.equal(shutdownCalls(), 1);
+    await assert.rejects(source.read(), /closed/);
+  });
+
+  it('says why when the library lacks an entry point (a driver too old for the _v2 calls)', async (t) => {
+    if (!libraryPath) return t.skip(`no C compiler: ${compileError}`);
+    const source = join(scratch, 'old_nvml.c');
+    const old = join(scratch, 'libnvidia-ml-old.so');
+    await writeFile(source, 'int nvmlInit(void) { return 0; }\n');
+    await promisify(execFile)('cc', ['-shared', '-fPIC', '-o', old, source]);
+    const opened = await openNvmlSource(old);
+    assert.ok(!opened.ok);
+    assert.match(opened.reason, /^NVML: .*libnvidia-ml-old\.so lacks an entry point \(.*nvmlInit_v2.*\); driver too old\?$/);
+  });
+
+  it('says why when the library cannot be loaded', async () => {
+    const missing = join(scratch, 'nope', 'libnvidia-ml.so.1');
+    const opened = await openNvmlSource(missing);
+    assert.ok(!opened.ok);
+    assert.match(opened.reason, new RegExp(`^NVML: cannot load ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(.+\\); no NVIDIA driver here$`));
+  });
+});

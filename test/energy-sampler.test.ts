@@ -1,0 +1,152 @@
+/**
+ * The sampler with sources that misbehave: one that rejects every read, one that throws
+ * synchronously, one that hangs, one that is slow. The sampler under test is real; the sources are
+ * small stand-ins written here, since the point is how the sampler treats any source.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PowerSampler, type SourceFailure } from '../src/energy/sampler.ts';
+import type { PowerReading, PowerSource } from '../src/energy/types.ts';
+
+class SteadySource implements PowerSource {
+  readonly kind = 'measured' as const;
+  reads = 0;
+  closed = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  constructor(readonly name: string, private readonly watts: number, private readonly delayMs = 0) {}
+  describe() { return `${this.name} at ${this.watts} W`; }
+  async read(): Promise<PowerReading[]> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.delayMs) await sleep(this.delayMs);
+      this.reads++;
+      return [{ source: this.name, device: 'dev', timeMs: Date.now(), watts: this.watts, kind: this.kind }];
+    } finally {
+      this.inFlight--;
+    }
+  }
+  close() { this.closed++; }
+}
+
+class RejectingSource implements PowerSource {
+  readonly name = 'always-fails';
+  readonly kind = 'measured' as const;
+  reads = 0;
+  closed = 0;
+  describe() { return 'fails on every read'; }
+  async read(): Promise<PowerReading[]> {
+    this.reads++;
+    throw new Error('sensor unplugged');
+  }
+  close() { this.closed++; }
+}
+
+class ThrowingSource implements PowerSource {
+  readonly name = 'throws-synchronously';
+  readonly kind = 'measured' as const;
+  describe() { return 'throws before returning a promise'; }
+  read(): Promise<PowerReading[]> { throw new Error('not even a promise'); }
+  close() { throw new Error('and cannot close either'); }
+}
+
+class HangingSource implements PowerSource {
+  readonly name = 'hangs';
+  readonly kind = 'measured' as const;
+  describe() { return 'never answers'; }
+  read(): Promise<PowerReading[]> { return new Promise(() => {}); }
+  close() {}
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
+    await sleep(5);
+  }
+}
+
+describe('PowerSampler', () => {
+  it('drops a source that fails on every read, reports it once, and keeps sampling the others', async () => {
+    const steady = new SteadySource('steady', 10);
+    const failing = new RejectingSource();
+    const sampler = new PowerSampler([steady, failing], { intervalMs: 20 });
+    const failures: SourceFailure[] = [];
+    const ticks: PowerReading[][] = [];
+    sampler.onSourceFailure((f) => failures.push(f));
+    sampler.onReadings((r) => ticks.push(r));
+    sampler.start();
+    await until(() => ticks.length >= 6);
+    const final = await sampler.stop();
+
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]!.source, 'always-fails');
+    assert.equal(failures[0]!.reason, 'sensor unplugged');
+    assert.equal(failing.reads, 1, 'a dropped source is not read again');
+    assert.equal(failing.closed, 1);
+    assert.deepEqual(sampler.activeSources, [steady]);
+    assert.ok(ticks.every((tick) => tick.length === 1 && tick[0]!.source === 'steady'));
+    assert.equal(final.length, 1);
+    assert.equal(final[0]!.watts, 10);
+    assert.equal(steady.closed, 1, 'stop() closes the sources it owns');
+    assert.ok(Number.isFinite(sampler.overheadPercent) && sampler.overheadPercent >= 0 && sampler.overheadPercent < 100);
+  });
+
+  it('survives a read() that throws synchronously and a close() that throws', async () => {
+    const steady = new SteadySource('steady', 5);
+    const sampler = new PowerSampler([new ThrowingSource(), steady], { intervalMs: 20 });
+    const failures: SourceFailure[] = [];
+    sampler.onSourceFailure((f) => failures.push(f));
+    sampler.start();
+    await until(() => steady.reads >= 3);
+    await sampler.stop();
+    assert.deepEqual(failures.map((f) => [f.source, f.reason]), [['throws-synchronously', 'not even a promise']]);
+  });
+
+  it('drops a source whose read hangs past the timeout', async () => {
+    const steady = new SteadySource('steady', 5);
+    const sampler = new PowerSampler([new HangingSource(), steady], { intervalMs: 20, readTimeoutMs: 60 });
+    const failures: SourceFailure[] = [];
+    sampler.onSourceFailure((f) => failures.push(f));
+    sampler.start();
+    await until(() => failures.length === 1 && steady.reads >= 3);
+    await sampler.stop();
+    assert.match(failures[0]!.reason, /longer than 60 ms/);
+  });
+
+  it('never overlaps reads, even when a read is slower than the interval or sampleNow() is called', async () => {
+    const slow = new SteadySource('slow', 1, 30);
+    const sampler = new PowerSampler([slow], { intervalMs: 10 });
+    sampler.start();
+    const extra = await Promise.all([sampler.sampleNow(), sampler.sampleNow()]);
+    await until(() => slow.reads >= 6);
+    await sampler.stop();
+    assert.equal(slow.maxInFlight, 1);
+    assert.ok(extra.every((r) => r.length === 1));
+  });
+
+  it('keeps going when a listener throws', async () => {
+    const steady = new SteadySource('steady', 5);
+    const sampler = new PowerSampler([steady], { intervalMs: 20 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    sampler.onReadings(() => { throw new Error('disk full'); });
+    sampler.start();
+    await until(() => steady.reads >= 3);
+    await sampler.stop();
+    await sleep(0);
+    process.off('warning', onWarning);
+    assert.equal(warnings.filter((w) => /disk full/.test(w)).length, 1);
+  });
+
+  it('stop() before start() still takes one sample, and a second stop() is harmless', async () => {
+    const steady = new SteadySource('steady', 7);
+    const sampler = new PowerSampler([steady]);
+    assert.equal((await sampler.stop()).length, 1);
+    assert.deepEqual(await sampler.stop(), []);
+    assert.deepEqual(await sampler.sampleNow(), []);
+  });
+});
