@@ -1,0 +1,156 @@
+/**
+ * The one object that describes an experiment: data, model, training, the Early-Bird search, the
+ * comparisons to run and the energy settings. Validated with zod; every bad field is rejected with
+ * its path and what is allowed.
+ */
+import { z } from 'zod';
+import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
+import { MODEL_NAMES } from '../models/registry.ts';
+
+export const CONFIG_SCHEMA_VERSION = 1;
+
+const ratio = z.number().gt(0, 'must be > 0').lt(1, 'must be < 1');
+
+export const trainingSchema = z.strictObject({
+  /** The planned epoch budget N: the dense network would train this long. */
+  epochs: z.number().int().min(1).max(10_000).default(20),
+  batchSize: z.number().int().min(1).max(4096).default(128),
+  learningRate: z.number().positive().max(10).default(0.1),
+  optimizer: z.enum(['sgd', 'adam']).default('sgd'),
+  momentum: z.number().min(0).lt(1).default(0.9),
+  weightDecay: z.number().min(0).max(1).default(1e-4),
+  /** Learning-rate drops, as fractions of the planned epochs. */
+  milestones: z.array(z.number().gt(0).lt(1)).max(10).default([0.5, 0.75]),
+  gamma: z.number().gt(0).max(1).default(0.1),
+});
+
+export const searchSchema = z.strictObject({
+  /** Pruning ratios whose masks the detector tracks. */
+  ratios: z.array(ratio).min(1).max(9).default([0.3, 0.5, 0.7]),
+  /** The ratio whose ticket is cut out and retrained. Must be one of `ratios`. */
+  pruneRatio: ratio.default(0.5),
+  epsilon: z.number().min(0).max(1).default(0.1),
+  queueLength: z.number().int().min(2).max(50).default(5),
+  /** Network-slimming strength: λ·sign(γ) is added to every BatchNorm γ gradient while searching. */
+  l1: z.number().min(0).max(1).default(1e-4),
+  /** Stop the search when the ticket is found (where the energy is saved), or train on to compare. */
+  stopOnFound: z.boolean().default(true),
+});
+
+export const lotteryTicketSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  mode: z.enum(['one-shot', 'iterative']).default('one-shot'),
+  rounds: z.number().int().min(1).max(20).default(3),
+  /** Share of the remaining weights pruned per round. */
+  rate: z.number().gt(0).lt(1).default(0.2),
+  scope: z.enum(['global', 'layerwise']).default('global'),
+  /** Survivors go back to θ0 (`init`) or to the weights after `rewindEpoch` epochs (`rewind`). */
+  reset: z.enum(['init', 'rewind']).default('init'),
+  rewindEpoch: z.number().int().min(0).default(1),
+});
+
+export const comparisonsSchema = z.strictObject({
+  dense: z.boolean().default(true),
+  ebReinit: z.boolean().default(false),
+  lotteryTicket: lotteryTicketSchema.default(lotteryTicketSchema.parse({})),
+  scratchE: z.boolean().default(false),
+  scratchB: z.boolean().default(false),
+});
+
+export const energySchema = z.strictObject({
+  intervalMs: z.number().int().min(100).max(60_000).default(1000),
+  /** Grid carbon intensity in g CO2e per kWh (475: the world average CodeCarbon uses). */
+  carbonIntensity: z.number().min(0).max(2000).default(475),
+  pue: z.number().min(1).max(3).default(1.0),
+  /** Overrides the CPU TDP used by the utilisation estimate, in watts. */
+  tdpWatts: z.number().positive().max(2000).optional(),
+});
+
+export const experimentSchema = z.strictObject({
+  schemaVersion: z.literal(CONFIG_SCHEMA_VERSION).default(CONFIG_SCHEMA_VERSION),
+  name: z.string().max(200).optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  backend: z.enum(BACKEND_CHOICES).default('auto'),
+  data: z.strictObject({
+    /** `mnist`, `fashion-mnist:<dir>`, `cifar10:<dir>`, `idx:<dir>`, `mnist:<dir>`. */
+    spec: z.string().min(1).default('mnist'),
+    trainLimit: z.number().int().min(1).optional(),
+    testLimit: z.number().int().min(1).optional(),
+    validationFraction: z.number().min(0).lt(1).default(0.1),
+  }).default({ spec: 'mnist', validationFraction: 0.1 }),
+  model: z.strictObject({
+    name: z.enum(MODEL_NAMES as [string, ...string[]]),
+    width: z.number().positive().max(8).optional(),
+    depth: z.number().int().min(1).max(20).optional(),
+  }),
+  training: trainingSchema.default(trainingSchema.parse({})),
+  search: searchSchema.default(searchSchema.parse({})),
+  comparisons: comparisonsSchema.default(comparisonsSchema.parse({})),
+  energy: energySchema.default(energySchema.parse({})),
+  export: z.strictObject({
+    /** Also export the ticket with 8-bit weight quantisation, reporting size and accuracy change. */
+    quantize: z.boolean().default(false),
+  }).default({ quantize: false }),
+}).superRefine((config, ctx) => {
+  if (!config.search.ratios.some((r) => Math.abs(r - config.search.pruneRatio) < 1e-9)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['search', 'pruneRatio'],
+      message: `must be one of search.ratios (${config.search.ratios.join(', ')})`,
+    });
+  }
+  const lt = config.comparisons.lotteryTicket;
+  if (lt.enabled && lt.reset === 'rewind' && lt.rewindEpoch >= config.training.epochs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['comparisons', 'lotteryTicket', 'rewindEpoch'],
+      message: `must be below training.epochs (${config.training.epochs})`,
+    });
+  }
+});
+
+export type ExperimentConfig = z.output<typeof experimentSchema>;
+export type ExperimentConfigInput = z.input<typeof experimentSchema>;
+export type TrainingSettings = ExperimentConfig['training'];
+export type SearchSettings = ExperimentConfig['search'];
+export type LotteryTicketSettings = ExperimentConfig['comparisons']['lotteryTicket'];
+export type EnergySettings = ExperimentConfig['energy'];
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(message: string, readonly issues: { path: string; message: string }[] = []) {
+    super(message);
+  }
+}
+
+/** Parses and validates; throws ConfigError listing every bad field by path. */
+export function parseConfig(input: unknown, source = 'config'): ExperimentConfig {
+  const result = experimentSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.length ? issue.path.join('.') : '(root)',
+    message: issue.message,
+  }));
+  throw new ConfigError(`${source} is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, issues);
+}
+
+/** The small experiment `earlybird run --demo` runs: embedded digits, every phase, a few minutes. */
+export function demoConfig(): ExperimentConfig {
+  return parseConfig({
+    name: 'demo: lenet5-bn on the embedded digits',
+    model: { name: 'lenet5-bn' },
+    data: { spec: 'mnist', trainLimit: 4000 },
+    training: { epochs: 12, batchSize: 64, learningRate: 0.05 },
+    search: { ratios: [0.3, 0.5, 0.7], pruneRatio: 0.5, epsilon: 0.1, queueLength: 3 },
+    comparisons: { dense: true, ebReinit: true, lotteryTicket: { enabled: true, mode: 'one-shot' }, scratchE: true, scratchB: false },
+  }, 'demo config');
+}
+
+/** Training settings as the loop takes them. */
+export function scheduleOf(training: TrainingSettings) {
+  return { baseLearningRate: training.learningRate, milestones: training.milestones, gamma: training.gamma };
+}
+
+export function optimizerOf(training: TrainingSettings) {
+  return { kind: training.optimizer, momentum: training.momentum, weightDecay: training.weightDecay, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+}

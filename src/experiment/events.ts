@@ -1,0 +1,66 @@
+/**
+ * What a run writes to `events.jsonl`, one JSON object per line, appended and flushed as it
+ * happens. The same objects travel to the UI (IPC / server-sent events) and feed the report, so
+ * this file is the single description of a run's history.
+ */
+import type { EnergyEvent } from '../energy/meterEvents.ts';
+import type { EpochLogs } from '../train/callbacks.ts';
+
+/** An experiment's phases, in the order they run. */
+export const PHASES = ['search', 'surgery', 'retrain', 'ebReinit', 'dense', 'lotteryTicket', 'scratchE', 'scratchB'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Methods compared in the summary (a method may span phases: ebTrain = search + surgery + retrain). */
+export const METHODS = ['dense', 'ebTrain', 'ebReinit', 'lotteryTicket', 'scratchE', 'scratchB'] as const;
+export type Method = (typeof METHODS)[number];
+
+export type EnergyKind = 'measured' | 'estimated' | 'projected';
+
+interface Base {
+  /** Milliseconds since the epoch (Date.now()). */
+  time: number;
+}
+
+export type RunEvent =
+  | (Base & { type: 'run-start'; runId: string; resumed: boolean; backend: string; backendDescription: string; skippedBackends: { choice: string; reason: string }[] })
+  | (Base & { type: 'data'; name: string; source: string; train: number; validation: number; test: number; shape: [number, number, number]; numClasses: number })
+  | (Base & { type: 'model'; method: Method; params: number; flops: number; channels?: Record<string, number> })
+  | (Base & { type: 'phase-start'; phase: Phase; plannedEpochs: number; startEpoch: number; endEpoch: number })
+  | (Base & { type: 'progress'; phase: Phase; epoch: number; batch: number; batches: number; loss: number; accuracy: number; etaSeconds: number | null })
+  | (Base & { type: 'epoch'; phase: Phase; logs: EpochLogs })
+  | (Base & {
+      type: 'mask-distance';
+      epoch: number;
+      /** Per tracked ratio: distances newest-vs-older (oldest first) and their maximum. */
+      ratios: { ratio: number; distances: number[]; maxDistance: number | null; found: boolean; foundEpoch?: number }[];
+      /** Detector cost this epoch (reading γ, masks, distances), seconds and % of the epoch. */
+      seconds: number;
+      percentOfEpoch: number;
+    })
+  | (Base & { type: 'eb-found'; epoch: number; ratio: number; plannedEpochs: number; checkpoint: string; warnings: string[] })
+  | (Base & { type: 'layer-mask'; ratio: number; layers: { layer: string; kept: number; total: number }[] })
+  /** The energy meter's own events (`src/energy/meterEvents.ts`): phase changes, and per sampling
+   *  interval the joules added per phase and source plus the power readings, for live charts. */
+  | (Base & EnergyEvent)
+  | (Base & { type: 'energy-sources'; sources: { name: string; kind: 'measured' | 'estimated'; description: string; formula?: string }[]; skipped: { name: string; reason: string }[] })
+  | (Base & { type: 'phase-end'; phase: Phase; status: 'completed' | 'stopped' | 'cancelled'; seconds: number; result?: MethodResult })
+  | (Base & { type: 'warning'; message: string })
+  | (Base & { type: 'run-end'; status: 'completed' | 'cancelled' | 'failed'; error?: string; summary?: string });
+
+export type RunEventType = RunEvent['type'];
+
+/** What each compared method achieved. */
+export interface MethodResult {
+  method: Method;
+  testAccuracy: number;
+  /** Parameters of the network as trained (non-zero ones for unstructured pruning). */
+  params: number;
+  /** Forward FLOPs per image (dense-equivalent for unstructured pruning, which saves none on this hardware). */
+  flops: number;
+  epochs: number;
+  seconds: number;
+  /** Where the exported model lives, relative to the run folder. */
+  modelDir?: string;
+  /** Extra facts of this method (e.g. sparsity for the lottery ticket). */
+  notes?: Record<string, number | string | boolean>;
+}

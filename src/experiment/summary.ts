@@ -1,0 +1,77 @@
+/**
+ * `summary.json`: the machine-readable result of a finished run, written once at the end (and
+ * rebuilt on resume). Reports, the run list and other tools read this; its shape only grows, and
+ * `schemaVersion` changes when a field changes meaning.
+ */
+import type { ExperimentConfig } from './config.ts';
+import type { EnergySummary } from '../energy/savings.ts';
+import type { EnergyKind, Method, MethodResult } from './events.ts';
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export interface EarlyBirdSummary {
+  found: boolean;
+  /** Zero-based epoch whose mask completed the stable window; null when not found. */
+  epoch: number | null;
+  plannedEpochs: number;
+  /** The pruning ratio whose ticket was cut and retrained. */
+  p: number;
+  epsilon: number;
+  queueLength: number;
+  /** Per tracked ratio, whether and when its ticket appeared. */
+  ratios: { ratio: number; found: boolean; epoch: number | null }[];
+  /** Max mask distance per epoch per ratio (null before two masks existed). */
+  distances: { epoch: number; ratio: number; maxDistance: number | null }[];
+  /** Channels kept per pruned layer at ratio p. */
+  layers: { layer: string; kept: number; total: number }[];
+  /** Detector cost as a share of the epoch time (mean over the search). */
+  overheadPercent: number;
+}
+
+export interface SlimSummary {
+  params: { dense: number; slim: number };
+  flops: { dense: number; slim: number };
+  /** dense FLOPs / slim FLOPs. */
+  flopReduction: number;
+  /** Measured dense time / slim time for a training step and for inference on one batch. */
+  speedup: { train: number; inference: number };
+  /** Max |slim(x) − dense-with-pruned-channels-zeroed(x)| on a validation batch. */
+  maxAbsDifference: number;
+}
+
+/**
+ * The energy section: the meter's per-phase totals and the savings (`src/energy/savings.ts`),
+ * plus per-method totals and where every number came from.
+ */
+export interface RunEnergySummary extends EnergySummary {
+  /** Per method, summed over its phases (ebTrain = search + surgery + retrain). */
+  methods: Partial<Record<Method, { joules: number; source: string; kind: EnergyKind }>>;
+  /** The sensors (or estimate) that produced the readings. */
+  sources: { name: string; kind: 'measured' | 'estimated'; description: string; formula?: string }[];
+  /** Sources that could not be used, with the reason (e.g. RAPL root-only, no NVIDIA GPU). */
+  skipped: { name: string; reason: string }[];
+}
+
+export interface RunSummary {
+  schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
+  runId: string;
+  name: string | null;
+  status: 'completed' | 'cancelled' | 'failed';
+  createdAt: string;
+  finishedAt: string;
+  config: ExperimentConfig;
+  /** SHA-256 of the canonical config JSON, first 16 hex digits. */
+  configHash: string;
+  backend: { name: string; description: string; skipped: { choice: string; reason: string }[] };
+  hardware: Record<string, unknown> | null;
+  software: Record<string, string>;
+  data: { name: string; source: string; train: number; validation: number; test: number; shape: [number, number, number]; numClasses: number };
+  model: { name: string; params: number; flops: number };
+  earlyBird: EarlyBirdSummary;
+  methods: Partial<Record<Method, MethodResult>>;
+  slim: SlimSummary | null;
+  quantization: { bytesBefore: number; bytesAfter: number; accuracyBefore: number; accuracyAfter: number } | null;
+  energy: RunEnergySummary | null;
+  /** Wall time of the whole run, seconds. */
+  seconds: number;
+}
