@@ -22,9 +22,7 @@ import { buildModel, isModelName, modelStats, type ModelSpec, type ModelStats } 
 import { channelMask } from '../src/prune/channelMask.ts';
 import { gammaLayers, slimModel } from '../src/prune/slimModel.ts';
 import { mulberry32, type Random } from '../src/random.ts';
-import { forTraining } from '../src/train/evaluate.ts';
-import { trainableParams } from '../src/train/loop.ts';
-import { DEFAULT_OPTIMIZER, Optimizer } from '../src/train/optimizer.ts';
+import { makeInference, makeTrainStep, timeAlternating } from '../src/prune/speedup.ts';
 
 const INPUT_SHAPE: [number, number, number] = [32, 32, 3];
 const NUM_CLASSES = 10;
@@ -94,65 +92,6 @@ function setUnevenGammas(model: tf.LayersModel, seed: number): void {
   }
 }
 
-/** One training step, as src/train/loop.ts takes it; returns when the update has been computed. */
-function makeTrainStep(model: tf.LayersModel, xs: tf.Tensor4D, labels: tf.Tensor1D): { step: () => void; dispose: () => void } {
-  const net = forTraining(model);
-  const params = trainableParams(model);
-  const variables = params.map((p) => p.variable);
-  const optimizer = new Optimizer(DEFAULT_OPTIMIZER);
-  const targets = tf.oneHot(labels, NUM_CLASSES);
-  const step = () => {
-    const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = net.apply(xs, { training: true }) as tf.Tensor2D;
-        return tf.losses.softmaxCrossEntropy(targets, logits) as tf.Scalar;
-      }, variables);
-      optimizer.apply(params, grads, LEARNING_RATE);
-      return value;
-    });
-    // Reading the loss waits for the step to finish (and is what the loop does each batch).
-    loss.dataSync();
-    loss.dispose();
-  };
-  return { step, dispose: () => (optimizer.dispose(), targets.dispose()) };
-}
-
-function makeInference(model: tf.LayersModel, xs: tf.Tensor4D): () => void {
-  const net = forTraining(model);
-  return () => {
-    const logits = tf.tidy(() => net.apply(xs, { training: false }) as tf.Tensor);
-    logits.dataSync();
-    logits.dispose();
-  };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function millisecondsOf(run: () => void): number {
-  const start = performance.now();
-  run();
-  return performance.now() - start;
-}
-
-/** Median wall time of `dense` and of `slim`, alternating between them. */
-function timeAlternating(dense: () => void, slim: () => void, warmup: number, repeats: number): { denseMs: number; slimMs: number } {
-  for (let i = 0; i < warmup; i++) {
-    dense();
-    slim();
-  }
-  const denseTimes: number[] = [];
-  const slimTimes: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    denseTimes.push(millisecondsOf(dense));
-    slimTimes.push(millisecondsOf(slim));
-  }
-  return { denseMs: median(denseTimes), slimMs: median(slimTimes) };
-}
-
 interface Comparison {
   denseMs: number;
   slimMs: number;
@@ -197,8 +136,8 @@ async function main(): Promise<void> {
   const xs = tf.randomNormal([options.batch, ...INPUT_SHAPE], 0, 1, 'float32', SEED) as tf.Tensor4D;
   const labels = tf.tensor1d(Int32Array.from({ length: options.batch }, (_, i) => i % NUM_CLASSES), 'int32');
 
-  const denseStep = makeTrainStep(dense, xs, labels);
-  const slimStep = makeTrainStep(slim.model, xs, labels);
+  const denseStep = makeTrainStep(dense, xs, labels, NUM_CLASSES, LEARNING_RATE);
+  const slimStep = makeTrainStep(slim.model, xs, labels, NUM_CLASSES, LEARNING_RATE);
   const training = compare(timeAlternating(denseStep.step, slimStep.step, options.warmup, options.repeats), flopReduction);
   denseStep.dispose();
   slimStep.dispose();

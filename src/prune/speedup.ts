@@ -1,0 +1,95 @@
+/**
+ * Measured speed of a slim network against its dense parent: the same training step the loop
+ * takes, and inference, timed alternately (so drift in machine load hits both) as medians.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { forTraining } from '../train/evaluate.ts';
+import { trainableParams } from '../train/loop.ts';
+import { DEFAULT_OPTIMIZER, Optimizer } from '../train/optimizer.ts';
+
+/** One training step, as src/train/loop.ts takes it; returns when the update has been computed. */
+export function makeTrainStep(model: tf.LayersModel, xs: tf.Tensor4D, labels: tf.Tensor1D, numClasses: number, learningRate = 0.01): { step: () => void; dispose: () => void } {
+  const net = forTraining(model);
+  const params = trainableParams(model);
+  const variables = params.map((p) => p.variable);
+  const optimizer = new Optimizer(DEFAULT_OPTIMIZER);
+  const targets = tf.oneHot(labels, numClasses);
+  const step = () => {
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = net.apply(xs, { training: true }) as tf.Tensor2D;
+        return tf.losses.softmaxCrossEntropy(targets, logits) as tf.Scalar;
+      }, variables);
+      optimizer.apply(params, grads, learningRate);
+      return value;
+    });
+    // Reading the loss waits for the step to finish (and is what the loop does each batch).
+    loss.dataSync();
+    loss.dispose();
+  };
+  return { step, dispose: () => (optimizer.dispose(), targets.dispose()) };
+}
+
+export function makeInference(model: tf.LayersModel, xs: tf.Tensor4D): () => void {
+  const net = forTraining(model);
+  return () => {
+    const logits = tf.tidy(() => net.apply(xs, { training: false }) as tf.Tensor);
+    logits.dataSync();
+    logits.dispose();
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function millisecondsOf(run: () => void): number {
+  const start = performance.now();
+  run();
+  return performance.now() - start;
+}
+
+/** Median wall time of `dense` and of `slim`, alternating between them. */
+export function timeAlternating(dense: () => void, slim: () => void, warmup: number, repeats: number): { denseMs: number; slimMs: number } {
+  for (let i = 0; i < warmup; i++) {
+    dense();
+    slim();
+  }
+  const denseTimes: number[] = [];
+  const slimTimes: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    denseTimes.push(millisecondsOf(dense));
+    slimTimes.push(millisecondsOf(slim));
+  }
+  return { denseMs: median(denseTimes), slimMs: median(slimTimes) };
+}
+
+
+export interface SpeedupMeasurement {
+  train: { denseMs: number; slimMs: number; speedup: number };
+  inference: { denseMs: number; slimMs: number; speedup: number };
+}
+
+/** Times dense and slim on one batch: `warmup` untimed rounds, then medians of `repeats`. */
+export function measureSpeedup(
+  dense: tf.LayersModel, slim: tf.LayersModel, xs: tf.Tensor4D, labels: tf.Tensor1D, numClasses: number,
+  options: { warmup?: number; repeats?: number } = {},
+): SpeedupMeasurement {
+  const warmup = options.warmup ?? 1;
+  const repeats = options.repeats ?? 3;
+  const denseStep = makeTrainStep(dense, xs, labels, numClasses);
+  const slimStep = makeTrainStep(slim, xs, labels, numClasses);
+  try {
+    const train = timeAlternating(denseStep.step, slimStep.step, warmup, repeats);
+    const inference = timeAlternating(makeInference(dense, xs), makeInference(slim, xs), warmup, repeats);
+    return {
+      train: { ...train, speedup: train.denseMs / train.slimMs },
+      inference: { ...inference, speedup: inference.denseMs / inference.slimMs },
+    };
+  } finally {
+    denseStep.dispose();
+    slimStep.dispose();
+  }
+}
