@@ -3,17 +3,26 @@
  * printed as one line without a stack trace.
  */
 import { UsageError } from './cli/args.ts';
+import { RUN_USAGE, runCommand, runsCommand, showCommand } from './cli/runCommand.ts';
 import { TRAIN_USAGE, trainCommand } from './cli/trainCommand.ts';
 
 const USAGE = `earlybird — find the Early-Bird ticket, prune for real, measure the energy saved
 
 Commands:
   train     train one model on one dataset (try: earlybird train --demo)
+  run       a whole Early-Bird experiment from a config file (try: earlybird run --demo)
+  runs      list run folders
+  show      print a run's summary
 
-${TRAIN_USAGE}`;
+${TRAIN_USAGE}
+
+${RUN_USAGE}`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
+  run: runCommand,
+  runs: runsCommand,
+  show: showCommand,
 };
 
 /** Errors whose message is meant for the user as-is. */

@@ -101,7 +101,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     optimizer: { ...DEFAULT_OPTIMIZER, kind: optimizerKind, weightDecay },
     seed,
     signal: controller.signal,
-    callbacks: [new ProgressReporter({ stream: process.stderr, startEpoch: 0, endEpoch: epochs })],
+    callbacks: [new ProgressReporter({ stream: process.stderr })],
   });
   process.off('SIGINT', onSignal);
   const test = evaluate(model, data.test, data.numClasses);

@@ -5,6 +5,7 @@
  */
 import type { EnergyEvent } from '../energy/meterEvents.ts';
 import type { EpochLogs } from '../train/callbacks.ts';
+import type { SlimSummary } from './summary.ts';
 
 /** An experiment's phases, in the order they run. */
 export const PHASES = ['search', 'surgery', 'retrain', 'ebReinit', 'dense', 'lotteryTicket', 'scratchE', 'scratchB'] as const;
@@ -43,7 +44,18 @@ export type RunEvent =
    *  interval the joules added per phase and source plus the power readings, for live charts. */
   | (Base & EnergyEvent)
   | (Base & { type: 'energy-sources'; sources: { name: string; kind: 'measured' | 'estimated'; description: string; formula?: string }[]; skipped: { name: string; reason: string }[] })
-  | (Base & { type: 'phase-end'; phase: Phase; status: 'completed' | 'stopped' | 'cancelled'; seconds: number; result?: MethodResult })
+  | (Base & {
+      type: 'phase-end';
+      phase: Phase;
+      status: 'completed' | 'stopped' | 'cancelled';
+      seconds: number;
+      /** Epochs trained in this phase (all attempts together). */
+      epochs: number;
+      stopReason?: string;
+      result?: MethodResult;
+      /** Surgery only: the slim network against the dense one. */
+      slim?: SlimSummary;
+    })
   | (Base & { type: 'warning'; message: string })
   | (Base & { type: 'run-end'; status: 'completed' | 'cancelled' | 'failed'; error?: string; summary?: string });
 

@@ -2,15 +2,14 @@
  * Terminal progress as a training callback: a redrawn bar with ETA on a TTY, one plain line per
  * epoch otherwise (logs, CI, pipes).
  */
-import type { BatchLogs, EpochLogs, TrainCallback } from './callbacks.ts';
+import type { BatchLogs, EpochLogs, TrainCallback, TrainContext } from './callbacks.ts';
 
 export interface ProgressOptions {
   stream: NodeJS.WriteStream | NodeJS.WritableStream;
   /** Label before each line, e.g. the phase. */
   label?: string;
-  /** Epochs of this training call, for the ETA. */
-  startEpoch: number;
-  endEpoch: number;
+  /** Last epoch (exclusive) of this training call, for the ETA; default the planned epochs. */
+  endEpoch?: number;
 }
 
 export function formatDuration(seconds: number): string {
@@ -29,6 +28,7 @@ export class ProgressReporter implements TrainCallback {
   private readonly started = performance.now();
   private batchesDone = 0;
   private lastDraw = 0;
+  private firstEpoch: number | null = null;
 
   constructor(private readonly options: ProgressOptions) {
     this.tty = Boolean((options.stream as NodeJS.WriteStream).isTTY);
@@ -38,14 +38,15 @@ export class ProgressReporter implements TrainCallback {
     return this.options.label ? `[${this.options.label}] ` : '';
   }
 
-  onBatchEnd(logs: BatchLogs): void {
+  onBatchEnd(logs: BatchLogs, ctx: TrainContext): void {
     this.batchesDone++;
+    this.firstEpoch ??= logs.epoch;
     if (!this.tty) return;
     const now = performance.now();
     if (now - this.lastDraw < 100 && logs.batch + 1 < logs.batches) return;
     this.lastDraw = now;
-    const { startEpoch, endEpoch } = this.options;
-    const totalBatches = (endEpoch - startEpoch) * logs.batches;
+    const endEpoch = this.options.endEpoch ?? ctx.plannedEpochs;
+    const totalBatches = (endEpoch - this.firstEpoch) * logs.batches;
     const elapsed = (now - this.started) / 1000;
     const eta = (elapsed / this.batchesDone) * (totalBatches - this.batchesDone);
     const fraction = (logs.batch + 1) / logs.batches;
@@ -58,9 +59,9 @@ export class ProgressReporter implements TrainCallback {
     );
   }
 
-  onEpochEnd(logs: EpochLogs): void {
+  onEpochEnd(logs: EpochLogs, ctx: TrainContext): void {
     const line =
-      `${this.prefix}epoch ${logs.epoch + 1}/${this.options.endEpoch}  loss ${logs.loss.toFixed(4)}  ` +
+      `${this.prefix}epoch ${logs.epoch + 1}/${this.options.endEpoch ?? ctx.plannedEpochs}  loss ${logs.loss.toFixed(4)}  ` +
       `acc ${pct(logs.accuracy)}  val ${pct(logs.valAccuracy)}  lr ${logs.learningRate.toPrecision(2)}  ` +
       `${logs.seconds.toFixed(1)} s  ${Math.round(logs.imagesPerSecond)} img/s`;
     this.options.stream.write(this.tty ? `\r${line}\x1b[K\n` : `${line}\n`);

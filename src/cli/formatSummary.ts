@@ -1,0 +1,67 @@
+/** Plain-text tables of a run summary, for `earlybird run` and `earlybird show`. */
+import { formatEnergy } from '../energy/index.ts';
+import { METHODS, type Method } from '../experiment/events.ts';
+import type { RunSummary } from '../experiment/summary.ts';
+
+export const METHOD_LABELS: Record<Method, string> = {
+  dense: 'Dense',
+  ebTrain: 'EB Train',
+  ebReinit: 'EB re-init',
+  lotteryTicket: 'Lottery ticket',
+  scratchE: 'Scratch-E',
+  scratchB: 'Scratch-B',
+};
+
+const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+const millions = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : String(x));
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function formatSummary(s: RunSummary): string {
+  const out: string[] = [];
+  out.push(`run ${s.runId} (${s.status}) — ${s.model.name} on ${s.data.name}, backend ${s.backend.description}`);
+  const eb = s.earlyBird;
+  out.push(eb.found
+    ? `Early-Bird ticket: found at epoch ${eb.epoch! + 1} of ${eb.plannedEpochs} for p = ${eb.p} (ε = ${eb.epsilon}, ${eb.queueLength} masks); detector cost ${eb.overheadPercent.toFixed(2)} % of an epoch`
+    : `Early-Bird ticket: not found within ${eb.plannedEpochs} epochs (ε = ${eb.epsilon}); pruned with the last mask`);
+  if (s.slim) {
+    out.push(`slim network: ${millions(s.slim.params.slim)} of ${millions(s.slim.params.dense)} parameters, ` +
+      `${millions(s.slim.flops.slim)}FLOP of ${millions(s.slim.flops.dense)}FLOP per image (${s.slim.flopReduction.toFixed(2)}x fewer); ` +
+      `measured speedup ${s.slim.speedup.train.toFixed(2)}x training, ${s.slim.speedup.inference.toFixed(2)}x inference; ` +
+      `max |slim − zeroed dense| = ${s.slim.maxAbsDifference.toExponential(1)}`);
+  }
+  const methodRows = METHODS.filter((m) => s.methods[m]).map((m) => {
+    const r = s.methods[m]!;
+    const e = s.energy?.methods[m];
+    return [METHOD_LABELS[m], pct(r.testAccuracy), millions(r.params), `${millions(r.flops)}`, String(r.epochs), `${r.seconds.toFixed(1)} s`,
+      e ? `${formatEnergy(e.joules)} (${e.kind})` : '-'];
+  });
+  if (methodRows.length) out.push('', table(['method', 'test acc.', 'params', 'FLOPs', 'epochs', 'time', 'energy'], methodRows));
+  const energy = s.energy;
+  if (energy) {
+    const phaseRows = Object.entries(energy.phases).map(([phase, p]) => [phase, formatEnergy(p.joules), p.kind, p.source]);
+    out.push('', table(['phase', 'energy', 'kind', 'source'], phaseRows));
+    for (const src of energy.sources) out.push(`  ${src.name} (${src.kind}): ${src.description}${src.formula ? `; ${src.formula}` : ''}`);
+    for (const sk of energy.skipped) out.push(`  not used — ${sk.name}: ${sk.reason}`);
+    out.push('');
+    if (energy.denseJoules !== null && energy.savedRatio !== null && energy.savedPercent !== null) {
+      const acc = s.methods.ebTrain && s.methods.dense
+        ? `; accuracy ${pct(s.methods.ebTrain.testAccuracy)} vs ${pct(s.methods.dense.testAccuracy)} dense (${((s.methods.ebTrain.testAccuracy - s.methods.dense.testAccuracy) * 100).toFixed(2)} points)`
+        : '';
+      out.push(`energy saved: EB Train ${formatEnergy(energy.ebTrainJoules)} vs dense ${formatEnergy(energy.denseJoules)} (${energy.denseKind}: ${energy.denseBasis}) — ` +
+        `${energy.savedRatio.toFixed(2)}x less, ${energy.savedPercent.toFixed(1)} % saved${acc}`);
+    } else {
+      out.push(`energy: EB Train ${formatEnergy(energy.ebTrainJoules)}; no dense baseline to compare with`);
+    }
+    out.push(`CO2e: ${energy.co2eGrams.toFixed(3)} g for EB Train` +
+      (energy.savedCo2eGrams !== null ? `, ${energy.savedCo2eGrams.toFixed(3)} g avoided` : '') +
+      ` (carbon intensity ${energy.carbonIntensity} g/kWh, PUE ${energy.pue}); sampler overhead ${energy.overheadPercent?.toFixed(2) ?? '-'} % of a core`);
+  } else {
+    out.push('', 'energy: not measured (no power source could be read)');
+  }
+  return out.join('\n');
+}

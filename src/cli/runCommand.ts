@@ -1,0 +1,125 @@
+/**
+ * `earlybird run <config.json> | --demo | --resume <runDir>`: a whole experiment, with a progress
+ * line per phase and epoch, ending in the result and energy tables. `earlybird runs` lists run
+ * folders; `earlybird show <runDir>` prints one's summary.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { demoConfig, parseConfig, ConfigError } from '../experiment/config.ts';
+import type { RunEvent } from '../experiment/events.ts';
+import { resumeExperiment, runExperiment } from '../experiment/runner.ts';
+import { defaultRunsDir, describeRun, listRuns, RunError, RunStore } from '../experiment/runStore.ts';
+import { ProgressReporter } from '../train/progress.ts';
+import { formatSummary } from './formatSummary.ts';
+
+export const RUN_USAGE = `earlybird run <config.json> | --demo | --resume <runDir> [--runs <dir>] [--json]
+earlybird runs [--runs <dir>]
+earlybird show <runDir>`;
+
+function readConfigFile(path: string): unknown {
+  if (!existsSync(path)) throw new ConfigError(`${path}: no such config file`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/** One line per notable event (epoch lines come from the progress reporter). */
+function describeEvent(e: RunEvent): string | null {
+  switch (e.type) {
+    case 'run-start': return `run ${e.runId}${e.resumed ? ' (resumed)' : ''} on ${e.backendDescription}` +
+      e.skippedBackends.map((s) => `\n  skipped ${s.choice}: ${s.reason}`).join('');
+    case 'data': return `data: ${e.name}: ${e.train} train, ${e.validation} validation, ${e.test} test, ${e.shape.join('x')}`;
+    case 'energy-sources': return `energy: ${e.sources.map((s) => `${s.name} (${s.kind})`).join(', ') || 'no source'}` +
+      e.skipped.map((s) => `\n  not used — ${s.name}: ${s.reason}`).join('');
+    case 'phase-start': return `— ${e.phase} —`;
+    case 'mask-distance': {
+      const parts = e.ratios.map((r) => `p=${r.ratio}: ${r.maxDistance === null ? '-' : r.maxDistance.toFixed(3)}${r.found ? ' ✓' : ''}`);
+      return `  mask distance (max vs queue) ${parts.join('  ')}  [detector ${e.percentOfEpoch.toFixed(2)} % of epoch]`;
+    }
+    case 'eb-found': return `  Early-Bird ticket found at epoch ${e.epoch + 1} of ${e.plannedEpochs} (p = ${e.ratio})`;
+    case 'phase-end': return e.result ? `  ${e.phase} done: test accuracy ${(100 * e.result.testAccuracy).toFixed(2)} %` : null;
+    case 'warning': return `warning: ${e.message}`;
+    default: return null;
+  }
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { demo: { type: 'boolean' }, resume: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write(`${RUN_USAGE}\n`);
+    return 0;
+  }
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const controller = new AbortController();
+  const onSignal = () => {
+    log('\ncancelling after this batch… (resume later with earlybird run --resume <runDir>)');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const runOptions = {
+    runsDir: values.runs ? resolve(values.runs) : defaultRunsDir(),
+    signal: controller.signal,
+    onEvent: (e: RunEvent) => {
+      const line = describeEvent(e);
+      if (line) log(line);
+    },
+    callbacks: (phase: string) => [new ProgressReporter({ stream: process.stderr, label: phase })],
+  };
+  try {
+    let outcome;
+    if (values.resume) {
+      const store = RunStore.open(values.resume);
+      const config = parseConfig(store.readConfigJson(), `${store.path('config.json')}`);
+      outcome = await resumeExperiment(store.dir, config, runOptions);
+    } else {
+      if (!values.demo && positionals.length === 0) throw new RunError(`give a config file, --demo or --resume <runDir>\n${RUN_USAGE}`);
+      const config = values.demo ? demoConfig() : parseConfig(readConfigFile(positionals[0]!), positionals[0]!);
+      outcome = await runExperiment(config, runOptions);
+    }
+    process.stdout.write(`\n${formatSummary(outcome.summary)}\n\nrun folder: ${outcome.runDir}\n`);
+    if (values.json) process.stdout.write(`${JSON.stringify({ runDir: outcome.runDir, status: outcome.status, summary: outcome.summary })}\n`);
+    return outcome.status === 'cancelled' ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function runsCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { runs: { type: 'string' } } });
+  const dir = values.runs ? resolve(values.runs) : defaultRunsDir();
+  const runs = listRuns(dir);
+  if (runs.length === 0) {
+    process.stdout.write(`no runs in ${dir}\n`);
+    return 0;
+  }
+  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+  for (const r of runs) {
+    process.stdout.write(`${r.runId.padEnd(48)} ${r.status.padEnd(10)} ${String(r.model).padEnd(10)} ${String(r.data).slice(0, 24).padEnd(24)} ` +
+      `EB ${r.ebEpoch === null ? '-' : `${r.ebEpoch + 1}/${r.plannedEpochs}`}  acc ${pct(r.testAccuracy.ebTrain)} (dense ${pct(r.testAccuracy.dense)})  ` +
+      `saved ${r.savedPercent === null ? '-' : `${r.savedPercent.toFixed(1)}%`}\n`);
+  }
+  return 0;
+}
+
+export async function showCommand(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  if (!positionals[0]) throw new RunError('earlybird show <runDir>');
+  const store = RunStore.open(positionals[0]);
+  const summary = store.readSummary();
+  if (summary) {
+    process.stdout.write(`${formatSummary(summary)}\n`);
+    return 0;
+  }
+  const item = describeRun(store);
+  process.stdout.write(`run ${item.runId}: ${item.status} (no summary.json yet)${item.ebEpoch !== null ? `; Early-Bird ticket at epoch ${item.ebEpoch + 1}` : ''}\n` +
+    `resume it with: earlybird run --resume ${store.dir}\n`);
+  return 0;
+}

@@ -1,0 +1,396 @@
+/**
+ * Carries one experiment from a random network to a retrained, physically smaller ticket, and
+ * through the comparisons the config asks for. Phases run in order — search, surgery, retrain,
+ * then ebReinit, dense, lotteryTicket, scratchE, scratchB — each recorded in the run folder as it
+ * goes; a phase that finished is never repeated on resume, and the running one continues from its
+ * last finished epoch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync } from 'node:fs';
+import { selectBackend, type BackendReport } from '../backend/selectBackend.ts';
+import { checkFitsModel, loadData } from '../data/load.ts';
+import type { DataSplits } from '../data/types.ts';
+import { hardwareInventory } from '../energy/index.ts';
+import { buildModel, modelStats, type ModelSpec } from '../models/index.ts';
+import { channelMask } from '../prune/channelMask.ts';
+import { EarlyBirdCallback } from '../prune/earlyBirdCallback.ts';
+import { EarlyBirdDetector } from '../prune/earlyBirdDetector.ts';
+import { SlimmingPenalty } from '../prune/slimmingPenalty.ts';
+import type { TrainCallback } from '../train/callbacks.ts';
+import { evaluate } from '../train/evaluate.ts';
+import { hasCheckpoint, readCheckpointMeta, restoreWeights, saveCheckpoint } from './checkpoint.ts';
+import type { ExperimentConfig } from './config.ts';
+import { EnergyRecorder } from './energyRecorder.ts';
+import type { Method, MethodResult, Phase, RunEvent } from './events.ts';
+import { saveModelToDir } from './modelFiles.ts';
+import { checkpointDir, runTrainingPhase } from './phaseTrainer.ts';
+import { RunStore, RunError, defaultRunsDir } from './runStore.ts';
+import { buildSummary } from './summarise.ts';
+import type { RunSummary } from './summary.ts';
+import { runSurgery, type SurgeryOutcome } from './surgeryPhase.ts';
+
+export interface RunOptions {
+  /** Folder that holds run folders (default ./runs or $EARLYBIRD_RUNS). */
+  runsDir?: string;
+  signal?: AbortSignal;
+  /** Every event, as it is written to events.jsonl. */
+  onEvent?(event: RunEvent): void;
+  /** Extra callbacks for every training phase (e.g. a terminal progress bar). */
+  callbacks?(phase: Phase): TrainCallback[];
+}
+
+export interface RunOutcome {
+  runId: string;
+  runDir: string;
+  status: RunSummary['status'];
+  summary: RunSummary;
+}
+
+export async function runExperiment(config: ExperimentConfig, options: RunOptions = {}): Promise<RunOutcome> {
+  const store = RunStore.create(options.runsDir ?? defaultRunsDir(), config);
+  return execute(store, config, [], options);
+}
+
+/** Continues a run folder from where it stopped (killed, cancelled or failed). */
+export async function resumeExperiment(runDir: string, config: ExperimentConfig, options: RunOptions = {}): Promise<RunOutcome> {
+  const store = RunStore.open(runDir);
+  const previous = store.readEvents();
+  return execute(store, config, previous, options);
+}
+
+/** The phase-end event of a phase that finished in an earlier attempt, if any. */
+function finishedPhase(events: readonly RunEvent[], phase: Phase) {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === 'phase-end' && e.phase === phase && e.status !== 'cancelled') return e;
+  }
+  return undefined;
+}
+
+async function execute(store: RunStore, config: ExperimentConfig, previous: RunEvent[], options: RunOptions): Promise<RunOutcome> {
+  const resumed = previous.length > 0;
+  const emit = (event: RunEvent) => {
+    store.append(event);
+    options.onEvent?.(event);
+  };
+  const signal = options.signal;
+  const createdAt = previous.find((e) => e.type === 'run-start')?.time ?? Date.now();
+  const started = performance.now();
+  let energy: EnergyRecorder | null = null;
+  let backend: BackendReport | null = null;
+  const hardware = hardwareInventory().then((h) => h as unknown as Record<string, unknown>).catch(() => null);
+
+  try {
+    backend = await selectBackend(config.backend);
+    emit({
+      type: 'run-start', time: Date.now(), runId: store.id, resumed,
+      backend: backend.tfBackend, backendDescription: backend.description, skippedBackends: backend.skipped,
+    });
+    const data = await loadData(config.data.spec, {
+      seed: config.seed, trainLimit: config.data.trainLimit, testLimit: config.data.testLimit,
+      validationFraction: config.data.validationFraction,
+    });
+    const inputShape: [number, number, number] = [data.train.height, data.train.width, data.train.channels];
+    emit({
+      type: 'data', time: Date.now(), name: data.name, source: data.source, train: data.train.count,
+      validation: data.validation.count, test: data.test.count, shape: inputShape, numClasses: data.numClasses,
+    });
+    const spec: ModelSpec = {
+      name: config.model.name as ModelSpec['name'], inputShape, numClasses: data.numClasses, seed: config.seed,
+      ...(config.model.width !== undefined ? { width: config.model.width } : {}),
+      ...(config.model.depth !== undefined ? { depth: config.model.depth } : {}),
+    };
+    const probe = buildModel(spec);
+    checkFitsModel(data.train, inputShape, config.model.name);
+    const denseStats = modelStats(probe);
+    probe.dispose();
+    emit({ type: 'model', time: Date.now(), method: 'dense', params: denseStats.params, flops: denseStats.flops });
+
+    energy = await EnergyRecorder.start(config.energy, emit, previous);
+    const ctx: PhaseContext = { store, config, data, spec, emit, signal, previous, energy, options };
+
+    const search = await searchPhase(ctx);
+    let cancelled = search.cancelled;
+    let surgery: SurgeryOutcome | null = null;
+    if (!cancelled) {
+      surgery = await surgeryPhase(ctx, search.ebEpoch);
+      cancelled = await retrainPhase(ctx, search, surgery);
+    }
+    const comparisons: [Phase, () => Promise<boolean>][] = [
+      ['ebReinit', () => slimFromScratch(ctx, 'ebReinit', surgery!, config.training.epochs)],
+      ['dense', () => densePhase(ctx)],
+      ['lotteryTicket', () => lotteryTicketPhase(ctx)],
+      ['scratchE', () => slimFromScratch(ctx, 'scratchE', surgery!, config.training.epochs)],
+      ['scratchB', () => slimFromScratch(ctx, 'scratchB', surgery!, scratchBudgetEpochs(config, denseStats.flops, surgery!.slim.flops.slim))],
+    ];
+    for (const [phase, run] of comparisons) {
+      if (cancelled || !wanted(config, phase)) continue;
+      cancelled = await run();
+    }
+
+    const recording = await energy.stop();
+    energy = null;
+    const status = cancelled ? 'cancelled' : 'completed';
+    const summary = buildSummary({
+      store, config, status, createdAt, backend, hardware: await hardware, recording,
+      seconds: (performance.now() - started) / 1000, denseStats,
+    });
+    store.writeSummary(summary);
+    emit({ type: 'run-end', time: Date.now(), status, summary: 'summary.json' });
+    return { runId: store.id, runDir: store.dir, status, summary };
+  } catch (error) {
+    const message = (error as Error).message;
+    const recording = energy ? await energy.stop().catch(() => null) : null;
+    emit({ type: 'run-end', time: Date.now(), status: 'failed', error: message });
+    if (backend && recording) {
+      try {
+        store.writeSummary(buildSummary({
+          store, config, status: 'failed', createdAt, backend, hardware: await hardware, recording,
+          seconds: (performance.now() - started) / 1000, denseStats: null,
+        }));
+      } catch {
+        // The failure itself is what the user needs to see.
+      }
+    }
+    throw error;
+  }
+}
+
+interface PhaseContext {
+  store: RunStore;
+  config: ExperimentConfig;
+  data: DataSplits;
+  spec: ModelSpec;
+  emit(event: RunEvent): void;
+  signal?: AbortSignal;
+  previous: RunEvent[];
+  energy: EnergyRecorder;
+  options: RunOptions;
+}
+
+function wanted(config: ExperimentConfig, phase: Phase): boolean {
+  const c = config.comparisons;
+  switch (phase) {
+    case 'ebReinit': return c.ebReinit;
+    case 'dense': return c.dense;
+    case 'lotteryTicket': return c.lotteryTicket.enabled;
+    case 'scratchE': return c.scratchE;
+    case 'scratchB': return c.scratchB;
+    default: return true;
+  }
+}
+
+/**
+ * Scratch-B (Liu et al.): the slim network gets the dense network's compute budget, i.e.
+ * epochs × dense FLOPs / slim FLOPs, capped at 4× the epochs so a drastic prune cannot run away.
+ */
+export function scratchBudgetEpochs(config: ExperimentConfig, denseFlops: number, slimFlops: number): number {
+  const epochs = config.training.epochs;
+  return Math.min(4 * epochs, Math.max(epochs, Math.round((epochs * denseFlops) / Math.max(slimFlops, 1))));
+}
+
+function beginPhase(ctx: PhaseContext, phase: Phase, plannedEpochs: number, startEpoch: number, endEpoch: number) {
+  ctx.energy.setPhase(phase);
+  ctx.emit({ type: 'phase-start', time: Date.now(), phase, plannedEpochs, startEpoch, endEpoch });
+}
+
+interface SearchOutcome {
+  cancelled: boolean;
+  /** The epoch whose weights and mask become the ticket (the detection epoch, or the last one). */
+  ebEpoch: number;
+  found: boolean;
+  searchEpochs: number;
+  seconds: number;
+}
+
+const EB_DIR = 'eb';
+/** Energy-meter phase of the surgery's equality check and speed measurement. */
+export const SURGERY_CHECKS_PHASE = 'surgery-checks';
+
+async function searchPhase(ctx: PhaseContext): Promise<SearchOutcome> {
+  const { store, config, emit } = ctx;
+  const done = finishedPhase(ctx.previous, 'search');
+  const ebDir = store.path('checkpoints', EB_DIR);
+  if (done) {
+    const meta = readCheckpointMeta(ebDir);
+    return { cancelled: false, ebEpoch: meta.epoch, found: Boolean(meta.extra?.found), searchEpochs: done.epochs, seconds: done.seconds };
+  }
+  const N = config.training.epochs;
+  const p = config.search.pruneRatio;
+  const resume = ctx.previous.length > 0 && hasCheckpoint(checkpointDir(store, 'search'));
+  const savedDetector = resume ? readCheckpointMeta(checkpointDir(store, 'search')).extra?.detector : undefined;
+  const detector = savedDetector
+    ? EarlyBirdDetector.fromJSON(savedDetector)
+    : new EarlyBirdDetector({ ratios: config.search.ratios, queueLength: config.search.queueLength, epsilon: config.search.epsilon });
+  const model = buildModel(ctx.spec);
+  const saveTicket = async (epoch: number, mask: ReturnType<typeof channelMask>, found: boolean, m: tf.LayersModel) => {
+    const bits: Record<string, number[]> = {};
+    for (const layer of mask.layers) bits[layer.layer] = Array.from(layer.keep);
+    await saveCheckpoint(ebDir, m, null, {
+      phase: 'search', epoch, spec: ctx.spec, history: [], extra: { found, ratio: p, mask: bits, warnings: mask.warnings },
+    });
+    emit({ type: 'layer-mask', time: Date.now(), ratio: p, layers: mask.layers.map((l) => ({ layer: l.layer, kept: l.kept, total: l.total })) });
+  };
+  const earlyBird = new EarlyBirdCallback({
+    detector, pruneRatio: p, stopOnFound: config.search.stopOnFound,
+    onObservation: (o) => emit({
+      type: 'mask-distance', time: Date.now(), epoch: o.epoch, seconds: o.seconds, percentOfEpoch: o.percentOfEpoch,
+      ratios: o.ratios.map((r) => ({ ratio: r.ratio, distances: r.distances, maxDistance: r.maxDistance, found: r.found, ...(r.foundEpoch !== undefined ? { foundEpoch: r.foundEpoch } : {}) })),
+    }),
+    onFound: async (ticket, m) => {
+      await saveTicket(ticket.epoch, ticket.mask, true, m);
+      emit({ type: 'eb-found', time: Date.now(), epoch: ticket.epoch, ratio: p, plannedEpochs: N, checkpoint: `checkpoints/${EB_DIR}`, warnings: ticket.mask.warnings });
+    },
+  });
+  beginPhase(ctx, 'search', N, 0, N);
+  const outcome = await runTrainingPhase({
+    store, phase: 'search', method: 'ebTrain', model, spec: ctx.spec, data: ctx.data, training: config.training,
+    plannedEpochs: N, startEpoch: 0, endEpoch: N, seed: config.seed, signal: ctx.signal, emit, resume,
+    callbacks: [new SlimmingPenalty(config.search.l1), earlyBird, ...(ctx.options.callbacks?.('search') ?? [])],
+    checkpointExtra: () => ({ detector: detector.toJSON() }),
+    endedBefore: () => (config.search.stopOnFound && detector.foundFor(p) ? `Early-Bird ticket found at epoch ${detector.ticket(p)!.epoch}` : null),
+  });
+  const epochs = outcome.history.length;
+  const seconds = outcome.history.reduce((s, h) => s + h.seconds, 0);
+  if (outcome.result.status === 'cancelled') {
+    model.dispose();
+    emit({ type: 'phase-end', time: Date.now(), phase: 'search', status: 'cancelled', seconds, epochs });
+    return { cancelled: true, ebEpoch: -1, found: false, searchEpochs: epochs, seconds };
+  }
+  const ticket = detector.ticket(p);
+  if (!ticket) {
+    // No ticket within the budget: prune with the last mask, and say so.
+    const last = outcome.history[outcome.history.length - 1]!;
+    const { gammaLayers } = await import('../prune/slimModel.ts');
+    const mask = channelMask(gammaLayers(model), p);
+    await saveTicket(last.epoch, mask, false, model);
+    emit({ type: 'warning', time: Date.now(), message: `no Early-Bird ticket within ${N} epochs (ε = ${config.search.epsilon}); pruning with the mask of the last epoch` });
+  }
+  model.dispose();
+  const ebEpoch = ticket?.epoch ?? outcome.history[outcome.history.length - 1]!.epoch;
+  emit({ type: 'phase-end', time: Date.now(), phase: 'search', status: outcome.result.status, seconds, epochs, ...(outcome.result.stopReason ? { stopReason: outcome.result.stopReason } : {}) });
+  return { cancelled: false, ebEpoch, found: Boolean(ticket), searchEpochs: epochs, seconds };
+}
+
+async function surgeryPhase(ctx: PhaseContext, ebEpoch: number): Promise<SurgeryOutcome> {
+  const done = finishedPhase(ctx.previous, 'surgery');
+  const dir = checkpointDir(ctx.store, 'surgery');
+  if (done?.slim && hasCheckpoint(dir)) {
+    const meta = readCheckpointMeta(dir);
+    return { slimSpec: meta.spec, slim: done.slim, seconds: done.seconds };
+  }
+  beginPhase(ctx, 'surgery', 0, ebEpoch, ebEpoch);
+  const outcome = await runSurgery({
+    ebDir: ctx.store.path('checkpoints', EB_DIR), spec: ctx.spec, data: ctx.data, batchSize: ctx.config.training.batchSize,
+    saveSlim: async (model, slimSpec) => saveCheckpoint(dir, model, null, { phase: 'surgery', epoch: ebEpoch, spec: slimSpec, history: [] }),
+    // Equality check and speed measurement are diagnostics: metered apart from the ticket's cost.
+    onChecksStart: () => ctx.energy.setPhase(SURGERY_CHECKS_PHASE),
+  });
+  const stats = outcome.slim;
+  ctx.emit({ type: 'model', time: Date.now(), method: 'ebTrain', params: stats.params.slim, flops: stats.flops.slim, channels: outcome.slimSpec.channels ?? {} });
+  ctx.emit({ type: 'phase-end', time: Date.now(), phase: 'surgery', status: 'completed', seconds: outcome.seconds, epochs: 0, slim: outcome.slim });
+  return outcome;
+}
+
+/** Trains a model for a phase, evaluates it, exports it, and records the method's result. */
+async function trainMethod(ctx: PhaseContext, args: {
+  phase: Phase; method: Method; spec: ModelSpec; model: tf.LayersModel; plannedEpochs: number; startEpoch: number; endEpoch: number;
+  /** Epochs and seconds spent before this phase that the method's totals include (EB Train: the search). */
+  carried?: { epochs: number; seconds: number };
+}): Promise<boolean> {
+  const { store, config, emit } = ctx;
+  const resume = ctx.previous.length > 0 && hasCheckpoint(checkpointDir(store, args.phase));
+  beginPhase(ctx, args.phase, args.plannedEpochs, args.startEpoch, args.endEpoch);
+  const outcome = await runTrainingPhase({
+    store, phase: args.phase, method: args.method, model: args.model, spec: args.spec, data: ctx.data, training: config.training,
+    plannedEpochs: args.plannedEpochs, startEpoch: args.startEpoch, endEpoch: args.endEpoch, seed: config.seed,
+    signal: ctx.signal, emit, resume, callbacks: ctx.options.callbacks?.(args.phase) ?? [],
+  });
+  const epochs = outcome.history.length;
+  const seconds = outcome.history.reduce((s, h) => s + h.seconds, 0);
+  if (outcome.result.status === 'cancelled') {
+    args.model.dispose();
+    emit({ type: 'phase-end', time: Date.now(), phase: args.phase, status: 'cancelled', seconds, epochs });
+    return true;
+  }
+  const test = evaluate(args.model, ctx.data.test, ctx.data.numClasses, config.training.batchSize);
+  const stats = modelStats(args.model);
+  const modelDir = `models/${args.method}`;
+  mkdirSync(store.path(modelDir), { recursive: true });
+  await saveModelToDir(args.model, store.path(modelDir));
+  args.model.dispose();
+  const result: MethodResult = {
+    method: args.method,
+    testAccuracy: test.accuracy,
+    params: stats.params,
+    flops: stats.flops,
+    epochs: epochs + (args.carried?.epochs ?? 0),
+    seconds: seconds + (args.carried?.seconds ?? 0),
+    modelDir,
+  };
+  emit({ type: 'phase-end', time: Date.now(), phase: args.phase, status: 'completed', seconds, epochs, result });
+  return false;
+}
+
+async function retrainPhase(ctx: PhaseContext, search: SearchOutcome, surgery: SurgeryOutcome): Promise<boolean> {
+  if (finishedPhase(ctx.previous, 'retrain')) return false;
+  const model = buildModel(surgery.slimSpec);
+  // The ticket's own weights, as cut by the surgery (a resumed retrain restores its checkpoint instead).
+  await restoreWeights(checkpointDir(ctx.store, 'surgery'), model);
+  const N = ctx.config.training.epochs;
+  return trainMethod(ctx, {
+    phase: 'retrain', method: 'ebTrain', spec: surgery.slimSpec, model, plannedEpochs: N,
+    // The schedule continues where the search stopped: the remaining epoch budget.
+    startEpoch: Math.min(search.ebEpoch + 1, N), endEpoch: N,
+    carried: { epochs: search.searchEpochs, seconds: search.seconds + surgery.seconds },
+  });
+}
+
+/** The slim architecture from a fresh, differently seeded initialisation (EB re-init, Scratch-E/B). */
+async function slimFromScratch(ctx: PhaseContext, phase: 'ebReinit' | 'scratchE' | 'scratchB', surgery: SurgeryOutcome, epochs: number): Promise<boolean> {
+  if (finishedPhase(ctx.previous, phase)) return false;
+  const offset = { ebReinit: 1, scratchE: 2, scratchB: 3 }[phase];
+  const spec = { ...surgery.slimSpec, seed: surgery.slimSpec.seed + offset * 1_000_003 };
+  return trainMethod(ctx, { phase, method: phase, spec, model: buildModel(spec), plannedEpochs: epochs, startEpoch: 0, endEpoch: epochs });
+}
+
+async function densePhase(ctx: PhaseContext): Promise<boolean> {
+  if (finishedPhase(ctx.previous, 'dense')) return false;
+  const N = ctx.config.training.epochs;
+  return trainMethod(ctx, { phase: 'dense', method: 'dense', spec: ctx.spec, model: buildModel(ctx.spec), plannedEpochs: N, startEpoch: 0, endEpoch: N });
+}
+
+async function lotteryTicketPhase(ctx: PhaseContext): Promise<boolean> {
+  if (finishedPhase(ctx.previous, 'lotteryTicket')) return false;
+  let module: typeof import('../prune/lotteryTicket.ts');
+  try {
+    module = await import('../prune/lotteryTicket.ts');
+  } catch (error) {
+    throw new RunError(`lottery-ticket baseline unavailable: ${(error as Error).message}`);
+  }
+  const { config, emit } = ctx;
+  beginPhase(ctx, 'lotteryTicket', config.training.epochs, 0, config.training.epochs);
+  const started = performance.now();
+  try {
+    const result = await module.runLotteryTicket({
+      spec: ctx.spec, data: ctx.data, training: config.training, settings: config.comparisons.lotteryTicket, seed: config.seed,
+      callbacks: [
+        ...(ctx.options.callbacks?.('lotteryTicket') ?? []),
+        { onEpochEnd: (logs) => emit({ type: 'epoch', time: Date.now(), phase: 'lotteryTicket', logs }) },
+      ],
+      signal: ctx.signal,
+    });
+    const { rounds: _rounds, sparsity, ...methodResult } = result;
+    emit({
+      type: 'phase-end', time: Date.now(), phase: 'lotteryTicket', status: 'completed', seconds: (performance.now() - started) / 1000,
+      epochs: result.epochs, result: { ...methodResult, notes: { ...(methodResult.notes ?? {}), sparsity } },
+    });
+    return false;
+  } catch (error) {
+    if (ctx.signal?.aborted) {
+      emit({ type: 'phase-end', time: Date.now(), phase: 'lotteryTicket', status: 'cancelled', seconds: (performance.now() - started) / 1000, epochs: 0 });
+      return true;
+    }
+    throw error;
+  }
+}
