@@ -22,7 +22,7 @@ import { hasCheckpoint, readCheckpointMeta, restoreWeights, saveCheckpoint } fro
 import type { ExperimentConfig } from './config.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
 import type { Method, MethodResult, Phase, RunEvent } from './events.ts';
-import { saveModelToDir } from './modelFiles.ts';
+import { saveModelToDir, writePredictionCheck } from './modelFiles.ts';
 import { checkpointDir, runTrainingPhase } from './phaseTrainer.ts';
 import { RunStore, RunError, defaultRunsDir } from './runStore.ts';
 import { buildSummary } from './summarise.ts';
@@ -313,15 +313,17 @@ async function trainMethod(ctx: PhaseContext, args: {
     emit({ type: 'phase-end', time: Date.now(), phase: args.phase, status: 'cancelled', seconds, epochs });
     return true;
   }
-  const test = evaluate(args.model, ctx.data.test, ctx.data.numClasses, config.training.batchSize);
+  const evaluation = evaluate(args.model, ctx.data.test, ctx.data.numClasses, config.training.batchSize);
   const stats = modelStats(args.model);
   const modelDir = `models/${args.method}`;
   mkdirSync(store.path(modelDir), { recursive: true });
   await saveModelToDir(args.model, store.path(modelDir));
+  const test = ctx.data.test;
+  writePredictionCheck(args.model, test.images, [test.height, test.width, test.channels], store.path(modelDir));
   args.model.dispose();
   const result: MethodResult = {
     method: args.method,
-    testAccuracy: test.accuracy,
+    testAccuracy: evaluation.accuracy,
     params: stats.params,
     flops: stats.flops,
     epochs: epochs + (args.carried?.epochs ?? 0),

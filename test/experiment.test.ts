@@ -1,0 +1,156 @@
+/**
+ * Whole experiments on the embedded digits: the config's validation, the run folder a finished
+ * run leaves, exported models that another process loads with identical predictions, and a run
+ * killed mid-epoch (SIGKILL) that resumes to exactly the result of an uninterrupted one.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { ConfigError, parseConfig, type ExperimentConfigInput } from '../src/experiment/config.ts';
+import type { RunEvent } from '../src/experiment/events.ts';
+import { resumeExperiment, runExperiment, type RunOutcome } from '../src/experiment/runner.ts';
+import { listRuns, METRICS_HEADER, readEventsFile, RunStore } from '../src/experiment/runStore.ts';
+
+const SMALL: ExperimentConfigInput = {
+  seed: 4,
+  model: { name: 'tiny' },
+  data: { spec: 'mnist', trainLimit: 800, testLimit: 300 },
+  training: { epochs: 4, batchSize: 64, learningRate: 0.05 },
+  search: { queueLength: 2, epsilon: 0.15 },
+  comparisons: { dense: true, scratchE: true },
+  energy: { intervalMs: 200 },
+};
+
+function configError(input: unknown): ConfigError {
+  try {
+    parseConfig(input);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error;
+  }
+  assert.fail('config was accepted');
+}
+
+describe('experiment config', () => {
+  test('defaults are the Early-Bird paper settings', () => {
+    const c = parseConfig({ model: { name: 'vgg-s' } });
+    assert.deepEqual([c.training.learningRate, c.training.momentum, c.training.weightDecay, c.training.milestones], [0.1, 0.9, 1e-4, [0.5, 0.75]]);
+    assert.deepEqual([c.search.ratios, c.search.epsilon, c.search.queueLength, c.search.l1], [[0.3, 0.5, 0.7], 0.1, 5, 1e-4]);
+    assert.equal(c.energy.carbonIntensity, 475);
+  });
+
+  test('every bad field is named with its path and what is allowed', () => {
+    const e = configError({ model: { name: 'vgg' }, training: { epochs: 0, lr: 0.1 }, energy: { pue: 0.5 } });
+    const paths = e.issues.map((i) => i.path);
+    assert.ok(paths.includes('model.name') && paths.includes('training.epochs') && paths.includes('training') && paths.includes('energy.pue'), paths.join());
+    assert.match(e.message, /model\.name: .*"mlp"\|"lenet5-bn"\|"vgg-s"\|"resnet-s"\|"tiny"/);
+    assert.match(e.message, /training: Unrecognized key: "lr"/);
+  });
+
+  test('cross-field rules: the pruned ratio must be tracked', () => {
+    const e = configError({ model: { name: 'tiny' }, search: { ratios: [0.3, 0.7], pruneRatio: 0.5 } });
+    assert.deepEqual(e.issues, [{ path: 'search.pruneRatio', message: 'must be one of search.ratios (0.3, 0.7)' }]);
+  });
+});
+
+describe('a whole experiment', () => {
+  let runsDir: string;
+  let outcome: RunOutcome;
+
+  before(async () => {
+    runsDir = mkdtempSync(join(tmpdir(), 'eb-runs-'));
+    outcome = await runExperiment(parseConfig(SMALL), { runsDir });
+  });
+
+  test('summary.json holds the Early-Bird facts and every method run', () => {
+    const s = JSON.parse(readFileSync(join(outcome.runDir, 'summary.json'), 'utf8'));
+    assert.equal(s.schemaVersion, 1);
+    assert.equal(s.status, 'completed');
+    for (const key of ['found', 'epoch', 'plannedEpochs', 'p', 'epsilon', 'distances']) assert.ok(key in s.earlyBird, key);
+    assert.equal(s.earlyBird.plannedEpochs, 4);
+    for (const method of ['dense', 'ebTrain', 'scratchE']) {
+      for (const key of ['testAccuracy', 'params', 'flops', 'epochs', 'seconds']) assert.equal(typeof s.methods[method][key], 'number', `${method}.${key}`);
+      assert.ok(s.methods[method].testAccuracy > 0.5, `${method} learned`);
+    }
+    assert.equal(s.methods.dense.epochs, 4);
+    assert.ok(s.methods.ebTrain.params < s.methods.dense.params, 'the ticket is smaller');
+    assert.ok(s.slim.flopReduction > 1 && s.slim.speedup.train > 0 && s.slim.maxAbsDifference < 1e-4);
+    assert.ok(s.energy && s.energy.ebTrainJoules > 0 && s.energy.methods.dense.joules > 0);
+  });
+
+  test('events.jsonl and metrics.csv record every epoch once', () => {
+    const events = readEventsFile(join(outcome.runDir, 'events.jsonl'));
+    const epochs = events.filter((e): e is Extract<RunEvent, { type: 'epoch' }> => e.type === 'epoch');
+    const lines = readFileSync(join(outcome.runDir, 'metrics.csv'), 'utf8').trim().split('\n');
+    assert.equal(lines[0], METRICS_HEADER);
+    assert.equal(lines.length - 1, epochs.length);
+    const keys = epochs.map((e) => `${e.phase}:${e.logs.epoch}`);
+    assert.equal(new Set(keys).size, keys.length);
+    assert.deepEqual(events.filter((e) => e.type === 'phase-start').map((e) => (e as { phase: string }).phase), ['search', 'surgery', 'retrain', 'dense', 'scratchE']);
+    assert.equal(events[events.length - 1]!.type, 'run-end');
+    assert.equal(listRuns(runsDir)[0]!.runId, outcome.runId);
+  });
+
+  test('exported models load in another process with identical predictions', () => {
+    // The check compares against predictions the training process saved at export time.
+    for (const method of ['ebTrain', 'dense']) {
+      const dir = join(outcome.runDir, 'models', method);
+      assert.ok(existsSync(join(dir, 'model.json')) && existsSync(join(dir, 'weights.bin')) && existsSync(join(dir, 'predictions.json')));
+      const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/predictExported.ts', dir], { encoding: 'utf8' });
+      assert.equal(child.status, 0, child.stderr);
+      const result = JSON.parse(child.stdout.trim().split('\n').pop()!);
+      assert.ok(result.maxAbsDifference < 1e-6, `${method}: predictions differ by ${result.maxAbsDifference}`);
+      assert.equal(result.sameClasses, true);
+      assert.ok(result.images >= 8);
+    }
+  });
+
+  test('a run killed mid-epoch with SIGKILL resumes to the same result', async () => {
+    const configPath = join(runsDir, 'small.json');
+    writeFileSync(configPath, JSON.stringify(SMALL));
+    const killedRuns = mkdtempSync(join(tmpdir(), 'eb-killed-'));
+    const child = spawn(process.execPath, ['bin/earlybird.mjs', 'run', configPath, '--runs', killedRuns], { stdio: 'ignore' });
+    // Kill once the search has finished epoch 0 and is inside epoch 1.
+    const runDir = await new Promise<string>((resolve, reject) => {
+      const deadline = Date.now() + 120_000;
+      const timer = setInterval(() => {
+        const runs = listRuns(killedRuns);
+        if (runs.length === 1) {
+          const events = readEventsFile(join(runs[0]!.dir, 'events.jsonl'));
+          const inEpoch1 = events.some((e) => e.type === 'progress' && e.phase === 'search' && e.epoch === 1);
+          if (inEpoch1) {
+            child.kill('SIGKILL');
+            clearInterval(timer);
+            resolve(runs[0]!.dir);
+          }
+        }
+        if (Date.now() > deadline) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+          reject(new Error('the run never reached epoch 1'));
+        }
+      }, 20);
+    });
+    await new Promise((r) => child.once('exit', r));
+    const store = RunStore.open(runDir);
+    assert.equal(store.readSummary(), null, 'killed before the end');
+    const before = store.readEvents();
+    assert.ok(before.some((e) => e.type === 'epoch' && e.phase === 'search' && e.logs.epoch === 0));
+    assert.ok(!before.some((e) => e.type === 'run-end'));
+
+    const resumed = await resumeExperiment(runDir, parseConfig(store.readConfigJson()));
+    assert.equal(resumed.status, 'completed');
+    // Same seed, same data order, restored weights and optimizer: the same numbers as the run that was never killed.
+    for (const method of ['ebTrain', 'dense', 'scratchE'] as const) {
+      assert.equal(resumed.summary.methods[method]!.testAccuracy, outcome.summary.methods[method]!.testAccuracy, method);
+    }
+    assert.equal(resumed.summary.earlyBird.epoch, outcome.summary.earlyBird.epoch);
+    const events = store.readEvents();
+    const searchEpochs = events.filter((e) => e.type === 'epoch' && e.phase === 'search').map((e) => (e as { logs: { epoch: number } }).logs.epoch);
+    assert.deepEqual(searchEpochs, [...new Set(searchEpochs)], 'no search epoch recorded twice');
+    assert.ok(events.some((e) => e.type === 'run-start' && e.resumed));
+  });
+});
