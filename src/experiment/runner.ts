@@ -6,7 +6,8 @@
  * last finished epoch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { selectBackend, type BackendReport } from '../backend/selectBackend.ts';
 import { checkFitsModel, loadData } from '../data/load.ts';
 import type { DataSplits } from '../data/types.ts';
@@ -22,8 +23,8 @@ import { hasCheckpoint, readCheckpointMeta, restoreWeights, saveCheckpoint } fro
 import type { ExperimentConfig } from './config.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
 import type { Method, MethodResult, Phase, RunEvent } from './events.ts';
-import { saveModelToDir, writePredictionCheck } from './modelFiles.ts';
-import { checkpointDir, runTrainingPhase } from './phaseTrainer.ts';
+import { loadModelFromDir, saveModelToDir, writePredictionCheck } from './modelFiles.ts';
+import { checkpointDir, metricsRow, runTrainingPhase } from './phaseTrainer.ts';
 import { RunStore, RunError, defaultRunsDir } from './runStore.ts';
 import { buildSummary } from './summarise.ts';
 import type { RunSummary } from './summary.ts';
@@ -373,12 +374,21 @@ async function lotteryTicketPhase(ctx: PhaseContext): Promise<boolean> {
   const { config, emit } = ctx;
   beginPhase(ctx, 'lotteryTicket', config.training.epochs, 0, config.training.epochs);
   const started = performance.now();
+  // Reuse the dense baseline trained in this experiment instead of training it again.
+  const denseDir = ctx.store.path('models', 'dense');
+  const dense = existsSync(join(denseDir, 'model.json')) ? await loadModelFromDir(denseDir) : null;
   try {
     const result = await module.runLotteryTicket({
       spec: ctx.spec, data: ctx.data, training: config.training, settings: config.comparisons.lotteryTicket, seed: config.seed,
+      ...(dense ? { trainedDense: { weights: dense.getWeights() } } : {}),
       callbacks: [
         ...(ctx.options.callbacks?.('lotteryTicket') ?? []),
-        { onEpochEnd: (logs) => emit({ type: 'epoch', time: Date.now(), phase: 'lotteryTicket', logs }) },
+        {
+          onEpochEnd: (logs) => {
+            emit({ type: 'epoch', time: Date.now(), phase: 'lotteryTicket', logs });
+            ctx.store.appendMetrics(metricsRow('lotteryTicket', 'lotteryTicket', logs));
+          },
+        },
       ],
       signal: ctx.signal,
     });
@@ -394,5 +404,7 @@ async function lotteryTicketPhase(ctx: PhaseContext): Promise<boolean> {
       return true;
     }
     throw error;
+  } finally {
+    dense?.dispose();
   }
 }

@@ -1,0 +1,127 @@
+/**
+ * The one typed contract between the UI and the engine: every call the page can make, its input
+ * schema (validated on the engine side of every transport) and its output type, and the events
+ * pushed to the page. Electron's IPC (electron/) and the browser server (src/server/) both map
+ * this contract onto `EngineApi`; the renderer only ever sees `window.api: RendererApi`.
+ *
+ * Style after Heroic Games Launcher's typed IPC map: one record of channel → signature.
+ */
+import { z } from 'zod';
+import type { ExperimentConfig } from '../experiment/config.ts';
+import type { RunEvent } from '../experiment/events.ts';
+import type { RunListItem } from '../experiment/runStore.ts';
+import type { RunSummary } from '../experiment/summary.ts';
+
+const runId = z.string().regex(/^[A-Za-z0-9._-]{1,120}$/, 'a run id: letters, digits, dot, dash, underscore');
+
+/** Input schemas, one per call. */
+export const inputSchemas = {
+  'app:info': z.strictObject({}),
+  'experiment:defaults': z.strictObject({}),
+  'experiment:validate': z.strictObject({ config: z.unknown() }),
+  'experiment:start': z.strictObject({ config: z.unknown() }),
+  'experiment:cancel': z.strictObject({ runId }),
+  'experiment:resume': z.strictObject({ runId }),
+  'experiment:active': z.strictObject({}),
+  'runs:list': z.strictObject({}),
+  'runs:get': z.strictObject({ runId }),
+  'runs:delete': z.strictObject({ runId }),
+  'report:export': z.strictObject({ runId }),
+  'dialog:pickFolder': z.strictObject({ title: z.string().max(200).optional() }),
+  'settings:get': z.strictObject({}),
+  'settings:set': z.strictObject({
+    settings: z.strictObject({
+      runsDir: z.string().min(1).max(4096).optional(),
+      theme: z.enum(['system', 'light', 'dark']).optional(),
+    }),
+  }),
+} as const;
+
+export type ApiChannel = keyof typeof inputSchemas;
+export type ApiInput<C extends ApiChannel> = z.input<(typeof inputSchemas)[C]>;
+
+export interface ValidationIssue {
+  /** Dotted path of the bad field, e.g. `training.epochs`. */
+  path: string;
+  message: string;
+}
+
+export interface Settings {
+  runsDir: string;
+  theme: 'system' | 'light' | 'dark';
+}
+
+export interface ActiveRun {
+  runId: string;
+  runDir: string;
+  startedAt: number;
+  /** Events so far, so a page opened mid-run can draw its charts. */
+  events: RunEvent[];
+}
+
+/** Outputs, one per call. */
+export interface ApiOutputs {
+  'app:info': { version: string; mode: 'electron' | 'browser'; canPickFolders: boolean; platform: string };
+  'experiment:defaults': {
+    config: ExperimentConfig;
+    demo: ExperimentConfig;
+    models: { name: string; description: string }[];
+    backends: readonly string[];
+    dataForms: string[];
+  };
+  'experiment:validate': { ok: true; config: ExperimentConfig } | { ok: false; issues: ValidationIssue[] };
+  'experiment:start': { runId: string; runDir: string };
+  'experiment:cancel': { cancelled: boolean };
+  'experiment:resume': { runId: string; runDir: string };
+  'experiment:active': { runs: ActiveRun[] };
+  'runs:list': { runs: RunListItem[] };
+  'runs:get': { runId: string; config: unknown; summary: RunSummary | null; events: RunEvent[]; active: boolean };
+  'runs:delete': { deleted: boolean };
+  /** `path`: where the PDF was written; `url`: where a browser can download it (browser mode). */
+  'report:export': { path: string; bytes: number; pages: number; url?: string };
+  'dialog:pickFolder': { path: string | null };
+  'settings:get': Settings;
+  'settings:set': Settings;
+}
+
+/** Pushed to the page: every run event, tagged with its run. */
+export interface ApiEvent {
+  runId: string;
+  event: RunEvent;
+}
+
+/** What both transports implement on the engine side (inputs already validated). */
+export type EngineApi = { [C in ApiChannel]: (input: z.output<(typeof inputSchemas)[C]>) => Promise<ApiOutputs[C]> };
+
+/** What the page sees as `window.api`: one method per channel plus the event subscription. */
+export interface RendererApi {
+  call<C extends ApiChannel>(channel: C, input: ApiInput<C>): Promise<ApiOutputs[C]>;
+  /** Subscribe to run events; returns the unsubscribe function. */
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(message: string, readonly issues: ValidationIssue[] = [], readonly status = 400) {
+    super(message);
+  }
+}
+
+export function isApiChannel(name: unknown): name is ApiChannel {
+  return typeof name === 'string' && Object.hasOwn(inputSchemas, name);
+}
+
+/** Validates a call's input against its schema; throws ApiError naming every bad field. */
+export function validateInput<C extends ApiChannel>(channel: C, input: unknown): z.output<(typeof inputSchemas)[C]> {
+  const result = inputSchemas[channel].safeParse(input ?? {});
+  if (result.success) return result.data as z.output<(typeof inputSchemas)[C]>;
+  const issues = result.error.issues.map((i) => ({ path: i.path.join('.') || '(input)', message: i.message }));
+  throw new ApiError(`${channel}: invalid input: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+}
+
+/** Dispatches one validated call to an engine implementation (shared by IPC and HTTP). */
+export async function dispatch(api: EngineApi, channel: unknown, input: unknown): Promise<unknown> {
+  if (!isApiChannel(channel)) throw new ApiError(`unknown API call "${String(channel)}"`, [], 404);
+  const valid = validateInput(channel, input);
+  return (api[channel] as (i: unknown) => Promise<unknown>)(valid);
+}

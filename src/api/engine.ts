@@ -1,0 +1,131 @@
+/**
+ * The engine side of the contract: what every API call does, whichever transport brought it.
+ * Experiments run in worker processes (see supervisor.ts); this object only validates, reads run
+ * folders and delegates.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
+import { DATA_SPEC_FORMS } from '../data/load.ts';
+import { ConfigError, demoConfig, parseConfig } from '../experiment/config.ts';
+import { defaultRunsDir, listRuns, RunStore } from '../experiment/runStore.ts';
+import { describeModel, MODEL_NAMES } from '../models/index.ts';
+import { ApiError, type ApiEvent, type EngineApi, type Settings } from './contract.ts';
+import { ExperimentSupervisor, type SupervisorOptions } from './supervisor.ts';
+
+export interface EngineOptions {
+  mode: 'electron' | 'browser';
+  runsDir?: string;
+  /** Pushes an event to every connected page. */
+  emit(event: ApiEvent): void;
+  /** Electron only: a native folder picker. */
+  pickFolder?(title?: string): Promise<string | null>;
+  /** Browser mode: the URL a page downloads a run's PDF from. */
+  reportUrl?(runId: string): string;
+  spawnWorker?: SupervisorOptions['spawnWorker'];
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface Engine {
+  api: EngineApi;
+  supervisor: ExperimentSupervisor;
+  settings(): Settings;
+  runDir(runId: string): string;
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const settings: Settings = { runsDir: resolve(options.runsDir ?? defaultRunsDir()), theme: 'system' };
+  const supervisor = new ExperimentSupervisor({
+    onEvent: (runId, event) => options.emit({ runId, event }),
+    spawnWorker: options.spawnWorker,
+  });
+  const runDir = (runId: string) => join(settings.runsDir, runId);
+  const openRun = (runId: string) => {
+    const dir = runDir(runId);
+    if (!existsSync(join(dir, 'config.json'))) throw new ApiError(`no run "${runId}" in ${settings.runsDir}`, [], 404);
+    return RunStore.open(dir);
+  };
+  const validated = (config: unknown) => {
+    try {
+      return parseConfig(config);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new ApiError(error.message, error.issues);
+      throw error;
+    }
+  };
+
+  const api: EngineApi = {
+    'app:info': async () => ({ version: packageVersion(), mode: options.mode, canPickFolders: Boolean(options.pickFolder), platform: process.platform }),
+    'experiment:defaults': async () => ({
+      config: parseConfig({ model: { name: 'lenet5-bn' } }),
+      demo: demoConfig(),
+      models: MODEL_NAMES.map((name) => ({ name, description: describeModel(name) })),
+      backends: BACKEND_CHOICES,
+      dataForms: DATA_SPEC_FORMS,
+    }),
+    'experiment:validate': async ({ config }) => {
+      try {
+        return { ok: true, config: parseConfig(config) };
+      } catch (error) {
+        if (error instanceof ConfigError) return { ok: false, issues: error.issues };
+        throw error;
+      }
+    },
+    'experiment:start': async ({ config }) => {
+      const store = RunStore.create(settings.runsDir, validated(config));
+      supervisor.start(store.id, store.dir);
+      return { runId: store.id, runDir: store.dir };
+    },
+    'experiment:cancel': async ({ runId }) => ({ cancelled: await supervisor.cancel(runId) }),
+    'experiment:resume': async ({ runId }) => {
+      const store = openRun(runId);
+      if (supervisor.isActive(runId)) throw new ApiError(`run ${runId} is already running`, [], 409);
+      if (store.readSummary()?.status === 'completed') throw new ApiError(`run ${runId} has already completed`, [], 409);
+      supervisor.start(runId, store.dir);
+      return { runId, runDir: store.dir };
+    },
+    'experiment:active': async () => ({ runs: supervisor.active() }),
+    'runs:list': async () => ({ runs: listRuns(settings.runsDir) }),
+    'runs:get': async ({ runId }) => {
+      const store = openRun(runId);
+      return {
+        runId,
+        config: store.readConfigJson(),
+        summary: store.readSummary(),
+        events: store.readEvents().filter((e) => e.type !== 'progress'),
+        active: supervisor.isActive(runId),
+      };
+    },
+    'runs:delete': async ({ runId }) => {
+      const store = openRun(runId);
+      if (supervisor.isActive(runId)) throw new ApiError(`run ${runId} is running: cancel it first`, [], 409);
+      rmSync(store.dir, { recursive: true, force: true });
+      return { deleted: true };
+    },
+    'report:export': async ({ runId }) => {
+      const store = openRun(runId);
+      const { generateReport } = await import('../report/index.ts');
+      const report = await generateReport(store.dir);
+      return { path: report.pdfPath, bytes: report.bytes, pages: report.pages, ...(options.reportUrl ? { url: options.reportUrl(runId) } : {}) };
+    },
+    'dialog:pickFolder': async ({ title }) => ({ path: options.pickFolder ? await options.pickFolder(title) : null }),
+    'settings:get': async () => ({ ...settings }),
+    'settings:set': async ({ settings: changes }) => {
+      if (changes.runsDir) {
+        const dir = resolve(changes.runsDir);
+        mkdirSync(dir, { recursive: true });
+        settings.runsDir = dir;
+      }
+      if (changes.theme) settings.theme = changes.theme;
+      return { ...settings };
+    },
+  };
+  return { api, supervisor, settings: () => ({ ...settings }), runDir };
+}

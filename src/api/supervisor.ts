@@ -1,0 +1,84 @@
+/**
+ * Runs experiments in worker processes and relays their events. One supervisor per app (Electron
+ * main or `earlybird serve`); it never trains itself, so the window or the server stays
+ * responsive. Closing the app cancels every worker cleanly (after its current batch).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { RunEvent } from '../experiment/events.ts';
+import type { ActiveRun } from './contract.ts';
+import type { FromWorker, ToWorker } from './workerProtocol.ts';
+
+export const WORKER_ENTRY = fileURLToPath(new URL('../../bin/earlybird-worker.mjs', import.meta.url));
+
+interface Worker {
+  child: ChildProcess;
+  run: ActiveRun;
+  done: Promise<void>;
+}
+
+export interface SupervisorOptions {
+  onEvent(runId: string, event: RunEvent): void;
+  /** How to start a worker; default: fork bin/earlybird-worker.mjs with this Node (or Electron as Node). */
+  spawnWorker?: () => ChildProcess;
+}
+
+export class ExperimentSupervisor {
+  private readonly workers = new Map<string, Worker>();
+
+  constructor(private readonly options: SupervisorOptions) {}
+
+  /** Starts (or resumes) the run in `runDir` in a new worker process. */
+  start(runId: string, runDir: string): void {
+    if (this.workers.has(runId)) throw new Error(`run ${runId} is already running`);
+    const child = this.options.spawnWorker?.() ?? fork(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+    const run: ActiveRun = { runId, runDir, startedAt: Date.now(), events: [] };
+    const done = new Promise<void>((resolve) => {
+      child.on('message', (message: FromWorker) => {
+        if (message.type === 'event') {
+          // Progress events are frequent and only the latest matters to a page opened later.
+          if (message.event.type !== 'progress') run.events.push(message.event);
+          this.options.onEvent(runId, message.event);
+        } else if (message.type === 'error') {
+          this.options.onEvent(runId, { type: 'run-end', time: Date.now(), status: 'failed', error: message.message });
+        }
+      });
+      child.once('exit', (code, signal) => {
+        this.workers.delete(runId);
+        const ended = run.events.some((e) => e.type === 'run-end');
+        if (!ended) {
+          this.options.onEvent(runId, { type: 'run-end', time: Date.now(), status: 'failed', error: `worker exited (${signal ?? `code ${code}`})` });
+        }
+        resolve();
+      });
+    });
+    this.workers.set(runId, { child, run, done });
+    child.send({ type: 'run', runDir } satisfies ToWorker);
+  }
+
+  isActive(runId: string): boolean {
+    return this.workers.has(runId);
+  }
+
+  active(): ActiveRun[] {
+    return [...this.workers.values()].map((w) => w.run);
+  }
+
+  /** Asks the worker to stop after its current batch; resolves when it has exited. */
+  async cancel(runId: string): Promise<boolean> {
+    const worker = this.workers.get(runId);
+    if (!worker) return false;
+    if (worker.child.connected) worker.child.send({ type: 'cancel' } satisfies ToWorker);
+    await worker.done;
+    return true;
+  }
+
+  /** Cancels every run and waits for the workers (bounded: a stuck worker is killed). */
+  async shutdown(timeoutMs = 15_000): Promise<void> {
+    const all = [...this.workers.values()];
+    for (const w of all) if (w.child.connected) w.child.send({ type: 'cancel' } satisfies ToWorker);
+    const timer = setTimeout(() => all.forEach((w) => w.child.kill('SIGKILL')), timeoutMs);
+    await Promise.all(all.map((w) => w.done));
+    clearTimeout(timer);
+  }
+}
