@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
+import type { PowerSource } from '../src/energy/index.ts';
 import { ConfigError, parseConfig, type ExperimentConfigInput } from '../src/experiment/config.ts';
 import type { RunEvent } from '../src/experiment/events.ts';
 import { resumeExperiment, runExperiment, type RunOutcome } from '../src/experiment/runner.ts';
@@ -22,6 +23,7 @@ const SMALL: ExperimentConfigInput = {
   search: { queueLength: 2, epsilon: 0.15 },
   comparisons: { dense: true, scratchE: true },
   energy: { intervalMs: 200 },
+  export: { quantize: true },
 };
 
 function configError(input: unknown): ConfigError {
@@ -56,6 +58,33 @@ describe('experiment config', () => {
   });
 });
 
+describe('energy sensors that all fail', () => {
+  test('the run still completes, says why, and reports no energy figures', async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'eb-nosensor-'));
+    const broken: PowerSource = {
+      name: 'broken-sensor', kind: 'measured', describe: () => 'a sensor whose every read fails',
+      read: async () => {
+        throw new Error('sensor unplugged');
+      },
+      close: () => undefined,
+    };
+    const config = parseConfig({ ...SMALL, training: { ...SMALL.training, epochs: 2 }, comparisons: { dense: false }, export: { quantize: false } });
+    const outcome = await runExperiment(config, {
+      runsDir,
+      detectPowerSources: async () => ({ sources: [broken], skipped: [{ name: 'rapl', reason: 'no RAPL here' }] }),
+    });
+    assert.equal(outcome.status, 'completed');
+    assert.ok(outcome.summary.methods.ebTrain!.testAccuracy > 0.3);
+    const warnings = readEventsFile(join(outcome.runDir, 'events.jsonl')).filter((e) => e.type === 'warning');
+    assert.ok(warnings.some((w) => /broken-sensor stopped: .*sensor unplugged/.test((w as { message: string }).message)), JSON.stringify(warnings));
+    assert.equal(outcome.summary.energy, null);
+
+    const failing = await runExperiment(config, { runsDir, detectPowerSources: async () => { throw new Error('no sensors at all'); } });
+    assert.equal(failing.status, 'completed');
+    assert.equal(failing.summary.energy, null);
+  });
+});
+
 describe('a whole experiment', () => {
   let runsDir: string;
   let outcome: RunOutcome;
@@ -79,6 +108,9 @@ describe('a whole experiment', () => {
     assert.ok(s.methods.ebTrain.params < s.methods.dense.params, 'the ticket is smaller');
     assert.ok(s.slim.flopReduction > 1 && s.slim.speedup.train > 0 && s.slim.maxAbsDifference < 1e-4);
     assert.ok(s.energy && s.energy.ebTrainJoules > 0 && s.energy.methods.dense.joules > 0);
+    // The 8-bit ticket: a quarter of the bytes, accuracy within a point.
+    assert.ok(s.quantization.bytesAfter < 0.3 * s.quantization.bytesBefore, JSON.stringify(s.quantization));
+    assert.ok(Math.abs(s.quantization.accuracyAfter - s.quantization.accuracyBefore) < 0.01, JSON.stringify(s.quantization));
   });
 
   test('events.jsonl and metrics.csv record every epoch once', () => {

@@ -34,6 +34,11 @@ export function formatSummary(s: RunSummary): string {
       `measured speedup ${s.slim.speedup.train.toFixed(2)}x training, ${s.slim.speedup.inference.toFixed(2)}x inference; ` +
       `max |slim − zeroed dense| = ${s.slim.maxAbsDifference.toExponential(1)}`);
   }
+  if (s.quantization) {
+    const q = s.quantization;
+    out.push(`8-bit ticket (${q.modelDir}): ${(q.bytesAfter / 1024).toFixed(1)} KiB instead of ${(q.bytesBefore / 1024).toFixed(1)} KiB, ` +
+      `test accuracy ${pct(q.accuracyAfter)} (was ${pct(q.accuracyBefore)}, ${((q.accuracyAfter - q.accuracyBefore) * 100).toFixed(2)} points)`);
+  }
   const methodRows = METHODS.filter((m) => s.methods[m]).map((m) => {
     const r = s.methods[m]!;
     const e = s.energy?.methods[m];

@@ -143,6 +143,7 @@ export function demoConfig(): ExperimentConfig {
     training: { epochs: 12, batchSize: 64, learningRate: 0.05 },
     search: { ratios: [0.3, 0.5, 0.7], pruneRatio: 0.5, epsilon: 0.1, queueLength: 3 },
     comparisons: { dense: true, ebReinit: true, lotteryTicket: { enabled: true, mode: 'one-shot' }, scratchE: true, scratchB: false },
+    export: { quantize: true },
   }, 'demo config');
 }
 

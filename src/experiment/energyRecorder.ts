@@ -30,10 +30,15 @@ export class EnergyRecorder {
   ) {}
 
   /** Starts sampling; `previous` are the events of an earlier attempt of this run (resume). */
-  static async start(settings: EnergySettings, emit: (e: RunEvent) => void, previous: readonly RunEvent[] = []): Promise<EnergyRecorder> {
+  static async start(
+    settings: EnergySettings,
+    emit: (e: RunEvent) => void,
+    previous: readonly RunEvent[] = [],
+    detect: typeof detectPowerSources = detectPowerSources,
+  ): Promise<EnergyRecorder> {
     const write = (e: EnergyEvent) => emit({ ...e, time: e.timeMs });
     try {
-      const { sources, skipped } = await detectPowerSources({ intervalMs: settings.intervalMs, tdpWatts: settings.tdpWatts });
+      const { sources, skipped } = await detect({ intervalMs: settings.intervalMs, tdpWatts: settings.tdpWatts });
       const info = sources.map((s) => ({ name: s.name, kind: s.kind, description: s.describe(), ...(s.formula ? { formula: s.formula } : {}) }));
       emit({ type: 'energy-sources', time: Date.now(), sources: info, skipped });
       const meter = previous.length ? EnergyMeter.fromEvents(previous, { onEvent: write }) : new EnergyMeter({ onEvent: write });

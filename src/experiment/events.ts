@@ -56,6 +56,7 @@ export type RunEvent =
       /** Surgery only: the slim network against the dense one. */
       slim?: SlimSummary;
     })
+  | (Base & { type: 'quantization'; method: Method; modelDir: string; bytesBefore: number; bytesAfter: number; accuracyBefore: number; accuracyAfter: number })
   | (Base & { type: 'warning'; message: string })
   | (Base & { type: 'run-end'; status: 'completed' | 'cancelled' | 'failed'; error?: string; summary?: string });
 

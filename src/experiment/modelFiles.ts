@@ -22,11 +22,61 @@ function concatWeightData(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
   return out;
 }
 
-/** Writes model.json + weights.bin into `dir` (which must exist); returns the weight bytes written. */
-export async function saveModelToDir(model: tf.LayersModel, dir: string): Promise<number> {
+/**
+ * 8-bit affine quantisation of every float32 weight, in TF.js's own manifest format
+ * (`quantization: {dtype: 'uint8', min, scale}`), which tf.loadLayersModel dequantises on load:
+ * a quarter of the bytes, each weight within scale/2 of its value.
+ */
+function quantizeWeights(data: Uint8Array, specs: tf.io.WeightsManifestEntry[]): { data: Uint8Array; specs: tf.io.WeightsManifestEntry[] } {
+  const parts: Uint8Array[] = [];
+  const out: tf.io.WeightsManifestEntry[] = [];
+  let offset = 0;
+  for (const spec of specs) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const bytes = count * 4;
+    if (spec.dtype !== 'float32') {
+      parts.push(data.subarray(offset, offset + bytes));
+      out.push(spec);
+    } else {
+      const values = new Float32Array(data.slice(offset, offset + bytes).buffer);
+      let min = Infinity;
+      let max = -Infinity;
+      for (const v of values) {
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
+      if (count === 0) min = max = 0;
+      const scale = max > min ? (max - min) / 255 : 1;
+      const q = new Uint8Array(count);
+      for (let i = 0; i < count; i++) q[i] = Math.round((values[i]! - min) / scale);
+      parts.push(q);
+      out.push({ ...spec, quantization: { dtype: 'uint8', min, scale } });
+    }
+    offset += bytes;
+  }
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const joined = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    joined.set(p, at);
+    at += p.byteLength;
+  }
+  return { data: joined, specs: out };
+}
+
+/**
+ * Writes model.json + weights.bin into `dir` (which must exist); returns the weight bytes written.
+ * With `quantize`, weights are stored as 8-bit (see quantizeWeights).
+ */
+export async function saveModelToDir(model: tf.LayersModel, dir: string, options: { quantize?: boolean } = {}): Promise<number> {
   let bytes = 0;
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const weights = concatWeightData(artifacts.weightData!);
+    let weights = concatWeightData(artifacts.weightData!);
+    if (options.quantize) {
+      const q = quantizeWeights(weights, artifacts.weightSpecs!);
+      weights = q.data;
+      artifacts.weightSpecs = q.specs;
+    }
     bytes = weights.byteLength;
     writeFileSync(join(dir, WEIGHTS_BIN), weights);
     const modelJson = {

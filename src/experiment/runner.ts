@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { selectBackend, type BackendReport } from '../backend/selectBackend.ts';
 import { checkFitsModel, loadData } from '../data/load.ts';
 import type { DataSplits } from '../data/types.ts';
-import { hardwareInventory } from '../energy/index.ts';
+import { detectPowerSources, hardwareInventory } from '../energy/index.ts';
 import { buildModel, modelStats, type ModelSpec } from '../models/index.ts';
 import { channelMask } from '../prune/channelMask.ts';
 import { EarlyBirdCallback } from '../prune/earlyBirdCallback.ts';
@@ -38,6 +38,8 @@ export interface RunOptions {
   onEvent?(event: RunEvent): void;
   /** Extra callbacks for every training phase (e.g. a terminal progress bar). */
   callbacks?(phase: Phase): TrainCallback[];
+  /** Finds the power sources (default: this machine's sensors); tests inject failing ones. */
+  detectPowerSources?: typeof detectPowerSources;
 }
 
 export interface RunOutcome {
@@ -107,7 +109,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     probe.dispose();
     emit({ type: 'model', time: Date.now(), method: 'dense', params: denseStats.params, flops: denseStats.flops });
 
-    energy = await EnergyRecorder.start(config.energy, emit, previous);
+    energy = await EnergyRecorder.start(config.energy, emit, previous, options.detectPowerSources);
     const ctx: PhaseContext = { store, config, data, spec, emit, signal, previous, energy, options };
 
     const search = await searchPhase(ctx);
@@ -298,6 +300,8 @@ async function trainMethod(ctx: PhaseContext, args: {
   phase: Phase; method: Method; spec: ModelSpec; model: tf.LayersModel; plannedEpochs: number; startEpoch: number; endEpoch: number;
   /** Epochs and seconds spent before this phase that the method's totals include (EB Train: the search). */
   carried?: { epochs: number; seconds: number };
+  /** Runs on the trained model before it is disposed (e.g. the quantised export). */
+  afterTrain?(model: tf.LayersModel, testAccuracy: number, weightBytes: number): Promise<void>;
 }): Promise<boolean> {
   const { store, config, emit } = ctx;
   const resume = ctx.previous.length > 0 && hasCheckpoint(checkpointDir(store, args.phase));
@@ -318,9 +322,10 @@ async function trainMethod(ctx: PhaseContext, args: {
   const stats = modelStats(args.model);
   const modelDir = `models/${args.method}`;
   mkdirSync(store.path(modelDir), { recursive: true });
-  await saveModelToDir(args.model, store.path(modelDir));
+  const weightBytes = await saveModelToDir(args.model, store.path(modelDir));
   const test = ctx.data.test;
   writePredictionCheck(args.model, test.images, [test.height, test.width, test.channels], store.path(modelDir));
+  await args.afterTrain?.(args.model, evaluation.accuracy, weightBytes);
   args.model.dispose();
   const result: MethodResult = {
     method: args.method,
@@ -346,7 +351,19 @@ async function retrainPhase(ctx: PhaseContext, search: SearchOutcome, surgery: S
     // The schedule continues where the search stopped: the remaining epoch budget.
     startEpoch: Math.min(search.ebEpoch + 1, N), endEpoch: N,
     carried: { epochs: search.searchEpochs, seconds: search.seconds + surgery.seconds },
+    afterTrain: ctx.config.export.quantize ? (m, accuracy, bytes) => exportQuantized(ctx, m, accuracy, bytes) : undefined,
   });
+}
+
+/** The ticket with 8-bit weights: its size and the test accuracy it keeps after dequantisation. */
+async function exportQuantized(ctx: PhaseContext, model: tf.LayersModel, accuracyBefore: number, bytesBefore: number): Promise<void> {
+  const modelDir = 'models/ebTrain-uint8';
+  mkdirSync(ctx.store.path(modelDir), { recursive: true });
+  const bytesAfter = await saveModelToDir(model, ctx.store.path(modelDir), { quantize: true });
+  const reloaded = await loadModelFromDir(ctx.store.path(modelDir));
+  const accuracyAfter = evaluate(reloaded, ctx.data.test, ctx.data.numClasses, ctx.config.training.batchSize).accuracy;
+  reloaded.dispose();
+  ctx.emit({ type: 'quantization', time: Date.now(), method: 'ebTrain', modelDir, bytesBefore, bytesAfter, accuracyBefore, accuracyAfter });
 }
 
 /** The slim architecture from a fresh, differently seeded initialisation (EB re-init, Scratch-E/B). */

@@ -89,7 +89,9 @@ function earlyBirdFrom(events: RunEvent[], config: ExperimentConfig): EarlyBirdS
 }
 
 function energyFrom(events: RunEvent[], config: ExperimentConfig, recording: EnergyRecording, earlyBird: EarlyBirdSummary): RunEnergySummary | null {
-  if (recording.sources.length === 0) return null;
+  const recorded = Object.values(recording.totals).some((bySource) => Object.values(bySource).some((t) => t.joules > 0));
+  // No source, or every source failed before a second reading: nothing was measured.
+  if (recording.sources.length === 0 || !recorded) return null;
   const searchEpochs = events.filter((e) => e.type === 'epoch' && e.phase === 'search').length;
   const projection: DenseProjection | undefined = searchEpochs > 0 ? { searchEpochs, plannedEpochs: earlyBird.plannedEpochs } : undefined;
   const base = summariseEnergy({
@@ -107,6 +109,11 @@ function energyFrom(events: RunEvent[], config: ExperimentConfig, recording: Ene
     methods.dense = { joules: base.denseJoules, source: base.denseBasis, kind: 'projected' };
   }
   return { ...base, methods, sources: recording.sources, skipped: recording.skipped };
+}
+
+function quantizationFrom(events: RunEvent[]): RunSummary['quantization'] {
+  const q = lastOf(events, 'quantization');
+  return q ? { modelDir: q.modelDir, bytesBefore: q.bytesBefore, bytesAfter: q.bytesAfter, accuracyBefore: q.accuracyBefore, accuracyAfter: q.accuracyAfter } : null;
 }
 
 export function buildSummary(input: {
@@ -154,7 +161,7 @@ export function buildSummary(input: {
     earlyBird,
     methods,
     slim,
-    quantization: null,
+    quantization: quantizationFrom(events),
     energy: energyFrom(events, config, input.recording, earlyBird),
     seconds: input.seconds,
   };

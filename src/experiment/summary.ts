@@ -70,7 +70,8 @@ export interface RunSummary {
   earlyBird: EarlyBirdSummary;
   methods: Partial<Record<Method, MethodResult>>;
   slim: SlimSummary | null;
-  quantization: { bytesBefore: number; bytesAfter: number; accuracyBefore: number; accuracyAfter: number } | null;
+  /** The ticket exported with 8-bit weights (config export.quantize): size and accuracy before/after. */
+  quantization: { modelDir: string; bytesBefore: number; bytesAfter: number; accuracyBefore: number; accuracyAfter: number } | null;
   energy: RunEnergySummary | null;
   /** Wall time of the whole run, seconds. */
   seconds: number;

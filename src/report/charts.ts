@@ -1,0 +1,364 @@
+/**
+ * The report's charts: chart.js drawing on @napi-rs/canvas (Skia), no browser involved. Sizes are
+ * given in PDF points and drawn at `scale`× (3× ≈ 216 dpi on the page), on an opaque white
+ * background painted before anything else so the PNG looks the same in every viewer and printer.
+ */
+import { createCanvas } from '@napi-rs/canvas';
+import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+import { CHART_FONT, registerCanvasFonts } from './fonts.ts';
+import { formatEnergy, formatEpoch, formatFraction, methodLabel, phaseLabel } from './format.ts';
+import type { EarlyBirdView, MethodView, PhaseEnergyRow, PhaseSpan, PowerSeries } from './model.ts';
+import { phaseOrder } from './model.ts';
+import type { MetricsRow } from './runFolder.ts';
+
+let registered = false;
+function ensureRegistered(): void {
+  if (registered) return;
+  Chart.register(...registerables);
+  registerCanvasFonts();
+  registered = true;
+}
+
+/** Tableau 10: distinct in colour and in greyscale print. */
+export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+export const PHASE_COLORS: Record<string, string> = {
+  unassigned: '#bab0ac',
+  search: '#4e79a7',
+  surgery: '#9c755f',
+  retrain: '#59a14f',
+  ebReinit: '#76b7b2',
+  dense: '#e15759',
+  lotteryTicket: '#b07aa1',
+  scratchE: '#f28e2b',
+  scratchB: '#edc948',
+};
+const phaseColor = (phase: string, index: number) => PHASE_COLORS[phase] ?? PALETTE[index % PALETTE.length]!;
+
+const KIND_COLORS: Record<string, string> = { measured: '#4e79a7', estimated: '#f28e2b', projected: '#bab0ac' };
+
+/** Fills the whole canvas white before chart.js draws: the PNG carries no transparency. */
+export const opaqueBackground: Plugin = {
+  id: 'earlybirdOpaqueBackground',
+  beforeDraw(chart) {
+    const { ctx } = chart;
+    ctx.save();
+    ctx.globalCompositeOperation = 'source-over';
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, chart.width, chart.height);
+    ctx.restore();
+  },
+};
+
+const font = (size = 8, weight: 'normal' | 'bold' = 'normal') => ({ family: CHART_FONT, size, weight });
+
+/** chart.js options shared by every chart: fixed size, no animation, the shipped font, small type. */
+function baseOptions(title?: string) {
+  return {
+    responsive: false,
+    animation: false as const,
+    devicePixelRatio: 1,
+    layout: { padding: { top: 4, right: 10, bottom: 2, left: 2 } },
+    plugins: {
+      legend: { position: 'bottom' as const, labels: { font: font(7.5), boxWidth: 14, boxHeight: 7, padding: 8, color: '#333' } },
+      title: title ? { display: true, text: title, font: font(9, 'bold'), color: '#222', padding: { top: 2, bottom: 6 } } : { display: false },
+      tooltip: { enabled: false },
+    },
+  };
+}
+
+const axis = (label: string, extra: Record<string, unknown> = {}) => ({
+  title: { display: true, text: label, font: font(8), color: '#333' },
+  ticks: { font: font(7.5), color: '#444' },
+  grid: { color: '#e6e6e6' },
+  ...extra,
+});
+
+/**
+ * Draws a chart and returns its PNG. `widthPt`/`heightPt` are the size on the page; the bitmap is
+ * `scale` times larger.
+ */
+export function renderChart(config: ChartConfiguration, widthPt: number, heightPt: number, scale = 3): Buffer {
+  ensureRegistered();
+  const canvas = createCanvas(Math.round(widthPt), Math.round(heightPt));
+  const ctx = canvas.getContext('2d');
+  const options = { ...(config.options ?? {}), devicePixelRatio: scale, responsive: false, animation: false } as ChartConfiguration['options'];
+  const chart = new Chart(ctx as unknown as CanvasRenderingContext2D, { ...config, options, plugins: [opaqueBackground, ...(config.plugins ?? [])] } as ChartConfiguration);
+  try {
+    return canvas.toBuffer('image/png');
+  } finally {
+    chart.destroy();
+  }
+}
+
+/** A dashed vertical line with a label at x (in data units), e.g. the detection epoch. */
+function verticalMarker(id: string, x: number, label: string, color: string): Plugin {
+  return {
+    id,
+    afterDatasetsDraw(chart) {
+      const scale = chart.scales.x;
+      if (!scale) return;
+      const px = scale.getPixelForValue(x);
+      const { top, bottom, left, right } = chart.chartArea;
+      if (px < left - 1 || px > right + 1) return;
+      const { ctx } = chart;
+      ctx.save();
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 1.2;
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(px, top);
+      ctx.lineTo(px, bottom);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.font = `bold 7.5px "${CHART_FONT}"`;
+      ctx.fillStyle = color;
+      const width = ctx.measureText(label).width;
+      const textX = px + 4 + width > right ? px - 4 - width : px + 4;
+      ctx.fillStyle = 'rgba(255,255,255,0.85)';
+      ctx.fillRect(textX - 2, top + 2, width + 4, 11);
+      ctx.fillStyle = color;
+      ctx.textBaseline = 'top';
+      ctx.fillText(label, textX, top + 4);
+      ctx.restore();
+    },
+  };
+}
+
+/** Max mask distance per epoch per ratio, ε as a dashed line, the detection epoch marked. */
+export function distanceChart(eb: EarlyBirdView, widthPt: number, heightPt: number): Buffer {
+  const ratios = [...new Set(eb.distances.map((d) => d.ratio))].sort((a, b) => a - b);
+  const epochs = eb.distances.map((d) => d.epoch + 1);
+  const maxEpoch = Math.max(...epochs, eb.plannedEpochs ?? 0, 2);
+  const maxDistance = Math.max(...eb.distances.map((d) => d.maxDistance ?? 0), eb.epsilon ?? 0);
+  const datasets: ChartConfiguration<'line'>['data']['datasets'] = ratios.map((ratio, i) => {
+    const isP = eb.p !== null && Math.abs(ratio - eb.p) < 1e-9;
+    const found = eb.ratios.find((r) => Math.abs(r.ratio - ratio) < 1e-9);
+    return {
+      label: `p = ${formatFraction(ratio)}${isP ? ' (retrained)' : ''}${found?.found && found.epoch !== null ? `, found at epoch ${formatEpoch(found.epoch)}` : ''}`,
+      data: eb.distances.filter((d) => d.ratio === ratio).sort((a, b) => a.epoch - b.epoch).map((d) => ({ x: d.epoch + 1, y: d.maxDistance })) as { x: number; y: number }[],
+      borderColor: PALETTE[i % PALETTE.length],
+      backgroundColor: PALETTE[i % PALETTE.length],
+      borderWidth: isP ? 2.2 : 1.3,
+      pointRadius: isP ? 2.6 : 1.8,
+      spanGaps: false,
+    };
+  });
+  if (eb.epsilon !== null) {
+    datasets.push({
+      label: `ε = ${formatFraction(eb.epsilon)} (stable when every distance ≤ ε)`,
+      data: [{ x: 1, y: eb.epsilon }, { x: maxEpoch, y: eb.epsilon }],
+      borderColor: '#c0392b',
+      borderDash: [6, 4],
+      borderWidth: 1.2,
+      pointRadius: 0,
+    });
+  }
+  const plugins: Plugin[] = [];
+  if (eb.found && eb.epoch !== null) {
+    plugins.push(verticalMarker('ebDetection', eb.epoch + 1, `Early-Bird ticket (p = ${formatFraction(eb.p ?? 0)}): epoch ${formatEpoch(eb.epoch)}`, '#1b7a3a'));
+  }
+  return renderChart({
+    type: 'line',
+    data: { datasets },
+    options: {
+      ...baseOptions(),
+      scales: {
+        x: axis('epoch', { type: 'linear', min: 1, max: maxEpoch, ticks: { font: font(7.5), color: '#444', stepSize: 1, precision: 0 } }),
+        y: axis('max mask distance (fraction of channels)', { min: 0, suggestedMax: Math.min(1, Math.max(0.2, maxDistance * 1.15)) }),
+      },
+    },
+    plugins,
+  } as ChartConfiguration, widthPt, heightPt);
+}
+
+/** Channels kept / pruned per layer at ratio p (horizontal stacked bars). */
+export function maskChart(layers: EarlyBirdView['layers'], widthPt: number, heightPt: number): Buffer {
+  return renderChart({
+    type: 'bar',
+    data: {
+      labels: layers.map((l) => l.layer),
+      datasets: [
+        { label: 'kept', data: layers.map((l) => l.kept), backgroundColor: '#4e79a7' },
+        { label: 'pruned', data: layers.map((l) => l.total - l.kept), backgroundColor: '#d5d5d5' },
+      ],
+    },
+    options: {
+      ...baseOptions(),
+      indexAxis: 'y',
+      scales: {
+        x: axis('channels', { stacked: true, beginAtZero: true, ticks: { font: font(7.5), color: '#444', precision: 0 } }),
+        y: axis('BatchNorm layer', { stacked: true }),
+      },
+    },
+  } as ChartConfiguration, widthPt, heightPt);
+}
+
+/** Train (dashed) and validation (solid) accuracy per epoch, one colour per phase. */
+export function accuracyChart(metrics: readonly MetricsRow[], widthPt: number, heightPt: number): Buffer {
+  const phases = phaseOrder(metrics.map((m) => m.phase));
+  const datasets: ChartConfiguration<'line'>['data']['datasets'] = [];
+  phases.forEach((phase, i) => {
+    const rows = metrics.filter((m) => m.phase === phase).sort((a, b) => a.epoch - b.epoch);
+    const color = phaseColor(phase, i);
+    const val = rows.filter((r) => r.valAccuracy !== null).map((r) => ({ x: r.epoch + 1, y: r.valAccuracy! * 100 }));
+    const train = rows.filter((r) => r.accuracy !== null).map((r) => ({ x: r.epoch + 1, y: r.accuracy! * 100 }));
+    if (val.length) datasets.push({ label: `${phaseLabel(phase)} (validation)`, data: val, borderColor: color, backgroundColor: color, borderWidth: 1.6, pointRadius: 1.6 });
+    if (train.length) datasets.push({ label: `${phaseLabel(phase)} (train)`, data: train, borderColor: color, backgroundColor: color, borderWidth: 1, borderDash: [4, 3], pointRadius: 0 });
+  });
+  const values = datasets.flatMap((d) => (d.data as { y: number }[]).map((p) => p.y));
+  const low = values.length ? Math.min(...values) : 0;
+  return renderChart({
+    type: 'line',
+    data: { datasets },
+    options: {
+      ...baseOptions(),
+      plugins: {
+        ...baseOptions().plugins,
+        legend: {
+          position: 'bottom',
+          labels: { font: font(7.5), boxWidth: 14, boxHeight: 7, padding: 8, color: '#333', filter: (item: { text: string }) => !item.text.endsWith('(train)') },
+        },
+      },
+      scales: {
+        x: axis('epoch', { type: 'linear', ticks: { font: font(7.5), color: '#444', stepSize: 1, precision: 0 } }),
+        y: axis('accuracy (%)', { min: Math.max(0, Math.floor((low - 2) / 5) * 5), max: 100 }),
+      },
+    },
+  } as ChartConfiguration, widthPt, heightPt);
+}
+
+/** Shades each energy phase behind the power lines and names it at the top when it fits. */
+function phaseBands(spans: readonly PhaseSpan[]): Plugin {
+  return {
+    id: 'phaseBands',
+    beforeDatasetsDraw(chart) {
+      const scale = chart.scales.x;
+      if (!scale) return;
+      const { top, bottom, left, right } = chart.chartArea;
+      const { ctx } = chart;
+      ctx.save();
+      spans.forEach((span) => {
+        const x0 = Math.max(left, scale.getPixelForValue(span.startMin));
+        const x1 = Math.min(right, scale.getPixelForValue(span.endMin));
+        if (x1 <= x0) return;
+        ctx.globalAlpha = 0.13;
+        ctx.fillStyle = PHASE_COLORS[span.phase] ?? '#999999';
+        ctx.fillRect(x0, top, x1 - x0, bottom - top);
+        ctx.globalAlpha = 1;
+        ctx.strokeStyle = '#ffffff';
+        ctx.lineWidth = 1;
+        ctx.beginPath();
+        ctx.moveTo(x0, top);
+        ctx.lineTo(x0, bottom);
+        ctx.stroke();
+        ctx.font = `6.5px "${CHART_FONT}"`;
+        const label = phaseLabel(span.phase);
+        const width = ctx.measureText(label).width;
+        if (width + 4 < x1 - x0) {
+          ctx.fillStyle = '#333333';
+          ctx.textBaseline = 'top';
+          ctx.fillText(label, x0 + (x1 - x0 - width) / 2, top + 2);
+        }
+      });
+      ctx.restore();
+    },
+  };
+}
+
+/** Watts per source over the run, the phases shaded behind. */
+export function powerChart(power: readonly PowerSeries[], spans: readonly PhaseSpan[], widthPt: number, heightPt: number): Buffer {
+  const datasets: ChartConfiguration<'line'>['data']['datasets'] = power.map((series, i) => ({
+    label: `${series.source} (${series.kind}${series.devices.length > 1 ? `, ${series.devices.join(' + ')}` : series.devices[0] ? `, ${series.devices[0]}` : ''})`,
+    data: series.points,
+    borderColor: PALETTE[i % PALETTE.length],
+    backgroundColor: PALETTE[i % PALETTE.length],
+    borderWidth: 1.1,
+    pointRadius: 0,
+  }));
+  const xs = power.flatMap((s) => s.points.map((p) => p.x));
+  const maxX = Math.max(...xs, ...spans.map((s) => s.endMin), 0.1);
+  return renderChart({
+    type: 'line',
+    data: { datasets },
+    options: {
+      ...baseOptions(),
+      scales: {
+        x: axis('minutes since the run started', { type: 'linear', min: 0, max: maxX }),
+        y: axis('power (W)', { beginAtZero: true }),
+      },
+    },
+    plugins: [phaseBands(spans)],
+  } as ChartConfiguration, widthPt, heightPt);
+}
+
+/** Energy per phase, stacked by source. */
+export function phaseEnergyChart(rows: readonly PhaseEnergyRow[], widthPt: number, heightPt: number): Buffer {
+  const phases = phaseOrder(rows.map((r) => r.phase));
+  const sources = [...new Set(rows.map((r) => r.source))];
+  const useKj = Math.max(...rows.map((r) => r.joules), 0) >= 10_000;
+  return renderChart({
+    type: 'bar',
+    data: {
+      labels: phases.map(phaseLabel),
+      datasets: sources.map((source, i) => ({
+        label: `${source} (${rows.find((r) => r.source === source)?.kind ?? ''})`,
+        data: phases.map((phase) => rows.filter((r) => r.phase === phase && r.source === source).reduce((a, r) => a + r.joules, 0) / (useKj ? 1000 : 1)),
+        backgroundColor: PALETTE[i % PALETTE.length],
+      })),
+    },
+    options: {
+      ...baseOptions(),
+      scales: {
+        x: axis('phase', { stacked: true }),
+        y: axis(useKj ? 'energy (kJ)' : 'energy (J)', { stacked: true, beginAtZero: true }),
+      },
+    },
+  } as ChartConfiguration, widthPt, heightPt);
+}
+
+/** Energy per compared method, coloured by how the figure was obtained. */
+export function methodEnergyChart(methods: readonly MethodView[], widthPt: number, heightPt: number): Buffer {
+  const withEnergy = methods.filter((m) => m.energy);
+  const useKj = Math.max(...withEnergy.map((m) => m.energy!.joules), 0) >= 10_000;
+  const labelPlugin: Plugin = {
+    id: 'barValues',
+    afterDatasetsDraw(chart) {
+      const meta = chart.getDatasetMeta(0);
+      const { ctx } = chart;
+      ctx.save();
+      ctx.font = `7px "${CHART_FONT}"`;
+      ctx.fillStyle = '#222222';
+      ctx.textBaseline = 'middle';
+      meta.data.forEach((bar, i) => {
+        const m = withEnergy[i]!;
+        const { x, y } = bar.getProps(['x', 'y'], true) as { x: number; y: number };
+        ctx.fillText(`${formatEnergy(m.energy!.joules)} · ${m.energy!.kind}`, x + 4, y);
+      });
+      ctx.restore();
+    },
+  };
+  const max = Math.max(...withEnergy.map((m) => m.energy!.joules / (useKj ? 1000 : 1)), 1);
+  return renderChart({
+    type: 'bar',
+    data: {
+      labels: withEnergy.map((m) => methodLabel(m.method)),
+      datasets: [{
+        label: 'energy',
+        data: withEnergy.map((m) => m.energy!.joules / (useKj ? 1000 : 1)),
+        backgroundColor: withEnergy.map((m) => KIND_COLORS[m.energy!.kind] ?? '#999999'),
+      }],
+    },
+    options: {
+      ...baseOptions(),
+      indexAxis: 'y',
+      plugins: { ...baseOptions().plugins, legend: { display: false } },
+      scales: {
+        x: axis(useKj ? 'energy (kJ)' : 'energy (J)', { beginAtZero: true, max: max * 1.45 }),
+        y: axis('', { title: { display: false }, ticks: { font: font(7.5), color: '#333' } }),
+      },
+    },
+    plugins: [labelPlugin],
+  } as ChartConfiguration, widthPt, heightPt);
+}
+

@@ -1,0 +1,147 @@
+/**
+ * How the report writes numbers. Every figure in the PDF goes through one of these, and the tests
+ * build their expected strings with the same functions from summary.json, so what a reviewer reads
+ * is checkably the number the run recorded.
+ */
+import { formatEnergy as formatEnergyUnits } from '../energy/units.ts';
+
+/** Significant digits without trailing zeros: 0.0912 → "0.0912", 12.30 → "12.3". */
+export function sig(value: number, digits = 3): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return '0';
+  return Number(value.toPrecision(digits)).toString();
+}
+
+/** Test/validation accuracy in [0, 1] as a percentage with two decimals: 0.97851 → "97.85%". */
+export function formatAccuracy(accuracy: number): string {
+  return `${(accuracy * 100).toFixed(2)}%`;
+}
+
+/** Difference of two accuracies in percentage points: "+0.12 pp", "−0.44 pp". */
+export function formatAccuracyDelta(delta: number): string {
+  const points = delta * 100;
+  const text = Math.abs(points).toFixed(2);
+  if (text === '0.00') return '±0.00 pp';
+  return `${points > 0 ? '+' : '−'}${text} pp`;
+}
+
+/** A percentage that is already ×100: 63.24 → "63.2%". */
+export function formatPercent(percent: number, decimals = 1): string {
+  const text = percent.toFixed(decimals);
+  return `${text.startsWith('-') ? '−' + text.slice(1) : text}%`;
+}
+
+/** A ratio such as dense / EB energy: 2.7213 → "2.72×". */
+export function formatRatio(ratio: number): string {
+  return `${ratio.toFixed(2)}×`;
+}
+
+/** Energy in the unit that keeps it readable: "512 J", "12.3 kJ (3.42 Wh)" (the energy engine's own format). */
+export function formatEnergy(joules: number): string {
+  const text = formatEnergyUnits(joules);
+  return text.startsWith('-') ? `−${text.slice(1)}` : text;
+}
+
+/** Grams of CO₂-equivalent: "412 mg CO₂e", "4.86 g CO₂e", "1.2 kg CO₂e". */
+export function formatCo2e(grams: number): string {
+  const abs = Math.abs(grams);
+  const sign = grams < 0 ? '−' : '';
+  if (abs === 0) return '0 g CO₂e';
+  if (abs < 1) return `${sign}${sig(abs * 1000)} mg CO₂e`;
+  if (abs < 1000) return `${sign}${sig(abs)} g CO₂e`;
+  return `${sign}${sig(abs / 1000)} kg CO₂e`;
+}
+
+/** Epochs are stored zero-based; people count from 1. */
+export function formatEpoch(zeroBasedEpoch: number): string {
+  return String(zeroBasedEpoch + 1);
+}
+
+/** Whole numbers with thousands separators: 61772 → "61,772". */
+export function formatInt(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+/** Counts such as FLOPs with an SI prefix: 833040 → "833 k", 1.52e9 → "1.52 G". */
+export function formatSi(value: number): string {
+  const abs = Math.abs(value);
+  if (abs >= 1e12) return `${sig(value / 1e12)} T`;
+  if (abs >= 1e9) return `${sig(value / 1e9)} G`;
+  if (abs >= 1e6) return `${sig(value / 1e6)} M`;
+  if (abs >= 1e3) return `${sig(value / 1e3)} k`;
+  return sig(value);
+}
+
+/** Forward FLOPs per image: "833 k". */
+export function formatFlops(flops: number): string {
+  return formatSi(flops);
+}
+
+/** Wall time: "6.2 s", "5 min 18 s", "1 h 05 min". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return String(seconds);
+  if (seconds < 60) return `${sig(seconds, seconds < 10 ? 2 : 3)} s`;
+  const total = Math.round(seconds);
+  if (total < 3600) return `${Math.floor(total / 60)} min ${String(total % 60).padStart(2, '0')} s`;
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** Power: "42.1 W". */
+export function formatWatts(watts: number): string {
+  return `${sig(watts)} W`;
+}
+
+/** A pruning ratio or ε as written in the config: 0.5 → "0.5". */
+export function formatFraction(value: number): string {
+  return sig(value, 4);
+}
+
+/** Mask distance (a fraction of channels): "0.0909". */
+export function formatDistance(distance: number): string {
+  return sig(distance, 3);
+}
+
+/** Dates in UTC so the same run reads the same everywhere: "2025-11-20 14:03 UTC". */
+export function formatDate(value: string | number | Date): string {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** Bytes: "1.2 MB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${sig(bytes / 1024)} KiB`;
+  if (bytes < 1024 ** 3) return `${sig(bytes / 1024 ** 2)} MiB`;
+  return `${sig(bytes / 1024 ** 3)} GiB`;
+}
+
+const METHOD_LABELS: Record<string, string> = {
+  dense: 'Dense (baseline)',
+  ebTrain: 'EB Train',
+  ebReinit: 'EB re-init',
+  lotteryTicket: 'Lottery ticket (LTH)',
+  scratchE: 'Scratch-E',
+  scratchB: 'Scratch-B',
+};
+
+export function methodLabel(method: string): string {
+  return METHOD_LABELS[method] ?? method;
+}
+
+const PHASE_LABELS: Record<string, string> = {
+  unassigned: 'outside phases',
+  search: 'search',
+  surgery: 'surgery',
+  retrain: 'retrain',
+  ebReinit: 'EB re-init',
+  dense: 'dense',
+  lotteryTicket: 'lottery ticket',
+  scratchE: 'Scratch-E',
+  scratchB: 'Scratch-B',
+};
+
+export function phaseLabel(phase: string): string {
+  return PHASE_LABELS[phase] ?? phase;
+}

@@ -1,0 +1,145 @@
+/**
+ * The energy report of a run, built from the run folder alone, so the CLI (`earlybird report`),
+ * the browser-mode server and the desktop app's export button share this code:
+ *
+ *   <out>.pdf      the report a reviewer reads
+ *   metrics.csv    the epoch rows, normalised          (next to the PDF)
+ *   energy.csv     joules per phase per source         (next to the PDF)
+ *   summary.json   the run's summary, byte for byte    (next to the PDF, when the run wrote one)
+ *
+ * A half-written folder (a run killed mid-way) gives a report of what exists with the missing
+ * parts named; a folder with nothing usable gives one clear RunError.
+ */
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { writeFileAtomic } from '../experiment/files.ts';
+import { expandHome, RunError } from '../experiment/runStore.ts';
+import { energyCsv, metricsCsv } from './csv.ts';
+import { formatBytes } from './format.ts';
+import { buildReportModel, type ReportModel } from './model.ts';
+import { renderPdf } from './pdf.ts';
+import { readRunFolder } from './runFolder.ts';
+
+export * from './format.ts';
+export { summaryParagraph } from './pdf.ts';
+export { buildReportModel, type ReportModel } from './model.ts';
+export { readRunFolder } from './runFolder.ts';
+export { ENERGY_HEADER } from './csv.ts';
+
+export interface ReportOptions {
+  /** Where to write the PDF; default `<runDir>/report/report.pdf`. The CSVs and summary.json go next to it. */
+  out?: string;
+}
+
+export interface ReportResult {
+  pdfPath: string;
+  bytes: number;
+  pages: number;
+  /** The parts of the run the report could not fill, each with the reason (also printed in the PDF). */
+  missing: string[];
+  csv: { metrics: string; energy: string };
+  /** The copy of summary.json next to the PDF; null when the run wrote none. */
+  summaryPath: string | null;
+}
+
+/** The model behind a report, for callers that show the figures without a PDF (UI, tests). */
+export function loadReportModel(runDir: string): ReportModel {
+  return buildReportModel(readRunFolder(runDir));
+}
+
+export async function generateReport(runDir: string, options: ReportOptions = {}): Promise<ReportResult> {
+  const model = loadReportModel(runDir);
+  const pdfPath = options.out ? resolve(expandHome(options.out)) : join(model.runDir, 'report', 'report.pdf');
+  const outDir = dirname(pdfPath);
+  if (resolve(outDir) === resolve(model.runDir)) {
+    throw new RunError(`--out ${options.out}: choose a folder other than the run folder itself; metrics.csv and summary.json there belong to the run`);
+  }
+  if (extname(pdfPath).toLowerCase() !== '.pdf') throw new RunError(`--out ${options.out}: the report file must end in .pdf`);
+
+  let pdf;
+  try {
+    pdf = await renderPdf(model);
+  } catch (error) {
+    if (error instanceof RunError) throw error;
+    throw new RunError(`could not draw the report for ${runDir}: ${(error as Error).message}`);
+  }
+
+  const metricsPath = join(outDir, 'metrics.csv');
+  const energyPath = join(outDir, 'energy.csv');
+  const summaryPath = model.folder.summaryRaw !== null ? join(outDir, 'summary.json') : null;
+  try {
+    mkdirSync(outDir, { recursive: true });
+    writeFileAtomic(pdfPath, pdf.bytes);
+    writeFileAtomic(metricsPath, metricsCsv(model.metrics));
+    writeFileAtomic(energyPath, energyCsv(model.energy.rows));
+    if (summaryPath) writeFileAtomic(summaryPath, model.folder.summaryRaw!);
+  } catch (error) {
+    throw new RunError(`could not write the report to ${outDir}: ${(error as Error).message}`);
+  }
+  return {
+    pdfPath,
+    bytes: pdf.bytes.length,
+    pages: pdf.pages,
+    missing: model.missing,
+    csv: { metrics: metricsPath, energy: energyPath },
+    summaryPath,
+  };
+}
+
+export const REPORT_USAGE = `usage: earlybird report <runDir> [--out file.pdf]
+
+Writes the energy report of a run folder: a PDF (default <runDir>/report/report.pdf) and, next to
+it, metrics.csv, energy.csv and summary.json. Works on unfinished runs too: what is missing is
+named in the report.`;
+
+/** Parses `<runDir> [--out file.pdf]`. */
+export function parseReportArgs(argv: readonly string[]): { help: true } | { help: false; runDir: string; out?: string } {
+  let runDir: string | undefined;
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') return { help: true };
+    if (arg === '--out' || arg === '-o') {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith('-')) throw new RunError(`${arg} needs a file name, e.g. --out report.pdf`);
+      out = value;
+    } else if (arg.startsWith('--out=')) {
+      out = arg.slice('--out='.length);
+      if (!out) throw new RunError('--out needs a file name, e.g. --out=report.pdf');
+    } else if (arg.startsWith('-')) {
+      throw new RunError(`report: unknown option ${arg}\n${REPORT_USAGE}`);
+    } else if (runDir === undefined) {
+      runDir = arg;
+    } else {
+      throw new RunError(`report: one run folder at a time (got ${runDir} and ${arg})`);
+    }
+  }
+  if (runDir === undefined) throw new RunError(`report: which run? ${REPORT_USAGE.split('\n')[0]}`);
+  return { help: false, runDir, ...(out !== undefined ? { out } : {}) };
+}
+
+/** `earlybird report <runDir> [--out file.pdf]`: returns the exit code; user errors throw RunError. */
+export async function reportCommand(argv: string[]): Promise<number> {
+  const args = parseReportArgs(argv);
+  if (args.help) {
+    process.stdout.write(`${REPORT_USAGE}\n`);
+    return 0;
+  }
+  const result = await generateReport(args.runDir, args.out !== undefined ? { out: args.out } : {});
+  const show = (path: string) => {
+    const rel = relative(process.cwd(), path);
+    return rel && !rel.startsWith('..') ? rel : path;
+  };
+  const lines = [
+    `Report written to ${show(result.pdfPath)} (${result.pages} pages, ${formatBytes(result.bytes)})`,
+    `  ${basename(result.csv.metrics)}: ${show(result.csv.metrics)}`,
+    `  ${basename(result.csv.energy)}: ${show(result.csv.energy)}`,
+    result.summaryPath ? `  summary.json: ${show(result.summaryPath)}` : '  summary.json: none (the run did not write one)',
+  ];
+  if (result.missing.length) {
+    lines.push(`Missing from this run (named in the report):`);
+    for (const item of result.missing) lines.push(`  - ${item}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,263 @@
+/**
+ * A thin layer over pdfkit for the report: headings, paragraphs, tables that break across pages
+ * with their header repeated, figures with captions, boxed notes, and the page footer.
+ */
+import PDFDocument from 'pdfkit';
+import { registerPdfFonts } from './fonts.ts';
+
+export const COLORS = {
+  text: '#1d1d1f',
+  muted: '#5f6368',
+  rule: '#c8ccd0',
+  heading: '#123b5f',
+  headerFill: '#e9eef3',
+  zebra: '#f6f8fa',
+  missingFill: '#fff4e5',
+  missingRule: '#e8a33d',
+  okFill: '#eaf5ec',
+  okRule: '#59a14f',
+};
+
+export interface Column {
+  header: string;
+  /** Share of the table width (normalised over the columns). */
+  width: number;
+  align?: 'left' | 'right' | 'center';
+}
+
+export class Layout {
+  readonly doc: PDFKit.PDFDocument;
+  readonly left: number;
+  readonly width: number;
+  private section = 0;
+
+  constructor(info: { title: string; subject: string; author?: string }) {
+    this.doc = new PDFDocument({
+      size: 'A4',
+      margins: { top: 54, bottom: 58, left: 50, right: 50 },
+      bufferPages: true,
+      autoFirstPage: true,
+      info: { Title: info.title, Subject: info.subject, Author: info.author ?? 'earlybird', Creator: 'earlybird report', Producer: 'earlybird (pdfkit)' },
+      lang: 'en',
+      displayTitle: true,
+    } as PDFKit.PDFDocumentOptions);
+    registerPdfFonts(this.doc);
+    this.doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
+    this.left = this.doc.page.margins.left;
+    this.width = this.doc.page.width - this.doc.page.margins.left - this.doc.page.margins.right;
+  }
+
+  get bottom(): number {
+    return this.doc.page.height - this.doc.page.margins.bottom;
+  }
+
+  /** Starts a new page unless `height` points still fit on this one. */
+  ensure(height: number): void {
+    if (this.doc.y + height > this.bottom) this.doc.addPage();
+    this.doc.x = this.left;
+  }
+
+  newPage(): void {
+    this.doc.addPage();
+    this.doc.x = this.left;
+  }
+
+  title(text: string, subtitle: string | null): void {
+    const { doc } = this;
+    doc.font('bold').fontSize(19).fillColor(COLORS.heading).text(text, this.left, doc.y, { width: this.width });
+    if (subtitle) doc.moveDown(0.15).font('regular').fontSize(11).fillColor(COLORS.muted).text(subtitle, { width: this.width });
+    doc.moveDown(0.4);
+    this.rule();
+  }
+
+  rule(color = COLORS.rule): void {
+    const { doc } = this;
+    doc.save().strokeColor(color).lineWidth(0.7).moveTo(this.left, doc.y).lineTo(this.left + this.width, doc.y).stroke().restore();
+    doc.moveDown(0.5);
+  }
+
+  /** Numbered section heading ("3. Early-Bird ticket"); keeps at least `keep` points of content with it. */
+  heading(text: string, keep = 120): string {
+    this.section++;
+    this.doc.moveDown(0.6);
+    this.ensure(keep);
+    const numbered = `${this.section}. ${text}`;
+    this.doc.font('bold').fontSize(13.5).fillColor(COLORS.heading).text(numbered, this.left, this.doc.y, { width: this.width });
+    this.doc.moveDown(0.35);
+    this.doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
+    return numbered;
+  }
+
+  subheading(text: string, keep = 80): void {
+    this.doc.moveDown(0.4);
+    this.ensure(keep);
+    this.doc.font('bold').fontSize(10.5).fillColor(COLORS.heading).text(text, this.left, this.doc.y, { width: this.width });
+    this.doc.moveDown(0.25);
+    this.doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
+  }
+
+  paragraph(text: string, options: { size?: number; color?: string; font?: 'regular' | 'bold' | 'condensed'; gap?: number } = {}): void {
+    const { doc } = this;
+    doc.font(options.font ?? 'regular').fontSize(options.size ?? 9.5).fillColor(options.color ?? COLORS.text);
+    const height = doc.heightOfString(text, { width: this.width, lineGap: 1.5 });
+    if (height < 120) this.ensure(height);
+    doc.text(text, this.left, doc.y, { width: this.width, lineGap: 1.5, align: 'left' });
+    doc.moveDown(options.gap ?? 0.45);
+    doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
+  }
+
+  /** A short grey sentence in place of something the run did not record. */
+  notRecorded(text: string): void {
+    this.paragraph(text, { color: COLORS.muted, size: 9 });
+  }
+
+  bullets(items: readonly string[], options: { size?: number; color?: string } = {}): void {
+    const { doc } = this;
+    const size = options.size ?? 9;
+    for (const item of items) {
+      doc.font('regular').fontSize(size).fillColor(options.color ?? COLORS.text);
+      const height = doc.heightOfString(item, { width: this.width - 12, lineGap: 1 });
+      this.ensure(height + 2);
+      const y = doc.y;
+      doc.text('•', this.left + 2, y, { width: 10, lineBreak: false });
+      doc.text(item, this.left + 12, y, { width: this.width - 12, lineGap: 1 });
+      doc.moveDown(0.2);
+    }
+    doc.x = this.left;
+    doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
+  }
+
+  /** A boxed list, e.g. the parts of the run that are missing. */
+  box(title: string, items: readonly string[], tone: 'missing' | 'ok' = 'missing'): void {
+    const { doc } = this;
+    const pad = 8;
+    const innerWidth = this.width - 2 * pad - 12;
+    doc.font('bold').fontSize(10);
+    const titleHeight = doc.heightOfString(title, { width: this.width - 2 * pad });
+    doc.font('regular').fontSize(8.8);
+    const itemHeights = items.map((item) => doc.heightOfString(item, { width: innerWidth, lineGap: 1 }) + 2);
+    const total = titleHeight + 4 + itemHeights.reduce((a, b) => a + b, 0) + 2 * pad;
+    this.ensure(Math.min(total, 400));
+    const top = doc.y;
+    const fill = tone === 'missing' ? COLORS.missingFill : COLORS.okFill;
+    const stroke = tone === 'missing' ? COLORS.missingRule : COLORS.okRule;
+    if (top + total <= this.bottom) {
+      doc.save().rect(this.left, top, this.width, total).fill(fill).restore();
+      doc.save().rect(this.left, top, 3, total).fill(stroke).restore();
+    }
+    doc.font('bold').fontSize(10).fillColor(COLORS.text).text(title, this.left + pad, top + pad, { width: this.width - 2 * pad });
+    doc.moveDown(0.2);
+    items.forEach((item) => {
+      doc.font('regular').fontSize(8.8).fillColor(COLORS.text);
+      const y = doc.y;
+      doc.text('•', this.left + pad, y, { width: 10, lineBreak: false });
+      doc.text(item, this.left + pad + 12, y, { width: innerWidth, lineGap: 1 });
+      doc.moveDown(0.15);
+    });
+    doc.y = Math.max(doc.y, top + total);
+    doc.x = this.left;
+    doc.moveDown(0.6);
+    doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
+  }
+
+  /**
+   * A table; rows that do not fit continue on the next page under a repeated header. Cells wrap
+   * within their column.
+   */
+  table(columns: readonly Column[], rows: readonly (readonly string[])[], options: { size?: number; font?: 'regular' | 'condensed'; caption?: string } = {}): void {
+    const { doc } = this;
+    const size = options.size ?? 8.2;
+    const bodyFont = options.font ?? 'condensed';
+    const pad = 3.2;
+    const totalShare = columns.reduce((a, c) => a + c.width, 0);
+    const widths = columns.map((c) => (c.width / totalShare) * this.width);
+    const xs = widths.map((_, i) => this.left + widths.slice(0, i).reduce((a, b) => a + b, 0));
+
+    const rowHeight = (cells: readonly string[], font: string) => {
+      doc.font(font).fontSize(size);
+      return Math.max(...cells.map((text, i) => doc.heightOfString(text || ' ', { width: widths[i]! - 2 * pad, lineGap: 0.5 }))) + 2 * pad;
+    };
+    const drawRow = (cells: readonly string[], font: string, fill: string | null) => {
+      const height = rowHeight(cells, font);
+      const y = doc.y;
+      if (fill) doc.save().rect(this.left, y, this.width, height).fill(fill).restore();
+      doc.font(font).fontSize(size).fillColor(COLORS.text);
+      cells.forEach((text, i) => {
+        doc.text(text, xs[i]! + pad, y + pad, { width: widths[i]! - 2 * pad, align: columns[i]!.align ?? 'left', lineGap: 0.5 });
+      });
+      doc.y = y + height;
+      doc.save().strokeColor(COLORS.rule).lineWidth(0.4).moveTo(this.left, doc.y).lineTo(this.left + this.width, doc.y).stroke().restore();
+    };
+    const header = columns.map((c) => c.header);
+    const headerHeight = rowHeight(header, 'bold');
+    const firstRow = rows.length ? rowHeight(rows[0]!, bodyFont) : 0;
+    this.ensure(headerHeight + firstRow + (options.caption ? 14 : 0));
+    if (options.caption) this.caption(options.caption, true);
+    drawRow(header, 'bold', COLORS.headerFill);
+    rows.forEach((cells, index) => {
+      const height = rowHeight(cells, bodyFont);
+      if (doc.y + height > this.bottom) {
+        doc.addPage();
+        drawRow(header, 'bold', COLORS.headerFill);
+      }
+      drawRow(cells, bodyFont, index % 2 === 1 ? COLORS.zebra : null);
+    });
+    doc.x = this.left;
+    doc.moveDown(0.6);
+    doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
+  }
+
+  /** Two-column label/value table. */
+  keyValues(rows: readonly (readonly [string, string])[], labelShare = 0.27): void {
+    this.table([{ header: 'Item', width: labelShare }, { header: 'Value', width: 1 - labelShare }], rows.map(([k, v]) => [k, v]), { font: 'regular', size: 8.6 });
+  }
+
+  caption(text: string, above = false): void {
+    const { doc } = this;
+    doc.font('regular').fontSize(8).fillColor(COLORS.muted);
+    doc.text(text, this.left, doc.y, { width: this.width, lineGap: 0.8 });
+    doc.moveDown(above ? 0.25 : 0.6);
+    doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
+  }
+
+  /** A chart PNG drawn `heightPt` tall across the text width, with its caption below. */
+  figure(png: Buffer, widthPt: number, heightPt: number, caption: string): void {
+    const { doc } = this;
+    doc.font('regular').fontSize(8);
+    const captionHeight = doc.heightOfString(caption, { width: this.width, lineGap: 0.8 });
+    this.ensure(heightPt + captionHeight + 8);
+    const y = doc.y;
+    doc.image(png, this.left + (this.width - widthPt) / 2, y, { width: widthPt, height: heightPt });
+    doc.y = y + heightPt + 4;
+    this.caption(caption);
+  }
+
+  /** Footer on every page: run id, page x of n. */
+  footer(left: string): number {
+    const { doc } = this;
+    const range = doc.bufferedPageRange();
+    for (let i = range.start; i < range.start + range.count; i++) {
+      doc.switchToPage(i);
+      const bottomMargin = doc.page.margins.bottom;
+      doc.page.margins.bottom = 0;
+      const y = doc.page.height - 36;
+      doc.save().strokeColor(COLORS.rule).lineWidth(0.5).moveTo(this.left, y - 6).lineTo(this.left + this.width, y - 6).stroke().restore();
+      doc.font('regular').fontSize(7.5).fillColor(COLORS.muted);
+      doc.text(left, this.left, y, { width: this.width * 0.75, lineBreak: false, ellipsis: true });
+      doc.text(`page ${i + 1} of ${range.count}`, this.left + this.width * 0.75, y, { width: this.width * 0.25, align: 'right', lineBreak: false });
+      doc.page.margins.bottom = bottomMargin;
+    }
+    return range.count;
+  }
+
+  /** Ends the document and returns its bytes. */
+  finish(): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    return new Promise((resolvePromise, reject) => {
+      this.doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+      this.doc.on('end', () => resolvePromise(Buffer.concat(chunks)));
+      this.doc.on('error', reject);
+      this.doc.end();
+    });
+  }
+}

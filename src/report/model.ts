@@ -1,0 +1,507 @@
+/**
+ * The report's view of a run: one object holding every figure the PDF, the CSVs and the tests use,
+ * taken from summary.json where the run finished and rebuilt from events.jsonl where it did not.
+ * Each part that cannot be known is named in `missing` with the reason, in words a reader follows.
+ */
+import { createHash } from 'node:crypto';
+import { EnergyMeter } from '../energy/meter.ts';
+import type { EnergyKind, MethodResult, RunEvent } from '../experiment/events.ts';
+import { METHODS, PHASES } from '../experiment/events.ts';
+import type { RunEnergySummary, SlimSummary } from '../experiment/summary.ts';
+import { formatDate, formatEpoch, methodLabel, phaseLabel } from './format.ts';
+import { methodOfPhase, type DeepPartial, type MetricsRow, type RunFolder } from './runFolder.ts';
+
+export type RunStatus = 'completed' | 'cancelled' | 'failed' | 'incomplete';
+
+export interface MethodView {
+  method: string;
+  label: string;
+  result: Partial<MethodResult> | null;
+  energy: { joules: number; source: string; kind: EnergyKind } | null;
+  /** Why there is no result (or energy), when there is none. */
+  note: string | null;
+}
+
+export interface PhaseEnergyRow {
+  phase: string;
+  source: string;
+  kind: 'measured' | 'estimated';
+  joules: number;
+  /** Time the meter attributed to the phase (all sources alike); null when unknown. */
+  seconds: number | null;
+}
+
+export interface PowerSeries {
+  source: string;
+  kind: 'measured' | 'estimated';
+  devices: string[];
+  /** x: minutes since the run started; y: watts (summed over the source's devices). */
+  points: { x: number; y: number }[];
+}
+
+export interface PhaseSpan {
+  phase: string;
+  startMin: number;
+  endMin: number;
+}
+
+export interface EnergyView {
+  /** Where the per-phase totals come from. */
+  origin: 'summary' | 'events' | null;
+  rows: PhaseEnergyRow[];
+  sources: { name: string; kind: 'measured' | 'estimated'; description: string; formula?: string }[];
+  skipped: { name: string; reason: string }[];
+  power: PowerSeries[];
+  spans: PhaseSpan[];
+  /** summary.energy when the run wrote one (savings, CO₂e, dense basis). */
+  summary: DeepPartial<RunEnergySummary> | null;
+  carbonIntensity: number | null;
+  pue: number | null;
+  intervalMs: number | null;
+}
+
+export interface EarlyBirdView {
+  found: boolean;
+  epoch: number | null;
+  plannedEpochs: number | null;
+  p: number | null;
+  epsilon: number | null;
+  queueLength: number | null;
+  ratios: { ratio: number; found: boolean; epoch: number | null }[];
+  distances: { epoch: number; ratio: number; maxDistance: number | null }[];
+  layers: { layer: string; kept: number; total: number }[];
+  overheadPercent: number | null;
+  /** Epochs the search trained (from its epoch rows or events). */
+  searchEpochs: number;
+  searchEnded: boolean;
+}
+
+export interface ReportModel {
+  runId: string;
+  runDir: string;
+  name: string | null;
+  status: RunStatus;
+  /** One sentence on where and why the run stopped, when it did not complete. */
+  interruption: string | null;
+  createdAt: string | null;
+  finishedAt: string | null;
+  wallSeconds: number | null;
+  folder: RunFolder;
+  config: RunFolder['config'];
+  configHash: { value: string; computed: boolean } | null;
+  backend: { name: string; description: string; skipped: { choice: string; reason: string }[] } | null;
+  hardware: Record<string, unknown> | null;
+  software: Record<string, string> | null;
+  data: { name: string; source: string; train: number; validation: number; test: number; shape: number[]; numClasses: number } | null;
+  model: { name: string; params: number | null; flops: number | null } | null;
+  slim: DeepPartial<SlimSummary> | null;
+  earlyBird: EarlyBirdView;
+  methods: MethodView[];
+  metrics: MetricsRow[];
+  phases: { phase: string; status: string; seconds: number | null; epochs: number | null; stopReason: string | null }[];
+  energy: EnergyView;
+  /** The run's own warning events and the problems met reading the folder. */
+  notes: string[];
+  /** Every part of the report that could not be filled, with the reason. */
+  missing: string[];
+}
+
+const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function eventsOf<T extends RunEvent['type']>(events: readonly RunEvent[], type: T): Extract<RunEvent, { type: T }>[] {
+  return events.filter((e) => e.type === type) as Extract<RunEvent, { type: T }>[];
+}
+
+/** Phases in run order, unknown ones after, the meter's "unassigned" first. */
+export function phaseOrder(phases: Iterable<string>): string[] {
+  const rank = (p: string) => (p === 'unassigned' ? -1 : (PHASES as readonly string[]).indexOf(p) >= 0 ? (PHASES as readonly string[]).indexOf(p) : 100);
+  return [...new Set(phases)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isObject(value)) {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Where the run stopped, in words; null when it completed. */
+function describeInterruption(folder: RunFolder, status: RunStatus): string | null {
+  const { events, summary } = folder;
+  if (status === 'completed') return null;
+  const end = [...events].reverse().find((e) => e.type === 'run-end');
+  const error = end?.type === 'run-end' ? str(end.error) : null;
+  const lastEpoch = [...events].reverse().find((e) => e.type === 'epoch');
+  const started = eventsOf(events, 'phase-start');
+  const ended = new Set(eventsOf(events, 'phase-end').map((e) => e.phase));
+  const open = [...started].reverse().find((e) => !ended.has(e.phase));
+  const last = events.length ? events[events.length - 1]! : null;
+  const when = last && Number.isFinite(last.time) ? ` (last event ${formatDate(last.time)})` : '';
+  let where = '';
+  if (open) {
+    const epochInPhase = lastEpoch?.type === 'epoch' && lastEpoch.phase === open.phase ? num(lastEpoch.logs?.epoch) : null;
+    const planned = num(folder.config?.training?.epochs);
+    where = ` during the ${phaseLabel(open.phase)} phase` + (epochInPhase !== null ? `, after epoch ${formatEpoch(epochInPhase)}${planned ? ` of ${planned}` : ''}` : ', before its first epoch ended');
+  } else if (started.length === 0 && events.length > 0) {
+    where = ' before training started';
+  }
+  if (status === 'failed') return `the run failed${where}${error ? `: ${error}` : ''}${when}`;
+  if (status === 'cancelled') return `the run was cancelled${where}${when}`;
+  if (!folder.eventsPresent && !summary) return 'the run left no events.jsonl and no summary.json';
+  return `the run ended${where} without writing summary.json${when}`;
+}
+
+function earlyBirdView(folder: RunFolder): EarlyBirdView {
+  const s = folder.summary?.earlyBird;
+  const { events, config } = folder;
+  const maskEvents = eventsOf(events, 'mask-distance');
+  const found = eventsOf(events, 'eb-found');
+  const p = num(s?.p) ?? num(config?.search?.pruneRatio) ?? (found[0] ? num(found[0].ratio) : null);
+  const foundForP = found.find((e) => p === null || Math.abs(e.ratio - p) < 1e-9) ?? null;
+
+  let distances: EarlyBirdView['distances'] = [];
+  if (Array.isArray(s?.distances) && s.distances.length > 0) {
+    distances = s.distances.flatMap((d) => {
+      const epoch = num(d?.epoch);
+      const ratio = num(d?.ratio);
+      return epoch !== null && ratio !== null ? [{ epoch, ratio, maxDistance: num(d?.maxDistance) }] : [];
+    });
+  } else {
+    for (const event of maskEvents) {
+      for (const r of Array.isArray(event.ratios) ? event.ratios : []) {
+        if (num(r?.ratio) !== null && num(event.epoch) !== null) distances.push({ epoch: event.epoch, ratio: r.ratio, maxDistance: num(r.maxDistance) });
+      }
+    }
+  }
+
+  let ratios: EarlyBirdView['ratios'] = [];
+  if (Array.isArray(s?.ratios) && s.ratios.length > 0) {
+    ratios = s.ratios.flatMap((r) => (num(r?.ratio) !== null ? [{ ratio: r!.ratio!, found: r?.found === true, epoch: num(r?.epoch) }] : []));
+  } else {
+    const last = maskEvents[maskEvents.length - 1];
+    const tracked = (config?.search?.ratios ?? []).filter((r): r is number => typeof r === 'number');
+    const fromLast = new Map((last?.ratios ?? []).map((r) => [r.ratio, r]));
+    for (const ratio of tracked.length ? tracked : [...fromLast.keys()]) {
+      const r = fromLast.get(ratio);
+      ratios.push({ ratio, found: r?.found === true, epoch: r?.found ? num(r.foundEpoch) : null });
+    }
+  }
+
+  let layers: EarlyBirdView['layers'] = [];
+  if (Array.isArray(s?.layers) && s.layers.length > 0) {
+    layers = s.layers.flatMap((l) => (str(l?.layer) && num(l?.kept) !== null && num(l?.total) !== null ? [{ layer: l!.layer!, kept: l!.kept!, total: l!.total! }] : []));
+  } else {
+    const maskEvent = eventsOf(events, 'layer-mask').find((e) => p === null || Math.abs(e.ratio - p) < 1e-9);
+    layers = (maskEvent?.layers ?? []).filter((l) => str(l?.layer) && num(l?.kept) !== null && num(l?.total) !== null);
+  }
+
+  const overheads = maskEvents.map((e) => num(e.percentOfEpoch)).filter((v): v is number => v !== null);
+  const searchRows = folder.metrics.filter((m) => m.phase === 'search');
+  const searchEnd = eventsOf(events, 'phase-end').find((e) => e.phase === 'search');
+  return {
+    found: s ? s.found === true : foundForP !== null,
+    epoch: s ? num(s.epoch) : foundForP ? num(foundForP.epoch) : null,
+    plannedEpochs: num(s?.plannedEpochs) ?? num(config?.training?.epochs) ?? (foundForP ? num(foundForP.plannedEpochs) : null),
+    p,
+    epsilon: num(s?.epsilon) ?? num(config?.search?.epsilon),
+    queueLength: num(s?.queueLength) ?? num(config?.search?.queueLength),
+    ratios,
+    distances,
+    layers,
+    overheadPercent: num(s?.overheadPercent) ?? (overheads.length ? overheads.reduce((a, b) => a + b, 0) / overheads.length : null),
+    searchEpochs: searchEnd && num(searchEnd.epochs) !== null ? searchEnd.epochs : new Set(searchRows.map((r) => r.epoch)).size,
+    searchEnded: Boolean(searchEnd) || Boolean(folder.summary),
+  };
+}
+
+function energyView(folder: RunFolder): EnergyView {
+  const { events, summary, config } = folder;
+  const sourcesEvent = eventsOf(events, 'energy-sources').at(-1);
+  const intervals = events.filter((e) => e.type === 'energy.interval') as (RunEvent & { type: 'energy.interval' })[];
+  const phaseMarks = events.filter((e) => e.type === 'energy.phase') as (RunEvent & { type: 'energy.phase' })[];
+
+  // Timeline: minutes since the first event of the run.
+  const firstTime = events.map((e) => num((e as { timeMs?: number }).timeMs) ?? num(e.time)).find((t) => t !== null) ?? null;
+  const t0 = firstTime ?? 0;
+  const minutes = (ms: number) => (ms - t0) / 60000;
+
+  // Phase spans from the meter's phase marks up to the next mark (or the last reading).
+  const lastReading = intervals.length ? num(intervals[intervals.length - 1]!.timeMs) : null;
+  const spans: PhaseSpan[] = [];
+  const spanSeconds = new Map<string, number>();
+  phaseMarks.forEach((mark, index) => {
+    const start = num(mark.timeMs);
+    const next = index + 1 < phaseMarks.length ? num(phaseMarks[index + 1]!.timeMs) : lastReading;
+    if (start === null || next === null || next < start) return;
+    spans.push({ phase: mark.phase, startMin: minutes(start), endMin: minutes(next) });
+    spanSeconds.set(mark.phase, (spanSeconds.get(mark.phase) ?? 0) + (next - start) / 1000);
+  });
+  const phaseEndSeconds = new Map(eventsOf(events, 'phase-end').map((e) => [e.phase as string, num(e.seconds)]));
+  const secondsOf = (phase: string) => spanSeconds.get(phase) ?? phaseEndSeconds.get(phase) ?? null;
+
+  // Per phase per source: the summary's figures when there are any, else the events replayed.
+  const rows: PhaseEnergyRow[] = [];
+  let origin: EnergyView['origin'] = null;
+  const summaryPhases = summary?.energy?.phases;
+  if (isObject(summaryPhases) && Object.keys(summaryPhases).length > 0) {
+    origin = 'summary';
+    for (const phase of phaseOrder(Object.keys(summaryPhases))) {
+      const bySource = summaryPhases[phase]?.bySource;
+      if (!isObject(bySource)) continue;
+      for (const [source, total] of Object.entries(bySource)) {
+        const joules = num(total?.joules);
+        if (joules === null) continue;
+        rows.push({ phase, source, kind: total?.kind === 'estimated' ? 'estimated' : 'measured', joules, seconds: secondsOf(phase) });
+      }
+    }
+  } else if (intervals.length > 0) {
+    origin = 'events';
+    let totals: ReturnType<EnergyMeter['totals']> = {};
+    try {
+      totals = EnergyMeter.fromEvents(events).totals();
+    } catch {
+      totals = {};
+    }
+    for (const phase of phaseOrder(Object.keys(totals))) {
+      for (const total of Object.values(totals[phase] ?? {})) {
+        rows.push({ phase, source: total.source, kind: total.kind, joules: total.joules, seconds: secondsOf(phase) });
+      }
+    }
+  }
+
+  // Power per source (devices summed), bucket-averaged to at most ~600 points per source.
+  const bySource = new Map<string, { kind: 'measured' | 'estimated'; devices: Set<string>; raw: { x: number; y: number }[] }>();
+  for (const interval of intervals) {
+    const time = num(interval.timeMs);
+    if (time === null || !Array.isArray(interval.power)) continue;
+    const sums = new Map<string, number>();
+    for (const reading of interval.power) {
+      const watts = num(reading?.watts);
+      if (watts === null || !str(reading.source)) continue;
+      const entry = bySource.get(reading.source) ?? { kind: reading.kind === 'estimated' ? 'estimated' : 'measured', devices: new Set<string>(), raw: [] };
+      entry.devices.add(String(reading.device));
+      bySource.set(reading.source, entry);
+      sums.set(reading.source, (sums.get(reading.source) ?? 0) + watts);
+    }
+    for (const [source, watts] of sums) bySource.get(source)!.raw.push({ x: minutes(time), y: watts });
+  }
+  const power: PowerSeries[] = [...bySource].map(([source, entry]) => ({
+    source,
+    kind: entry.kind,
+    devices: [...entry.devices],
+    points: downsample(entry.raw, 600),
+  }));
+
+  const summarySources = summary?.energy?.sources;
+  const sources = (Array.isArray(summarySources) && summarySources.length ? summarySources : sourcesEvent?.sources ?? [])
+    .filter((s) => str(s?.name))
+    .map((s) => ({ name: s!.name!, kind: s!.kind === 'estimated' ? 'estimated' as const : 'measured' as const, description: str(s!.description) ?? '', ...(str(s!.formula) ? { formula: s!.formula! } : {}) }));
+  const summarySkipped = summary?.energy?.skipped;
+  const skipped = (Array.isArray(summarySkipped) && summarySkipped.length ? summarySkipped : sourcesEvent?.skipped ?? [])
+    .filter((s) => str(s?.name))
+    .map((s) => ({ name: s!.name!, reason: str(s!.reason) ?? '' }));
+
+  return {
+    origin,
+    rows,
+    sources,
+    skipped,
+    power,
+    spans,
+    summary: summary?.energy ?? null,
+    carbonIntensity: num(summary?.energy?.carbonIntensity) ?? num(config?.energy?.carbonIntensity),
+    pue: num(summary?.energy?.pue) ?? num(config?.energy?.pue),
+    intervalMs: num(config?.energy?.intervalMs),
+  };
+}
+
+/** Bucket means, keeping the shape of long series without thousands of points per line. */
+export function downsample(points: { x: number; y: number }[], max: number): { x: number; y: number }[] {
+  if (points.length <= max) return points;
+  const size = Math.ceil(points.length / max);
+  const out: { x: number; y: number }[] = [];
+  for (let i = 0; i < points.length; i += size) {
+    const bucket = points.slice(i, i + size);
+    out.push({ x: bucket.reduce((a, p) => a + p.x, 0) / bucket.length, y: bucket.reduce((a, p) => a + p.y, 0) / bucket.length });
+  }
+  return out;
+}
+
+/** Which methods the config asked for, in METHODS order. */
+function plannedMethods(config: RunFolder['config']): string[] {
+  const c = config?.comparisons;
+  if (!c) return ['ebTrain'];
+  const wanted: Record<string, boolean> = {
+    dense: c.dense !== false,
+    ebTrain: true,
+    ebReinit: c.ebReinit === true,
+    lotteryTicket: c.lotteryTicket?.enabled === true,
+    scratchE: c.scratchE === true,
+    scratchB: c.scratchB === true,
+  };
+  return METHODS.filter((m) => wanted[m]);
+}
+
+function methodViews(folder: RunFolder, energy: EnergyView, interruption: string | null): MethodView[] {
+  const { summary, events } = folder;
+  const ended = eventsOf(events, 'phase-end');
+  const resultFromEvents = new Map<string, Partial<MethodResult>>();
+  for (const e of ended) if (isObject(e.result) && str(e.result.method)) resultFromEvents.set(e.result.method, e.result);
+  const endedPhases = new Set(ended.map((e) => e.phase as string));
+
+  // Energy per method: summary.energy.methods, else the per-phase rows summed (finished methods only).
+  const phaseJoules = new Map<string, { joules: number; sources: Set<string>; estimated: boolean }>();
+  for (const row of energy.rows) {
+    const method = methodOfPhase(row.phase);
+    const entry = phaseJoules.get(method) ?? { joules: 0, sources: new Set<string>(), estimated: false };
+    entry.joules += row.joules;
+    entry.sources.add(row.source);
+    entry.estimated ||= row.kind === 'estimated';
+    phaseJoules.set(method, entry);
+  }
+  const methodPhasesEnded = (method: string) => (method === 'ebTrain' ? endedPhases.has('retrain') : endedPhases.has(method));
+
+  const names = new Set<string>([...plannedMethods(folder.config), ...Object.keys(summary?.methods ?? {}), ...resultFromEvents.keys(), ...Object.keys(summary?.energy?.methods ?? {})]);
+  const views: MethodView[] = [];
+  for (const method of [...METHODS.filter((m) => names.has(m)), ...[...names].filter((m) => !(METHODS as readonly string[]).includes(m))]) {
+    const fromSummary = summary?.methods?.[method as keyof NonNullable<typeof summary.methods>];
+    const result = (isObject(fromSummary) ? fromSummary : resultFromEvents.get(method) ?? null) as Partial<MethodResult> | null;
+    const summaryEnergy = summary?.energy?.methods?.[method as keyof NonNullable<NonNullable<typeof summary.energy>['methods']>];
+    let methodEnergy: MethodView['energy'] = null;
+    if (summaryEnergy && num(summaryEnergy.joules) !== null) {
+      methodEnergy = { joules: summaryEnergy.joules!, source: str(summaryEnergy.source) ?? '', kind: (summaryEnergy.kind ?? 'measured') as EnergyKind };
+    } else if (!summary && methodPhasesEnded(method) && phaseJoules.has(method)) {
+      const e = phaseJoules.get(method)!;
+      methodEnergy = { joules: e.joules, source: [...e.sources].join(' + '), kind: e.estimated ? 'estimated' : 'measured' };
+    }
+    let note: string | null = null;
+    if (!result) {
+      if (method === 'dense' && methodEnergy?.kind === 'projected') note = 'not run; its energy is projected';
+      else note = interruption ? `not recorded — ${interruption}` : 'not recorded — the phase reported no result';
+    }
+    views.push({ method, label: methodLabel(method), result, energy: methodEnergy, note });
+  }
+  return views;
+}
+
+export function buildReportModel(folder: RunFolder): ReportModel {
+  const { summary, events, config } = folder;
+  const start = eventsOf(events, 'run-start')[0];
+  const end = eventsOf(events, 'run-end').at(-1);
+  const status: RunStatus = summary?.status ?? end?.status ?? 'incomplete';
+  const interruption = describeInterruption(folder, status);
+
+  const configHash = str(summary?.configHash)
+    ? { value: summary!.configHash!, computed: false }
+    : folder.configRaw !== null && config
+    ? { value: createHash('sha256').update(canonicalJson(JSON.parse(folder.configRaw))).digest('hex').slice(0, 16), computed: true }
+    : null;
+
+  const backend = isObject(summary?.backend) && str(summary.backend.name)
+    ? { name: summary.backend.name!, description: str(summary.backend.description) ?? '', skipped: (summary.backend.skipped ?? []).map((s) => ({ choice: String(s?.choice), reason: String(s?.reason) })) }
+    : start ? { name: String(start.backend), description: String(start.backendDescription ?? ''), skipped: (start.skippedBackends ?? []).map((s) => ({ choice: String(s.choice), reason: String(s.reason) })) }
+    : null;
+
+  const dataEvent = eventsOf(events, 'data').at(-1);
+  const d = summary?.data ?? dataEvent;
+  const data = d && str(d.name)
+    ? { name: d.name!, source: str(d.source) ?? '', train: num(d.train) ?? 0, validation: num(d.validation) ?? 0, test: num(d.test) ?? 0, shape: Array.isArray(d.shape) ? d.shape.map(Number) : [], numClasses: num(d.numClasses) ?? 0 }
+    : null;
+
+  const denseModelEvent = eventsOf(events, 'model').find((e) => e.method === 'dense' || e.method === 'ebTrain');
+  const modelName = str(summary?.model?.name) ?? str(config?.model?.name);
+  const model = modelName || denseModelEvent
+    ? { name: modelName ?? '?', params: num(summary?.model?.params) ?? num(denseModelEvent?.params), flops: num(summary?.model?.flops) ?? num(denseModelEvent?.flops) }
+    : null;
+
+  const surgeryEnd = eventsOf(events, 'phase-end').find((e) => e.phase === 'surgery');
+  const slim = (isObject(summary?.slim) ? summary.slim : isObject(surgeryEnd?.slim) ? surgeryEnd.slim : null) as DeepPartial<SlimSummary> | null;
+
+  const phases = phaseOrder([...eventsOf(events, 'phase-start').map((e) => e.phase as string), ...eventsOf(events, 'phase-end').map((e) => e.phase as string)]).map((phase) => {
+    const endEvent = eventsOf(events, 'phase-end').find((e) => e.phase === phase);
+    return {
+      phase,
+      status: endEvent ? String(endEvent.status) : 'not finished',
+      seconds: num(endEvent?.seconds),
+      epochs: num(endEvent?.epochs),
+      stopReason: str(endEvent?.stopReason),
+    };
+  });
+
+  const earlyBird = earlyBirdView(folder);
+  const energy = energyView(folder);
+  const methods = methodViews(folder, energy, interruption);
+
+  // What is missing, named.
+  const missing: string[] = [];
+  const why = interruption ?? 'not written by the run';
+  if (!folder.eventsPresent) missing.push('events.jsonl: missing — no timeline, power readings or mask distances');
+  if (!folder.configRaw) missing.push(`config.json: missing — ${config ? 'settings taken from summary.json' : 'the settings of this run are unknown'}`);
+  if (!summary) missing.push(`Summary (summary.json): not written — ${why}`);
+  if (folder.metrics.length === 0) missing.push(`Training curves: not recorded — no epoch finished (metrics.csv and epoch events are empty${folder.metricsSource === null && !folder.eventsPresent ? ' or missing' : ''})`);
+  if (!earlyBird.found) {
+    if (!earlyBird.searchEnded) missing.push(`Early-Bird ticket: not found yet — ${why}`);
+  }
+  if (earlyBird.distances.length === 0) missing.push(`Mask distances: not recorded — ${folder.eventsPresent ? 'no search epoch finished' : 'events.jsonl is missing'}`);
+  if (earlyBird.layers.length === 0) missing.push(`Channel mask per layer: not recorded — ${earlyBird.found ? 'no layer-mask event' : 'no ticket was cut'}`);
+  if (!slim) missing.push(`Slim network (params and FLOPs after surgery): not recorded — ${earlyBird.found ? (summary ? 'not in summary.json' : why) : 'no ticket was cut'}`);
+  for (const m of methods) if (!m.result && m.note?.startsWith('not recorded')) missing.push(`${m.label} test accuracy: ${m.note}`);
+  if (energy.rows.length === 0) {
+    const skipped = energy.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+    const reason = !folder.eventsPresent && !summary?.energy
+      ? 'neither events.jsonl nor summary.json holds energy figures'
+      : eventsOf(events, 'energy-sources').length === 0 && !summary?.energy
+      ? `the run ended before the energy meter started${interruption ? ` (${interruption})` : ''}`
+      : skipped ? `no power source could be read (${skipped})` : 'no power reading was recorded';
+    missing.push(`Energy: not recorded — ${reason}`);
+  }
+  if (energy.power.length === 0 && energy.rows.length > 0) missing.push(`Power over time: not recorded — ${folder.eventsPresent ? 'no power readings in events.jsonl' : 'events.jsonl is missing'}`);
+  const savings = summary?.energy;
+  if (!savings || num(savings.savedJoules) === null) {
+    const reason = !summary ? why : !savings ? 'summary.json has no energy section' : str(savings.denseBasis) ?? 'no dense baseline';
+    missing.push(`Energy saved and CO₂e avoided: not computed — ${reason}`);
+  }
+  if (summary && !isObject(summary.hardware)) missing.push('Hardware inventory: not recorded in summary.json');
+  if (!summary) missing.push('Hardware inventory and software versions: not recorded — the runner writes them to summary.json when the run ends');
+
+  const notes = [
+    ...folder.problems,
+    ...eventsOf(events, 'warning').map((w) => `run warning (${formatDate(w.time)}): ${w.message}`),
+  ];
+
+  const createdAt = str(summary?.createdAt) ?? (start && Number.isFinite(start.time) ? new Date(start.time).toISOString() : null);
+  const finishedAt = str(summary?.finishedAt) ?? (end && Number.isFinite(end.time) ? new Date(end.time).toISOString() : null);
+  const lastTime = events.length ? events[events.length - 1]!.time : NaN;
+  const wallSeconds = num(summary?.seconds) ?? (start && Number.isFinite(lastTime) ? (lastTime - start.time) / 1000 : null);
+
+  return {
+    runId: str(summary?.runId) ?? (start ? str(start.runId) : null) ?? folder.folderName,
+    runDir: folder.dir,
+    name: str(summary?.name) ?? str(config?.name),
+    status,
+    interruption,
+    createdAt,
+    finishedAt,
+    wallSeconds,
+    folder,
+    config,
+    configHash,
+    backend,
+    hardware: isObject(summary?.hardware) ? (summary.hardware as Record<string, unknown>) : null,
+    software: isObject(summary?.software) ? (Object.fromEntries(Object.entries(summary.software).map(([k, v]) => [k, String(v)])) as Record<string, string>) : null,
+    data,
+    model,
+    slim,
+    earlyBird,
+    methods,
+    metrics: folder.metrics,
+    phases,
+    energy,
+    notes,
+    missing,
+  };
+}
+

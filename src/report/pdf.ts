@@ -1,0 +1,453 @@
+/**
+ * Lays out the report: 1 summary, 2 setup, 3 Early-Bird ticket, 4 accuracy, 5 energy, 6 method
+ * notes. Every figure comes from the ReportModel and every gap is said in words where the figure
+ * would have been.
+ */
+import { joulesToWh } from '../energy/units.ts';
+import { accuracyChart, distanceChart, maskChart, methodEnergyChart, phaseEnergyChart, powerChart } from './charts.ts';
+import {
+  formatAccuracy,
+  formatAccuracyDelta,
+  formatBytes,
+  formatCo2e,
+  formatDate,
+  formatDistance,
+  formatDuration,
+  formatEnergy,
+  formatEpoch,
+  formatFlops,
+  formatFraction,
+  formatInt,
+  formatPercent,
+  formatRatio,
+  formatWatts,
+  methodLabel,
+  phaseLabel,
+  sig,
+} from './format.ts';
+import { Layout } from './layout.ts';
+import type { MethodView, ReportModel } from './model.ts';
+
+const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const DASH = '—';
+
+function method(model: ReportModel, name: string): MethodView | undefined {
+  return model.methods.find((m) => m.method === name);
+}
+
+function kindWords(kind: string | null | undefined): string {
+  switch (kind) {
+    case 'measured':
+      return 'measured in this experiment';
+    case 'estimated':
+      return 'estimated in this experiment';
+    case 'projected':
+      return 'projected from the search epochs';
+    default:
+      return 'origin unknown';
+  }
+}
+
+/** The one-paragraph summary at the top of page 1. */
+export function summaryParagraph(model: ReportModel): string {
+  const eb = model.earlyBird;
+  const sentences: string[] = [];
+  const p = eb.p !== null ? formatFraction(eb.p) : '?';
+  const window = eb.epsilon !== null && eb.queueLength !== null ? ` (the last ${eb.queueLength} channel masks all within ε = ${formatFraction(eb.epsilon)} of the newest)` : '';
+  if (eb.found && eb.epoch !== null) {
+    sentences.push(`The Early-Bird ticket for pruning ratio p = ${p} was found at epoch ${formatEpoch(eb.epoch)} of ${eb.plannedEpochs ?? '?'} planned epochs${window}.`);
+  } else if (eb.searchEnded) {
+    sentences.push(`No Early-Bird ticket appeared for p = ${p} within the ${eb.searchEpochs} search epochs${eb.epsilon !== null ? ` (ε = ${formatFraction(eb.epsilon)})` : ''}.`);
+  } else {
+    sentences.push(`No Early-Bird ticket for p = ${p} had been found when ${model.interruption ?? 'the run stopped'}.`);
+  }
+
+  const ebAcc = num(method(model, 'ebTrain')?.result?.testAccuracy);
+  const denseAcc = num(method(model, 'dense')?.result?.testAccuracy);
+  if (ebAcc !== null && denseAcc !== null) {
+    sentences.push(`Retrained after channel surgery, the ticket reached ${formatAccuracy(ebAcc)} test accuracy against ${formatAccuracy(denseAcc)} for the dense network (${formatAccuracyDelta(ebAcc - denseAcc)}).`);
+  } else if (ebAcc !== null) {
+    sentences.push(`Retrained after channel surgery, the ticket reached ${formatAccuracy(ebAcc)} test accuracy; the dense network's test accuracy was not recorded.`);
+  } else if (denseAcc !== null) {
+    sentences.push(`The dense network reached ${formatAccuracy(denseAcc)} test accuracy; the retrained ticket's was not recorded.`);
+  } else {
+    sentences.push('No test accuracy was recorded.');
+  }
+
+  const params = model.slim?.params;
+  const flops = model.slim?.flops;
+  if (num(params?.dense) && num(params?.slim) !== null) {
+    const fewer = (1 - params!.slim! / params!.dense!) * 100;
+    const flopReduction = num(model.slim?.flopReduction) ?? (num(flops?.dense) && num(flops?.slim) ? flops!.dense! / flops!.slim! : null);
+    sentences.push(`The slim network has ${formatPercent(fewer)} fewer parameters (${formatInt(params!.dense!)} → ${formatInt(params!.slim!)})${flopReduction !== null ? ` and needs ${formatRatio(flopReduction)} fewer FLOPs per image` : ''}.`);
+  }
+
+  const energy = model.energy.summary;
+  const saved = num(energy?.savedJoules);
+  const ebJ = num(energy?.ebTrainJoules);
+  const denseJ = num(energy?.denseJoules);
+  if (energy && saved !== null && ebJ !== null && denseJ !== null) {
+    const ratio = num(energy.savedRatio);
+    const percent = num(energy.savedPercent);
+    const savedCo2 = num(energy.savedCo2eGrams);
+    const context = `(at ${sig(num(energy.carbonIntensity) ?? 0, 4)} g CO₂e/kWh, PUE ${sig(num(energy.pue) ?? 1, 3)})`;
+    const head = `EB Train (search + surgery + retrain) used ${formatEnergy(ebJ)} (${energy.ebTrainKind ?? 'measured'}) against ${formatEnergy(denseJ)} for dense training (${kindWords(energy.denseKind)})`;
+    if (saved >= 0) {
+      sentences.push(`${head}: ${ratio !== null ? `${formatRatio(ratio)} less energy, ` : ''}${percent !== null ? `${formatPercent(percent)} saved` : `${formatEnergy(saved)} saved`}${savedCo2 !== null ? `, avoiding ${formatCo2e(savedCo2)} ${context}` : ''}.`);
+    } else {
+      sentences.push(`${head}: ${percent !== null ? `${formatPercent(-percent)} more energy` : `${formatEnergy(-saved)} more`}${ratio !== null ? ` (dense / EB Train = ${formatRatio(ratio)})` : ''}, so on this hardware nothing was saved${savedCo2 !== null ? ` (${formatCo2e(-savedCo2)} more emitted ${context})` : ''}.`);
+    }
+  } else {
+    const line = model.missing.find((m) => m.startsWith('Energy saved'));
+    sentences.push(line ? `${line.replace(/^Energy saved and CO₂e avoided: not computed/, 'Energy saved and CO₂e avoided: not computed')}.` : 'Energy saved: not computed.');
+  }
+  if (model.status !== 'completed') sentences.push(`This run is ${model.status}: ${model.interruption ?? 'it did not complete'}; the report shows what it recorded.`);
+  return sentences.join(' ');
+}
+
+function keyFigures(model: ReportModel): string[][] {
+  const rows: string[][] = [];
+  const eb = model.earlyBird;
+  rows.push([
+    'Early-Bird ticket',
+    eb.found && eb.epoch !== null ? `epoch ${formatEpoch(eb.epoch)} of ${eb.plannedEpochs ?? '?'} (p = ${formatFraction(eb.p ?? 0)})` : eb.searchEnded ? 'not found' : 'not found yet',
+    eb.found ? `mask distance ≤ ε = ${formatFraction(eb.epsilon ?? 0)} over ${eb.queueLength ?? '?'} epochs` : DASH,
+  ]);
+  for (const name of ['ebTrain', 'dense'] as const) {
+    const m = method(model, name);
+    const acc = num(m?.result?.testAccuracy);
+    rows.push([`Test accuracy, ${methodLabel(name)}`, acc !== null ? formatAccuracy(acc) : 'not recorded', acc !== null ? `${formatInt(model.data?.test ?? 0)} test images` : m?.note ?? DASH]);
+  }
+  const slim = model.slim;
+  if (num(slim?.params?.dense) !== null && num(slim?.params?.slim) !== null) {
+    rows.push(['Parameters, dense → slim', `${formatInt(slim!.params!.dense!)} → ${formatInt(slim!.params!.slim!)}`, 'counted on the built networks']);
+  }
+  if (num(slim?.flops?.dense) !== null && num(slim?.flops?.slim) !== null) {
+    rows.push(['FLOPs per image, dense → slim', `${formatFlops(slim!.flops!.dense!)} → ${formatFlops(slim!.flops!.slim!)}`, 'counted (2 × multiply-accumulates)']);
+  }
+  const energy = model.energy.summary;
+  const ebJ = num(energy?.ebTrainJoules);
+  const denseJ = num(energy?.denseJoules);
+  const ebSources = method(model, 'ebTrain')?.energy?.source;
+  rows.push(['Energy, EB Train', ebJ !== null ? formatEnergy(ebJ) : 'not recorded', ebJ !== null ? `${energy?.ebTrainKind ?? 'measured'}${ebSources ? ` (${ebSources})` : ''}` : DASH]);
+  rows.push(['Energy, dense training', denseJ !== null ? formatEnergy(denseJ) : 'not recorded', denseJ !== null ? `${energy?.denseKind ?? ''}: ${energy?.denseBasis ?? ''}` : String(energy?.denseBasis ?? DASH)]);
+  const saved = num(energy?.savedJoules);
+  const ratio = num(energy?.savedRatio);
+  const percent = num(energy?.savedPercent);
+  rows.push([
+    'Energy saved',
+    saved !== null ? `${formatEnergy(saved)}${ratio !== null ? ` · ${formatRatio(ratio)}` : ''}${percent !== null ? ` · ${formatPercent(percent)}` : ''}` : 'not computed',
+    saved !== null ? 'dense − EB Train; dense / EB Train; saved / dense' : DASH,
+  ]);
+  const savedCo2 = num(energy?.savedCo2eGrams);
+  rows.push([
+    'CO₂e avoided',
+    savedCo2 !== null ? formatCo2e(savedCo2) : 'not computed',
+    savedCo2 !== null ? `kWh × PUE ${sig(num(energy?.pue) ?? 1, 3)} × ${sig(num(energy?.carbonIntensity) ?? 0, 4)} g CO₂e/kWh` : DASH,
+  ]);
+  return rows;
+}
+
+function describeHardware(hardware: Record<string, unknown> | null): [string, string][] {
+  if (!hardware) return [['Hardware', 'not recorded']];
+  const h = hardware as {
+    cpu?: { brand?: string | null; cores?: number | null; physicalCores?: number | null; sockets?: number | null };
+    memory?: { totalBytes?: number | null };
+    gpus?: { vendor?: string | null; model?: string | null; vramMb?: number | null }[] | null;
+    os?: { platform?: string; distro?: string | null; release?: string | null; kernel?: string | null; arch?: string };
+    node?: string;
+  };
+  if (!h.cpu && !h.os) {
+    return Object.entries(hardware).slice(0, 12).map(([k, v]) => [`Hardware: ${k}`, typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+  }
+  const rows: [string, string][] = [];
+  if (h.cpu) {
+    const cores = [h.cpu.cores ? `${h.cpu.cores} logical` : null, h.cpu.physicalCores ? `${h.cpu.physicalCores} physical cores` : null, h.cpu.sockets ? `${h.cpu.sockets} socket(s)` : null].filter(Boolean).join(', ');
+    rows.push(['CPU', `${h.cpu.brand ?? 'unknown'}${cores ? ` (${cores})` : ''}`]);
+  }
+  if (num(h.memory?.totalBytes) !== null) rows.push(['Memory', formatBytes(h.memory!.totalBytes!)]);
+  rows.push(['GPUs', Array.isArray(h.gpus) ? (h.gpus.length ? h.gpus.map((g) => `${[g.vendor, g.model].filter(Boolean).join(' ')}${g.vramMb ? ` (${formatInt(g.vramMb)} MB)` : ''}`).join('; ') : 'none found') : 'not recorded']);
+  if (h.os) rows.push(['Operating system', [h.os.distro, h.os.release, h.os.kernel ? `kernel ${h.os.kernel}` : null, h.os.arch].filter(Boolean).join(', ') || String(h.os.platform ?? '')]);
+  return rows;
+}
+
+function setupRows(model: ReportModel): [string, string][] {
+  const c = model.config;
+  const rows: [string, string][] = [];
+  const d = model.data;
+  rows.push(['Data', d
+    ? `${d.name} (${d.source}): ${formatInt(d.train)} train / ${formatInt(d.validation)} validation / ${formatInt(d.test)} test images, ${d.shape.join('×')}, ${d.numClasses} classes`
+    : c?.data?.spec ? `${c.data.spec} (sizes not recorded)` : 'not recorded']);
+  if (c?.data && (c.data.trainLimit !== undefined || c.data.testLimit !== undefined || c.data.validationFraction !== undefined)) {
+    rows.push(['Data settings', [`spec ${c.data.spec ?? '?'}`, c.data.trainLimit !== undefined ? `train limit ${formatInt(c.data.trainLimit)}` : null, c.data.testLimit !== undefined ? `test limit ${formatInt(c.data.testLimit)}` : null, c.data.validationFraction !== undefined ? `validation fraction ${c.data.validationFraction}` : null].filter(Boolean).join(', ')]);
+  }
+  const m = model.model;
+  const variant = [c?.model?.width !== undefined ? `width ×${c.model.width}` : null, c?.model?.depth !== undefined ? `depth ${c.model.depth}` : null].filter(Boolean).join(', ');
+  rows.push(['Model', m ? `${m.name}${variant ? ` (${variant})` : ''}` : 'not recorded']);
+  const slim = model.slim;
+  const dense = m && (m.params !== null || m.flops !== null) ? `${m.params !== null ? `${formatInt(m.params)} parameters` : ''}${m.params !== null && m.flops !== null ? ', ' : ''}${m.flops !== null ? `${formatFlops(m.flops)} FLOPs per image` : ''}` : 'not recorded';
+  rows.push(['Dense network', dense]);
+  if (slim && num(slim.params?.slim) !== null) {
+    const reduction = num(slim.flopReduction);
+    rows.push(['Slim network (ticket)', `${formatInt(slim.params!.slim!)} parameters, ${num(slim.flops?.slim) !== null ? `${formatFlops(slim.flops!.slim!)} FLOPs per image` : 'FLOPs not recorded'}${reduction !== null ? ` (${formatRatio(reduction)} fewer FLOPs)` : ''}`]);
+    const speedup = slim.speedup;
+    if (num(speedup?.train) !== null || num(speedup?.inference) !== null) {
+      rows.push(['Measured slim speed-up', `training step ${num(speedup?.train) !== null ? formatRatio(speedup!.train!) : DASH}, inference ${num(speedup?.inference) !== null ? formatRatio(speedup!.inference!) : DASH} (dense time / slim time, same batch)`]);
+    }
+    if (num(slim.maxAbsDifference) !== null) rows.push(['Surgery check', `max |slim − masked dense| output difference ${sig(slim.maxAbsDifference!, 2)} on a validation batch`]);
+  } else {
+    rows.push(['Slim network (ticket)', 'not recorded']);
+  }
+  const t = c?.training;
+  if (t) {
+    const optimizer = t.optimizer === 'adam' ? 'Adam' : `SGD (momentum ${t.momentum ?? '?'})`;
+    const milestones = Array.isArray(t.milestones) && t.milestones.length ? `, × ${t.gamma ?? '?'} at ${t.milestones.map((f) => `${Math.round((f ?? 0) * 100)}%`).join(', ')} of the epochs` : '';
+    rows.push(['Training', `${t.epochs ?? '?'} epochs planned, batch ${t.batchSize ?? '?'}, ${optimizer}, weight decay ${t.weightDecay ?? '?'}, learning rate ${t.learningRate ?? '?'}${milestones}`]);
+  } else rows.push(['Training', 'not recorded']);
+  const s = c?.search;
+  if (s) {
+    rows.push(['Early-Bird search', `ratios ${(s.ratios ?? []).map((r) => formatFraction(r ?? 0)).join(', ')}; retrained p = ${s.pruneRatio ?? '?'}; ε = ${s.epsilon ?? '?'}; queue of ${s.queueLength ?? '?'} masks; L1 on BatchNorm γ λ = ${s.l1 ?? '?'}; ${s.stopOnFound === false ? 'search trains on after the ticket' : 'search stops when the ticket is found'}`]);
+  }
+  const cmp = c?.comparisons;
+  if (cmp) {
+    const lt = cmp.lotteryTicket;
+    const list = [cmp.dense !== false ? 'dense' : null, cmp.ebReinit ? 'EB re-init' : null, lt?.enabled ? `lottery ticket (${lt.mode ?? ''}, ${lt.mode === 'iterative' ? `${lt.rounds} rounds of ` : ''}${Math.round((lt.rate ?? 0) * 100)}% ${lt.scope ?? ''}, reset to ${lt.reset === 'rewind' ? `epoch ${lt.rewindEpoch}` : 'θ₀'})` : null, cmp.scratchE ? 'Scratch-E' : null, cmp.scratchB ? 'Scratch-B' : null].filter(Boolean);
+    rows.push(['Compared against', list.length ? list.join(', ') : 'nothing (EB Train only)']);
+  }
+  rows.push(['Seed', c?.seed !== undefined ? String(c.seed) : 'not recorded']);
+  rows.push(['Config hash', model.configHash ? `${model.configHash.value}${model.configHash.computed ? ' (computed by the report: SHA-256 of config.json with sorted keys)' : ' (SHA-256 of the canonical config)'}` : 'not recorded']);
+  const e = c?.energy;
+  if (e) rows.push(['Energy settings', `sampling every ${e.intervalMs ?? '?'} ms; carbon intensity ${e.carbonIntensity ?? '?'} g CO₂e/kWh; PUE ${e.pue ?? '?'}${e.tdpWatts !== undefined ? `; CPU TDP override ${e.tdpWatts} W` : ''}`]);
+  const b = model.backend;
+  rows.push(['Backend', b ? `${b.description || b.name}${b.skipped.length ? `; passed over: ${b.skipped.map((x) => `${x.choice} (${x.reason})`).join('; ')}` : ''}` : 'not recorded']);
+  rows.push(...describeHardware(model.hardware));
+  const software = model.software;
+  rows.push(['Software', software && Object.keys(software).length ? Object.entries(software).map(([k, v]) => `${k} ${v}`).join(', ') : 'not recorded']);
+  rows.push(['Run folder', model.runDir]);
+  return rows;
+}
+
+function methodRows(model: ReportModel): string[][] {
+  return model.methods.map((m) => {
+    const r = m.result;
+    const acc = num(r?.testAccuracy);
+    const notes = r?.notes && typeof r.notes === 'object' ? Object.entries(r.notes).map(([k, v]) => `${k} ${typeof v === 'number' ? sig(v) : String(v)}`).join(', ') : '';
+    return [
+      m.label + (notes ? `\n${notes}` : ''),
+      acc !== null ? formatAccuracy(acc) : m.note?.startsWith('not run') ? 'not run' : 'not recorded',
+      num(r?.params) !== null ? formatInt(r!.params!) : DASH,
+      num(r?.flops) !== null ? formatFlops(r!.flops!) : DASH,
+      num(r?.epochs) !== null ? String(r!.epochs) : DASH,
+      num(r?.seconds) !== null ? formatDuration(r!.seconds!) : DASH,
+      m.energy ? formatEnergy(m.energy.joules) : 'not recorded',
+      m.energy ? `${m.energy.kind}${m.energy.kind !== 'projected' && m.energy.source ? ` (${m.energy.source})` : ''}` : DASH,
+    ];
+  });
+}
+
+/** Per phase per source rows plus a total per phase when a phase has several sources. */
+function energyRows(model: ReportModel): string[][] {
+  const rows: string[][] = [];
+  for (const r of model.energy.rows) {
+    rows.push([
+      phaseLabel(r.phase),
+      r.source,
+      r.kind,
+      formatEnergy(r.joules),
+      sig(joulesToWh(r.joules), 3),
+      r.seconds !== null ? formatDuration(r.seconds) : DASH,
+      r.seconds ? formatWatts(r.joules / r.seconds) : DASH,
+    ]);
+  }
+  const total = model.energy.rows.reduce((a, r) => a + r.joules, 0);
+  if (model.energy.rows.length > 1) rows.push(['all phases', '', '', formatEnergy(total), sig(joulesToWh(total), 3), '', '']);
+  return rows;
+}
+
+function provenance(model: ReportModel): string[] {
+  const items: string[] = [];
+  const energy = model.energy;
+  for (const s of energy.sources) {
+    items.push(s.kind === 'measured'
+      ? `Measured by ${s.name}: ${s.description || 'hardware energy counter / power sensor'}.`
+      : `Estimated by ${s.name}: ${s.description || 'a power model'}${s.formula && !(s.description ?? '').includes(s.formula) ? ` Formula: ${s.formula}` : ''}.`);
+  }
+  const formulas = energy.summary?.sources?.filter((s) => s?.formula).map((s) => `${s!.name}: ${s!.formula}`) ?? [];
+  if (formulas.length && !energy.sources.some((s) => s.formula)) items.push(`Estimate formulas: ${formulas.join('; ')}.`);
+  for (const s of energy.skipped) items.push(`Not used: ${s.name} — ${s.reason}.`);
+  const summary = energy.summary;
+  if (summary) {
+    items.push(`EB Train energy = search + surgery + retrain phases, ${summary.ebTrainKind ?? 'measured'}${num(summary.ebTrainJoules) !== null ? ` (${formatEnergy(summary.ebTrainJoules!)})` : ''}.`);
+    items.push(`Dense baseline: ${summary.denseBasis ?? 'not recorded'}${num(summary.denseJoules) !== null ? ` (${formatEnergy(summary.denseJoules!)}, ${summary.denseKind})` : ''}.`);
+    if (num(summary.co2eGrams) !== null) items.push(`CO₂e = energy in kWh × PUE ${sig(num(summary.pue) ?? 1, 3)} × ${sig(num(summary.carbonIntensity) ?? 0, 4)} g CO₂e/kWh: EB Train emitted ${formatCo2e(summary.co2eGrams!)}${num(summary.denseCo2eGrams) !== null ? `, dense training ${formatCo2e(summary.denseCo2eGrams!)}` : ''}${num(summary.savedCo2eGrams) !== null ? `, avoided ${formatCo2e(summary.savedCo2eGrams!)}` : ''}. Joules are what the machine drew; PUE enters only the CO₂e.`);
+    if (num(summary.overheadPercent) !== null) items.push(`The power sampler itself cost ${formatPercent(summary.overheadPercent!, 2)} of the run's CPU time (included in the figures).`);
+  } else if (energy.rows.length) {
+    items.push(`The per-phase figures were rebuilt from the energy events in events.jsonl (${energy.origin}); no savings are computed for an unfinished run.`);
+    if (energy.carbonIntensity !== null) items.push(`Configured carbon intensity ${sig(energy.carbonIntensity, 4)} g CO₂e/kWh and PUE ${sig(energy.pue ?? 1, 3)}.`);
+  }
+  return items;
+}
+
+function methodNotes(model: ReportModel): string[] {
+  const eb = model.earlyBird;
+  const interval = model.energy.intervalMs;
+  const notes = [
+    `How the ticket was detected. While the dense network trains (the search phase), an L1 penalty on the BatchNorm scale factors γ pushes unimportant channels towards zero. After every epoch the channels are ranked by |γ| across all prunable layers, and for each tracked ratio p the smallest p of them are marked as pruned: that is the channel mask. The mask is compared with the masks of the previous epochs by normalised Hamming distance (the share of channels whose keep/prune decision differs). The Early-Bird ticket is declared when the newest mask is within ε${eb.epsilon !== null ? ` = ${formatFraction(eb.epsilon)}` : ''} of each of the ${eb.queueLength !== null ? `${eb.queueLength - 1} previous` : 'previous'} masks in the queue, i.e. the mask has stopped moving (You et al., ICLR 2020).`,
+    `What happens next. The network at that epoch is cut for real: the kept channels of every convolution, BatchNorm and the following layer are copied into a physically smaller network (channel surgery), which is checked against the dense network with the pruned channels zeroed, then retrained for the remaining epochs. "EB Train" is search + surgery + retrain. The other rows of the method table are references: the dense network trained for the full budget, the slim architecture re-initialised (EB re-init) or trained from scratch (Scratch-E: same epochs, Scratch-B: same compute), and the unstructured lottery ticket (LTH), whose sparse weights save no FLOPs on this hardware.`,
+    `How energy was measured. A background sampler reads every available power source${interval !== null ? ` every ${interval} ms` : ''}: hardware energy counters where the machine exposes them (RAPL for the CPU package and DRAM, NVML or nvidia-smi for NVIDIA GPUs), read by difference, and otherwise an estimate from CPU utilisation and the processor's TDP, whose formula is printed in section 5. Power between readings is integrated by trapezoid; an interval that spans a phase change is split at the boundary. Each joule is tagged measured or estimated by its source; the dense baseline is measured when the dense network was trained in the same run, and otherwise projected from the mean energy of the search epochs (which are dense training) times the planned epochs.`,
+    `Limits. The counters measure the whole CPU package or GPU, so other work on the machine during the run is included. Estimated figures are only as good as the TDP and idle assumptions in their formula. Detector and sampler overheads are part of the measured energy${eb.overheadPercent !== null ? `; the detector cost ${formatPercent(eb.overheadPercent, 2)} of a search epoch on average` : ''}. CO₂e uses one average grid intensity and PUE, not the hour-by-hour mix of the grid.`,
+  ];
+  return notes;
+}
+
+export interface PdfResult {
+  bytes: Buffer;
+  pages: number;
+}
+
+const FULL = 495;
+
+export async function renderPdf(model: ReportModel): Promise<PdfResult> {
+  const title = 'Early-Bird energy report';
+  const layout = new Layout({ title: `${title}: ${model.runId}`, subject: 'Early-Bird ticket search, pruning, retraining and the energy it saved' });
+  const { doc } = layout;
+  const eb = model.earlyBird;
+
+  // 1. Summary
+  layout.title(title, model.name ? `${model.name}` : null);
+  const when = model.createdAt ? formatDate(model.createdAt) : 'date not recorded';
+  layout.paragraph(`Run ${model.runId} · ${when} · status: ${model.status}${model.wallSeconds !== null ? ` · wall time ${formatDuration(model.wallSeconds)}` : ''}`, { color: '#5f6368', size: 9 });
+  layout.heading('Summary', 80);
+  layout.paragraph(summaryParagraph(model), { size: 10 });
+  layout.table(
+    [{ header: 'Figure', width: 0.26 }, { header: 'Value', width: 0.3 }, { header: 'How it was obtained', width: 0.44 }],
+    keyFigures(model),
+    { font: 'regular', size: 8.4 },
+  );
+  if (model.missing.length) layout.box('Missing from this run', model.missing);
+
+  // 2. Setup
+  layout.heading('Setup');
+  layout.keyValues(setupRows(model));
+
+  // 3. Early-Bird
+  layout.heading('Early-Bird ticket', 260);
+  if (eb.found && eb.epoch !== null) {
+    layout.paragraph(`The channel mask for p = ${formatFraction(eb.p ?? 0)} stopped moving at epoch ${formatEpoch(eb.epoch)} of ${eb.plannedEpochs ?? '?'}: its largest distance to the previous ${eb.queueLength !== null ? eb.queueLength - 1 : ''} masks fell to ${formatDistance(eb.distances.find((d) => d.epoch === eb.epoch && eb.p !== null && Math.abs(d.ratio - eb.p) < 1e-9)?.maxDistance ?? 0)} ≤ ε = ${formatFraction(eb.epsilon ?? 0)}. ${eb.overheadPercent !== null ? `Watching the mask cost ${formatPercent(eb.overheadPercent, 2)} of a search epoch on average.` : ''}`);
+  } else {
+    layout.notRecorded(eb.searchEnded ? `No ticket was found for p = ${formatFraction(eb.p ?? 0)} during the ${eb.searchEpochs} search epochs.` : `Early-Bird ticket: not found yet — ${model.interruption ?? 'the search did not finish'}.`);
+  }
+  if (eb.distances.length) {
+    layout.figure(distanceChart(eb, FULL, 215), FULL, 215, 'Figure 1. Largest Hamming distance between the newest channel mask and the older masks in the queue, per epoch and pruning ratio (none before two masks exist). The ticket is declared at the first epoch where the queue is full and every distance is ≤ ε (dashed red line).');
+    const ratios = [...new Set(eb.distances.map((d) => d.ratio))].sort((a, b) => a - b);
+    const epochs = [...new Set(eb.distances.map((d) => d.epoch))].sort((a, b) => a - b);
+    if (epochs.length <= 40) {
+      layout.table(
+        [{ header: 'Epoch', width: 0.5 }, ...ratios.map((r) => ({ header: `max distance, p = ${formatFraction(r)}`, width: 1, align: 'right' as const }))],
+        epochs.map((epoch) => [formatEpoch(epoch), ...ratios.map((ratio) => {
+          const d = eb.distances.find((x) => x.epoch === epoch && x.ratio === ratio);
+          const found = eb.ratios.find((x) => x.ratio === ratio);
+          const mark = found?.found && found.epoch === epoch ? '  ✓ ticket' : '';
+          return d && d.maxDistance !== null ? `${formatDistance(d.maxDistance)}${mark}` : DASH;
+        })]),
+        { caption: 'Table: the distances plotted above (✓: the epoch the ticket for that ratio appeared).' },
+      );
+    }
+  } else {
+    layout.notRecorded(model.missing.find((m) => m.startsWith('Mask distances')) ?? 'Mask distances: not recorded.');
+  }
+  if (eb.layers.length) {
+    layout.subheading(`Channel mask per layer at p = ${formatFraction(eb.p ?? 0)}`, 140);
+    const kept = eb.layers.reduce((a, l) => a + l.kept, 0);
+    const total = eb.layers.reduce((a, l) => a + l.total, 0);
+    if (eb.layers.length <= 40) {
+      const height = Math.min(360, 50 + eb.layers.length * 16);
+      layout.figure(maskChart(eb.layers, FULL, height), FULL, height, `Figure 2. Channels kept (blue) and pruned (grey) per BatchNorm layer: ${formatInt(kept)} of ${formatInt(total)} channels kept (${formatPercent((kept / Math.max(total, 1)) * 100)}).`);
+    }
+    layout.table(
+      [{ header: 'Layer', width: 1.4 }, { header: 'Kept', width: 0.7, align: 'right' }, { header: 'Total', width: 0.7, align: 'right' }, { header: 'Kept share', width: 0.8, align: 'right' }],
+      [...eb.layers.map((l) => [l.layer, formatInt(l.kept), formatInt(l.total), formatPercent((l.kept / Math.max(l.total, 1)) * 100)]), ['all layers', formatInt(kept), formatInt(total), formatPercent((kept / Math.max(total, 1)) * 100)]],
+    );
+  } else {
+    layout.notRecorded(model.missing.find((m) => m.startsWith('Channel mask')) ?? 'Channel mask per layer: not recorded.');
+  }
+
+  // 4. Accuracy
+  layout.heading('Accuracy', 260);
+  if (model.metrics.length) {
+    layout.figure(accuracyChart(model.metrics, FULL, 235), FULL, 235, `Figure 3. Accuracy per epoch and phase: solid lines validation, dashed lines training (legend shows the phases). Epochs count from 1; retraining continues the epoch count of the search. Source: ${model.folder.metricsSource}.`);
+  } else {
+    layout.notRecorded(model.missing.find((m) => m.startsWith('Training curves')) ?? 'Training curves: not recorded.');
+  }
+  layout.table(
+    [
+      { header: 'Method', width: 1.35 },
+      { header: 'Test accuracy', width: 0.72, align: 'right' },
+      { header: 'Params', width: 0.7, align: 'right' },
+      { header: 'FLOPs', width: 0.55, align: 'right' },
+      { header: 'Epochs', width: 0.5, align: 'right' },
+      { header: 'Time', width: 0.72, align: 'right' },
+      { header: 'Energy', width: 1.05, align: 'right' },
+      { header: 'Energy basis', width: 0.95 },
+    ],
+    methodRows(model),
+    { caption: 'Every method of the experiment. Params: non-zero weights as trained; FLOPs: forward pass of one image (dense-equivalent for the unstructured lottery ticket); Time: wall time of the method\'s phases; EB Train includes search, surgery and retrain.' },
+  );
+  if (model.phases.length) {
+    layout.table(
+      [{ header: 'Phase', width: 0.9 }, { header: 'Status', width: 0.8 }, { header: 'Epochs', width: 0.5, align: 'right' }, { header: 'Time', width: 0.7, align: 'right' }, { header: 'Why it stopped', width: 2.4 }],
+      model.phases.map((p) => [phaseLabel(p.phase), p.status, p.epochs !== null ? String(p.epochs) : DASH, p.seconds !== null ? formatDuration(p.seconds) : DASH, p.stopReason ?? (p.status === 'completed' ? 'planned epochs done' : p.status === 'not finished' ? (model.interruption ?? DASH) : DASH)]),
+      { caption: 'Phases in the order they ran (from events.jsonl).' },
+    );
+  }
+
+  // 5. Energy
+  layout.heading('Energy', 240);
+  const energy = model.energy;
+  if (energy.rows.length) {
+    const total = energy.rows.reduce((a, r) => a + r.joules, 0);
+    const kinds = [...new Set(energy.rows.map((r) => r.kind))].join(' and ');
+    layout.paragraph(`The whole run drew ${formatEnergy(total)} (${kinds}) from ${[...new Set(energy.rows.map((r) => r.source))].join(', ')}. ${energy.carbonIntensity !== null ? `Carbon intensity ${sig(energy.carbonIntensity, 4)} g CO₂e/kWh and PUE ${sig(energy.pue ?? 1, 3)} were used for CO₂e.` : ''}`);
+  } else {
+    layout.notRecorded(model.missing.find((m) => m.startsWith('Energy:')) ?? 'Energy: not recorded.');
+  }
+  if (energy.power.length) {
+    layout.figure(powerChart(energy.power, energy.spans, FULL, 215), FULL, 215, 'Figure 4. Power per source over the run (devices of one source summed), phases shaded behind. Readings as logged in events.jsonl; long runs are averaged into at most 600 points per line.');
+  } else if (energy.rows.length) {
+    layout.notRecorded(model.missing.find((m) => m.startsWith('Power over time')) ?? 'Power over time: not recorded.');
+  }
+  if (energy.rows.length) {
+    const phases = new Set(energy.rows.map((r) => r.phase)).size;
+    layout.figure(phaseEnergyChart(energy.rows, FULL, 190), FULL, 190, 'Figure 5. Energy per phase, stacked by source. "outside phases" is time the meter ran between or before phases (setup, evaluation, saving).');
+    layout.table(
+      [{ header: 'Phase', width: 1 }, { header: 'Source', width: 0.8 }, { header: 'Kind', width: 0.75 }, { header: 'Energy', width: 1.2, align: 'right' }, { header: 'Wh', width: 0.6, align: 'right' }, { header: 'Time', width: 0.75, align: 'right' }, { header: 'Mean power', width: 0.75, align: 'right' }],
+      energyRows(model),
+      { caption: `Energy per phase per source (${phases} phases; ${energy.origin === 'summary' ? 'from summary.json' : 'rebuilt from events.jsonl'}). Time: how long the meter attributed to the phase.` },
+    );
+  }
+  const withEnergy = model.methods.filter((m) => m.energy);
+  if (withEnergy.length) {
+    const height = Math.min(240, 40 + withEnergy.length * 24);
+    layout.figure(methodEnergyChart(model.methods, FULL, height), FULL, height, 'Figure 6. Energy per method; colour says how the figure was obtained (blue measured, orange estimated, grey projected).');
+  }
+  const sources = provenance(model);
+  if (sources.length) {
+    layout.subheading('Where each number comes from', 60);
+    layout.bullets(sources);
+  }
+
+  // 6. Method notes
+  layout.heading('Method notes', 160);
+  for (const note of methodNotes(model)) layout.paragraph(note, { size: 9 });
+  if (model.notes.length) {
+    layout.subheading('Reading notes', 40);
+    layout.bullets(model.notes.slice(0, 30), { size: 8.5, color: '#5f6368' });
+    if (model.notes.length > 30) layout.notRecorded(`… and ${model.notes.length - 30} more notes.`);
+  }
+  layout.paragraph(`Generated by earlybird from the run folder alone (config.json, events.jsonl, metrics.csv, summary.json) on ${formatDate(new Date())}.`, { size: 8, color: '#5f6368' });
+
+  const pages = layout.footer(`earlybird · ${model.runId} · ${title}`);
+  void doc;
+  const bytes = await layout.finish();
+  return { bytes, pages };
+}
