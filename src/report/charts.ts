@@ -165,7 +165,7 @@ export function distanceChart(eb: EarlyBirdView, widthPt: number, heightPt: numb
       ...baseOptions(),
       scales: {
         x: axis('epoch', { type: 'linear', min: 1, max: maxEpoch, ticks: { font: font(7.5), color: '#444', stepSize: 1, precision: 0 } }),
-        y: axis('max mask distance (fraction of channels)', { min: 0, suggestedMax: Math.min(1, Math.max(0.2, maxDistance * 1.15)) }),
+        y: axis('max mask distance', { min: 0, suggestedMax: Math.min(1, Math.max(0.2, maxDistance * 1.15)) }),
       },
     },
     plugins,
@@ -179,8 +179,8 @@ export function maskChart(layers: EarlyBirdView['layers'], widthPt: number, heig
     data: {
       labels: layers.map((l) => l.layer),
       datasets: [
-        { label: 'kept', data: layers.map((l) => l.kept), backgroundColor: '#4e79a7' },
-        { label: 'pruned', data: layers.map((l) => l.total - l.kept), backgroundColor: '#d5d5d5' },
+        { label: 'kept', data: layers.map((l) => l.kept), backgroundColor: '#4e79a7', barPercentage: 0.85, categoryPercentage: 0.85 },
+        { label: 'pruned', data: layers.map((l) => l.total - l.kept), backgroundColor: '#d5d5d5', barPercentage: 0.85, categoryPercentage: 0.85 },
       ],
     },
     options: {
@@ -188,7 +188,7 @@ export function maskChart(layers: EarlyBirdView['layers'], widthPt: number, heig
       indexAxis: 'y',
       scales: {
         x: axis('channels', { stacked: true, beginAtZero: true, ticks: { font: font(7.5), color: '#444', precision: 0 } }),
-        y: axis('BatchNorm layer', { stacked: true }),
+        y: axis('layer', { stacked: true, ticks: { font: font(7.5), color: '#444', autoSkip: false } }),
       },
     },
   } as ChartConfiguration, widthPt, heightPt);
@@ -317,6 +317,14 @@ export function phaseEnergyChart(rows: readonly PhaseEnergyRow[], widthPt: numbe
   } as ChartConfiguration, widthPt, heightPt);
 }
 
+/** The next "round" number at or above `value` (1, 2, 2.5, 5 × 10^k). */
+export function niceCeil(value: number): number {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  const step = [1, 2, 2.5, 5, 10].find((s) => s * power >= value)!;
+  return step * power;
+}
+
 /** Energy per compared method, coloured by how the figure was obtained. */
 export function methodEnergyChart(methods: readonly MethodView[], widthPt: number, heightPt: number): Buffer {
   const withEnergy = methods.filter((m) => m.energy);
@@ -354,7 +362,7 @@ export function methodEnergyChart(methods: readonly MethodView[], widthPt: numbe
       indexAxis: 'y',
       plugins: { ...baseOptions().plugins, legend: { display: false } },
       scales: {
-        x: axis(useKj ? 'energy (kJ)' : 'energy (J)', { beginAtZero: true, max: max * 1.45 }),
+        x: axis(useKj ? 'energy (kJ)' : 'energy (J)', { beginAtZero: true, max: niceCeil(max * 1.45) }),
         y: axis('', { title: { display: false }, ticks: { font: font(7.5), color: '#333' } }),
       },
     },

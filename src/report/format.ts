@@ -97,6 +97,11 @@ export function formatFraction(value: number): string {
   return sig(value, 4);
 }
 
+/** Power usage effectiveness: 1 → "1.0", 1.58 → "1.58". */
+export function formatPue(pue: number): string {
+  return Number.isInteger(pue * 10) ? pue.toFixed(1) : String(pue);
+}
+
 /** Mask distance (a fraction of channels): "0.0909". */
 export function formatDistance(distance: number): string {
   return sig(distance, 3);
@@ -134,6 +139,7 @@ const PHASE_LABELS: Record<string, string> = {
   unassigned: 'outside phases',
   search: 'search',
   surgery: 'surgery',
+  'surgery-checks': 'surgery checks',
   retrain: 'retrain',
   ebReinit: 'EB re-init',
   dense: 'dense',

@@ -190,8 +190,10 @@ export class Layout {
     };
     const header = columns.map((c) => c.header);
     const headerHeight = rowHeight(header, 'bold');
-    const firstRow = rows.length ? rowHeight(rows[0]!, bodyFont) : 0;
-    this.ensure(headerHeight + firstRow + (options.caption ? 14 : 0));
+    const heights = rows.map((cells) => rowHeight(cells, bodyFont));
+    const whole = headerHeight + heights.reduce((a, b) => a + b, 0) + (options.caption ? 14 : 0);
+    // Short tables stay on one page; long ones start once the header and a first row fit.
+    this.ensure(whole < 260 ? whole : headerHeight + (heights[0] ?? 0) + (options.caption ? 14 : 0));
     if (options.caption) this.caption(options.caption, true);
     drawRow(header, 'bold', COLORS.headerFill);
     rows.forEach((cells, index) => {

@@ -4,6 +4,8 @@
  * Each part that cannot be known is named in `missing` with the reason, in words a reader follows.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { EnergyMeter } from '../energy/meter.ts';
 import type { EnergyKind, MethodResult, RunEvent } from '../experiment/events.ts';
 import { METHODS, PHASES } from '../experiment/events.ts';
@@ -116,14 +118,18 @@ function eventsOf<T extends RunEvent['type']>(events: readonly RunEvent[], type:
 
 /** Phases in run order, unknown ones after, the meter's "unassigned" first. */
 export function phaseOrder(phases: Iterable<string>): string[] {
-  const rank = (p: string) => (p === 'unassigned' ? -1 : (PHASES as readonly string[]).indexOf(p) >= 0 ? (PHASES as readonly string[]).indexOf(p) : 100);
+  const known = PHASES as readonly string[];
+  const rank = (p: string) =>
+    p === 'unassigned' ? -1 : p === 'surgery-checks' ? known.indexOf('surgery') + 0.5 : known.includes(p) ? known.indexOf(p) : 100;
   return [...new Set(phases)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
+/** Sorted-key JSON, the same canonical form the runner hashes (src/experiment/summarise.ts). */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (isObject(value)) {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -151,7 +157,7 @@ function describeInterruption(folder: RunFolder, status: RunStatus): string | nu
   if (status === 'failed') return `the run failed${where}${error ? `: ${error}` : ''}${when}`;
   if (status === 'cancelled') return `the run was cancelled${where}${when}`;
   if (!folder.eventsPresent && !summary) return 'the run left no events.jsonl and no summary.json';
-  return `the run ended${where} without writing summary.json${when}`;
+  return `the run ended${where}${when}`;
 }
 
 function earlyBirdView(folder: RunFolder): EarlyBirdView {
@@ -213,7 +219,7 @@ function earlyBirdView(folder: RunFolder): EarlyBirdView {
     layers,
     overheadPercent: num(s?.overheadPercent) ?? (overheads.length ? overheads.reduce((a, b) => a + b, 0) / overheads.length : null),
     searchEpochs: searchEnd && num(searchEnd.epochs) !== null ? searchEnd.epochs : new Set(searchRows.map((r) => r.epoch)).size,
-    searchEnded: Boolean(searchEnd) || Boolean(folder.summary),
+    searchEnded: Boolean(searchEnd) || folder.summary?.status === 'completed',
   };
 }
 
@@ -345,7 +351,7 @@ function plannedMethods(config: RunFolder['config']): string[] {
   return METHODS.filter((m) => wanted[m]);
 }
 
-function methodViews(folder: RunFolder, energy: EnergyView, interruption: string | null): MethodView[] {
+function methodViews(folder: RunFolder, energy: EnergyView, stopped: string | null): MethodView[] {
   const { summary, events } = folder;
   const ended = eventsOf(events, 'phase-end');
   const resultFromEvents = new Map<string, Partial<MethodResult>>();
@@ -380,7 +386,15 @@ function methodViews(folder: RunFolder, energy: EnergyView, interruption: string
     let note: string | null = null;
     if (!result) {
       if (method === 'dense' && methodEnergy?.kind === 'projected') note = 'not run; its energy is projected';
-      else note = interruption ? `not recorded — ${interruption}` : 'not recorded — the phase reported no result';
+      else if (!stopped) note = 'not recorded — the phase reported no result';
+      else {
+        const phases = method === 'ebTrain' ? ['search', 'surgery', 'retrain'] : [method];
+        const started = eventsOf(events, 'phase-start').some((e) => phases.includes(e.phase));
+        const what = method === 'ebTrain'
+          ? (started ? 'before EB Train (search + surgery + retrain) finished' : 'before the search started')
+          : started ? `during the ${phaseLabel(method)} phase` : `before the ${phaseLabel(method)} phase started`;
+        note = `not recorded — ${stopped} ${what}`;
+      }
     }
     views.push({ method, label: methodLabel(method), result, energy: methodEnergy, note });
   }
@@ -433,35 +447,43 @@ export function buildReportModel(folder: RunFolder): ReportModel {
 
   const earlyBird = earlyBirdView(folder);
   const energy = energyView(folder);
-  const methods = methodViews(folder, energy, interruption);
+  /** Subject and verb for short reasons: "the run ended", "the run failed", "the run was cancelled". */
+  const stopped = status === 'completed' ? null : status === 'failed' ? 'the run failed' : status === 'cancelled' ? 'the run was cancelled' : 'the run ended';
+  const methods = methodViews(folder, energy, stopped);
 
   // What is missing, named.
   const missing: string[] = [];
   const why = interruption ?? 'not written by the run';
+  const short = stopped ?? 'the run ended';
   if (!folder.eventsPresent) missing.push('events.jsonl: missing — no timeline, power readings or mask distances');
   if (!folder.configRaw) missing.push(`config.json: missing — ${config ? 'settings taken from summary.json' : 'the settings of this run are unknown'}`);
   if (!summary) missing.push(`Summary (summary.json): not written — ${why}`);
-  if (folder.metrics.length === 0) missing.push(`Training curves: not recorded — no epoch finished (metrics.csv and epoch events are empty${folder.metricsSource === null && !folder.eventsPresent ? ' or missing' : ''})`);
+  if (folder.metrics.length === 0) {
+    const metricsMissing = folder.metricsSource === null && !existsSync(join(folder.dir, 'metrics.csv'));
+    missing.push(`Training curves: not recorded — ${metricsMissing && !folder.eventsPresent ? 'metrics.csv and events.jsonl are missing' : 'no epoch finished (metrics.csv and the epoch events are empty)'}`);
+  }
   if (!earlyBird.found) {
-    if (!earlyBird.searchEnded) missing.push(`Early-Bird ticket: not found yet — ${why}`);
+    if (!earlyBird.searchEnded) missing.push(`Early-Bird ticket: not found yet — ${short} during the search`);
   }
   if (earlyBird.distances.length === 0) missing.push(`Mask distances: not recorded — ${folder.eventsPresent ? 'no search epoch finished' : 'events.jsonl is missing'}`);
   if (earlyBird.layers.length === 0) missing.push(`Channel mask per layer: not recorded — ${earlyBird.found ? 'no layer-mask event' : 'no ticket was cut'}`);
-  if (!slim) missing.push(`Slim network (params and FLOPs after surgery): not recorded — ${earlyBird.found ? (summary ? 'not in summary.json' : why) : 'no ticket was cut'}`);
+  if (!slim) missing.push(`Slim network (params and FLOPs after surgery): not recorded — ${earlyBird.found ? (summary ? 'not in summary.json' : `${short} before the surgery finished`) : 'no ticket was cut'}`);
   for (const m of methods) if (!m.result && m.note?.startsWith('not recorded')) missing.push(`${m.label} test accuracy: ${m.note}`);
   if (energy.rows.length === 0) {
     const skipped = energy.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
     const reason = !folder.eventsPresent && !summary?.energy
       ? 'neither events.jsonl nor summary.json holds energy figures'
       : eventsOf(events, 'energy-sources').length === 0 && !summary?.energy
-      ? `the run ended before the energy meter started${interruption ? ` (${interruption})` : ''}`
+      ? `${short} before the energy meter started`
       : skipped ? `no power source could be read (${skipped})` : 'no power reading was recorded';
     missing.push(`Energy: not recorded — ${reason}`);
   }
   if (energy.power.length === 0 && energy.rows.length > 0) missing.push(`Power over time: not recorded — ${folder.eventsPresent ? 'no power readings in events.jsonl' : 'events.jsonl is missing'}`);
   const savings = summary?.energy;
   if (!savings || num(savings.savedJoules) === null) {
-    const reason = !summary ? why : !savings ? 'summary.json has no energy section' : str(savings.denseBasis) ?? 'no dense baseline';
+    const reason = !summary
+      ? `${short} before summary.json was written (savings need EB Train finished and a dense baseline)`
+      : !savings ? 'summary.json has no energy section' : str(savings.denseBasis) ?? 'no dense baseline';
     missing.push(`Energy saved and CO₂e avoided: not computed — ${reason}`);
   }
   if (summary && !isObject(summary.hardware)) missing.push('Hardware inventory: not recorded in summary.json');

@@ -19,6 +19,7 @@ import {
   formatFraction,
   formatInt,
   formatPercent,
+  formatPue,
   formatRatio,
   formatWatts,
   methodLabel,
@@ -59,7 +60,7 @@ export function summaryParagraph(model: ReportModel): string {
   } else if (eb.searchEnded) {
     sentences.push(`No Early-Bird ticket appeared for p = ${p} within the ${eb.searchEpochs} search epochs${eb.epsilon !== null ? ` (ε = ${formatFraction(eb.epsilon)})` : ''}.`);
   } else {
-    sentences.push(`No Early-Bird ticket for p = ${p} had been found when ${model.interruption ?? 'the run stopped'}.`);
+    sentences.push(`No Early-Bird ticket${eb.p !== null ? ` for p = ${p}` : ''} had been found when ${model.interruption ?? 'the run stopped'}.`);
   }
 
   const ebAcc = num(method(model, 'ebTrain')?.result?.testAccuracy);
@@ -90,16 +91,22 @@ export function summaryParagraph(model: ReportModel): string {
     const ratio = num(energy.savedRatio);
     const percent = num(energy.savedPercent);
     const savedCo2 = num(energy.savedCo2eGrams);
-    const context = `(at ${sig(num(energy.carbonIntensity) ?? 0, 4)} g CO₂e/kWh, PUE ${sig(num(energy.pue) ?? 1, 3)})`;
-    const head = `EB Train (search + surgery + retrain) used ${formatEnergy(ebJ)} (${energy.ebTrainKind ?? 'measured'}) against ${formatEnergy(denseJ)} for dense training (${kindWords(energy.denseKind)})`;
+    const context = `(at ${sig(num(energy.carbonIntensity) ?? 0, 4)} g CO₂e/kWh, PUE ${formatPue(num(energy.pue) ?? 1)})`;
+    const head = `EB Train (search + surgery + retrain, ${energy.ebTrainKind ?? 'measured'}) used ${formatEnergy(ebJ)} against ${formatEnergy(denseJ)} for dense training (${kindWords(energy.denseKind)})`;
     if (saved >= 0) {
       sentences.push(`${head}: ${ratio !== null ? `${formatRatio(ratio)} less energy, ` : ''}${percent !== null ? `${formatPercent(percent)} saved` : `${formatEnergy(saved)} saved`}${savedCo2 !== null ? `, avoiding ${formatCo2e(savedCo2)} ${context}` : ''}.`);
     } else {
       sentences.push(`${head}: ${percent !== null ? `${formatPercent(-percent)} more energy` : `${formatEnergy(-saved)} more`}${ratio !== null ? ` (dense / EB Train = ${formatRatio(ratio)})` : ''}, so on this hardware nothing was saved${savedCo2 !== null ? ` (${formatCo2e(-savedCo2)} more emitted ${context})` : ''}.`);
     }
   } else {
+    const rows = model.energy.rows;
+    if (rows.length && !energy) {
+      const total = rows.reduce((a, r) => a + r.joules, 0);
+      const kinds = [...new Set(rows.map((r) => r.kind))].join(' and ');
+      sentences.push(`Until it stopped, the run drew ${formatEnergy(total)} (${kinds}, ${[...new Set(rows.map((r) => r.source))].join(' + ')}).`);
+    }
     const line = model.missing.find((m) => m.startsWith('Energy saved'));
-    sentences.push(line ? `${line.replace(/^Energy saved and CO₂e avoided: not computed/, 'Energy saved and CO₂e avoided: not computed')}.` : 'Energy saved: not computed.');
+    sentences.push(`${line ?? 'Energy saved and CO₂e avoided: not computed'}.`);
   }
   if (model.status !== 'completed') sentences.push(`This run is ${model.status}: ${model.interruption ?? 'it did not complete'}; the report shows what it recorded.`);
   return sentences.join(' ');
@@ -130,7 +137,7 @@ function keyFigures(model: ReportModel): string[][] {
   const denseJ = num(energy?.denseJoules);
   const ebSources = method(model, 'ebTrain')?.energy?.source;
   rows.push(['Energy, EB Train', ebJ !== null ? formatEnergy(ebJ) : 'not recorded', ebJ !== null ? `${energy?.ebTrainKind ?? 'measured'}${ebSources ? ` (${ebSources})` : ''}` : DASH]);
-  rows.push(['Energy, dense training', denseJ !== null ? formatEnergy(denseJ) : 'not recorded', denseJ !== null ? `${energy?.denseKind ?? ''}: ${energy?.denseBasis ?? ''}` : String(energy?.denseBasis ?? DASH)]);
+  rows.push(['Energy, dense training', denseJ !== null ? formatEnergy(denseJ) : 'not recorded', String(energy?.denseBasis ?? energy?.denseKind ?? DASH)]);
   const saved = num(energy?.savedJoules);
   const ratio = num(energy?.savedRatio);
   const percent = num(energy?.savedPercent);
@@ -143,7 +150,7 @@ function keyFigures(model: ReportModel): string[][] {
   rows.push([
     'CO₂e avoided',
     savedCo2 !== null ? formatCo2e(savedCo2) : 'not computed',
-    savedCo2 !== null ? `kWh × PUE ${sig(num(energy?.pue) ?? 1, 3)} × ${sig(num(energy?.carbonIntensity) ?? 0, 4)} g CO₂e/kWh` : DASH,
+    savedCo2 !== null ? `kWh × PUE ${formatPue(num(energy?.pue) ?? 1)} × ${sig(num(energy?.carbonIntensity) ?? 0, 4)} g CO₂e/kWh` : DASH,
   ]);
   return rows;
 }
@@ -217,7 +224,7 @@ function setupRows(model: ReportModel): [string, string][] {
   rows.push(['Seed', c?.seed !== undefined ? String(c.seed) : 'not recorded']);
   rows.push(['Config hash', model.configHash ? `${model.configHash.value}${model.configHash.computed ? ' (computed by the report: SHA-256 of config.json with sorted keys)' : ' (SHA-256 of the canonical config)'}` : 'not recorded']);
   const e = c?.energy;
-  if (e) rows.push(['Energy settings', `sampling every ${e.intervalMs ?? '?'} ms; carbon intensity ${e.carbonIntensity ?? '?'} g CO₂e/kWh; PUE ${e.pue ?? '?'}${e.tdpWatts !== undefined ? `; CPU TDP override ${e.tdpWatts} W` : ''}`]);
+  if (e) rows.push(['Energy settings', `sampling every ${e.intervalMs ?? '?'} ms; carbon intensity ${e.carbonIntensity ?? '?'} g CO₂e/kWh; PUE ${typeof e.pue === 'number' ? formatPue(e.pue) : '?'}${e.tdpWatts !== undefined ? `; CPU TDP override ${e.tdpWatts} W` : ''}`]);
   const b = model.backend;
   rows.push(['Backend', b ? `${b.description || b.name}${b.skipped.length ? `; passed over: ${b.skipped.map((x) => `${x.choice} (${x.reason})`).join('; ')}` : ''}` : 'not recorded']);
   rows.push(...describeHardware(model.hardware));
@@ -275,15 +282,21 @@ function provenance(model: ReportModel): string[] {
   const formulas = energy.summary?.sources?.filter((s) => s?.formula).map((s) => `${s!.name}: ${s!.formula}`) ?? [];
   if (formulas.length && !energy.sources.some((s) => s.formula)) items.push(`Estimate formulas: ${formulas.join('; ')}.`);
   for (const s of energy.skipped) items.push(`Not used: ${s.name} — ${s.reason}.`);
+  if (energy.rows.some((r) => r.phase === 'surgery-checks')) {
+    items.push('"surgery checks" is the check that the slim network computes what the masked dense one does, and the timing of both; it is measurement, not part of any method, and is not charged to EB Train.');
+  }
+  if (energy.rows.some((r) => r.phase === 'unassigned')) {
+    items.push('"outside phases" is energy drawn before the first phase or between phases (loading data, building models, writing files); it is not charged to any method.');
+  }
   const summary = energy.summary;
   if (summary) {
     items.push(`EB Train energy = search + surgery + retrain phases, ${summary.ebTrainKind ?? 'measured'}${num(summary.ebTrainJoules) !== null ? ` (${formatEnergy(summary.ebTrainJoules!)})` : ''}.`);
     items.push(`Dense baseline: ${summary.denseBasis ?? 'not recorded'}${num(summary.denseJoules) !== null ? ` (${formatEnergy(summary.denseJoules!)}, ${summary.denseKind})` : ''}.`);
-    if (num(summary.co2eGrams) !== null) items.push(`CO₂e = energy in kWh × PUE ${sig(num(summary.pue) ?? 1, 3)} × ${sig(num(summary.carbonIntensity) ?? 0, 4)} g CO₂e/kWh: EB Train emitted ${formatCo2e(summary.co2eGrams!)}${num(summary.denseCo2eGrams) !== null ? `, dense training ${formatCo2e(summary.denseCo2eGrams!)}` : ''}${num(summary.savedCo2eGrams) !== null ? `, avoided ${formatCo2e(summary.savedCo2eGrams!)}` : ''}. Joules are what the machine drew; PUE enters only the CO₂e.`);
-    if (num(summary.overheadPercent) !== null) items.push(`The power sampler itself cost ${formatPercent(summary.overheadPercent!, 2)} of the run's CPU time (included in the figures).`);
+    if (num(summary.co2eGrams) !== null) items.push(`CO₂e = energy in kWh × PUE ${formatPue(num(summary.pue) ?? 1)} × ${sig(num(summary.carbonIntensity) ?? 0, 4)} g CO₂e/kWh: EB Train emitted ${formatCo2e(summary.co2eGrams!)}${num(summary.denseCo2eGrams) !== null ? `, dense training ${formatCo2e(summary.denseCo2eGrams!)}` : ''}${num(summary.savedCo2eGrams) !== null ? `, avoided ${formatCo2e(summary.savedCo2eGrams!)}` : ''}. Joules are what the machine drew; PUE enters only the CO₂e.`);
+    if (num(summary.overheadPercent) !== null) items.push(`The power sampler's own work took ${formatPercent(summary.overheadPercent!, 2)} of one CPU core while it ran; its energy is included in the figures.`);
   } else if (energy.rows.length) {
     items.push(`The per-phase figures were rebuilt from the energy events in events.jsonl (${energy.origin}); no savings are computed for an unfinished run.`);
-    if (energy.carbonIntensity !== null) items.push(`Configured carbon intensity ${sig(energy.carbonIntensity, 4)} g CO₂e/kWh and PUE ${sig(energy.pue ?? 1, 3)}.`);
+    if (energy.carbonIntensity !== null) items.push(`Configured carbon intensity ${sig(energy.carbonIntensity, 4)} g CO₂e/kWh and PUE ${formatPue(energy.pue ?? 1)}.`);
   }
   return items;
 }
@@ -298,6 +311,18 @@ function methodNotes(model: ReportModel): string[] {
     `Limits. The counters measure the whole CPU package or GPU, so other work on the machine during the run is included. Estimated figures are only as good as the TDP and idle assumptions in their formula. Detector and sampler overheads are part of the measured energy${eb.overheadPercent !== null ? `; the detector cost ${formatPercent(eb.overheadPercent, 2)} of a search epoch on average` : ''}. CO₂e uses one average grid intensity and PUE, not the hour-by-hour mix of the grid.`,
   ];
   return notes;
+}
+
+/** Why a phase stopped, in the report's epoch numbering (the runner's own message counts epochs from 0). */
+function stopReason(model: ReportModel, phase: ReportModel['phases'][number]): string {
+  const eb = model.earlyBird;
+  if (phase.phase === 'search' && eb.found && eb.epoch !== null && phase.stopReason?.startsWith('Early-Bird ticket found')) {
+    return `Early-Bird ticket found at epoch ${formatEpoch(eb.epoch)} for p = ${formatFraction(eb.p ?? 0)}`;
+  }
+  if (phase.stopReason) return phase.stopReason;
+  if (phase.status === 'completed') return 'planned epochs done';
+  if (phase.status === 'not finished') return model.interruption ?? DASH;
+  return DASH;
 }
 
 export interface PdfResult {
@@ -327,13 +352,13 @@ export async function renderPdf(model: ReportModel): Promise<PdfResult> {
   if (model.missing.length) layout.box('Missing from this run', model.missing);
 
   // 2. Setup
-  layout.heading('Setup');
+  layout.heading('Setup', 280);
   layout.keyValues(setupRows(model));
 
   // 3. Early-Bird
   layout.heading('Early-Bird ticket', 260);
   if (eb.found && eb.epoch !== null) {
-    layout.paragraph(`The channel mask for p = ${formatFraction(eb.p ?? 0)} stopped moving at epoch ${formatEpoch(eb.epoch)} of ${eb.plannedEpochs ?? '?'}: its largest distance to the previous ${eb.queueLength !== null ? eb.queueLength - 1 : ''} masks fell to ${formatDistance(eb.distances.find((d) => d.epoch === eb.epoch && eb.p !== null && Math.abs(d.ratio - eb.p) < 1e-9)?.maxDistance ?? 0)} ≤ ε = ${formatFraction(eb.epsilon ?? 0)}. ${eb.overheadPercent !== null ? `Watching the mask cost ${formatPercent(eb.overheadPercent, 2)} of a search epoch on average.` : ''}`);
+    layout.paragraph(`The channel mask for p = ${formatFraction(eb.p ?? 0)} stopped moving at epoch ${formatEpoch(eb.epoch)} of ${eb.plannedEpochs ?? '?'} (epochs are counted from 1 throughout this report): its largest distance to the previous ${eb.queueLength !== null ? eb.queueLength - 1 : ''} masks fell to ${formatDistance(eb.distances.find((d) => d.epoch === eb.epoch && eb.p !== null && Math.abs(d.ratio - eb.p) < 1e-9)?.maxDistance ?? 0)} ≤ ε = ${formatFraction(eb.epsilon ?? 0)}. ${eb.overheadPercent !== null ? `Watching the mask cost ${formatPercent(eb.overheadPercent, 2)} of a search epoch on average.` : ''}`);
   } else {
     layout.notRecorded(eb.searchEnded ? `No ticket was found for p = ${formatFraction(eb.p ?? 0)} during the ${eb.searchEpochs} search epochs.` : `Early-Bird ticket: not found yet — ${model.interruption ?? 'the search did not finish'}.`);
   }
@@ -357,11 +382,11 @@ export async function renderPdf(model: ReportModel): Promise<PdfResult> {
     layout.notRecorded(model.missing.find((m) => m.startsWith('Mask distances')) ?? 'Mask distances: not recorded.');
   }
   if (eb.layers.length) {
-    layout.subheading(`Channel mask per layer at p = ${formatFraction(eb.p ?? 0)}`, 140);
+    const height = Math.min(380, Math.max(120, 62 + eb.layers.length * 18));
+    layout.subheading(`Channel mask per layer at p = ${formatFraction(eb.p ?? 0)}`, eb.layers.length <= 40 ? height + 50 : 80);
     const kept = eb.layers.reduce((a, l) => a + l.kept, 0);
     const total = eb.layers.reduce((a, l) => a + l.total, 0);
     if (eb.layers.length <= 40) {
-      const height = Math.min(360, 50 + eb.layers.length * 16);
       layout.figure(maskChart(eb.layers, FULL, height), FULL, height, `Figure 2. Channels kept (blue) and pruned (grey) per BatchNorm layer: ${formatInt(kept)} of ${formatInt(total)} channels kept (${formatPercent((kept / Math.max(total, 1)) * 100)}).`);
     }
     layout.table(
@@ -385,18 +410,22 @@ export async function renderPdf(model: ReportModel): Promise<PdfResult> {
       { header: 'Test accuracy', width: 0.72, align: 'right' },
       { header: 'Params', width: 0.7, align: 'right' },
       { header: 'FLOPs', width: 0.55, align: 'right' },
-      { header: 'Epochs', width: 0.5, align: 'right' },
-      { header: 'Time', width: 0.72, align: 'right' },
+      { header: 'Epochs', width: 0.56, align: 'right' },
+      { header: 'Time', width: 0.66, align: 'right' },
       { header: 'Energy', width: 1.05, align: 'right' },
       { header: 'Energy basis', width: 0.95 },
     ],
     methodRows(model),
     { caption: 'Every method of the experiment. Params: non-zero weights as trained; FLOPs: forward pass of one image (dense-equivalent for the unstructured lottery ticket); Time: wall time of the method\'s phases; EB Train includes search, surgery and retrain.' },
   );
+  const q = model.folder.summary?.quantization;
+  if (q && num(q.bytesBefore) !== null && num(q.bytesAfter) !== null) {
+    layout.paragraph(`8-bit export of the ticket: weights ${formatBytes(q.bytesBefore!)} → ${formatBytes(q.bytesAfter!)}${num(q.accuracyBefore) !== null && num(q.accuracyAfter) !== null ? `, test accuracy ${formatAccuracy(q.accuracyBefore!)} → ${formatAccuracy(q.accuracyAfter!)} (${formatAccuracyDelta(q.accuracyAfter! - q.accuracyBefore!)})` : ''}.`, { size: 9 });
+  }
   if (model.phases.length) {
     layout.table(
       [{ header: 'Phase', width: 0.9 }, { header: 'Status', width: 0.8 }, { header: 'Epochs', width: 0.5, align: 'right' }, { header: 'Time', width: 0.7, align: 'right' }, { header: 'Why it stopped', width: 2.4 }],
-      model.phases.map((p) => [phaseLabel(p.phase), p.status, p.epochs !== null ? String(p.epochs) : DASH, p.seconds !== null ? formatDuration(p.seconds) : DASH, p.stopReason ?? (p.status === 'completed' ? 'planned epochs done' : p.status === 'not finished' ? (model.interruption ?? DASH) : DASH)]),
+      model.phases.map((p) => [phaseLabel(p.phase), p.status, p.epochs !== null ? String(p.epochs) : DASH, p.seconds !== null ? formatDuration(p.seconds) : DASH, stopReason(model, p)]),
       { caption: 'Phases in the order they ran (from events.jsonl).' },
     );
   }
@@ -407,7 +436,7 @@ export async function renderPdf(model: ReportModel): Promise<PdfResult> {
   if (energy.rows.length) {
     const total = energy.rows.reduce((a, r) => a + r.joules, 0);
     const kinds = [...new Set(energy.rows.map((r) => r.kind))].join(' and ');
-    layout.paragraph(`The whole run drew ${formatEnergy(total)} (${kinds}) from ${[...new Set(energy.rows.map((r) => r.source))].join(', ')}. ${energy.carbonIntensity !== null ? `Carbon intensity ${sig(energy.carbonIntensity, 4)} g CO₂e/kWh and PUE ${sig(energy.pue ?? 1, 3)} were used for CO₂e.` : ''}`);
+    layout.paragraph(`The whole run drew ${formatEnergy(total)} (${kinds}) from ${[...new Set(energy.rows.map((r) => r.source))].join(', ')}. ${energy.carbonIntensity !== null ? `Carbon intensity ${sig(energy.carbonIntensity, 4)} g CO₂e/kWh and PUE ${formatPue(energy.pue ?? 1)} were used for CO₂e.` : ''}`);
   } else {
     layout.notRecorded(model.missing.find((m) => m.startsWith('Energy:')) ?? 'Energy: not recorded.');
   }
@@ -418,7 +447,7 @@ export async function renderPdf(model: ReportModel): Promise<PdfResult> {
   }
   if (energy.rows.length) {
     const phases = new Set(energy.rows.map((r) => r.phase)).size;
-    layout.figure(phaseEnergyChart(energy.rows, FULL, 190), FULL, 190, 'Figure 5. Energy per phase, stacked by source. "outside phases" is time the meter ran between or before phases (setup, evaluation, saving).');
+    layout.figure(phaseEnergyChart(energy.rows, FULL, 190), FULL, 190, 'Figure 5. Energy per phase, stacked by source.');
     layout.table(
       [{ header: 'Phase', width: 1 }, { header: 'Source', width: 0.8 }, { header: 'Kind', width: 0.75 }, { header: 'Energy', width: 1.2, align: 'right' }, { header: 'Wh', width: 0.6, align: 'right' }, { header: 'Time', width: 0.75, align: 'right' }, { header: 'Mean power', width: 0.75, align: 'right' }],
       energyRows(model),

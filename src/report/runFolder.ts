@@ -187,8 +187,7 @@ export function readRunFolder(runDir: string): RunFolder {
   // events.jsonl
   const eventsText = readText(eventsPath);
   const parsedEvents = eventsText === null ? { events: [], bad: 0, lastLineTorn: false } : parseEvents(eventsText);
-  if (eventsText === null) problems.push('events.jsonl: missing — no timeline, mask distances or power readings');
-  else if (parsedEvents.lastLineTorn) problems.push('events.jsonl: its last line was cut short (the process stopped mid-write); it was ignored');
+  if (eventsText !== null && parsedEvents.lastLineTorn) problems.push('events.jsonl: its last line was cut short (the process stopped mid-write); it was ignored');
   if (parsedEvents.bad > (parsedEvents.lastLineTorn ? 1 : 0)) {
     problems.push(`events.jsonl: ${parsedEvents.bad - (parsedEvents.lastLineTorn ? 1 : 0)} unreadable line(s) skipped`);
   }
@@ -228,7 +227,6 @@ export function readRunFolder(runDir: string): RunFolder {
     }
   }
   if (!config && isObject(summary?.config)) config = summary.config as DeepPartial<ExperimentConfig>;
-  if (configRaw === null) problems.push(config ? 'config.json: missing — settings taken from summary.json' : 'config.json: missing — the settings of this run are unknown');
 
   // metrics.csv, else the epoch events
   let metrics: MetricsRow[] = [];
@@ -245,8 +243,6 @@ export function readRunFolder(runDir: string): RunFolder {
     metrics = fromEvents;
     metricsSource = 'events';
     problems.push(metricsText === null ? 'metrics.csv: missing — epoch rows rebuilt from events.jsonl' : 'metrics.csv: no usable rows — epoch rows rebuilt from events.jsonl');
-  } else if (metricsText === null && metrics.length === 0) {
-    problems.push('metrics.csv: missing');
   }
 
   return {
