@@ -5,6 +5,7 @@
 import { UsageError } from './cli/args.ts';
 import { RUN_USAGE, runCommand, runsCommand, showCommand } from './cli/runCommand.ts';
 import { TRAIN_USAGE, trainCommand } from './cli/trainCommand.ts';
+import { reportCommand } from './report/index.ts';
 
 const USAGE = `earlybird — find the Early-Bird ticket, prune for real, measure the energy saved
 
@@ -13,6 +14,8 @@ Commands:
   run       a whole Early-Bird experiment from a config file (try: earlybird run --demo)
   runs      list run folders
   show      print a run's summary
+  report    write a run's PDF energy report, metrics.csv, energy.csv and summary.json
+            earlybird report <runDir> [--out file.pdf]
 
 ${TRAIN_USAGE}
 
@@ -23,6 +26,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
   runs: runsCommand,
   show: showCommand,
+  report: reportCommand,
 };
 
 /** Errors whose message is meant for the user as-is. */

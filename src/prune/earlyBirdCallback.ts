@@ -48,7 +48,7 @@ export class EarlyBirdCallback implements TrainCallback {
     if (ticket && !this.reported) {
       this.reported = true;
       await this.options.onFound?.(ticket, ctx.model);
-      if (this.options.stopOnFound) ctx.requestStop(`Early-Bird ticket found at epoch ${ticket.epoch} for p = ${pruneRatio}`);
+      if (this.options.stopOnFound) ctx.requestStop(`Early-Bird ticket found at epoch ${ticket.epoch + 1} for p = ${pruneRatio}`);
     }
   }
 }
