@@ -104,6 +104,10 @@ describe('wasm helper kernels agree with the cpu backend', () => {
     ]);
   });
 
+  test('Cast to the same dtype (shared) and to another dtype (stock)', async () => {
+    await check('cast', [[3, 4]], (x) => [tf.cast(x!, 'float32').add(1), tf.cast(x!.mul(10), 'int32').toFloat()]);
+  });
+
   test('Tile of a per-channel statistic and a general tile', async () => {
     await check('tile', [[1, 1, 1, 5], [2, 3]], (s, m) => [tf.tile(s!, [3, 4, 2, 1]), tf.tile(m!, [2, 3])]);
   });

@@ -16,6 +16,11 @@ export function identityShared({ inputs: { x }, backend }: KernelArgs): TensorIn
   return { dataId: x!.dataId, shape: x!.shape.slice(), dtype: x!.dtype };
 }
 
+/** Cast to the dtype a tensor already has (the ReLU gradient does this every step): share, not copy. */
+export function makeCast(stock: Kernel): Kernel {
+  return (args) => (args.inputs.x!.dtype === args.attrs.dtype ? identityShared(args) : stock(args));
+}
+
 /**
  * Tile where the input is one block repeated along leading axes (x's leading dims are 1 and the
  * trailing reps are 1, as in tiling a [1,1,1,C] statistic to [N,H,W,C]): doubling memcpy.

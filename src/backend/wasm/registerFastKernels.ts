@@ -5,7 +5,7 @@
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2dGradients.ts';
-import { identityShared, makeMaxPoolGrad, makeMean, makeSum, makeTile } from './elementwiseKernels.ts';
+import { identityShared, makeCast, makeMaxPoolGrad, makeMean, makeSum, makeTile } from './elementwiseKernels.ts';
 import type { KernelArgs } from './internals.ts';
 
 type Kernel = (args: KernelArgs) => TensorInfo;
@@ -14,6 +14,7 @@ const REPLACEMENTS: Record<string, (stock: Kernel) => Kernel> = {
   Conv2DBackpropInput: makeConv2DBackpropInput,
   Conv2DBackpropFilter: () => makeConv2DBackpropFilter(),
   Identity: () => identityShared,
+  Cast: makeCast,
   Tile: makeTile,
   Sum: makeSum,
   Mean: makeMean,
