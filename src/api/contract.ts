@@ -12,7 +12,8 @@ import type { RunEvent } from '../experiment/events.ts';
 import type { RunListItem } from '../experiment/runStore.ts';
 import type { RunSummary } from '../experiment/summary.ts';
 
-const runId = z.string().regex(/^[A-Za-z0-9._-]{1,120}$/, 'a run id: letters, digits, dot, dash, underscore');
+// Never `.` or `..`: a run id becomes a path under the runs folder.
+const runId = z.string().regex(/^(?!\.{1,2}$)[A-Za-z0-9._-]{1,120}$/, 'a run id: letters, digits, dot, dash, underscore (not . or ..)');
 
 /** Input schemas, one per call. */
 export const inputSchemas = {
