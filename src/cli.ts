@@ -6,6 +6,7 @@ import { UsageError } from './cli/args.ts';
 import { RUN_USAGE, runCommand, runsCommand, showCommand } from './cli/runCommand.ts';
 import { TRAIN_USAGE, trainCommand } from './cli/trainCommand.ts';
 import { reportCommand } from './report/index.ts';
+import { SERVE_USAGE, serveCommand } from './server/index.ts';
 
 const USAGE = `earlybird — find the Early-Bird ticket, prune for real, measure the energy saved
 
@@ -16,6 +17,9 @@ Commands:
   show      print a run's summary
   report    write a run's PDF energy report, metrics.csv, energy.csv and summary.json
             earlybird report <runDir> [--out file.pdf]
+  serve     the app in a browser: serves the page and the API on 127.0.0.1 with a token
+
+${SERVE_USAGE}
 
 ${TRAIN_USAGE}
 
@@ -27,6 +31,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   runs: runsCommand,
   show: showCommand,
   report: reportCommand,
+  serve: serveCommand,
 };
 
 /** Errors whose message is meant for the user as-is. */
