@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from './errors.ts';
+import { pathExists } from './pathExists.ts';
 import { concatRaw, type RawImages } from './raw.ts';
 
 export const CIFAR10_SIDE = 32;
@@ -52,14 +53,6 @@ export function parseCifar10Batch(bytes: Uint8Array, file: string): RawImages {
   return { pixels, labels, count, height: CIFAR10_SIDE, width: CIFAR10_SIDE, channels: CIFAR10_CHANNELS };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The folder that actually holds the batches: `dir` itself or its `cifar-10-batches-bin` subfolder. */
 async function resolveBatchFolder(dir: string): Promise<string> {
@@ -70,7 +63,7 @@ async function resolveBatchFolder(dir: string): Promise<string> {
     throw new DataError(`data folder not found: ${dir}`, { path: dir });
   }
   if (!info.isDirectory()) throw new DataError(`not a folder: ${dir} (expected the CIFAR-10 binary batches)`, { path: dir });
-  if (!(await exists(join(dir, CIFAR10_TEST_FILE))) && (await exists(join(dir, CIFAR10_ARCHIVE_FOLDER, CIFAR10_TEST_FILE)))) {
+  if (!(await pathExists(join(dir, CIFAR10_TEST_FILE))) && (await pathExists(join(dir, CIFAR10_ARCHIVE_FOLDER, CIFAR10_TEST_FILE)))) {
     return join(dir, CIFAR10_ARCHIVE_FOLDER);
   }
   return dir;
@@ -79,7 +72,7 @@ async function resolveBatchFolder(dir: string): Promise<string> {
 /** Class names from batches.meta.txt when present (one per line), else the standard ten. */
 export async function readCifar10ClassNames(dir: string): Promise<string[]> {
   const metaFile = join(dir, CIFAR10_META_FILE);
-  if (!(await exists(metaFile))) return [...CIFAR10_CLASS_NAMES];
+  if (!(await pathExists(metaFile))) return [...CIFAR10_CLASS_NAMES];
   const names = (await readFile(metaFile, 'utf8'))
     .split(/\r?\n/)
     .map((line) => line.trim())
@@ -103,7 +96,7 @@ export async function loadCifar10Folder(dir: string): Promise<Cifar10Dataset> {
   const folder = await resolveBatchFolder(dir);
   const wanted = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE];
   const missing: string[] = [];
-  for (const name of wanted) if (!(await exists(join(folder, name)))) missing.push(name);
+  for (const name of wanted) if (!(await pathExists(join(folder, name)))) missing.push(name);
   if (missing.length > 0) {
     throw new DataError(
       `CIFAR-10 folder ${folder} is missing ${missing.join(', ')} (looked for ${wanted.join(', ')}, ` +

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { defaultDatasetDir, defaultDatasetsRoot } from './cache-dir.ts';
 import { fileDigest, gunzippedDigest } from './checksum.ts';
 import { DataError } from './errors.ts';
+import { pathExists } from './pathExists.ts';
 import { downloadToPart, type DownloadProgress, type HttpDownloadOptions } from './http-download.ts';
 import { extractTarGzMembers } from './tar.ts';
 
@@ -111,14 +112,6 @@ export function datasetBaseUrl(manifest: DatasetManifest, mirror: string | undef
   return `${mirror.trim().replace(/\/+$/, '')}/${manifest.name}/`;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Checks a finished part file; on a mismatch deletes it and throws, naming both digests. */
 export async function verifyDownloadedFile(path: string, file: DatasetFile, url: string): Promise<Exclude<Verification, 'already-present'>> {
@@ -141,7 +134,7 @@ export async function verifyDownloadedFile(path: string, file: DatasetFile, url:
 async function fetchVerified(manifest: DatasetManifest, file: DatasetFile, dir: string, baseUrl: string, options: DownloadOptions): Promise<{ path: string; verifiedBy: Verification }> {
   const path = join(dir, file.name);
   // A final name only ever appears after verification, so its presence means it was verified.
-  if (await exists(path)) return { path, verifiedBy: 'already-present' };
+  if (await pathExists(path)) return { path, verifiedBy: 'already-present' };
   const url = new URL(file.name, baseUrl).toString();
   const part = `${path}.part`;
   await downloadToPart(url, part, { ...options, label: `${manifest.name}/${file.name}` });
@@ -166,7 +159,7 @@ export async function downloadDataset(dataset: DatasetName | DatasetManifest, op
 
   if (manifest.extract) {
     const targets = Object.values(manifest.extract.members).map((name) => join(dir, name));
-    const present = await Promise.all(targets.map(exists));
+    const present = await Promise.all(targets.map(pathExists));
     if (present.every(Boolean)) {
       return { dir, spec, files: targets.map((path, i) => ({ name: Object.values(manifest.extract!.members)[i]!, path, verifiedBy: 'already-present' })) };
     }

@@ -10,16 +10,18 @@ import { join } from 'node:path';
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
 
-function concatWeightData(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
-  if (!Array.isArray(data)) return new Uint8Array(data);
-  const total = data.reduce((n, b) => n + b.byteLength, 0);
-  const out = new Uint8Array(total);
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
-  for (const b of data) {
-    out.set(new Uint8Array(b), offset);
-    offset += b.byteLength;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
   }
   return out;
+}
+
+function concatWeightData(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
+  return Array.isArray(data) ? concatBytes(data.map((b) => new Uint8Array(b))) : new Uint8Array(data);
 }
 
 /**
@@ -54,14 +56,7 @@ function quantizeWeights(data: Uint8Array, specs: tf.io.WeightsManifestEntry[]):
     }
     offset += bytes;
   }
-  const total = parts.reduce((n, p) => n + p.byteLength, 0);
-  const joined = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    joined.set(p, at);
-    at += p.byteLength;
-  }
-  return { data: joined, specs: out };
+  return { data: concatBytes(parts), specs: out };
 }
 
 /**
@@ -104,14 +99,8 @@ export function modelArtifactsFromDir(dir: string): tf.io.ModelArtifacts {
     specs.push(...group.weights);
     for (const path of group.paths) buffers.push(readFileSync(join(dir, path)));
   }
-  const total = buffers.reduce((n, b) => n + b.byteLength, 0);
-  const data = new Uint8Array(total);
-  let offset = 0;
-  for (const b of buffers) {
-    data.set(b, offset);
-    offset += b.byteLength;
-  }
-  return { modelTopology: json.modelTopology, weightSpecs: specs, weightData: data.buffer };
+  const data = concatBytes(buffers);
+  return { modelTopology: json.modelTopology, weightSpecs: specs, weightData: data.buffer as ArrayBuffer };
 }
 
 export async function loadModelFromDir(dir: string): Promise<tf.LayersModel> {
