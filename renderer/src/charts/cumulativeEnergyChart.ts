@@ -1,0 +1,21 @@
+/** Energy drawn so far by each phase (joules, cumulative), from the meter's per-interval deltas. */
+import type { RunRecord } from '../state/runRecords.ts';
+import { formatClock, formatJoules } from '../ui/format.ts';
+import { phaseColor, phaseLabel } from '../ui/labels.ts';
+import { LineChartCard, type Series } from './lineChartCard.ts';
+
+export function cumulativeEnergySeries(record: RunRecord): Series[] {
+  const { view } = record;
+  return Object.keys(view.energy).map((phase, index) => ({
+    key: phase, label: `${phaseLabel(phase)} (${view.energyKinds[phase] ?? 'estimated'})`, color: phaseColor(phase, index), points: view.energy[phase]!,
+  }));
+}
+
+export function createCumulativeEnergyChart(): { card: LineChartCard; update(record: RunRecord): void } {
+  const card = new LineChartCard({
+    testId: 'chart-energy', title: 'Cumulative energy per phase', caption: 'Joules drawn by each phase so far, summed over every energy source.',
+    xTitle: 'time (m:ss)', yTitle: 'energy', xTick: formatClock, yMin: 0, yTick: (v) => formatJoules(v),
+    emptyText: 'Waiting for the first energy interval…',
+  });
+  return { card, update: (record) => card.update(cumulativeEnergySeries(record), { min: 0 }) };
+}

@@ -1,0 +1,21 @@
+/** Power draw per source (NVML, RAPL, nvidia-smi or the CPU estimate) over the run, in watts. */
+import type { RunRecord } from '../state/runRecords.ts';
+import { formatClock } from '../ui/format.ts';
+import { PALETTE } from '../ui/labels.ts';
+import { LineChartCard, type Series } from './lineChartCard.ts';
+
+export function powerSeries(record: RunRecord): Series[] {
+  const { view } = record;
+  return Object.keys(view.power).map((key, index) => ({
+    key, label: `${key} (${view.powerKinds[key] ?? 'estimated'})`, color: PALETTE[index % PALETTE.length]!, points: view.power[key]!,
+  }));
+}
+
+export function createPowerChart(): { card: LineChartCard; update(record: RunRecord): void } {
+  const card = new LineChartCard({
+    testId: 'chart-power', title: 'Power', caption: 'Watts per energy source at each sampling interval (estimated sources are marked).',
+    xTitle: 'time (m:ss)', yTitle: 'W', xTick: formatClock, yMin: 0, yTick: (v) => `${Math.round(v)} W`,
+    emptyText: 'Waiting for the first power reading…',
+  });
+  return { card, update: (record) => card.update(powerSeries(record), { min: 0 }) };
+}

@@ -1,0 +1,42 @@
+/** Accuracy and loss per epoch, one colour per phase; training solid, validation dashed. */
+import type { RunRecord } from '../state/runRecords.ts';
+import { formatPercent } from '../ui/format.ts';
+import { phaseColor, SHORT_PHASE_LABELS } from '../ui/labels.ts';
+import { epochRange } from './epochRange.ts';
+import { LineChartCard, type Series } from './lineChartCard.ts';
+
+type Metric = 'accuracy' | 'loss';
+
+export function trainingSeries(record: RunRecord, metric: Metric): Series[] {
+  const { view } = record;
+  const order = [...view.phases.map((p) => p.phase), ...Object.keys(view.epochs)].filter((p, i, all) => all.indexOf(p) === i);
+  const series: Series[] = [];
+  order.forEach((phase, index) => {
+    const logs = view.epochs[phase];
+    if (!logs?.length) return;
+    const color = phaseColor(phase, index);
+    const name = SHORT_PHASE_LABELS[phase] ?? phase;
+    series.push({ key: `${phase}:train`, label: `${name} · train`, color, points: logs.map((l) => ({ x: l.epoch + 1, y: metric === 'accuracy' ? l.accuracy : l.loss })) });
+    const validation = logs.map((l) => ({ x: l.epoch + 1, y: metric === 'accuracy' ? l.valAccuracy : l.valLoss }));
+    if (validation.some((p) => p.y !== null)) series.push({ key: `${phase}:val`, label: `${name} · validation`, color, dashed: true, points: validation });
+  });
+  return series;
+}
+
+export function createAccuracyChart(): { card: LineChartCard; update(record: RunRecord): void } {
+  const card = new LineChartCard({
+    testId: 'chart-accuracy', title: 'Accuracy per epoch', caption: 'Training (solid) and validation (dashed) accuracy, one colour per phase.',
+    xTitle: 'epoch', yTitle: 'accuracy', integerX: true, yMin: 0, yMax: 1, yTick: (v) => formatPercent(v * 100, 0),
+    emptyText: 'Waiting for the first finished epoch…',
+  });
+  return { card, update: (record) => card.update(trainingSeries(record, 'accuracy'), epochRange(record)) };
+}
+
+export function createLossChart(): { card: LineChartCard; update(record: RunRecord): void } {
+  const card = new LineChartCard({
+    testId: 'chart-loss', title: 'Loss per epoch', caption: 'Training (solid) and validation (dashed) cross-entropy, one colour per phase.',
+    xTitle: 'epoch', yTitle: 'loss', integerX: true, yMin: 0, yTick: (v) => v.toFixed(2),
+    emptyText: 'Waiting for the first finished epoch…',
+  });
+  return { card, update: (record) => card.update(trainingSeries(record, 'loss'), epochRange(record)) };
+}

@@ -1,0 +1,88 @@
+/**
+ * Dense vs EB Train energy in big numbers, with two bars to compare them and the basis of each
+ * figure spelled out: the finished run's summary, or a live estimate while it runs.
+ */
+import { compareEnergy } from '../state/energyComparison.ts';
+import { settledSummary, type RunRecord } from '../state/runRecords.ts';
+import { plannedEpochs } from '../charts/epochRange.ts';
+import { h, setText } from '../ui/dom.ts';
+import { formatAccuracy, formatGrams, formatJoules, formatPercent, formatWattHours } from '../ui/format.ts';
+
+export interface EnergySaving {
+  element: HTMLElement;
+  update(record: RunRecord): void;
+}
+
+function figure(label: string, testId: string) {
+  const value = h('span', { class: 'big-value', testid: `${testId}-value` }, '—');
+  const detail = h('span', { class: 'big-detail' }, '');
+  const kind = h('span', { class: 'badge' }, '');
+  const element = h('div', { class: 'big-figure', testid: testId }, h('span', { class: 'big-label' }, label, ' ', kind), value, detail);
+  return { element, value, detail, kind };
+}
+
+function bar(label: string, className: string) {
+  const fill = h('div', { class: `bar-fill ${className}` });
+  const text = h('span', { class: 'bar-value' }, '');
+  const element = h('div', { class: 'bar-row' }, h('span', { class: 'bar-label' }, label), h('div', { class: 'bar-track' }, fill), text);
+  return { element, fill, text };
+}
+
+export function createEnergySaving(): EnergySaving {
+  const dense = figure('Dense', 'energy-dense');
+  const eb = figure('EB Train', 'energy-eb');
+  const saved = figure('Saved', 'energy-saved');
+  const denseBar = bar('Dense', 'dense');
+  const ebBar = bar('EB Train', 'eb');
+  const basis = h('p', { class: 'basis', testid: 'energy-basis' }, '');
+  const element = h('section', { class: 'card energy-saving', testid: 'energy-comparison', 'data-basis': 'live' },
+    h('div', { class: 'card-head' }, h('h3', {}, 'Energy: dense vs Early-Bird'), h('span', { class: 'badge basis-badge' }, '')),
+    h('div', { class: 'big-figures' }, dense.element, eb.element, saved.element),
+    h('div', { class: 'bars', 'aria-hidden': 'true' }, denseBar.element, ebBar.element),
+    basis,
+  );
+  const basisBadge = element.querySelector('.basis-badge')!;
+
+  return {
+    element,
+    update(record) {
+      const summary = settledSummary(record);
+      const c = compareEnergy(record.view, summary, plannedEpochs(record));
+      element.dataset.basis = c.basis;
+      const running = record.view.status === 'running' || record.view.status === 'pending';
+      setText(basisBadge, c.basis === 'summary'
+        ? (summary?.status === 'completed' ? 'final (run summary)' : `run summary (${summary?.status ?? '?'})`)
+        : running ? 'live estimate' : 'estimate from events');
+      basisBadge.className = `badge basis-badge ${c.basis}`;
+
+      setText(dense.value, formatJoules(c.denseJoules));
+      setText(dense.kind, c.denseKind ?? '');
+      dense.kind.className = `badge kind ${c.denseKind ?? ''}`;
+      setText(dense.detail, c.denseJoules === null ? 'not yet known' : `${formatWattHours(c.denseJoules)} · acc. ${formatAccuracy(c.accuracy.dense)}`);
+
+      setText(eb.value, formatJoules(c.ebJoules));
+      setText(eb.kind, c.ebKind ?? '');
+      eb.kind.className = `badge kind ${c.ebKind ?? ''}`;
+      const soFar = c.basis === 'live' && running;
+      setText(eb.detail, c.ebJoules === null ? 'not yet known' : soFar ? `${formatWattHours(c.ebJoules)} · so far` : `${formatWattHours(c.ebJoules)} · acc. ${formatAccuracy(c.accuracy.ebTrain)}`);
+
+      setText(saved.value, formatPercent(c.savedPercent));
+      saved.element.classList.toggle('negative', (c.savedPercent ?? 0) < 0);
+      setText(saved.kind, c.denseKind === 'projected' || c.basis === 'live' ? 'estimate' : '');
+      saved.kind.className = `badge kind ${c.basis === 'live' ? 'projected' : ''}`;
+      const parts = [
+        c.savedJoules === null ? null : `${formatJoules(c.savedJoules)} less`,
+        c.ratio === null ? null : `dense needs ${c.ratio.toFixed(2)}×`,
+        c.savedCo2eGrams === null ? null : `${formatGrams(c.savedCo2eGrams)} CO2e avoided`,
+      ].filter(Boolean);
+      setText(saved.detail, parts.length ? `${soFar ? 'so far: ' : ''}${parts.join(' · ')}` : 'needs both figures');
+
+      const max = Math.max(c.denseJoules ?? 0, c.ebJoules ?? 0, 1e-9);
+      denseBar.fill.style.width = `${((c.denseJoules ?? 0) / max) * 100}%`;
+      ebBar.fill.style.width = `${((c.ebJoules ?? 0) / max) * 100}%`;
+      setText(denseBar.text, formatJoules(c.denseJoules));
+      setText(ebBar.text, formatJoules(c.ebJoules));
+      setText(basis, `Dense: ${c.denseBasis}. EB Train = search + surgery + retrain.${c.basis === 'live' ? ' Live figures change as the run goes on; the summary replaces them when it ends.' : ''}`);
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/** One line of facts about a run: data, model, backend, the ticket and the slim network. */
+import { settledSummary, type RunRecord } from '../state/runRecords.ts';
+import { h, replaceChildren } from '../ui/dom.ts';
+import { formatAccuracy, formatCount } from '../ui/format.ts';
+
+export function createRunFacts(): { element: HTMLElement; update(record: RunRecord): void } {
+  const element = h('dl', { class: 'facts', testid: 'run-facts' });
+  let last = '';
+  return {
+    element,
+    update(record) {
+      const { view, config } = record;
+      const summary = settledSummary(record);
+      const facts: [string, string][] = [];
+      const data = summary?.data ?? view.data;
+      if (data) facts.push(['data', `${data.name} (${data.train} train / ${data.test} test)`]);
+      const model = config?.model?.name ?? summary?.model.name;
+      if (model) facts.push(['model', `${model}${view.models.dense ? ` · ${formatCount(view.models.dense.params)} params` : ''}`]);
+      if (view.models.ebTrain) facts.push(['ticket', `${formatCount(view.models.ebTrain.params)} params · ${formatCount(view.models.ebTrain.flops)}FLOP/img`]);
+      const eb = summary?.earlyBird;
+      if (view.earlyBird) facts.push(['Early-Bird', `epoch ${view.earlyBird.epoch + 1} of ${view.earlyBird.plannedEpochs} (p = ${view.earlyBird.ratio})`]);
+      else if (eb && !eb.found) facts.push(['Early-Bird', 'not found']);
+      const slim = summary?.slim;
+      if (slim) facts.push(['slim', `${slim.flopReduction.toFixed(2)}× fewer FLOPs · ${slim.speedup.train.toFixed(2)}× faster training`]);
+      if (summary?.methods) {
+        const acc = Object.entries(summary.methods).map(([m, r]) => `${m} ${formatAccuracy(r?.testAccuracy)}`).join(' · ');
+        if (acc) facts.push(['test accuracy', acc]);
+      }
+      if (view.backend) facts.push(['backend', view.backend]);
+      const key = JSON.stringify(facts);
+      if (key === last) return;
+      last = key;
+      replaceChildren(element, facts.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))));
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/** The running phase with its progress bar, epoch, batch and ETA, and the phases of the run as steps. */
+import type { RunRecord } from '../state/runRecords.ts';
+import { h, replaceChildren, setText } from '../ui/dom.ts';
+import { formatDuration } from '../ui/format.ts';
+import { phaseLabel, SHORT_PHASE_LABELS, STATUS_LABELS } from '../ui/labels.ts';
+
+/** The phases a config will run, in order. */
+export function plannedPhases(record: RunRecord): string[] {
+  const c = record.config?.comparisons;
+  const phases = ['search', 'surgery', 'retrain'];
+  if (c?.ebReinit) phases.push('ebReinit');
+  if (c?.dense) phases.push('dense');
+  if (c?.lotteryTicket?.enabled) phases.push('lotteryTicket');
+  if (c?.scratchE) phases.push('scratchE');
+  if (c?.scratchB) phases.push('scratchB');
+  for (const p of record.view.phases) if (!phases.includes(p.phase)) phases.push(p.phase);
+  return phases;
+}
+
+export function createRunProgress(): { element: HTMLElement; update(record: RunRecord): void } {
+  const status = h('span', { class: 'status', testid: 'run-status' }, '');
+  const label = h('span', { class: 'progress-label', testid: 'progress-label' }, '');
+  const fill = h('div', { class: 'progress-fill' });
+  const bar = h('div', { class: 'progress-track', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0, 'aria-label': 'Phase progress', testid: 'progress-bar' }, fill);
+  const eta = h('span', { class: 'eta', testid: 'progress-eta' }, '');
+  const steps = h('ol', { class: 'steps', 'aria-label': 'Phases' });
+  const error = h('p', { class: 'run-error', role: 'alert', hidden: true }, '');
+  const element = h('div', { class: 'run-progress', testid: 'progress' },
+    h('div', { class: 'progress-head' }, status, label, eta), bar, steps, error);
+  let lastSteps = '';
+
+  return {
+    element,
+    update(record) {
+      const { view } = record;
+      setText(status, STATUS_LABELS[view.status] ?? view.status);
+      status.className = `status ${view.status}`;
+      element.dataset.status = view.status;
+      const p = view.progress;
+      const phase = p ? view.phases.find((x) => x.phase === p.phase) : view.phases.find((x) => x.phase === view.currentPhase);
+      let fraction = p?.fraction ?? (view.status === 'completed' ? 1 : 0);
+      if (!p && phase && view.status === 'running') {
+        const done = view.epochs[phase.phase]?.length ?? 0;
+        fraction = Math.min(1, done / Math.max(1, phase.endEpoch - phase.startEpoch));
+      }
+      fill.style.width = `${(fraction * 100).toFixed(1)}%`;
+      bar.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
+      element.dataset.fraction = fraction.toFixed(3);
+      if (view.status === 'running' && (p || phase)) {
+        const name = phaseLabel(p?.phase ?? phase!.phase);
+        const epoch = p ? `epoch ${p.epoch + 1} / ${phase?.endEpoch ?? '?'}` : '';
+        const batch = p ? `batch ${p.batch + 1} / ${p.batches}` : '';
+        setText(label, [name, epoch, batch].filter(Boolean).join(' · '));
+        setText(eta, p?.etaSeconds !== null && p?.etaSeconds !== undefined ? `ETA ${formatDuration(p.etaSeconds)} (phase)` : '');
+      } else {
+        setText(label, view.status === 'pending' ? (view.phases.length ? 'resuming from the last finished epoch…' : 'starting the worker…') : view.status === 'completed' ? 'all phases done' : view.status === 'running' ? 'preparing…' : '');
+        setText(eta, '');
+      }
+      error.hidden = !view.error;
+      setText(error, view.error ?? '');
+
+      const planned = plannedPhases(record);
+      const stepData = planned.map((name) => {
+        const info = view.phases.find((x) => x.phase === name);
+        const state = !info ? 'todo' : info.status === 'running' && view.status === 'running' ? 'running' : info.status === 'running' ? 'cancelled' : info.status;
+        return [name, state] as const;
+      });
+      const key = JSON.stringify(stepData);
+      if (key !== lastSteps) {
+        lastSteps = key;
+        replaceChildren(steps, stepData.map(([name, state]) => h('li', { class: `step ${state}`, 'data-phase': name, 'data-state': state, title: `${phaseLabel(name)}: ${state}` },
+          h('span', { class: 'dot', 'aria-hidden': 'true' }), SHORT_PHASE_LABELS[name] ?? name, h('span', { class: 'visually-hidden' }, ` (${state})`))));
+      }
+    },
+  };
+}

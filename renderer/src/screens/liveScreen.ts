@@ -1,0 +1,120 @@
+/**
+ * Live run: the phase and its progress (epoch, batch, ETA), Cancel, and the run panel's charts,
+ * redrawn at most once per frame as events arrive. Follows the run started from Setup, or the
+ * run already going when the page opened (`experiment:active`).
+ */
+import type { RendererApi } from '../../../src/api/contract.ts';
+import { messageOf } from '../api/connectApi.ts';
+import { createRunPanel } from '../components/runPanel.ts';
+import { createRunProgress } from '../components/runProgress.ts';
+import type { RunRecords } from '../state/runRecords.ts';
+import { h, perFrame, replaceChildren, setText } from '../ui/dom.ts';
+import { createNotice } from '../ui/notice.ts';
+
+export interface LiveScreen {
+  element: HTMLElement;
+  show(runId: string): void;
+  shownRunId(): string | null;
+}
+
+export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetup: () => void): LiveScreen {
+  let runId: string | null = null;
+  const title = h('h2', { testid: 'live-title' }, 'Live run');
+  const subtitle = h('p', { class: 'lede mono', testid: 'live-run-id' }, '');
+  const picker = h('select', { testid: 'live-run-select', 'aria-label': 'Run shown', hidden: true });
+  const cancelButton = h('button', { type: 'button', class: 'danger', testid: 'cancel-run' }, 'Cancel run');
+  const resumeButton = h('button', { type: 'button', testid: 'resume-run', hidden: true }, 'Resume');
+  const notice = createNotice('live-notice');
+  const progress = createRunProgress();
+  const panel = createRunPanel('live-panel');
+  const empty = h('div', { class: 'empty-state', testid: 'live-empty' },
+    h('p', {}, 'No experiment is running.'),
+    h('button', { type: 'button', class: 'primary', onclick: () => goToSetup() }, 'Set one up'));
+  const body = h('div', { class: 'live-body', hidden: true },
+    h('section', { class: 'card progress-card' }, progress.element, h('div', { class: 'progress-actions' }, notice.element, resumeButton, cancelButton)),
+    panel.element);
+  const element = h('div', { class: 'screen live-screen' },
+    h('header', { class: 'screen-head' }, h('div', {}, title, subtitle), picker),
+    empty, body);
+
+  const render = perFrame(() => {
+    const record = runId ? records.get(runId) : undefined;
+    empty.hidden = Boolean(record);
+    body.hidden = !record;
+    if (!record) {
+      setText(title, 'Live run');
+      setText(subtitle, '');
+      return;
+    }
+    const name = record.config?.name ?? record.summary?.name;
+    setText(title, name ? `Live run — ${name}` : 'Live run');
+    setText(subtitle, record.runId);
+    progress.update(record);
+    panel.update(record);
+    const running = record.view.status === 'running' || record.view.status === 'pending';
+    cancelButton.hidden = !running;
+    resumeButton.hidden = running || record.view.status === 'completed' || record.active;
+    const ids = [...new Set([...records.activeIds(), record.runId])];
+    picker.hidden = ids.length < 2;
+    if (picker.dataset.ids !== ids.join(',')) {
+      picker.dataset.ids = ids.join(',');
+      replaceChildren(picker, ids.map((id) => h('option', { value: id }, id)));
+    }
+    picker.value = record.runId;
+  });
+
+  records.subscribe((id, event) => {
+    if (id === runId) {
+      if (event?.type === 'run-start') notice.clear();
+      render();
+    }
+    // Follow a run started elsewhere when the one shown is over.
+    else if (event?.type === 'run-start') {
+      const shown = runId ? records.get(runId) : undefined;
+      if (!shown || (shown.view.status !== 'running' && shown.view.status !== 'pending')) show(id);
+      else render();
+    }
+  });
+
+  picker.addEventListener('change', () => show(picker.value));
+
+  cancelButton.addEventListener('click', async () => {
+    if (!runId) return;
+    const id = runId;
+    cancelButton.disabled = true;
+    notice.show('info', 'Cancelling after the current batch…');
+    try {
+      const { cancelled } = await api.call('experiment:cancel', { runId: id });
+      notice.show(cancelled ? 'ok' : 'info', cancelled ? 'Cancelled. Resume continues from the last finished epoch.' : 'The run was no longer running.');
+      await records.load(id, true);
+    } catch (error) {
+      notice.show('error', `Could not cancel: ${messageOf(error)}`);
+    } finally {
+      cancelButton.disabled = false;
+    }
+  });
+
+  resumeButton.addEventListener('click', async () => {
+    if (!runId) return;
+    resumeButton.disabled = true;
+    try {
+      await api.call('experiment:resume', { runId });
+      records.markStarting(runId);
+      notice.show('ok', 'Resuming from the last finished epoch…');
+    } catch (error) {
+      notice.show('error', `Could not resume: ${messageOf(error)}`);
+    } finally {
+      resumeButton.disabled = false;
+    }
+  });
+
+  function show(id: string): void {
+    if (id !== runId) notice.clear();
+    runId = id;
+    void records.load(id).catch((error) => notice.show('error', `Could not load ${id}: ${messageOf(error)}`));
+    render();
+  }
+
+  render();
+  return { element, show, shownRunId: () => runId };
+}

@@ -1,0 +1,219 @@
+/**
+ * The experiment form: renders FIELD_GROUPS, reads them into a config object, fills them from one,
+ * and shows validation issues next to the field each names (or in the form's issue list when no
+ * field matches, e.g. an unknown key in a loaded file).
+ */
+import type { ApiOutputs, RendererApi, ValidationIssue } from '../../../../src/api/contract.ts';
+import { h, replaceChildren, uniqueId } from '../../ui/dom.ts';
+import { createDatasetField, type DatasetField } from './datasetField.ts';
+import { FIELD_GROUPS, getPath, setPath, type FieldSpec } from './fields.ts';
+
+type Control = HTMLInputElement | HTMLSelectElement;
+
+interface BoundField {
+  spec: FieldSpec;
+  control: Control;
+  wrapper: HTMLElement;
+  error: HTMLElement;
+}
+
+export interface SetupForm {
+  element: HTMLElement;
+  read(): { config: Record<string, unknown>; localIssues: ValidationIssue[] };
+  fill(config: unknown): void;
+  showIssues(issues: ValidationIssue[]): void;
+  /** Focuses the first field with an issue; false when none has one. */
+  focusFirstIssue(): boolean;
+  /** Whether an issue's path names a field of the form. */
+  hasField(path: string): boolean;
+}
+
+function numberFrom(text: string, integer: boolean): number | string {
+  const n = Number(text);
+  return Number.isFinite(n) && (!integer || Number.isInteger(n)) ? n : text;
+}
+
+export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experiment:defaults'], info: ApiOutputs['app:info'], onChange: () => void): SetupForm {
+  const fields: BoundField[] = [];
+  const dataset: DatasetField = createDatasetField(api, info.canPickFolders, defaults.dataForms, onChange);
+  const modelHelp = h('p', { class: 'help', testid: 'model-description' });
+  const generalIssues = h('ul', { class: 'form-issues', testid: 'form-issues', role: 'alert', hidden: true });
+
+  const optionsFor = (spec: FieldSpec): { value: string; label: string }[] => {
+    if (spec.path === 'model.name') return defaults.models.map((m) => ({ value: m.name, label: m.name }));
+    if (spec.path === 'backend') return defaults.backends.map((b) => ({ value: b, label: b === 'auto' ? 'auto (fastest available)' : b }));
+    return [...(spec.options ?? [])];
+  };
+
+  const makeControl = (spec: FieldSpec, id: string, errorId: string): Control => {
+    const common = { id, name: spec.path, testid: `field-${spec.path}`, 'aria-describedby': errorId };
+    if (spec.kind === 'select') {
+      return h('select', common, optionsFor(spec).map((o) => h('option', { value: o.value }, o.label)));
+    }
+    if (spec.kind === 'checkbox') return h('input', { ...common, type: 'checkbox' });
+    if (spec.kind === 'int' || spec.kind === 'number') {
+      return h('input', { ...common, type: 'number', step: spec.kind === 'int' ? '1' : (spec.step ?? 'any'), min: spec.min, inputmode: spec.kind === 'int' ? 'numeric' : 'decimal', placeholder: spec.placeholder });
+    }
+    return h('input', { ...common, type: 'text', spellcheck: 'false', autocomplete: 'off', placeholder: spec.placeholder ?? (spec.kind === 'numberList' ? 'e.g. 0.3, 0.5, 0.7' : undefined) });
+  };
+
+  const renderField = (spec: FieldSpec): HTMLElement => {
+    const id = uniqueId('f');
+    const errorId = uniqueId('err');
+    const control = makeControl(spec, id, errorId);
+    const error = h('p', { class: 'field-error', id: errorId, testid: `error-${spec.path}`, hidden: true });
+    const help = spec.help ? h('p', { class: 'help' }, spec.help) : null;
+    const wrapper = spec.kind === 'checkbox'
+      ? h('div', { class: 'field checkbox-field', 'data-path': spec.path }, h('label', { for: id }, control, spec.label), help, error)
+      : h('div', { class: 'field', 'data-path': spec.path }, h('label', { for: id }, spec.label), control, spec.path === 'model.name' ? modelHelp : null, help, error);
+    control.addEventListener(spec.kind === 'checkbox' || spec.kind === 'select' ? 'change' : 'input', () => {
+      if (spec.path === 'search.ratios') syncPruneOptions();
+      syncEnabled();
+      onChange();
+    });
+    fields.push({ spec, control, wrapper, error });
+    return wrapper;
+  };
+
+  const groups = FIELD_GROUPS.map((group) => {
+    const basic = group.fields.filter((f) => !f.advanced).map(renderField);
+    const advanced = group.fields.filter((f) => f.advanced).map(renderField);
+    return h('fieldset', { class: 'card group', testid: `group-${group.id}` },
+      h('legend', {}, group.title),
+      group.description ? h('p', { class: 'help group-help' }, group.description) : null,
+      basic,
+      advanced.length ? h('details', { class: 'more' }, h('summary', {}, 'More settings'), advanced) : null,
+    );
+  });
+  // The data set sits with the other data fields, first.
+  const dataGroup = groups[0]!;
+  dataGroup.querySelector('legend')!.after(dataset.element);
+
+  const element = h('form', { class: 'setup-form', novalidate: true, testid: 'setup-form' }, generalIssues, h('div', { class: 'group-grid' }, groups));
+  element.addEventListener('submit', (event) => event.preventDefault());
+
+  const field = (path: string) => fields.find((f) => f.spec.path === path)!;
+
+  const syncModelHelp = () => {
+    const name = (field('model.name').control as HTMLSelectElement).value;
+    modelHelp.textContent = defaults.models.find((m) => m.name === name)?.description ?? '';
+  };
+  field('model.name').control.addEventListener('change', syncModelHelp);
+
+  const syncPruneOptions = () => {
+    const select = field('search.pruneRatio').control as HTMLSelectElement;
+    const current = select.value;
+    const ratios = (field('search.ratios').control as HTMLInputElement).value.split(/[\s,;]+/).filter(Boolean).map(Number).filter((n) => Number.isFinite(n));
+    const values = [...new Set(ratios)];
+    if (current && !values.some((v) => String(v) === current)) values.push(Number(current));
+    replaceChildren(select, values.map((v) => h('option', { value: String(v) }, ratios.includes(v) ? String(v) : `${v} (not tracked)`)));
+    if (current) select.value = current;
+  };
+
+  const read = (): { config: Record<string, unknown>; localIssues: ValidationIssue[] } => {
+    const config: Record<string, unknown> = {};
+    const localIssues: ValidationIssue[] = [];
+    const data = dataset.read();
+    setPath(config, 'data.spec', data.spec);
+    if (data.localIssue) localIssues.push({ path: 'data.spec', message: data.localIssue });
+    for (const { spec, control } of fields) {
+      if (control instanceof HTMLInputElement && control.type === 'checkbox') {
+        setPath(config, spec.path, control.checked);
+        continue;
+      }
+      const text = control.value.trim();
+      if (spec.kind === 'int' || spec.kind === 'number') {
+        if (control instanceof HTMLInputElement && control.validity.badInput) {
+          localIssues.push({ path: spec.path, message: 'enter a number' });
+          setPath(config, spec.path, null);
+        } else if (text === '') {
+          if (!spec.optional) setPath(config, spec.path, null);
+        } else setPath(config, spec.path, numberFrom(text, false));
+      } else if (spec.kind === 'numberList') {
+        setPath(config, spec.path, text.split(/[\s,;]+/).filter(Boolean).map((t) => numberFrom(t, false)));
+      } else if (spec.kind === 'select' && spec.path === 'search.pruneRatio') {
+        setPath(config, spec.path, numberFrom(text, false));
+      } else if (text !== '' || !spec.optional) {
+        setPath(config, spec.path, text);
+      }
+    }
+    return { config, localIssues };
+  };
+
+  const syncEnabled = () => {
+    const { config } = read();
+    for (const f of fields) {
+      if (!f.spec.enabledWhen) continue;
+      const enabled = f.spec.enabledWhen(config);
+      f.control.disabled = !enabled;
+      f.wrapper.classList.toggle('disabled', !enabled);
+    }
+  };
+
+  const fill = (config: unknown) => {
+    dataset.write(String(getPath(config, 'data.spec') ?? 'mnist'));
+    for (const { spec, control } of fields) {
+      const value = getPath(config, spec.path);
+      if (control instanceof HTMLInputElement && control.type === 'checkbox') control.checked = Boolean(value);
+      else if (spec.kind === 'numberList') control.value = Array.isArray(value) ? value.join(', ') : value === undefined ? '' : String(value);
+      else control.value = value === undefined || value === null ? '' : String(value);
+    }
+    syncPruneOptions();
+    const prune = getPath(config, 'search.pruneRatio');
+    if (prune !== undefined) (field('search.pruneRatio').control as HTMLSelectElement).value = String(prune);
+    syncModelHelp();
+    syncEnabled();
+  };
+
+  const fieldFor = (path: string): BoundField | undefined =>
+    fields.filter((f) => path === f.spec.path || path.startsWith(`${f.spec.path}.`)).sort((a, b) => b.spec.path.length - a.spec.path.length)[0];
+
+  const showIssues = (issues: ValidationIssue[]) => {
+    const byField = new Map<HTMLElement, string[]>();
+    const unmatched: ValidationIssue[] = [];
+    for (const issue of issues) {
+      if (issue.path === 'data.spec' || issue.path.startsWith('data.spec.')) {
+        byField.set(dataset.errorElement, [...(byField.get(dataset.errorElement) ?? []), issue.message]);
+        continue;
+      }
+      const f = fieldFor(issue.path);
+      if (!f) {
+        unmatched.push(issue);
+        continue;
+      }
+      const suffix = issue.path.slice(f.spec.path.length + 1);
+      byField.set(f.error, [...(byField.get(f.error) ?? []), suffix ? `item ${Number(suffix) + 1 || suffix}: ${issue.message}` : issue.message]);
+    }
+    const errorElements = [dataset.errorElement, ...fields.map((f) => f.error)];
+    for (const el of errorElements) {
+      const messages = byField.get(el);
+      el.hidden = !messages;
+      el.textContent = messages ? messages.join('; ') : '';
+      const control = el === dataset.errorElement ? dataset.focusTarget() : fields.find((f) => f.error === el)?.control;
+      if (control) {
+        if (messages) control.setAttribute('aria-invalid', 'true');
+        else control.removeAttribute('aria-invalid');
+      }
+      el.closest('.field, fieldset')?.classList.toggle('invalid', Boolean(messages));
+    }
+    generalIssues.hidden = unmatched.length === 0;
+    replaceChildren(generalIssues, unmatched.map((i) => h('li', {}, h('code', {}, i.path), ': ', i.message)));
+    element.dataset.issues = String(issues.length);
+  };
+
+  const focusFirstIssue = () => {
+    if (!dataset.errorElement.hidden) {
+      dataset.focusTarget().focus();
+      return true;
+    }
+    const first = fields.find((f) => !f.error.hidden);
+    if (!first) return !generalIssues.hidden;
+    first.wrapper.closest('details')?.setAttribute('open', '');
+    first.control.focus();
+    return true;
+  };
+
+  const hasField = (path: string) => path === 'data.spec' || path.startsWith('data.spec.') || fieldFor(path) !== undefined;
+
+  return { element, read, fill, showIssues, focusFirstIssue, hasField };
+}

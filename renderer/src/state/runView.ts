@@ -1,0 +1,239 @@
+/**
+ * A run as the charts see it, folded from its events one at a time (`applyEvent`), so a live
+ * stream, a page opened mid-run and a finished run's events.jsonl all produce the same view.
+ * Pure: no DOM, no API.
+ */
+import type { Method, MethodResult, RunEvent } from '../../../src/experiment/events.ts';
+import type { EpochLogs } from '../../../src/train/callbacks.ts';
+
+export type RunStatus = 'pending' | 'running' | 'completed' | 'cancelled' | 'failed';
+export type SourceKind = 'measured' | 'estimated';
+
+export interface PhaseInfo {
+  phase: string;
+  plannedEpochs: number;
+  startEpoch: number;
+  endEpoch: number;
+  status: 'running' | 'completed' | 'stopped' | 'cancelled';
+  seconds: number | null;
+  epochsTrained: number | null;
+  stopReason: string | null;
+  result: MethodResult | null;
+}
+
+export interface ProgressInfo {
+  phase: string;
+  epoch: number;
+  batch: number;
+  batches: number;
+  etaSeconds: number | null;
+  /** Share of the phase done, 0..1. */
+  fraction: number;
+}
+
+export interface Point {
+  x: number;
+  y: number | null;
+}
+
+export interface RunView {
+  runId: string;
+  status: RunStatus;
+  error: string | null;
+  /** Time of the first event (ms); chart time axes count seconds from it. */
+  t0: number | null;
+  lastEventAt: number | null;
+  resumed: boolean;
+  backend: string | null;
+  data: { name: string; train: number; validation: number; test: number; shape: [number, number, number] } | null;
+  models: Partial<Record<Method, { params: number; flops: number }>>;
+  /** Phases in the order they started. */
+  phases: PhaseInfo[];
+  currentPhase: string | null;
+  epochs: Record<string, EpochLogs[]>;
+  progress: ProgressInfo | null;
+  /** Max mask distance per tracked ratio (key: the ratio as text), x = epoch (1-based). */
+  maskDistance: Record<string, Point[]>;
+  /** Zero-based epoch at which each ratio's ticket appeared. */
+  foundByRatio: Record<string, number>;
+  earlyBird: { epoch: number; ratio: number; plannedEpochs: number } | null;
+  layerMask: { ratio: number; layers: { layer: string; kept: number; total: number }[] } | null;
+  /** Watts per source (`source · device`), x = seconds since t0. */
+  power: Record<string, Point[]>;
+  powerKinds: Record<string, SourceKind>;
+  /** Cumulative joules per energy phase, x = seconds since t0. */
+  energy: Record<string, Point[]>;
+  energyTotals: Record<string, number>;
+  energyKinds: Record<string, SourceKind>;
+  /** Seconds since t0 at which each energy phase began (its curve starts at 0 there). */
+  energyPhaseStart: Record<string, number>;
+  energySources: { name: string; kind: SourceKind; description: string }[];
+  warnings: string[];
+  /** Number of events folded in (progress excluded). */
+  eventCount: number;
+}
+
+export function emptyRunView(runId: string): RunView {
+  return {
+    runId, status: 'pending', error: null, t0: null, lastEventAt: null, resumed: false, backend: null, data: null, models: {},
+    phases: [], currentPhase: null, epochs: {}, progress: null, maskDistance: {}, foundByRatio: {}, earlyBird: null, layerMask: null,
+    power: {}, powerKinds: {}, energy: {}, energyTotals: {}, energyKinds: {}, energyPhaseStart: {}, energySources: [], warnings: [], eventCount: 0,
+  };
+}
+
+function eventTime(event: RunEvent): number {
+  const e = event as { time?: number; timeMs?: number };
+  return e.timeMs ?? e.time ?? Date.now();
+}
+
+function seconds(view: RunView, time: number): number {
+  return Math.max(0, (time - (view.t0 ?? time)) / 1000);
+}
+
+/** Appends keeping x ascending (a resumed run's events may interleave). */
+function pushPoint(points: Point[], point: Point): void {
+  const last = points[points.length - 1];
+  if (!last || last.x <= point.x) points.push(point);
+  else {
+    const at = points.findIndex((p) => p.x > point.x);
+    points.splice(at, 0, point);
+  }
+}
+
+/** Folds one event into the view (mutating it) and returns it. */
+export function applyEvent(view: RunView, event: RunEvent): RunView {
+  const time = eventTime(event);
+  if (event.type !== 'progress') {
+    view.eventCount++;
+    view.t0 ??= time;
+  }
+  view.lastEventAt = Math.max(view.lastEventAt ?? 0, time);
+  switch (event.type) {
+    case 'run-start':
+      if (event.resumed) {
+        // Nothing was measured while the run was stopped: break the time series there.
+        const x = seconds(view, time);
+        for (const points of [...Object.values(view.power), ...Object.values(view.energy)]) pushPoint(points, { x, y: null });
+      }
+      view.status = 'running';
+      view.error = null;
+      view.resumed ||= event.resumed;
+      view.backend = event.backendDescription || event.backend;
+      break;
+    case 'data':
+      view.data = { name: event.name, train: event.train, validation: event.validation, test: event.test, shape: event.shape };
+      break;
+    case 'model':
+      view.models[event.method] = { params: event.params, flops: event.flops };
+      break;
+    case 'phase-start': {
+      const existing = view.phases.find((p) => p.phase === event.phase);
+      const info: PhaseInfo = {
+        phase: event.phase, plannedEpochs: event.plannedEpochs, startEpoch: event.startEpoch, endEpoch: event.endEpoch,
+        status: 'running', seconds: null, epochsTrained: null, stopReason: null, result: null,
+      };
+      if (existing) Object.assign(existing, { ...info, startEpoch: Math.min(existing.startEpoch, event.startEpoch) });
+      else view.phases.push(info);
+      view.currentPhase = event.phase;
+      view.progress = null;
+      if (view.status === 'pending') view.status = 'running';
+      break;
+    }
+    case 'progress': {
+      const phase = view.phases.find((p) => p.phase === event.phase);
+      const span = phase ? Math.max(1, phase.endEpoch - phase.startEpoch) : 1;
+      const done = (phase ? event.epoch - phase.startEpoch : 0) + (event.batch + 1) / Math.max(1, event.batches);
+      view.progress = {
+        phase: event.phase, epoch: event.epoch, batch: event.batch, batches: event.batches, etaSeconds: event.etaSeconds,
+        fraction: Math.min(1, Math.max(0, done / span)),
+      };
+      view.currentPhase = event.phase;
+      if (view.status === 'pending') view.status = 'running';
+      break;
+    }
+    case 'epoch': {
+      const list = (view.epochs[event.phase] ??= []);
+      const at = list.findIndex((l) => l.epoch >= event.logs.epoch);
+      if (at === -1) list.push(event.logs);
+      else if (list[at]!.epoch === event.logs.epoch) list[at] = event.logs;
+      else list.splice(at, 0, event.logs);
+      break;
+    }
+    case 'mask-distance':
+      for (const r of event.ratios) {
+        const key = String(r.ratio);
+        const points = (view.maskDistance[key] ??= []);
+        const x = event.epoch + 1;
+        const at = points.findIndex((p) => p.x === x);
+        if (at >= 0) points[at] = { x, y: r.maxDistance };
+        else pushPoint(points, { x, y: r.maxDistance });
+        if (r.found && view.foundByRatio[key] === undefined) view.foundByRatio[key] = r.foundEpoch ?? event.epoch;
+      }
+      break;
+    case 'eb-found':
+      view.earlyBird = { epoch: event.epoch, ratio: event.ratio, plannedEpochs: event.plannedEpochs };
+      break;
+    case 'layer-mask':
+      view.layerMask = { ratio: event.ratio, layers: event.layers };
+      break;
+    case 'energy.interval': {
+      const x = seconds(view, time);
+      for (const p of event.power) {
+        const key = p.device && p.device !== p.source ? `${p.source} · ${p.device}` : p.source;
+        pushPoint((view.power[key] ??= []), { x, y: p.watts });
+        view.powerKinds[key] = p.kind;
+      }
+      const touched = new Set<string>();
+      for (const d of event.deltas) {
+        view.energyTotals[d.phase] = (view.energyTotals[d.phase] ?? 0) + d.joules;
+        if (d.kind === 'estimated' || view.energyKinds[d.phase] === undefined) view.energyKinds[d.phase] = d.kind;
+        touched.add(d.phase);
+      }
+      for (const phase of touched) {
+        const points = (view.energy[phase] ??= [{ x: Math.min(x, view.energyPhaseStart[phase] ?? x), y: 0 }]);
+        pushPoint(points, { x, y: view.energyTotals[phase]! });
+      }
+      break;
+    }
+    case 'energy.phase':
+      view.energyPhaseStart[event.phase] ??= seconds(view, time);
+      break;
+    case 'energy-sources':
+      view.energySources = event.sources.map((s) => ({ name: s.name, kind: s.kind, description: s.description }));
+      break;
+    case 'phase-end': {
+      const phase = view.phases.find((p) => p.phase === event.phase);
+      if (phase) {
+        phase.status = event.status;
+        phase.seconds = event.seconds;
+        phase.epochsTrained = event.epochs;
+        phase.stopReason = event.stopReason ?? null;
+        phase.result = event.result ?? null;
+      }
+      if (view.progress?.phase === event.phase) view.progress = null;
+      break;
+    }
+    case 'warning':
+      view.warnings.push(event.message);
+      break;
+    case 'run-end':
+      view.status = event.status;
+      view.error = event.error ?? null;
+      view.progress = null;
+      view.currentPhase = null;
+      for (const p of view.phases) if (p.status === 'running') p.status = event.status === 'completed' ? 'completed' : 'cancelled';
+      break;
+  }
+  return view;
+}
+
+export function buildRunView(runId: string, events: Iterable<RunEvent>): RunView {
+  const view = emptyRunView(runId);
+  for (const event of events) applyEvent(view, event);
+  return view;
+}
+
+/** Epochs of the search phase that finished (the Early-Bird search is dense training). */
+export function searchEpochsDone(view: RunView): number {
+  return view.epochs.search?.length ?? 0;
+}

@@ -1,0 +1,95 @@
+/**
+ * Server-sent events: every `ApiEvent` goes to every connected page as one `message` whose data
+ * is the event's JSON. Each message has an id (`<boot>-<n>`); a reconnecting EventSource sends
+ * the last one it saw (Last-Event-ID) and gets what it missed from a bounded buffer, or a `resync`
+ * event when that is no longer possible (the server restarted, or too much happened) so the page
+ * reloads its state through the API. A comment line every `heartbeatMs` keeps proxies and idle
+ * timers from closing the stream, and lets the page notice a dead connection.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiEvent } from '../api/contract.ts';
+
+interface Buffered {
+  seq: number;
+  frame: string;
+}
+
+export interface EventStreamOptions {
+  heartbeatMs?: number;
+  /** Events kept for reconnecting pages. */
+  bufferSize?: number;
+  /** Milliseconds an EventSource waits before reconnecting. */
+  retryMs?: number;
+}
+
+export class EventStream {
+  private readonly clients = new Set<ServerResponse>();
+  private readonly buffer: Buffered[] = [];
+  private readonly boot = randomBytes(4).toString('hex');
+  private seq = 0;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly bufferSize: number;
+  private readonly retryMs: number;
+
+  constructor(options: EventStreamOptions = {}) {
+    this.bufferSize = options.bufferSize ?? 5000;
+    this.retryMs = options.retryMs ?? 2000;
+    this.heartbeat = setInterval(() => this.broadcast(`: heartbeat ${Date.now()}\n\n`), options.heartbeatMs ?? 15_000);
+    this.heartbeat.unref();
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  publish(event: ApiEvent): void {
+    const seq = ++this.seq;
+    const frame = `id: ${this.boot}-${seq}\ndata: ${JSON.stringify(event)}\n\n`;
+    this.buffer.push({ seq, frame });
+    if (this.buffer.length > this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);
+    this.broadcast(frame);
+  }
+
+  /** Takes over the response for as long as the page stays connected. */
+  attach(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    res.write(`retry: ${this.retryMs}\n: connected\n\n`);
+    this.replay(req.headers['last-event-id'], res);
+    this.clients.add(res);
+    const drop = () => this.clients.delete(res);
+    req.on('close', drop);
+    res.on('close', drop);
+    res.on('error', drop);
+  }
+
+  /** Ends every stream (server shutdown); pages will try to reconnect. */
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const res of this.clients) res.end();
+    this.clients.clear();
+  }
+
+  private replay(lastEventId: string | string[] | undefined, res: ServerResponse): void {
+    if (typeof lastEventId !== 'string' || lastEventId === '') return;
+    const [boot, n] = lastEventId.split('-');
+    const last = Number(n);
+    const oldest = this.buffer[0]?.seq ?? this.seq + 1;
+    if (boot !== this.boot || !Number.isInteger(last) || last > this.seq || last + 1 < oldest) {
+      res.write(`id: ${this.boot}-${this.seq}\nevent: resync\ndata: {}\n\n`);
+      return;
+    }
+    for (const item of this.buffer) if (item.seq > last) res.write(item.frame);
+  }
+
+  private broadcast(frame: string): void {
+    for (const res of this.clients) {
+      if (!res.writableEnded) res.write(frame);
+    }
+  }
+}

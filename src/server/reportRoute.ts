@@ -1,0 +1,53 @@
+/**
+ * `GET /report/<runId>.pdf?token=…`: streams the PDF that `report:export` wrote for the run. The
+ * file is looked up where the export said it wrote it, else in the report module's default places
+ * inside the run folder — and only ever inside that folder.
+ */
+import { createReadStream, realpathSync, statSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { isAbsolute, join, relative } from 'node:path';
+import { sendText } from './httpUtil.ts';
+
+export const REPORT_PATH = /^\/report\/([A-Za-z0-9._-]{1,120})\.pdf$/;
+
+/** Where a run's PDF may be, in order: the exported path, `report/report.pdf`, `report.pdf`. */
+export function reportCandidates(runDir: string, exported: string | undefined): string[] {
+  return [exported, join(runDir, 'report', 'report.pdf'), join(runDir, 'report.pdf')].filter((p): p is string => Boolean(p));
+}
+
+function inside(dir: string, path: string): boolean {
+  try {
+    const rel = relative(realpathSync(dir), realpathSync(path));
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  } catch {
+    return false;
+  }
+}
+
+export function findReport(runDir: string, exported: string | undefined): string | null {
+  for (const path of reportCandidates(runDir, exported)) {
+    if (inside(runDir, path) && statSync(path, { throwIfNoEntry: false })?.isFile()) return path;
+  }
+  return null;
+}
+
+export function serveReport(runId: string, runDir: string, exported: string | undefined, res: ServerResponse, head: boolean): void {
+  const path = findReport(runDir, exported);
+  if (!path) {
+    sendText(res, 404, `no report for run ${runId}: export it first (report:export)`);
+    return;
+  }
+  const size = statSync(path).size;
+  res.writeHead(200, {
+    'Content-Type': 'application/pdf',
+    'Content-Length': size,
+    'Content-Disposition': `attachment; filename="earlybird-${runId}.pdf"`,
+  });
+  if (head) {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(path);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}
