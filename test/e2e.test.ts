@@ -78,6 +78,23 @@ describe('browser UI end to end', { skip: missing ?? false }, () => {
     assert.equal(await page.getByTestId('tab-setup').getAttribute('aria-selected'), 'true');
     await page.waitForFunction(() => document.documentElement.dataset.connection === 'open');
 
+    // Keyboard: arrow keys move between the screens.
+    await page.getByTestId('tab-setup').focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.getByTestId('tab-live').getAttribute('aria-selected'), 'true');
+    await page.getByTestId('live-empty').waitFor();
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await page.getByTestId('tab-setup').getAttribute('aria-selected'), 'true');
+
+    // Presets fill the form from experiment:defaults.
+    await page.getByTestId('preset-demo').click();
+    assert.equal(await page.getByTestId('field-model.name').inputValue(), 'lenet5-bn');
+    assert.equal(await page.getByTestId('field-comparisons.lotteryTicket.enabled').isChecked(), true);
+    assert.equal(await page.getByTestId('field-comparisons.lotteryTicket.mode').isEnabled(), true);
+    await page.getByTestId('preset-defaults').click();
+    assert.equal(await page.getByTestId('field-comparisons.lotteryTicket.enabled').isChecked(), false);
+    assert.equal(await page.getByTestId('field-comparisons.lotteryTicket.mode').isEnabled(), false, 'LTH settings follow its checkbox');
+
     // Configure by clicking and typing; a bad value is explained next to its field.
     await page.getByTestId('data-kind-idx').check();
     await page.getByTestId('error-data.spec').getByText('choose the folder').waitFor();

@@ -134,7 +134,10 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
         h('td', {}, item.data ?? '—'),
         h('td', { class: 'num' }, ebEpoch),
         h('td', { class: 'num' }, `${formatAccuracy(item.testAccuracy.ebTrain)} / ${formatAccuracy(item.testAccuracy.dense)}`),
-        h('td', { class: `num ${item.savedPercent !== null && item.savedPercent < 0 ? 'negative' : ''}` }, formatPercent(item.savedPercent)),
+        // A cancelled or failed run's summary compares a partial EB Train with a whole dense run.
+        status === 'completed'
+          ? h('td', { class: `num ${item.savedPercent !== null && item.savedPercent < 0 ? 'negative' : ''}` }, formatPercent(item.savedPercent))
+          : h('td', { class: 'num muted', title: 'Only a finished run has a final saving' }, '—'),
         h('td', {}, h('span', { class: `status ${status}` }, STATUS_LABELS[status] ?? status)),
         h('td', {}, actions));
     }));
