@@ -31,7 +31,10 @@ export class ExperimentSupervisor {
   /** Starts (or resumes) the run in `runDir` in a new worker process. */
   start(runId: string, runDir: string): void {
     if (this.workers.has(runId)) throw new Error(`run ${runId} is already running`);
-    const child = this.options.spawnWorker?.() ?? fork(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+    // Its own process group: a Ctrl+C in the terminal reaches only the app, which then cancels the
+    // worker cleanly instead of the signal killing it mid-batch.
+    const child = this.options.spawnWorker?.()
+      ?? fork(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [], detached: process.platform !== 'win32' });
     const run: ActiveRun = { runId, runDir, startedAt: Date.now(), events: [] };
     const done = new Promise<void>((resolve) => {
       child.on('message', (message: FromWorker) => {

@@ -4,7 +4,6 @@
  * run events as server-sent events and run reports as PDF downloads. Experiments run in worker
  * processes (the engine's supervisor), so the server stays responsive while they train.
  */
-import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -12,7 +11,6 @@ import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import type { ApiEvent, EngineApi } from '../api/contract.ts';
 import { createEngine, type Engine } from '../api/engine.ts';
-import { WORKER_ENTRY } from '../api/supervisor.ts';
 import { API_PREFIX, handleApiCall } from './apiRoute.ts';
 import { checkToken, newToken } from './auth.ts';
 import { DIST_FILES, ensureRendererBuilt, RENDERER_DIST } from './buildRenderer.ts';
@@ -53,12 +51,6 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.has(host) || host.startsWith('127.');
 }
 
-/** Forks the experiment worker in its own process group, so a Ctrl+C in the terminal reaches only
- *  the server, which then cancels the worker cleanly instead of the signal killing it mid-batch. */
-function spawnDetachedWorker() {
-  return fork(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [], detached: process.platform !== 'win32' });
-}
-
 function hostHeaderAllowed(req: IncomingMessage, allowed: ReadonlySet<string> | null): boolean {
   if (allowed === null) return true;
   const host = req.headers.host;
@@ -96,7 +88,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     runsDir: options.runsDir,
     emit: (event: ApiEvent) => events.publish(event),
     reportUrl: (runId) => `/report/${encodeURIComponent(runId)}.pdf?token=${token}`,
-    spawnWorker: spawnDetachedWorker,
   });
   // Remember where each export wrote its PDF, for the download route.
   const reportPaths = new Map<string, string>();
