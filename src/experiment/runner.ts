@@ -16,6 +16,7 @@ import { buildModel, modelStats, type ModelSpec } from '../models/index.ts';
 import { channelMask } from '../prune/channelMask.ts';
 import { EarlyBirdCallback } from '../prune/earlyBirdCallback.ts';
 import { EarlyBirdDetector } from '../prune/earlyBirdDetector.ts';
+import { gammaLayers } from '../prune/slimModel.ts';
 import { SlimmingPenalty } from '../prune/slimmingPenalty.ts';
 import type { TrainCallback } from '../train/callbacks.ts';
 import { evaluate } from '../train/evaluate.ts';
@@ -264,7 +265,6 @@ async function searchPhase(ctx: PhaseContext): Promise<SearchOutcome> {
   if (!ticket) {
     // No ticket within the budget: prune with the last mask, and say so.
     const last = outcome.history[outcome.history.length - 1]!;
-    const { gammaLayers } = await import('../prune/slimModel.ts');
     const mask = channelMask(gammaLayers(model), p);
     await saveTicket(last.epoch, mask, false, model);
     emit({ type: 'warning', time: Date.now(), message: `no Early-Bird ticket within ${N} epochs (ε = ${config.search.epsilon}); pruning with the mask of the last epoch` });
