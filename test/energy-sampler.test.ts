@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PowerSampler, type SourceFailure } from '../src/energy/sampler.ts';
 import type { PowerReading, PowerSource } from '../src/energy/types.ts';
@@ -148,5 +149,41 @@ describe('PowerSampler', () => {
     assert.equal((await sampler.stop()).length, 1);
     assert.deepEqual(await sampler.stop(), []);
     assert.deepEqual(await sampler.sampleNow(), []);
+  });
+});
+
+/** Reads a file (threadpool I/O, finished in the poll phase) and, on its second read, blocks the
+ *  event loop right after the read started — as a long synchronous training step would. */
+class BusyLoopSource implements PowerSource {
+  readonly name = 'file-backed';
+  readonly kind = 'measured' as const;
+  reads = 0;
+  describe(): string {
+    return 'reads a file';
+  }
+  async read(): Promise<PowerReading[]> {
+    this.reads++;
+    if (this.reads === 2) {
+      setImmediate(() => {
+        const end = Date.now() + 240;
+        while (Date.now() < end) { /* the loop is busy for 4x the read timeout */ }
+      });
+    }
+    await readFile(import.meta.filename);
+    return [{ source: this.name, device: 'cpu', timeMs: Date.now(), watts: 10, kind: 'measured' }];
+  }
+  close(): void {}
+}
+
+describe('PowerSampler and a busy event loop', () => {
+  it('keeps a source whose read was only delayed by a long synchronous step', async () => {
+    const source = new BusyLoopSource();
+    const sampler = new PowerSampler([source], { intervalMs: 20, readTimeoutMs: 60 });
+    const failures: SourceFailure[] = [];
+    sampler.onSourceFailure((f) => failures.push(f));
+    sampler.start();
+    await until(() => source.reads >= 5 || failures.length > 0);
+    await sampler.stop();
+    assert.deepEqual(failures, []);
   });
 });
