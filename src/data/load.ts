@@ -3,8 +3,7 @@
  * test splits. All randomness (which images are held out, which survive a limit) comes from
  * `options.seed`, so a run record's spec + seed reproduces the exact data.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { expandHome } from '../paths.ts';
 import { defaultDatasetDir } from './cache-dir.ts';
 import { loadCifar10Folder } from './cifar10.ts';
 import { embeddedDigitsFolder, loadEmbeddedDigits } from './embedded.ts';
@@ -52,9 +51,6 @@ function unknownSpec(spec: string, why: string): DataError {
   return new DataError(`unknown data spec "${spec}" (${why}). Accepted forms:\n  ${DATA_SPEC_FORMS.join('\n  ')}`);
 }
 
-function expandHome(dir: string): string {
-  return dir === '~' || dir.startsWith('~/') ? join(homedir(), dir.slice(1)) : dir;
-}
 
 /** Parses a data spec; only the first colon separates the kind, so Windows paths survive. */
 export function parseDataSpec(spec: string): DataSpec {

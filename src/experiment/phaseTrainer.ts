@@ -7,7 +7,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { DataSplits } from '../data/types.ts';
 import type { ModelSpec } from '../models/index.ts';
 import type { EpochLogs, TrainCallback, TrainResult } from '../train/callbacks.ts';
-import { train } from '../train/loop.ts';
+import { train, trainableParams } from '../train/loop.ts';
 import { Optimizer } from '../train/optimizer.ts';
 import { hasCheckpoint, readCheckpointMeta, readOptimizerState, restoreWeights, saveCheckpoint } from './checkpoint.ts';
 import { optimizerOf, scheduleOf, type TrainingSettings } from './config.ts';
@@ -32,8 +32,6 @@ export interface PhaseOptions {
   emit(event: RunEvent): void;
   /** Extra state to keep in every checkpoint (e.g. the detector), read when the phase resumes. */
   checkpointExtra?(): Record<string, unknown>;
-  /** Called with the saved extra state when the phase resumes from a checkpoint. */
-  onResume?(extra: Record<string, unknown> | undefined): void;
   /** Resume only when the caller knows this phase's checkpoint belongs to this run's state. */
   resume: boolean;
   /** After a resume: a reason when the phase had already ended (e.g. the ticket was found), else null. */
@@ -64,10 +62,9 @@ export async function runTrainingPhase(options: PhaseOptions): Promise<PhaseOutc
     const meta = readCheckpointMeta(dir);
     await restoreWeights(dir, model);
     const state = readOptimizerState(dir);
-    if (state) optimizer.setState(state, model.trainableWeights.map((w) => ({ key: w.originalName, variable: w.read() as tf.Variable })));
+    if (state) optimizer.setState(state, trainableParams(model));
     previous = meta.history;
     startEpoch = meta.epoch + 1;
-    options.onResume?.(meta.extra);
   }
   const endedReason = options.endedBefore?.() ?? null;
 

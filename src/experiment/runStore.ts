@@ -9,9 +9,9 @@
  * Everything is append-only or replaced atomically, so a run killed at any moment leaves a folder
  * that resumes from its last finished epoch.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { expandHome } from '../paths.ts';
 import type { ExperimentConfig } from './config.ts';
 import type { RunEvent } from './events.ts';
 import { appendLine, writeJsonAtomic } from './files.ts';
@@ -28,9 +28,6 @@ export function defaultRunsDir(): string {
   return resolve(process.env.EARLYBIRD_RUNS ?? 'runs');
 }
 
-export function expandHome(path: string): string {
-  return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
-}
 
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
@@ -93,13 +90,6 @@ export class RunStore {
 
   appendMetrics(row: (string | number | null)[]): void {
     appendLine(this.metricsPath, row.map((v) => (v === null ? '' : String(v))).join(','));
-  }
-
-  /** Rewrites metrics.csv from rows (used on resume to drop rows past the checkpoint). */
-  rewriteMetrics(rows: (string | number | null)[][]): void {
-    rmSync(this.metricsPath, { force: true });
-    appendLine(this.metricsPath, METRICS_HEADER);
-    for (const row of rows) this.appendMetrics(row);
   }
 
   writeSummary(summary: RunSummary): void {

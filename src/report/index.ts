@@ -13,7 +13,8 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '../experiment/files.ts';
-import { expandHome, RunError } from '../experiment/runStore.ts';
+import { RunError } from '../experiment/runStore.ts';
+import { expandHome } from '../paths.ts';
 import { energyCsv, metricsCsv } from './csv.ts';
 import { formatBytes } from './format.ts';
 import { buildReportModel, type ReportModel } from './model.ts';
