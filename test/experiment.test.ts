@@ -123,6 +123,16 @@ describe('a whole experiment', () => {
     assert.equal(new Set(keys).size, keys.length);
     assert.deepEqual(events.filter((e) => e.type === 'phase-start').map((e) => (e as { phase: string }).phase), ['search', 'surgery', 'retrain', 'dense', 'scratchE']);
     assert.equal(events[events.length - 1]!.type, 'run-end');
+    // One mask file per observed search epoch, and the ticket's own.
+    const observed = events.filter((e) => e.type === 'mask-distance');
+    for (const e of observed) {
+      const file = join(outcome.runDir, 'masks', `epoch-${String((e as { epoch: number }).epoch + 1).padStart(3, '0')}.json`);
+      const masks = JSON.parse(readFileSync(file, 'utf8'));
+      assert.deepEqual(masks.ratios.map((r: { ratio: number }) => r.ratio), [0.3, 0.5, 0.7]);
+      assert.match(Object.values(masks.ratios[1].layers).join(''), /^[01]+$/);
+      assert.equal((e as { matrices: unknown[] }).matrices.length, 3);
+    }
+    if (outcome.summary.earlyBird.found) assert.ok(existsSync(join(outcome.runDir, 'masks', 'early-bird.json')));
     assert.equal(listRuns(runsDir)[0]!.runId, outcome.runId);
   });
 

@@ -34,6 +34,8 @@ export type RunEvent =
       epoch: number;
       /** Per tracked ratio: distances newest-vs-older (oldest first) and their maximum. */
       ratios: { ratio: number; distances: number[]; maxDistance: number | null; found: boolean; foundEpoch?: number }[];
+      /** Per ratio: pairwise distances among the queued masks (oldest first) and their epochs. */
+      matrices?: { ratio: number; epochs: number[]; distances: number[][] }[];
       /** Detector cost this epoch (reading γ, masks, distances), seconds and % of the epoch. */
       seconds: number;
       percentOfEpoch: number;

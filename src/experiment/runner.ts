@@ -23,6 +23,7 @@ import { evaluate } from '../train/evaluate.ts';
 import { hasCheckpoint, readCheckpointMeta, restoreWeights, saveCheckpoint } from './checkpoint.ts';
 import type { ExperimentConfig } from './config.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
+import { writeJsonAtomic } from './files.ts';
 import type { Method, MethodResult, Phase, RunEvent } from './events.ts';
 import { loadModelFromDir, saveModelToDir, writePredictionCheck } from './modelFiles.ts';
 import { checkpointDir, metricsRow, runTrainingPhase } from './phaseTrainer.ts';
@@ -237,11 +238,16 @@ async function searchPhase(ctx: PhaseContext): Promise<SearchOutcome> {
   };
   const earlyBird = new EarlyBirdCallback({
     detector, pruneRatio: p, stopOnFound: config.search.stopOnFound,
-    onObservation: (o) => emit({
-      type: 'mask-distance', time: Date.now(), epoch: o.epoch, seconds: o.seconds, percentOfEpoch: o.percentOfEpoch,
-      ratios: o.ratios.map((r) => ({ ratio: r.ratio, distances: r.distances, maxDistance: r.maxDistance, found: r.found, ...(r.foundEpoch !== undefined ? { foundEpoch: r.foundEpoch } : {}) })),
-    }),
+    onObservation: (o) => {
+      writeMasks(store, `epoch-${String(o.epoch + 1).padStart(3, '0')}.json`, o.epoch, o.masks);
+      emit({
+        type: 'mask-distance', time: Date.now(), epoch: o.epoch, seconds: o.seconds, percentOfEpoch: o.percentOfEpoch,
+        ratios: o.ratios.map((r) => ({ ratio: r.ratio, distances: r.distances, maxDistance: r.maxDistance, found: r.found, ...(r.foundEpoch !== undefined ? { foundEpoch: r.foundEpoch } : {}) })),
+        matrices: o.matrices,
+      });
+    },
     onFound: async (ticket, m) => {
+      writeMasks(store, 'early-bird.json', ticket.epoch, [{ ratio: p, mask: ticket.mask }]);
       await saveTicket(ticket.epoch, ticket.mask, true, m);
       emit({ type: 'eb-found', time: Date.now(), epoch: ticket.epoch, ratio: p, plannedEpochs: N, checkpoint: `checkpoints/${EB_DIR}`, warnings: ticket.mask.warnings });
     },
@@ -273,6 +279,21 @@ async function searchPhase(ctx: PhaseContext): Promise<SearchOutcome> {
   const ebEpoch = ticket?.epoch ?? outcome.history[outcome.history.length - 1]!.epoch;
   emit({ type: 'phase-end', time: Date.now(), phase: 'search', status: outcome.result.status, seconds, epochs, ...(outcome.result.stopReason ? { stopReason: outcome.result.stopReason } : {}) });
   return { cancelled: false, ebEpoch, found: Boolean(ticket), searchEpochs: epochs, seconds };
+}
+
+/**
+ * masks/<name>: the channel masks as 0/1 strings per layer and ratio — readable, diffable, and
+ * enough to rebuild any slim network of the run.
+ */
+function writeMasks(store: RunStore, name: string, epoch: number, masks: { ratio: number; mask: ReturnType<typeof channelMask> }[]): void {
+  writeJsonAtomic(store.path('masks', name), {
+    epoch,
+    ratios: masks.map(({ ratio, mask }) => ({
+      ratio,
+      threshold: mask.threshold,
+      layers: Object.fromEntries(mask.layers.map((l) => [l.layer, Array.from(l.keep).join('')])),
+    })),
+  });
 }
 
 async function surgeryPhase(ctx: PhaseContext, ebEpoch: number): Promise<SurgeryOutcome> {

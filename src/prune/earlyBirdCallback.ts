@@ -6,12 +6,17 @@
 import type * as tf from '@tensorflow/tfjs';
 import { prunableGroups } from '../models/index.ts';
 import type { EpochLogs, TrainCallback, TrainContext } from '../train/callbacks.ts';
+import type { ChannelMask } from './channelMask.ts';
 import type { EarlyBirdDetector, EarlyBirdTicket, RatioObservation } from './earlyBirdDetector.ts';
 import { gammaLayers } from './slimModel.ts';
 
 export interface EarlyBirdObservation {
   epoch: number;
   ratios: RatioObservation[];
+  /** This epoch's mask per tracked ratio. */
+  masks: { ratio: number; mask: ChannelMask }[];
+  /** Pairwise distances among the queued masks per ratio (oldest first), for charts. */
+  matrices: { ratio: number; epochs: number[]; distances: number[][] }[];
   /** Seconds spent reading γ and updating the detector. */
   seconds: number;
   percentOfEpoch: number;
@@ -43,7 +48,11 @@ export class EarlyBirdCallback implements TrainCallback {
     const seconds = (performance.now() - started) / 1000;
     const percentOfEpoch = (100 * seconds) / Math.max(logs.seconds, 1e-9);
     this.overheadPercents.push(percentOfEpoch);
-    await this.options.onObservation?.({ epoch: logs.epoch, ratios, seconds, percentOfEpoch });
+    await this.options.onObservation?.({
+      epoch: logs.epoch, ratios, seconds, percentOfEpoch,
+      masks: detector.options.ratios.map((ratio) => ({ ratio, mask: detector.latestMask(ratio)! })),
+      matrices: detector.options.ratios.map((ratio) => ({ ratio, ...detector.distanceMatrix(ratio) })),
+    });
     const ticket = detector.ticket(pruneRatio);
     if (ticket && !this.reported) {
       this.reported = true;

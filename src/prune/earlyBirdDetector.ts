@@ -134,6 +134,12 @@ export class EarlyBirdDetector {
     return { epochs: queue.map((q) => q.epoch), distances };
   }
 
+  /** The newest mask observed for `ratio` (the last one queued), if any. */
+  latestMask(ratio: number): ChannelMask | undefined {
+    const queue = this.track(ratio).queue;
+    return queue[queue.length - 1]?.mask;
+  }
+
   foundFor(ratio: number): boolean {
     return this.track(ratio).ticket !== undefined;
   }
