@@ -3,13 +3,14 @@
  * Experiments run in worker processes (see supervisor.ts); this object only validates, reads run
  * folders and delegates.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
 import { DATA_SPEC_FORMS } from '../data/load.ts';
 import { ConfigError, demoConfig, parseConfig } from '../experiment/config.ts';
 import { defaultRunsDir, listRuns, RunStore } from '../experiment/runStore.ts';
 import { describeModel, MODEL_NAMES } from '../models/index.ts';
+import { packageVersion } from '../version.ts';
 import { ApiError, type ApiEvent, type EngineApi, type Settings } from './contract.ts';
 import { ExperimentSupervisor, type SupervisorOptions } from './supervisor.ts';
 
@@ -25,13 +26,6 @@ export interface EngineOptions {
   spawnWorker?: SupervisorOptions['spawnWorker'];
 }
 
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 export interface Engine {
   api: EngineApi;

@@ -4,10 +4,10 @@
  * uninterrupted one summarise the same way.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { release, type as osType } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../backend/selectBackend.ts';
+import { packageVersion } from '../version.ts';
 import { summariseEnergy, type DenseProjection } from '../energy/index.ts';
 import type { ModelStats } from '../models/index.ts';
 import type { ExperimentConfig } from './config.ts';
@@ -40,18 +40,10 @@ export function configHash(config: ExperimentConfig): string {
   return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16);
 }
 
-function packageVersion(name: string): string {
-  try {
-    const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
-    return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 function softwareVersions(): Record<string, string> {
   return {
-    earlybird: packageVersion('..'),
+    earlybird: packageVersion(),
     node: process.versions.node,
     tfjs: tf.version.tfjs,
     'tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm'),

@@ -4,7 +4,9 @@
  * and measures how much faster a training step and inference became.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batches } from '../data/batches.ts';
 import type { DataSplits } from '../data/types.ts';
+import { batchTensors } from '../train/batchTensors.ts';
 import { buildModel, modelStats, type ModelSpec } from '../models/index.ts';
 import { slimModel, zeroPrunedChannels } from '../prune/slimModel.ts';
 import { measureSpeedup } from '../prune/speedup.ts';
@@ -20,12 +22,8 @@ export interface SurgeryOutcome {
 
 function firstBatch(data: DataSplits, size: number): { xs: tf.Tensor4D; labels: tf.Tensor1D } {
   const set = data.validation.count > 0 ? data.validation : data.train;
-  const n = Math.min(size, set.count);
-  const per = set.height * set.width * set.channels;
-  return {
-    xs: tf.tensor4d(set.images.subarray(0, n * per), [n, set.height, set.width, set.channels]),
-    labels: tf.tensor1d(Int32Array.from(set.labels.subarray(0, n)), 'int32'),
-  };
+  const batch = batches(set, size, { shuffle: false, seed: 0, epoch: 0 }).next().value!;
+  return batchTensors(set, batch);
 }
 
 export async function runSurgery(options: {

@@ -1,6 +1,7 @@
 /** Inference-mode loss and accuracy of a model on a whole set, batch by batch. */
 import * as tf from '@tensorflow/tfjs';
 import { batches } from '../data/batches.ts';
+import { batchTensors } from './batchTensors.ts';
 import type { ImageSet } from '../data/types.ts';
 import { LOGITS_LAYER, PROBS_LAYER, logitsModel } from '../models/index.ts';
 
@@ -20,14 +21,12 @@ export interface Evaluation {
 }
 
 export function evaluate(model: tf.LayersModel, set: ImageSet, numClasses: number, batchSize = 256): Evaluation {
-  const { height, width, channels } = set;
   const net = forTraining(model);
   let lossSum = 0;
   let correctSum = 0;
   for (const batch of batches(set, batchSize, { shuffle: false, seed: 0, epoch: 0 })) {
     const [loss, correct] = tf.tidy(() => {
-      const xs = tf.tensor4d(batch.images.subarray(0, batch.size * height * width * channels), [batch.size, height, width, channels]);
-      const labels = tf.tensor1d(batch.labels.subarray(0, batch.size), 'int32');
+      const { xs, labels } = batchTensors(set, batch);
       const logits = net.apply(xs, { training: false }) as tf.Tensor2D;
       const l = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits);
       const c = tf.equal(tf.argMax(logits, 1), labels).sum();

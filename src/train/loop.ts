@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchCount, batches } from '../data/batches.ts';
+import { batchTensors } from './batchTensors.ts';
 import type { ImageSet } from '../data/types.ts';
 import type { EpochLogs, TrainCallback, TrainContext, TrainResult } from './callbacks.ts';
 import { evaluate, forTraining } from './evaluate.ts';
@@ -45,7 +46,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const optimizer = options.optimizer instanceof Optimizer ? options.optimizer : new Optimizer(options.optimizer);
   const params = trainableParams(model);
   const variables = params.map((p) => p.variable);
-  const [height, width, channels] = [trainSet.height, trainSet.width, trainSet.channels];
 
   let stopReason: string | undefined;
   const ctx: TrainContext = {
@@ -75,8 +75,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const stepStart = performance.now();
       const [lossT, correctT] = tf.tidy(() => {
-        const xs = tf.tensor4d(batch.images.subarray(0, batch.size * height * width * channels), [batch.size, height, width, channels]);
-        const labels = tf.tensor1d(batch.labels.subarray(0, batch.size), 'int32');
+        const { xs, labels } = batchTensors(trainSet, batch);
         const targets = tf.oneHot(labels, numClasses);
         let correct: tf.Tensor | undefined;
         const { value, grads } = tf.variableGrads(() => {
