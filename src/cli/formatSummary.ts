@@ -1,6 +1,7 @@
 /** Plain-text tables of a run summary, for `earlybird run` and `earlybird show`. */
 import { formatEnergy } from '../energy/index.ts';
 import { METHODS, type Method } from '../experiment/events.ts';
+import { savingsAgainstReferences } from '../experiment/references.ts';
 import type { RunSummary } from '../experiment/summary.ts';
 
 export const METHOD_LABELS: Record<Method, string> = {
@@ -10,6 +11,7 @@ export const METHOD_LABELS: Record<Method, string> = {
   lotteryTicket: 'Lottery ticket',
   scratchE: 'Scratch-E',
   scratchB: 'Scratch-B',
+  prunePipeline: 'Standard pipeline',
 };
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
@@ -57,10 +59,15 @@ export function formatSummary(s: RunSummary): string {
       const acc = s.methods.ebTrain && s.methods.dense
         ? `; accuracy ${pct(s.methods.ebTrain.testAccuracy)} vs ${pct(s.methods.dense.testAccuracy)} dense (${((s.methods.ebTrain.testAccuracy - s.methods.dense.testAccuracy) * 100).toFixed(2)} points)`
         : '';
-      out.push(`energy saved: EB Train ${formatEnergy(energy.ebTrainJoules)} vs dense ${formatEnergy(energy.denseJoules)} (${energy.denseKind}: ${energy.denseBasis}) — ` +
+      out.push(`energy saved against dense training: EB Train ${formatEnergy(energy.ebTrainJoules)} vs dense ${formatEnergy(energy.denseJoules)} (${energy.denseKind}: ${energy.denseBasis}) — ` +
         `${energy.savedRatio.toFixed(2)}x less, ${energy.savedPercent.toFixed(1)} % saved${acc}`);
     } else {
       out.push(`energy: EB Train ${formatEnergy(energy.ebTrainJoules)}; no dense baseline to compare with`);
+    }
+    const pipeline = savingsAgainstReferences(energy.methods).find((x) => x.reference === 'prunePipeline');
+    if (pipeline) {
+      out.push(`energy saved against the standard pipeline (dense with L1, prune, fine-tune): EB Train ${formatEnergy(pipeline.ebTrainJoules)} vs ` +
+        `${formatEnergy(pipeline.referenceJoules)} (${pipeline.referenceKind}) — ${pipeline.ratio.toFixed(2)}x less, ${pipeline.percent.toFixed(1)} % saved`);
     }
     out.push(`CO2e: ${energy.co2eGrams.toFixed(3)} g for EB Train` +
       (energy.savedCo2eGrams !== null ? `, ${energy.savedCo2eGrams.toFixed(3)} g avoided` : '') +

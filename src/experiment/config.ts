@@ -49,12 +49,26 @@ export const lotteryTicketSchema = z.strictObject({
   rewindEpoch: z.number().int().min(0).default(1),
 });
 
+/**
+ * The standard pruning pipeline (network slimming, Liu et al. 2017): the dense network trained with
+ * the L1 term on γ for the whole budget, pruned at `search.pruneRatio` by the same global |γ| rule as
+ * the ticket, then fine-tuned. The Early-Bird paper (You et al. 2020, §4) measures its savings against
+ * this pipeline: 160 epochs of training followed by 160 of fine-tuning on CIFAR, i.e. the fine-tune as
+ * long as the training budget — hence the default `fineTuneEpochs` = `training.epochs`.
+ */
+export const prunePipelineSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Fine-tuning epochs after the prune; absent: `training.epochs` (the EB paper's 160 + 160). */
+  fineTuneEpochs: z.number().int().min(1).max(10_000).optional(),
+});
+
 export const comparisonsSchema = z.strictObject({
   dense: z.boolean().default(true),
   ebReinit: z.boolean().default(false),
   lotteryTicket: lotteryTicketSchema.default(lotteryTicketSchema.parse({})),
   scratchE: z.boolean().default(false),
   scratchB: z.boolean().default(false),
+  prunePipeline: prunePipelineSchema.default(prunePipelineSchema.parse({})),
 });
 
 export const energySchema = z.strictObject({
@@ -115,6 +129,12 @@ export type TrainingSettings = ExperimentConfig['training'];
 export type SearchSettings = ExperimentConfig['search'];
 export type LotteryTicketSettings = ExperimentConfig['comparisons']['lotteryTicket'];
 export type EnergySettings = ExperimentConfig['energy'];
+export type PrunePipelineSettings = ExperimentConfig['comparisons']['prunePipeline'];
+
+/** Fine-tuning epochs of the standard pipeline: the configured figure, else the training budget. */
+export function fineTuneEpochsOf(config: ExperimentConfig): number {
+  return config.comparisons.prunePipeline.fineTuneEpochs ?? config.training.epochs;
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -8,11 +8,12 @@ import type { EpochLogs } from '../train/callbacks.ts';
 import type { SlimSummary } from './summary.ts';
 
 /** An experiment's phases, in the order they run. */
-export const PHASES = ['search', 'surgery', 'retrain', 'ebReinit', 'dense', 'lotteryTicket', 'scratchE', 'scratchB'] as const;
+export const PHASES = ['search', 'surgery', 'retrain', 'ebReinit', 'dense', 'lotteryTicket', 'scratchE', 'scratchB', 'prunePipeline'] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** Methods compared in the summary (a method may span phases: ebTrain = search + surgery + retrain). */
-export const METHODS = ['dense', 'ebTrain', 'ebReinit', 'lotteryTicket', 'scratchE', 'scratchB'] as const;
+/** Methods compared in the summary (a method may span phases: ebTrain = search + surgery + retrain;
+ *  prunePipeline = dense (trained with the L1 term) + prunePipeline (prune and fine-tune)). */
+export const METHODS = ['dense', 'ebTrain', 'ebReinit', 'lotteryTicket', 'scratchE', 'scratchB', 'prunePipeline'] as const;
 export type Method = (typeof METHODS)[number];
 
 export type EnergyKind = 'measured' | 'estimated' | 'projected';

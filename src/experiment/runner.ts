@@ -16,12 +16,12 @@ import { buildModel, modelStats, type ModelSpec } from '../models/index.ts';
 import { channelMask } from '../prune/channelMask.ts';
 import { EarlyBirdCallback } from '../prune/earlyBirdCallback.ts';
 import { EarlyBirdDetector } from '../prune/earlyBirdDetector.ts';
-import { gammaLayers } from '../prune/slimModel.ts';
+import { gammaLayers, slimModel } from '../prune/slimModel.ts';
 import { SlimmingPenalty } from '../prune/slimmingPenalty.ts';
 import type { TrainCallback } from '../train/callbacks.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { hasCheckpoint, readCheckpointMeta, restoreWeights, saveCheckpoint } from './checkpoint.ts';
-import type { ExperimentConfig } from './config.ts';
+import { fineTuneEpochsOf, type ExperimentConfig } from './config.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
 import { writeJsonAtomic } from './files.ts';
 import type { Method, MethodResult, Phase, RunEvent } from './events.ts';
@@ -124,6 +124,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     const comparisons: [Phase, () => Promise<boolean>][] = [
       ['ebReinit', () => slimFromScratch(ctx, 'ebReinit', surgery!, config.training.epochs)],
       ['dense', () => densePhase(ctx)],
+      ['prunePipeline', () => prunePipelinePhase(ctx)],
       ['lotteryTicket', () => lotteryTicketPhase(ctx)],
       ['scratchE', () => slimFromScratch(ctx, 'scratchE', surgery!, config.training.epochs)],
       ['scratchB', () => slimFromScratch(ctx, 'scratchB', surgery!, scratchBudgetEpochs(config, denseStats.flops, surgery!.slim.flops.slim))],
@@ -177,7 +178,9 @@ function wanted(config: ExperimentConfig, phase: Phase): boolean {
   const c = config.comparisons;
   switch (phase) {
     case 'ebReinit': return c.ebReinit;
-    case 'dense': return c.dense;
+    // The standard pipeline starts from the dense network: it runs whenever either is asked for.
+    case 'dense': return c.dense || c.prunePipeline.enabled;
+    case 'prunePipeline': return c.prunePipeline.enabled;
     case 'lotteryTicket': return c.lotteryTicket.enabled;
     case 'scratchE': return c.scratchE;
     case 'scratchB': return c.scratchB;
@@ -321,6 +324,10 @@ async function trainMethod(ctx: PhaseContext, args: {
   phase: Phase; method: Method; spec: ModelSpec; model: tf.LayersModel; plannedEpochs: number; startEpoch: number; endEpoch: number;
   /** Epochs and seconds spent before this phase that the method's totals include (EB Train: the search). */
   carried?: { epochs: number; seconds: number };
+  /** Callbacks of this method only (e.g. the L1 term of a dense network the pipeline prunes). */
+  callbacks?: TrainCallback[];
+  /** Facts recorded with the result (e.g. the L1 strength, the fine-tuning epochs). */
+  notes?: Record<string, number | string | boolean>;
   /** Runs on the trained model before it is disposed (e.g. the quantised export). */
   afterTrain?(model: tf.LayersModel, testAccuracy: number, weightBytes: number): Promise<void>;
 }): Promise<boolean> {
@@ -330,7 +337,7 @@ async function trainMethod(ctx: PhaseContext, args: {
   const outcome = await runTrainingPhase({
     store, phase: args.phase, method: args.method, model: args.model, spec: args.spec, data: ctx.data, training: config.training,
     plannedEpochs: args.plannedEpochs, startEpoch: args.startEpoch, endEpoch: args.endEpoch, seed: config.seed,
-    signal: ctx.signal, emit, resume, callbacks: ctx.options.callbacks?.(args.phase) ?? [],
+    signal: ctx.signal, emit, resume, callbacks: [...(args.callbacks ?? []), ...(ctx.options.callbacks?.(args.phase) ?? [])],
   });
   const epochs = outcome.history.length;
   const seconds = outcome.history.reduce((s, h) => s + h.seconds, 0);
@@ -356,6 +363,7 @@ async function trainMethod(ctx: PhaseContext, args: {
     epochs: epochs + (args.carried?.epochs ?? 0),
     seconds: seconds + (args.carried?.seconds ?? 0),
     modelDir,
+    ...(args.notes ? { notes: args.notes } : {}),
   };
   emit({ type: 'phase-end', time: Date.now(), phase: args.phase, status: 'completed', seconds, epochs, result });
   return false;
@@ -398,7 +406,46 @@ async function slimFromScratch(ctx: PhaseContext, phase: 'ebReinit' | 'scratchE'
 async function densePhase(ctx: PhaseContext): Promise<boolean> {
   if (finishedPhase(ctx.previous, 'dense')) return false;
   const N = ctx.config.training.epochs;
-  return trainMethod(ctx, { phase: 'dense', method: 'dense', spec: ctx.spec, model: buildModel(ctx.spec), plannedEpochs: N, startEpoch: 0, endEpoch: N });
+  // With the standard pipeline asked for, the dense baseline is trained with the slimming L1 term,
+  // so that one dense run serves both as the baseline and as the pipeline's first stage.
+  const l1 = ctx.config.comparisons.prunePipeline.enabled ? ctx.config.search.l1 : 0;
+  return trainMethod(ctx, {
+    phase: 'dense', method: 'dense', spec: ctx.spec, model: buildModel(ctx.spec), plannedEpochs: N, startEpoch: 0, endEpoch: N,
+    ...(l1 > 0 ? { callbacks: [new SlimmingPenalty(l1)], notes: { l1 } } : {}),
+  });
+}
+
+/**
+ * The standard pruning pipeline (network slimming, Liu et al. 2017) after the dense phase: the
+ * dense network — trained with the L1 term for the whole budget — is pruned at the ticket's ratio
+ * by the same global |γ| rule, cut for real, and fine-tuned. Its totals include the dense phase it
+ * reuses (epochs, seconds; energy through METHOD_PHASES).
+ */
+async function prunePipelinePhase(ctx: PhaseContext): Promise<boolean> {
+  if (finishedPhase(ctx.previous, 'prunePipeline')) return false;
+  const { config } = ctx;
+  const dense = finishedPhase(ctx.store.readEvents(), 'dense');
+  const denseDir = ctx.store.path('models', 'dense');
+  if (!dense?.result || !existsSync(join(denseDir, 'model.json'))) {
+    throw new RunError('the standard pipeline needs the trained dense network (models/dense), which this run does not have');
+  }
+  ctx.energy.setPhase('prunePipeline');
+  const trained = await loadModelFromDir(denseDir);
+  const full = buildModel(ctx.spec);
+  full.setWeights(trained.getWeights());
+  trained.dispose();
+  const p = config.search.pruneRatio;
+  const mask = channelMask(gammaLayers(full), p);
+  const keep: Record<string, Uint8Array> = {};
+  for (const layer of mask.layers) keep[layer.layer] = layer.keep;
+  const slim = slimModel(full, ctx.spec, keep);
+  full.dispose();
+  const F = fineTuneEpochsOf(config);
+  return trainMethod(ctx, {
+    phase: 'prunePipeline', method: 'prunePipeline', spec: slim.spec, model: slim.model, plannedEpochs: F, startEpoch: 0, endEpoch: F,
+    carried: { epochs: dense.epochs, seconds: dense.seconds },
+    notes: { pruneRatio: p, l1: config.search.l1, trainEpochs: dense.epochs, fineTuneEpochs: F },
+  });
 }
 
 async function lotteryTicketPhase(ctx: PhaseContext): Promise<boolean> {

@@ -24,6 +24,8 @@ export const METHOD_PHASES: Record<Method, Phase[]> = {
   lotteryTicket: ['lotteryTicket'],
   scratchE: ['scratchE'],
   scratchB: ['scratchB'],
+  // The standard pipeline reuses the dense phase (trained with the L1 term) and adds prune + fine-tune.
+  prunePipeline: ['dense', 'prunePipeline'],
 };
 
 /** Sorted-key JSON, so the hash does not depend on key order. */

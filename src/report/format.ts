@@ -129,6 +129,7 @@ const METHOD_LABELS: Record<string, string> = {
   lotteryTicket: 'Lottery ticket (LTH)',
   scratchE: 'Scratch-E',
   scratchB: 'Scratch-B',
+  prunePipeline: 'Standard pipeline (train, prune, fine-tune)',
 };
 
 export function methodLabel(method: string): string {
@@ -146,6 +147,7 @@ const PHASE_LABELS: Record<string, string> = {
   lotteryTicket: 'lottery ticket',
   scratchE: 'Scratch-E',
   scratchB: 'Scratch-B',
+  prunePipeline: 'prune + fine-tune',
 };
 
 export function phaseLabel(phase: string): string {

@@ -341,12 +341,13 @@ function plannedMethods(config: RunFolder['config']): string[] {
   const c = config?.comparisons;
   if (!c) return ['ebTrain'];
   const wanted: Record<string, boolean> = {
-    dense: c.dense !== false,
+    dense: c.dense !== false || c.prunePipeline?.enabled === true,
     ebTrain: true,
     ebReinit: c.ebReinit === true,
     lotteryTicket: c.lotteryTicket?.enabled === true,
     scratchE: c.scratchE === true,
     scratchB: c.scratchB === true,
+    prunePipeline: c.prunePipeline?.enabled === true,
   };
   return METHODS.filter((m) => wanted[m]);
 }

@@ -3,6 +3,7 @@
  * notes. Every figure comes from the ReportModel and every gap is said in words where the figure
  * would have been.
  */
+import { savingsAgainstReferences } from '../experiment/references.ts';
 import { joulesToWh } from '../energy/units.ts';
 import { accuracyChart, distanceChart, maskChart, methodEnergyChart, phaseEnergyChart, powerChart } from './charts.ts';
 import {
@@ -142,10 +143,22 @@ function keyFigures(model: ReportModel): string[][] {
   const ratio = num(energy?.savedRatio);
   const percent = num(energy?.savedPercent);
   rows.push([
-    'Energy saved',
+    'Energy saved against dense training',
     saved !== null ? `${formatEnergy(saved)}${ratio !== null ? ` · ${formatRatio(ratio)}` : ''}${percent !== null ? ` · ${formatPercent(percent)}` : ''}` : 'not computed',
     saved !== null ? 'dense − EB Train; dense / EB Train; saved / dense' : DASH,
   ]);
+  const pipelineJ = method(model, 'prunePipeline')?.energy;
+  if (pipelineJ && ebJ !== null) {
+    const pipelineSaving = savingsAgainstReferences({ ebTrain: { joules: ebJ, kind: 'measured' }, prunePipeline: pipelineJ }).find((x) => x.reference === 'prunePipeline');
+    rows.push(['Energy, standard pipeline', formatEnergy(pipelineJ.joules), `${pipelineJ.kind} (${pipelineJ.source}): dense with L1 + prune + fine-tune`]);
+    if (pipelineSaving) {
+      rows.push([
+        'Energy saved against the standard pipeline',
+        `${formatEnergy(pipelineSaving.savedJoules)} · ${formatRatio(pipelineSaving.ratio)} · ${formatPercent(pipelineSaving.percent)}`,
+        'pipeline − EB Train; pipeline / EB Train; saved / pipeline',
+      ]);
+    }
+  }
   const savedCo2 = num(energy?.savedCo2eGrams);
   rows.push([
     'CO₂e avoided',
