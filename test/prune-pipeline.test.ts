@@ -12,7 +12,7 @@ import { formatSummary } from '../src/cli/formatSummary.ts';
 import { parseConfig } from '../src/experiment/config.ts';
 import { savingsAgainstReferences } from '../src/experiment/references.ts';
 import { runExperiment, type RunOutcome } from '../src/experiment/runner.ts';
-import { readEventsFile } from '../src/experiment/runStore.ts';
+import { readEventsFile } from '../src/run/runStore.ts';
 import { loadModelFromDir } from '../src/experiment/modelFiles.ts';
 import { channelMask } from '../src/prune/channelMask.ts';
 import { gammaLayers } from '../src/prune/slimModel.ts';
