@@ -5,6 +5,8 @@
 import { UsageError } from './cli/args.ts';
 import { RUN_USAGE, runCommand, runsCommand, showCommand } from './cli/runCommand.ts';
 import { TRAIN_USAGE, trainCommand } from './cli/trainCommand.ts';
+import { STUDY_USAGE, studyCommand } from './cli/studyCommand.ts';
+import { SWEEP_USAGE, sweepCommand } from './cli/sweepCommand.ts';
 import { reportCommand } from './report/index.ts';
 import { SERVE_USAGE, serveCommand } from './server/index.ts';
 
@@ -18,12 +20,18 @@ Commands:
   report    write a run's PDF energy report, metrics.csv, energy.csv and summary.json
             earlybird report <runDir> [--out file.pdf]
   serve     the app in a browser: serves the page and the API on 127.0.0.1 with a token
+  sweep     a grid of experiments (locally, as a Slurm job array or a Kubernetes Indexed Job)
+  study     aggregate a sweep folder: mean ± std over seeds, PDF and CSV
 
 ${SERVE_USAGE}
 
 ${TRAIN_USAGE}
 
-${RUN_USAGE}`;
+${RUN_USAGE}
+
+${SWEEP_USAGE}
+
+${STUDY_USAGE}`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
@@ -32,6 +40,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   show: showCommand,
   report: reportCommand,
   serve: serveCommand,
+  sweep: sweepCommand,
+  study: studyCommand,
 };
 
 /** Errors whose message is meant for the user as-is. */

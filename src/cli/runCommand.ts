@@ -4,11 +4,15 @@
  * folders; `earlybird show <runDir>` prints one's summary.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { demoConfig, parseConfig, ConfigError } from '../experiment/config.ts';
+import { demoConfig, parseConfig, ConfigError, type ExperimentConfig } from '../experiment/config.ts';
 import type { RunEvent } from '../run/events.ts';
-import { resumeExperiment, runExperiment } from '../experiment/runner.ts';
+import { resumeExperiment, runExperiment, type RunOptions } from '../experiment/runner.ts';
+import { configHash } from '../run/summarise.ts';
+import { runSweepLocally } from '../study/runSweep.ts';
+import { seedSweep } from '../study/sweep.ts';
+import { formatStudy, generateStudy } from '../study/studyReport.ts';
 import { defaultRunsDir, describeRun, listRuns, RunError, RunStore } from '../run/runStore.ts';
 import { ProgressReporter } from '../train/progress.ts';
 import { formatSummary } from './formatSummary.ts';
@@ -27,7 +31,7 @@ function readConfigFile(path: string): unknown {
 }
 
 /** One line per notable event (epoch lines come from the progress reporter). */
-function describeEvent(e: RunEvent): string | null {
+export function describeEvent(e: RunEvent): string | null {
   switch (e.type) {
     case 'run-start': return `run ${e.runId}${e.resumed ? ' (resumed)' : ''} on ${e.backendDescription}` +
       e.skippedBackends.map((s) => `\n  skipped ${s.choice}: ${s.reason}`).join('');
@@ -81,6 +85,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     } else {
       if (!values.demo && positionals.length === 0) throw new RunError(`give a config file, --demo or --resume <runDir>\n${RUN_USAGE}`);
       const config = values.demo ? demoConfig() : parseConfig(readConfigFile(positionals[0]!), positionals[0]!);
+      if (config.seeds || config.repeats !== undefined) return await runSeeds(config, runOptions, values.json === true);
       outcome = await runExperiment(config, runOptions);
     }
     process.stdout.write(`\n${formatSummary(outcome.summary)}\n\nrun folder: ${outcome.runDir}\n`);
@@ -90,6 +95,28 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * A config with seeds: the whole experiment once per seed, as a sweep whose only axis is the seed
+ * (folder <runs>/sweeps/<name>-<config hash>, so running it again resumes), then the study report.
+ */
+async function runSeeds(config: ExperimentConfig, runOptions: { runsDir: string; signal: AbortSignal } & Omit<RunOptions, 'runsDir' | 'signal'>, json: boolean): Promise<number> {
+  const name = `${(config.name ?? `${config.model.name}-seeds`).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'seeds'}-${configHash(config).slice(0, 8)}`;
+  const sweep = seedSweep(config, name);
+  const sweepDir = join(runOptions.runsDir, 'sweeps', name);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log(`${sweep.points.length} seeds (${sweep.points.map((p) => p.config.seed).join(', ')}), one run each, into ${sweepDir}`);
+  const { runsDir: _runsDir, signal, ...perRun } = runOptions;
+  const outcomes = await runSweepLocally(sweep, sweepDir, { parallel: 1, sweepFile: null, log, signal, runOptions: perRun });
+  if (signal.aborted) {
+    log(`cancelled; run the same command again to resume (${sweepDir})`);
+    return 130;
+  }
+  const result = await generateStudy(sweepDir);
+  process.stdout.write(`\n${formatStudy(result.study)}\n\nstudy: ${result.pdfPath} (${result.pages} pages), ${result.csv}\nsweep folder: ${sweepDir}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ sweepDir, study: result.study })}\n`);
+  return outcomes.some((o) => o.status === 'failed') ? 1 : 0;
 }
 
 export async function runsCommand(argv: string[]): Promise<number> {

@@ -105,7 +105,17 @@ export const experimentSchema = z.strictObject({
     /** Also export the ticket with 8-bit weight quantisation, reporting size and accuracy change. */
     quantize: z.boolean().default(false),
   }).default({ quantize: false }),
+  /** Run the whole experiment once per seed and report mean ± std and a 95 % interval (overrides `seed`). */
+  seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(100).optional(),
+  /** Shorthand for `seeds`: `repeats: 3` runs seeds seed, seed + 1, seed + 2. */
+  repeats: z.number().int().min(1).max(100).optional(),
 }).superRefine((config, ctx) => {
+  if (config.seeds && config.repeats !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['repeats'], message: 'give seeds or repeats, not both' });
+  }
+  if (config.seeds && new Set(config.seeds).size !== config.seeds.length) {
+    ctx.addIssue({ code: 'custom', path: ['seeds'], message: `must not repeat a seed (got ${config.seeds.join(', ')})` });
+  }
   if (!config.search.ratios.some((r) => Math.abs(r - config.search.pruneRatio) < 1e-9)) {
     ctx.addIssue({
       code: 'custom',
@@ -165,6 +175,19 @@ export function demoConfig(): ExperimentConfig {
     comparisons: { dense: true, ebReinit: true, lotteryTicket: { enabled: true, mode: 'one-shot' }, scratchE: true, scratchB: false },
     export: { quantize: true },
   }, 'demo config');
+}
+
+/** The seeds a config asks for: `seeds`, else `repeats` consecutive seeds from `seed`, else `seed`. */
+export function seedsOf(config: ExperimentConfig): number[] {
+  if (config.seeds) return [...config.seeds];
+  if (config.repeats !== undefined) return Array.from({ length: config.repeats }, (_, i) => config.seed + i);
+  return [config.seed];
+}
+
+/** The config of one seed's run: `seed` set, `seeds`/`repeats` gone (one run is one experiment). */
+export function withSeed(config: ExperimentConfig, seed: number): ExperimentConfig {
+  const { seeds: _seeds, repeats: _repeats, ...single } = config;
+  return { ...single, seed };
 }
 
 /** Training settings as the loop takes them. */

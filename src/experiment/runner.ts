@@ -35,6 +35,8 @@ import { runSurgery, type SurgeryOutcome } from './surgeryPhase.ts';
 export interface RunOptions {
   /** Folder that holds run folders (default ./runs or $EARLYBIRD_RUNS). */
   runsDir?: string;
+  /** The run folder's name (default: a timestamp and the model); a sweep uses the config hash. */
+  runId?: string;
   signal?: AbortSignal;
   /** Every event, as it is written to events.jsonl. */
   onEvent?(event: RunEvent): void;
@@ -52,7 +54,8 @@ export interface RunOutcome {
 }
 
 export async function runExperiment(config: ExperimentConfig, options: RunOptions = {}): Promise<RunOutcome> {
-  const store = RunStore.create(options.runsDir ?? defaultRunsDir(), config);
+  const runsDir = options.runsDir ?? defaultRunsDir();
+  const store = options.runId ? RunStore.createNamed(runsDir, options.runId, config) : RunStore.create(runsDir, config);
   return execute(store, config, [], options);
 }
 

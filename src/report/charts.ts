@@ -32,6 +32,7 @@ export const PHASE_COLORS: Record<string, string> = {
   lotteryTicket: '#b07aa1',
   scratchE: '#f28e2b',
   scratchB: '#edc948',
+  prunePipeline: '#ff9da7',
 };
 const phaseColor = (phase: string, index: number) => PHASE_COLORS[phase] ?? PALETTE[index % PALETTE.length]!;
 
@@ -50,10 +51,10 @@ export const opaqueBackground: Plugin = {
   },
 };
 
-const font = (size = 8, weight: 'normal' | 'bold' = 'normal') => ({ family: CHART_FONT, size, weight });
+export const font = (size = 8, weight: 'normal' | 'bold' = 'normal') => ({ family: CHART_FONT, size, weight });
 
 /** chart.js options shared by every chart: fixed size, no animation, the shipped font, small type. */
-function baseOptions(title?: string) {
+export function baseOptions(title?: string) {
   return {
     responsive: false,
     animation: false as const,
@@ -67,7 +68,7 @@ function baseOptions(title?: string) {
   };
 }
 
-const axis = (label: string, extra: Record<string, unknown> = {}) => ({
+export const axis = (label: string, extra: Record<string, unknown> = {}) => ({
   title: { display: true, text: label, font: font(8), color: '#333' },
   ticks: { font: font(7.5), color: '#444' },
   grid: { color: '#e6e6e6' },

@@ -64,6 +64,25 @@ export class RunStore {
     return store;
   }
 
+  /**
+   * A run folder with a given id (a sweep names its points by their config hash, open_lth's rule).
+   * Refuses an existing folder: that point has started before and is resumed, not recreated.
+   */
+  static createNamed(runsDir: string, id: string, config: ExperimentConfig): RunStore {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) || id === '.' || id === '..') throw new RunError(`run id "${id}": letters, digits, . _ - only`);
+    mkdirSync(runsDir, { recursive: true });
+    const store = new RunStore(join(runsDir, id));
+    try {
+      mkdirSync(store.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RunError(`${store.dir} exists already; resume it instead`);
+      throw error;
+    }
+    writeJsonAtomic(join(store.dir, 'config.json'), config);
+    appendLine(store.metricsPath, METRICS_HEADER);
+    return store;
+  }
+
   static open(dir: string): RunStore {
     const path = resolve(expandHome(dir));
     if (!existsSync(path) || !statSync(path).isDirectory()) throw new RunError(`${dir}: no such run folder`);

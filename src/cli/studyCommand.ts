@@ -1,0 +1,27 @@
+/** `earlybird study <sweepDir> [--out study.pdf]`: aggregates a sweep folder into the study report. */
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RunError } from '../run/runStore.ts';
+import { formatStudy, generateStudy } from '../study/studyReport.ts';
+
+export const STUDY_USAGE = `earlybird study <sweepDir> [--out file.pdf]
+  Aggregates every point of a sweep folder (earlybird sweep, or earlybird run with seeds): per
+  setting and method mean ± std and 95 % intervals over seeds; writes study.pdf with study.csv,
+  study-points.csv and study.json beside it (default <sweepDir>/study/).`;
+
+export async function studyCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    process.stdout.write(`${STUDY_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new RunError(`give one sweep folder\n${STUDY_USAGE}`);
+  const result = await generateStudy(positionals[0]!, values.out !== undefined ? { out: values.out } : {});
+  const show = (p: string) => {
+    const rel = relative(process.cwd(), p);
+    return rel && !rel.startsWith('..') ? rel : p;
+  };
+  process.stdout.write(`${formatStudy(result.study)}\n\nStudy written to ${show(result.pdfPath)} (${result.pages} pages)\n` +
+    `  study.csv: ${show(result.csv)}\n  study-points.csv: ${show(result.pointsCsv)}\n  study.json: ${show(result.json)}\n`);
+  return 0;
+}

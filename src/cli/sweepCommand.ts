@@ -1,0 +1,135 @@
+/**
+ * `earlybird sweep <sweep.json>`: the grid's points, each one run named by its config hash.
+ *   (no flag)         all points here, up to --parallel N at once; finished points are skipped
+ *   --index I         point I only (default from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)
+ *   --slurm           write the job-array script (and with --submit, sbatch it)
+ *   --kubernetes      write an Indexed Job manifest
+ *   --list            print the points and their state, run nothing
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeJsonAtomic } from '../run/files.ts';
+import { RunError } from '../run/runStore.ts';
+import { writeKubernetesJob, writeSlurmScript, submitSlurm } from '../study/cluster.ts';
+import {
+  defaultParallel, defaultSweepDir, describeValues, pointIndexFrom, pointState, runPoint, runSweepLocally, writeSweepManifest,
+} from '../study/runSweep.ts';
+import { loadSweepFile, type Sweep } from '../study/sweep.ts';
+import { detectGpuCount } from '../study/gpus.ts';
+import { intFlag } from './args.ts';
+import { describeEvent } from './runCommand.ts';
+
+export const SWEEP_USAGE = `earlybird sweep <sweep.json> [--out <sweepDir>] [--parallel N] [--index I] [--list]
+                 [--slurm [--submit]] [--kubernetes]
+  Runs every point of the grid (one run each, named by the hash of its config) into
+  <sweepDir>/runs/ (default <runs>/sweeps/<name>); finished points are skipped, unfinished ones
+  resumed. --index runs one point (default from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX).
+  --slurm writes <sweepDir>/sweep.sbatch, a job array --array=0-(N-1)%P; --submit sbatches it.
+  --kubernetes writes <sweepDir>/sweep-job.yaml, an Indexed Job. Then: earlybird study <sweepDir>`;
+
+/** The sweep as the tasks read it: base config inlined, so tasks need only the sweep folder. */
+function writeTaskSweepFile(sweep: Sweep, sweepDir: string): string {
+  const path = resolve(sweepDir, 'sweep-input.json');
+  const { config: _config, ...spec } = sweep.spec;
+  writeJsonAtomic(path, { ...spec, name: sweep.name, base: sweep.spec.base });
+  return path;
+}
+
+export async function sweepCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: {
+      out: { type: 'string' }, parallel: { type: 'string' }, index: { type: 'string' }, list: { type: 'boolean' },
+      slurm: { type: 'boolean' }, submit: { type: 'boolean' }, kubernetes: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${SWEEP_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new RunError(`give one sweep file\n${SWEEP_USAGE}`);
+  if (values.submit && !values.slurm) throw new RunError('--submit goes with --slurm');
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const sweep = loadSweepFile(positionals[0]!);
+  const sweepDir = resolve(values.out ?? defaultSweepDir(sweep.name));
+  const index = values.slurm || values.kubernetes || values.list ? null : pointIndexFrom(values.index, process.env, sweep.points.length);
+
+  if (index !== null) {
+    const point = sweep.points[index]!;
+    writeSweepManifest(sweepDir, sweep);
+    log(`point ${index} of ${sweep.points.length} (${describeValues(point.values)}) → ${sweepDir}/runs/${point.id}`);
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const outcome = await runPoint(sweepDir, point, {
+        signal: controller.signal,
+        onEvent: (e) => {
+          const line = describeEvent(e);
+          if (line) log(line);
+        },
+      });
+      log(`point ${index}: ${outcome.action === 'skipped' ? 'already finished, skipped' : `${outcome.action}, ${outcome.status}`}`);
+      return outcome.status === 'cancelled' ? 130 : 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+
+  if (values.list) {
+    for (const p of sweep.points) process.stdout.write(`${String(p.index).padStart(4)}  ${p.id}  ${pointState(sweepDir, p).padEnd(10)}  ${describeValues(p.values)}\n`);
+    return 0;
+  }
+  writeSweepManifest(sweepDir, sweep);
+  const taskFile = writeTaskSweepFile(sweep, sweepDir);
+  if (values.slurm || values.kubernetes) {
+    if (values.slurm) {
+      const script = writeSlurmScript({ sweep, sweepDir, sweepFile: taskFile, settings: sweep.spec.slurm });
+      process.stdout.write(`Slurm job array (${sweep.points.length} tasks): ${script}\n`);
+      if (values.submit) {
+        const jobId = submitSlurm(script);
+        writeJsonAtomic(resolve(sweepDir, 'slurm-job.json'), { jobId, submittedAt: new Date().toISOString(), script });
+        process.stdout.write(`submitted: job ${jobId}; when it is done: earlybird study ${sweepDir}\n`);
+      } else {
+        process.stdout.write(`submit with: sbatch ${script}\n`);
+      }
+    }
+    if (values.kubernetes) {
+      const settings = sweep.spec.kubernetes;
+      if (!settings) throw new RunError(`${sweep.file}: --kubernetes needs a "kubernetes" section with at least image and volumeClaim`);
+      // Inside the pods the sweep folder lives on the shared volume.
+      const podDir = `${settings.mountPath}/sweeps/${sweep.name}`;
+      const path = writeKubernetesJob({ sweep, settings, sweepFile: `${podDir}/sweep-input.json`, sweepDir: podDir }, sweepDir);
+      process.stdout.write(`Kubernetes Indexed Job (${sweep.points.length} completions): ${path}\n` +
+        `copy ${sweepDir}/sweep-input.json to ${podDir}/ on the volume "${settings.volumeClaim}", then: kubectl apply -f ${path}\n`);
+    }
+    return 0;
+  }
+
+  const parallel = intFlag('parallel', values.parallel, defaultParallel(detectGpuCount()));
+  log(`sweep "${sweep.name}": ${sweep.points.length} points over ${sweep.axes.join(', ') || 'no axis'}, up to ${parallel} at once, into ${sweepDir}`);
+  const controller = new AbortController();
+  const onSignal = () => {
+    log('\ncancelling… (run the sweep again to resume)');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const outcomes = await runSweepLocally(sweep, sweepDir, {
+      parallel, sweepFile: taskFile, log, signal: controller.signal,
+      runOptions: { onEvent: (e) => { if (e.type === 'eb-found' || e.type === 'run-end') { const l = describeEvent(e); if (l) log(l); } } },
+    });
+    const count = (s: string) => outcomes.filter((o) => o.status === s || o.action === s).length;
+    const ran = outcomes.filter((o) => o.action !== 'skipped').length;
+    process.stdout.write(`sweep "${sweep.name}": ${outcomes.length} of ${sweep.points.length} points — ${count('skipped')} skipped (already finished), ` +
+      `${ran} run, ${count('failed')} failed, ${count('cancelled')} cancelled\nsweep folder: ${sweepDir}\nnext: earlybird study ${sweepDir}\n`);
+    if (controller.signal.aborted) return 130;
+    return count('failed') > 0 ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
