@@ -18,6 +18,8 @@ export const API_CHANNELS = [
   'runs:get',
   'runs:delete',
   'report:export',
+  'studies:list',
+  'study:export',
   'dialog:pickFolder',
   'settings:get',
   'settings:set',

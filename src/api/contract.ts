@@ -11,6 +11,7 @@ import type { ExperimentConfig } from '../experiment/config.ts';
 import type { RunEvent } from '../run/events.ts';
 import type { RunListItem } from '../run/runStore.ts';
 import type { RunSummary } from '../run/summary.ts';
+import type { SweepListItem } from '../study/listSweeps.ts';
 
 // Never `.` or `..`: a run id becomes a path under the runs folder.
 const runId = z.string().regex(/^(?!\.{1,2}$)[A-Za-z0-9._-]{1,120}$/, 'a run id: letters, digits, dot, dash, underscore (not . or ..)');
@@ -28,6 +29,8 @@ export const inputSchemas = {
   'runs:get': z.strictObject({ runId }),
   'runs:delete': z.strictObject({ runId }),
   'report:export': z.strictObject({ runId }),
+  'studies:list': z.strictObject({}),
+  'study:export': z.strictObject({ sweep: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/, 'a sweep name: letters, digits, dot, dash, underscore') }),
   'dialog:pickFolder': z.strictObject({ title: z.string().max(200).optional() }),
   'settings:get': z.strictObject({}),
   'settings:set': z.strictObject({
@@ -80,6 +83,10 @@ export interface ApiOutputs {
   'runs:delete': { deleted: boolean };
   /** `path`: where the PDF was written; `url`: where a browser can download it (browser mode). */
   'report:export': { path: string; bytes: number; pages: number; url?: string };
+  /** Sweeps under <runs>/sweeps, each with its points' runs (earlybird sweep, or run with seeds). */
+  'studies:list': { sweeps: SweepListItem[] };
+  /** Writes the sweep's study PDF and CSVs; `url` as for reports. */
+  'study:export': { path: string; pages: number; csv: string; recommendation: string; url?: string };
   'dialog:pickFolder': { path: string | null };
   'settings:get': Settings;
   'settings:set': Settings;

@@ -11,6 +11,7 @@ import { ConfigError, demoConfig, parseConfig } from '../experiment/config.ts';
 import { defaultRunsDir, listRuns, RunStore } from '../run/runStore.ts';
 import { describeModel, MODEL_NAMES } from '../models/index.ts';
 import { packageVersion } from '../version.ts';
+import { listSweeps, sweepsRoot } from '../study/listSweeps.ts';
 import { ApiError, type ApiEvent, type EngineApi, type Settings } from './contract.ts';
 import { ExperimentSupervisor, type SupervisorOptions } from './supervisor.ts';
 
@@ -23,6 +24,8 @@ export interface EngineOptions {
   pickFolder?(title?: string): Promise<string | null>;
   /** Browser mode: the URL a page downloads a run's PDF from. */
   reportUrl?(runId: string): string;
+  /** Browser mode: the URL a page downloads a sweep's study PDF from. */
+  studyUrl?(sweep: string): string;
   spawnWorker?: SupervisorOptions['spawnWorker'];
 }
 
@@ -108,6 +111,19 @@ export function createEngine(options: EngineOptions): Engine {
       const { generateReport } = await import('../report/index.ts');
       const report = await generateReport(store.dir);
       return { path: report.pdfPath, bytes: report.bytes, pages: report.pages, ...(options.reportUrl ? { url: options.reportUrl(runId) } : {}) };
+    },
+    'studies:list': async () => ({ sweeps: listSweeps(settings.runsDir) }),
+    'study:export': async ({ sweep }) => {
+      const dir = join(sweepsRoot(settings.runsDir), sweep);
+      if (!existsSync(join(dir, 'sweep.json'))) throw new ApiError(`no sweep "${sweep}" in ${sweepsRoot(settings.runsDir)}`, [], 404);
+      const { generateStudy } = await import('../study/studyReport.ts');
+      try {
+        const study = await generateStudy(dir);
+        return { path: study.pdfPath, pages: study.pages, csv: study.csv, recommendation: study.study.recommendation.text, ...(options.studyUrl ? { url: options.studyUrl(sweep) } : {}) };
+      } catch (error) {
+        if ((error as Error).name === 'RunError') throw new ApiError((error as Error).message, [], 409);
+        throw error;
+      }
     },
     'dialog:pickFolder': async ({ title }) => ({ path: options.pickFolder ? await options.pickFolder(title) : null }),
     'settings:get': async () => ({ ...settings }),

@@ -17,6 +17,7 @@ import { DIST_FILES, ensureRendererBuilt, RENDERER_DIST } from './buildRenderer.
 import { EventStream } from './eventStream.ts';
 import { sendText } from './httpUtil.ts';
 import { REPORT_PATH, serveReport } from './reportRoute.ts';
+import { serveStudy, STUDY_PATH } from './studyRoute.ts';
 import { applySecurityHeaders } from './securityHeaders.ts';
 import { isStaticPath, serveStatic } from './staticRoute.ts';
 
@@ -88,6 +89,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     runsDir: options.runsDir,
     emit: (event: ApiEvent) => events.publish(event),
     reportUrl: (runId) => `/report/${encodeURIComponent(runId)}.pdf?token=${token}`,
+    studyUrl: (sweep) => `/study/${encodeURIComponent(sweep)}.pdf?token=${token}`,
   });
   // Remember where each export wrote its PDF, for the download route.
   const reportPaths = new Map<string, string>();
@@ -127,7 +129,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const method = req.method ?? 'GET';
     const isRead = method === 'GET' || method === 'HEAD';
 
-    if (pathname.startsWith(API_PREFIX) || pathname.startsWith('/report/')) {
+    if (pathname.startsWith(API_PREFIX) || pathname.startsWith('/report/') || pathname.startsWith('/study/')) {
       if (crossSite(req)) {
         sendText(res, 403, 'forbidden: cross-origin request');
         return;
@@ -153,6 +155,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       }
       const runId = report[1]!;
       serveReport(runId, engine.runDir(runId), reportPaths.get(runId), res, method === 'HEAD');
+      return;
+    }
+    const study = STUDY_PATH.exec(pathname);
+    if (study) {
+      if (!isRead) {
+        sendText(res, 405, 'GET only', { Allow: 'GET, HEAD' });
+        return;
+      }
+      serveStudy(study[1]!, engine.settings().runsDir, res, method === 'HEAD');
       return;
     }
     if (isStaticPath(pathname)) {

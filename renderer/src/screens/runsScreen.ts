@@ -10,6 +10,7 @@ import { compareEnergy } from '../state/energyComparison.ts';
 import { settledSummary, type RunRecord, type RunRecords } from '../state/runRecords.ts';
 import { plannedEpochs } from '../charts/epochRange.ts';
 import { createRunPanel, type RunPanel } from '../components/runPanel.ts';
+import { createSweepList } from '../components/sweepList.ts';
 import { confirmDialog } from '../ui/confirmDialog.ts';
 import { h, perFrame, replaceChildren } from '../ui/dom.ts';
 import { formatAccuracy, formatCount, formatDate, formatJoules, formatPercent } from '../ui/format.ts';
@@ -37,6 +38,7 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
   const refreshButton = h('button', { type: 'button', testid: 'refresh-runs' }, 'Refresh');
   const emptyRow = h('p', { class: 'empty-state', testid: 'runs-empty', hidden: true }, 'No runs yet. Start one from Setup.');
   const detailSection = h('section', { class: 'run-detail', testid: 'run-detail', hidden: true, 'aria-label': 'Run details' });
+  const sweeps = createSweepList(api, info);
   const compareSection = h('section', { class: 'run-compare', testid: 'run-compare', hidden: true, 'aria-label': 'Run comparison' });
   const table = h('table', { class: 'runs-table', testid: 'runs-table' },
     h('caption', { class: 'visually-hidden' }, 'Runs, newest first'),
@@ -51,6 +53,7 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
       h('div', { class: 'toolbar' }, count, refreshButton, compareButton)),
     notice.element,
     h('div', { class: 'table-scroll card' }, table, emptyRow),
+    sweeps.element,
     compareSection,
     detailSection,
   );
@@ -235,7 +238,7 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
 
   async function refresh(): Promise<void> {
     try {
-      const [list, running] = await Promise.all([api.call('runs:list', {}), api.call('experiment:active', {})]);
+      const [list, running] = await Promise.all([api.call('runs:list', {}), api.call('experiment:active', {}), sweeps.refresh()]);
       items = list.runs;
       // A worker lingers for a moment after its run-end; such a run is not running any more.
       active = new Set(running.runs.filter((r) => !r.events.some((e) => e.type === 'run-end')).map((r) => r.runId));

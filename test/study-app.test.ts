@@ -1,0 +1,120 @@
+/**
+ * Studies in the app: `studies:list` groups a sweep's runs under the sweep, `study:export` writes
+ * the study PDF, and browser mode serves it at /study/<name>.pdf behind the token; the Runs screen
+ * in real Chromium shows the sweep with its runs and its Study PDF button. The sweep folder is
+ * built from the report fixture (a real finished run) copied as two seeds, plus one point never
+ * started, so no training runs here.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { startServer, type RunningServer } from '../src/server/startServer.ts';
+import { chromiumMissing, launchChromium, openPage, screenshot } from './helpers/browser.ts';
+
+const FIXTURE = join('test', 'fixtures', 'report', 'run-complete');
+
+function post(server: RunningServer, channel: string, body: unknown): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path: `/api/${channel}`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+function get(port: number, path: string): Promise<{ status: number; type: string; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), bytes: Buffer.concat(chunks) }));
+    }).on('error', reject).end();
+  });
+}
+
+/** <runs>/sweeps/fixture-seeds: seeds 1 and 2 finished (copies of the fixture run), seed 3 not started. */
+function makeSweep(runsDir: string): void {
+  const dir = join(runsDir, 'sweeps', 'fixture-seeds');
+  mkdirSync(join(dir, 'runs'), { recursive: true });
+  const points = [{ index: 0, id: 'aaaa000000000001', values: { seed: 1 } }, { index: 1, id: 'aaaa000000000002', values: { seed: 2 } }, { index: 2, id: 'aaaa000000000003', values: { seed: 3 } }];
+  for (const p of points.slice(0, 2)) {
+    cpSync(FIXTURE, join(dir, 'runs', p.id), { recursive: true });
+    const summaryPath = join(dir, 'runs', p.id, 'summary.json');
+    const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+    summary.config.seed = p.values.seed;
+    // The second seed scored a little lower: the study must show a spread.
+    if (p.index === 1) for (const m of Object.values(summary.methods) as { testAccuracy: number }[]) m.testAccuracy -= 0.01;
+    writeFileSync(summaryPath, JSON.stringify(summary));
+  }
+  writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ kind: 'earlybird-sweep', name: 'fixture-seeds', file: null, axes: ['seed'], points }));
+}
+
+describe('studies in the app', () => {
+  let server: RunningServer;
+  let runsDir: string;
+
+  before(async () => {
+    runsDir = mkdtempSync(join(tmpdir(), 'eb-study-app-'));
+    makeSweep(runsDir);
+    server = await startServer({ runsDir, log: () => undefined });
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  test('studies:list groups the runs under their sweep; study:export writes the PDF served behind the token', async () => {
+    const list = await post(server, 'studies:list', {});
+    assert.equal(list.status, 200);
+    const [sweep] = list.body.result.sweeps;
+    assert.equal(sweep.name, 'fixture-seeds');
+    assert.deepEqual([sweep.finished, sweep.total, sweep.hasStudy], [2, 3, false]);
+    assert.deepEqual(sweep.points.map((p: { run: { status: string } | null }) => p.run?.status ?? null), ['completed', 'completed', null]);
+
+    const exported = await post(server, 'study:export', { sweep: 'fixture-seeds' });
+    assert.equal(exported.status, 200, JSON.stringify(exported.body));
+    assert.equal(exported.body.result.pages >= 2, true);
+    assert.match(exported.body.result.recommendation, /1 point of dense/);
+    const url = exported.body.result.url as string;
+    assert.match(url, /^\/study\/fixture-seeds\.pdf\?token=/);
+    const pdf = await get(server.port, url);
+    assert.equal(pdf.status, 200);
+    assert.equal(pdf.type, 'application/pdf');
+    assert.equal(pdf.bytes.subarray(0, 5).toString(), '%PDF-');
+    assert.equal((await get(server.port, '/study/fixture-seeds.pdf')).status, 401, 'no token, no study');
+    assert.equal((await get(server.port, `/study/other.pdf?token=${server.token}`)).status, 404);
+    assert.equal((await post(server, 'study:export', { sweep: 'nope' })).status, 404);
+    assert.equal((await post(server, 'study:export', { sweep: '../x' })).status, 400);
+  });
+
+  test('the Runs screen shows the sweep with its runs and a Study PDF button', { skip: chromiumMissing() ?? false }, async () => {
+    let browser: Browser | undefined;
+    try {
+      browser = await launchChromium();
+      for (const viewport of [{ width: 1280, height: 800 }, { width: 800, height: 900 }]) {
+        const { page, context, problems } = await openPage(browser, viewport);
+        await page.goto(server.url);
+        await page.getByTestId('tab-runs').click();
+        const card = page.getByTestId('sweep-card');
+        await card.waitFor();
+        assert.match(await card.locator('summary').innerText(), /fixture-seeds\s+2 of 3 runs finished · seed/);
+        await card.locator('summary').click();
+        assert.equal(await page.getByTestId('sweep-point').count(), 3);
+        await page.getByTestId('export-study').click();
+        await page.getByTestId('study-link').waitFor({ timeout: 60_000 });
+        await screenshot(page, `runs-sweep-light-${viewport.width}`);
+        assert.deepEqual(problems, []);
+        await context.close();
+      }
+    } finally {
+      await browser?.close();
+    }
+  });
+});
