@@ -18,6 +18,7 @@ import { ProgressReporter } from '../train/progress.ts';
 import { formatSummary } from './formatSummary.ts';
 
 export const RUN_USAGE = `earlybird run <config.json> | --demo | --resume <runDir> [--runs <dir>] [--json]
+  A config with "seeds": [1, 2, 3] (or "repeats": 3) runs once per seed and reports mean ± std.
 earlybird runs [--runs <dir>]
 earlybird show <runDir>`;
 

@@ -118,7 +118,14 @@ export async function runSweepLocally(sweep: Sweep, sweepDir: string, options: L
     for (const point of todo) {
       if (options.signal?.aborted) break;
       options.log(`point ${point.index + 1}/${sweep.points.length} (${describeValues(point.values)}) → runs/${point.id}`);
-      outcomes.push(await runPoint(sweepDir, point, { ...options.runOptions, signal: options.signal }));
+      const wasState = pointState(sweepDir, point);
+      try {
+        outcomes.push(await runPoint(sweepDir, point, { ...options.runOptions, signal: options.signal }));
+      } catch (error) {
+        // One failed point does not stop the sweep; its folder says why and a rerun resumes it.
+        options.log(`point ${point.index + 1}/${sweep.points.length} failed: ${(error as Error).message}`);
+        outcomes.push({ index: point.index, id: point.id, action: wasState === 'new' ? 'ran' : 'resumed', status: 'failed' });
+      }
     }
     return outcomes.sort((a, b) => a.index - b.index);
   }
