@@ -15,6 +15,7 @@ import { seedSweep } from '../study/sweep.ts';
 import { formatStudy, generateStudy } from '../study/studyReport.ts';
 import { defaultRunsDir, describeRun, listRuns, RunError, RunStore } from '../run/runStore.ts';
 import { ProgressReporter } from '../train/progress.ts';
+import { expandHome } from '../paths.ts';
 import { formatSummary } from './formatSummary.ts';
 
 export const RUN_USAGE = `earlybird run <config.json> | --demo | --resume <runDir> [--runs <dir>] [--json]
@@ -69,7 +70,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const runOptions = {
-    runsDir: values.runs ? resolve(values.runs) : defaultRunsDir(),
+    runsDir: values.runs ? resolve(expandHome(values.runs)) : defaultRunsDir(),
     signal: controller.signal,
     onEvent: (e: RunEvent) => {
       const line = describeEvent(e);
@@ -122,8 +123,8 @@ async function runSeeds(config: ExperimentConfig, runOptions: { runsDir: string;
 
 export async function runsCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { runs: { type: 'string' } } });
-  const dir = values.runs ? resolve(values.runs) : defaultRunsDir();
-  const runs = listRuns(dir);
+  const dir = values.runs ? resolve(expandHome(values.runs)) : defaultRunsDir();
+  const runs = await listRuns(dir);
   if (runs.length === 0) {
     process.stdout.write(`no runs in ${dir}\n`);
     return 0;
@@ -146,7 +147,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${formatSummary(summary)}\n`);
     return 0;
   }
-  const item = describeRun(store);
+  const item = await describeRun(store);
   process.stdout.write(`run ${item.runId}: ${item.status} (no summary.json yet)${item.ebEpoch !== null ? `; Early-Bird ticket at epoch ${item.ebEpoch + 1}` : ''}\n` +
     `resume it with: earlybird run --resume ${store.dir}\n`);
   return 0;

@@ -24,12 +24,12 @@ export function sweepsRoot(runsDir: string): string {
   return join(runsDir, 'sweeps');
 }
 
-export function describeSweep(dir: string): SweepListItem {
+export async function describeSweep(dir: string): Promise<SweepListItem> {
   const manifest = readSweepManifest(dir);
-  const points = manifest.points.map((p) => {
+  const points = await Promise.all(manifest.points.map(async (p) => {
     const runDir = join(dir, 'runs', p.id);
-    return { index: p.index, id: p.id, values: p.values, run: existsSync(join(runDir, 'config.json')) ? describeRun(new RunStore(runDir)) : null };
-  });
+    return { index: p.index, id: p.id, values: p.values, run: existsSync(join(runDir, 'config.json')) ? await describeRun(new RunStore(runDir)) : null };
+  }));
   return {
     name: manifest.name, dir, axes: manifest.axes, total: points.length,
     finished: points.filter((p) => p.run?.status === 'completed').length,
@@ -39,14 +39,14 @@ export function describeSweep(dir: string): SweepListItem {
 }
 
 /** Every readable sweep folder, by name; folders without a readable sweep.json are left out. */
-export function listSweeps(runsDir: string): SweepListItem[] {
+export async function listSweeps(runsDir: string): Promise<SweepListItem[]> {
   const root = sweepsRoot(runsDir);
   if (!existsSync(root)) return [];
   const out: SweepListItem[] = [];
   for (const name of readdirSync(root).sort()) {
     if (!SWEEP_NAME.test(name) || !existsSync(join(root, name, 'sweep.json'))) continue;
     try {
-      out.push(describeSweep(join(root, name)));
+      out.push(await describeSweep(join(root, name)));
     } catch {
       // A sweep.json being written or from elsewhere: not listed rather than breaking the list.
     }
