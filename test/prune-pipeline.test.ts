@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { formatSummary } from '../src/cli/formatSummary.ts';
+import type { PowerSource } from '../src/energy/index.ts';
 import { parseConfig } from '../src/experiment/config.ts';
 import { savingsAgainstReferences } from '../src/experiment/references.ts';
 import { runExperiment, type RunOutcome } from '../src/experiment/runner.ts';
@@ -29,7 +30,16 @@ describe('prunePipeline (network slimming) as a method', () => {
       energy: { intervalMs: 200 },
     });
     assert.equal(parseConfig({ model: { name: 'tiny' }, comparisons: { prunePipeline: { enabled: true } } }).comparisons.prunePipeline.fineTuneEpochs, undefined);
-    outcome = await runExperiment(config, { runsDir: mkdtempSync(join(tmpdir(), 'eb-pipeline-')) });
+    // A steady 10 W counter (like RAPL's energy_uj) instead of this machine's utilisation estimate,
+    // whose reads a machine shared by many jobs can delay past the sampler's timeout: the test is
+    // about which phases the pipeline is charged, and needs energy in every phase.
+    const opened = Date.now();
+    const steady: PowerSource = {
+      name: 'steady-10w', kind: 'measured', describe: () => 'a 10 W counter advancing with wall time (test source)',
+      read: async () => [{ source: 'steady-10w', device: 'test', timeMs: Date.now(), watts: 10, kind: 'measured', counterJoules: ((Date.now() - opened) / 1000) * 10 }],
+      close: () => undefined,
+    };
+    outcome = await runExperiment(config, { runsDir: mkdtempSync(join(tmpdir(), 'eb-pipeline-')), detectPowerSources: async () => ({ sources: [steady], skipped: [] }) });
   });
 
   test('dense is trained once, with the L1 term, and the pipeline fine-tunes the pruned network', () => {
