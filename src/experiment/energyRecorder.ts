@@ -7,6 +7,12 @@ import { detectPowerSources, EnergyMeter, PowerSampler, type EnergyEvent, type M
 import type { EnergySettings } from './config.ts';
 import type { RunEvent } from '../run/events.ts';
 
+/** The warning a run logs when a power source stops mid-run: its energy figures are incomplete from then on. */
+export function sourceStoppedMessage(source: string, reason: string): string {
+  return `power source ${source} stopped: ${reason}`;
+}
+export const SOURCE_STOPPED = /^power source (\S+) stopped: (.*)$/;
+
 export interface EnergySourceInfo {
   name: string;
   kind: 'measured' | 'estimated';
@@ -44,7 +50,7 @@ export class EnergyRecorder {
       const meter = previous.length ? EnergyMeter.fromEvents(previous, { onEvent: write }) : new EnergyMeter({ onEvent: write });
       const sampler = new PowerSampler(sources, { intervalMs: settings.intervalMs });
       sampler.onReadings((readings) => meter.ingest(readings));
-      sampler.onSourceFailure((f) => emit({ type: 'warning', time: Date.now(), message: `power source ${f.source} stopped: ${f.reason}` }));
+      sampler.onSourceFailure((f) => emit({ type: 'warning', time: Date.now(), message: sourceStoppedMessage(f.source, f.reason) }));
       sampler.start();
       return new EnergyRecorder(meter, sampler, info, skipped);
     } catch (error) {

@@ -15,6 +15,7 @@ import { RunError, RunStore } from '../run/runStore.ts';
 import type { RunSummary } from '../run/summary.ts';
 import { savingsAgainstReferences, SAVING_REFERENCES, type SavingReference } from '../experiment/references.ts';
 import { describe, type Stat } from './stats.ts';
+import { SOURCE_STOPPED } from '../experiment/energyRecorder.ts';
 
 export interface PointMethod {
   accuracy: number;
@@ -39,6 +40,8 @@ export interface StudyPoint {
   methods: Partial<Record<Method, PointMethod>>;
   /** Percent saved by EB Train per reference. */
   savings: Partial<Record<SavingReference, number>>;
+  /** Why the point's energy figures are left out (a power source stopped mid-run), else null. */
+  energyLeftOut: string | null;
 }
 
 export interface GroupMethod {
@@ -83,6 +86,8 @@ export interface Study {
   groups: StudyGroup[];
   /** Points without a completed run, each a sentence. */
   unfinished: string[];
+  /** Finished points whose energy is left out, each a sentence with the reason. */
+  energyLeftOut: string[];
   recommendation: Recommendation;
 }
 
@@ -136,17 +141,22 @@ function readPoint(sweepDir: string, p: SweepManifest['points'][number]): StudyP
   const dir = join(sweepDir, 'runs', p.id);
   const base: StudyPoint = {
     index: p.index, id: p.id, values: p.values, seed: typeof p.values.seed === 'number' ? p.values.seed : null,
-    status: 'missing', ticketEpoch: null, plannedEpochs: null, methods: {}, savings: {},
+    status: 'missing', ticketEpoch: null, plannedEpochs: null, methods: {}, savings: {}, energyLeftOut: null,
   };
   if (!existsSync(join(dir, 'config.json'))) return base;
   const store = new RunStore(dir);
   const summary = store.readSummary();
   if (!summary) return { ...base, status: 'incomplete' };
+  // A source that stopped mid-run leaves the later phases without energy: EB Train would look
+  // cheaper than it was. Such a point keeps its accuracy but none of its energy figures.
+  const stopped = summary.energy ? store.readEvents().map((e) => (e.type === 'warning' ? SOURCE_STOPPED.exec(e.message) : null)).find((m) => m) : null;
+  const energyLeftOut = stopped ? `power source ${stopped[1]} stopped mid-run (${stopped[2]})` : null;
+  const energyMethods = energyLeftOut ? undefined : summary.energy?.methods;
   const methods: StudyPoint['methods'] = {};
   for (const method of METHODS) {
     const r = summary.methods[method];
     if (!r) continue;
-    const e = summary.energy?.methods[method];
+    const e = energyMethods?.[method];
     methods[method] = {
       accuracy: r.testAccuracy, joules: e?.joules ?? null, energyKind: e?.kind ?? null,
       compute: trainingCompute(summary, method) ?? 0, params: r.params, flops: r.flops, epochs: r.epochs,
@@ -154,11 +164,11 @@ function readPoint(sweepDir: string, p: SweepManifest['points'][number]): StudyP
   }
   const savings: StudyPoint['savings'] = {};
   // Only references that were run count here: a projected dense figure is not a second seed's measurement.
-  for (const s of savingsAgainstReferences(summary.energy?.methods)) if (summary.methods[s.reference]) savings[s.reference] = s.percent;
+  for (const s of savingsAgainstReferences(energyMethods)) if (summary.methods[s.reference]) savings[s.reference] = s.percent;
   return {
     ...base, seed: summary.config.seed, status: summary.status,
     ticketEpoch: summary.earlyBird.found && summary.earlyBird.epoch !== null ? summary.earlyBird.epoch + 1 : null,
-    plannedEpochs: summary.earlyBird.plannedEpochs, methods, savings,
+    plannedEpochs: summary.earlyBird.plannedEpochs, methods, savings, energyLeftOut,
   };
 }
 
@@ -213,7 +223,8 @@ export function buildStudy(sweepDirInput: string, options: { tolerance?: number 
   }
   const unfinished = points.filter((p) => p.status !== 'completed').map((p) =>
     `point ${p.index} (${groupLabel(p.values)}), runs/${p.id}: ${p.status === 'missing' ? 'not started' : p.status === 'incomplete' ? 'started, not finished (run the sweep again to resume)' : p.status}`);
-  return { name: manifest.name, dir, axes: manifest.axes, groupAxes, points, groups, unfinished, recommendation: recommend(groups, options.tolerance ?? 0.01) };
+  const energyLeftOut = points.filter((p) => p.energyLeftOut).map((p) => `point ${p.index} (${groupLabel(p.values)}): energy left out — ${p.energyLeftOut}`);
+  return { name: manifest.name, dir, axes: manifest.axes, groupAxes, points, groups, unfinished, energyLeftOut, recommendation: recommend(groups, options.tolerance ?? 0.01) };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;

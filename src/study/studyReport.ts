@@ -100,6 +100,7 @@ export async function renderStudyPdf(study: Study): Promise<{ bytes: Buffer; pag
   const statsNote = 'Every figure is the mean over the seeds of a setting ± the sample standard deviation; intervals are 95 % confidence intervals of the mean from Student\'s t with n − 1 degrees of freedom. n is the number of seeds behind a figure; with n = 1 no spread is given.';
   layout.paragraph(statsNote, { size: 8.6, color: '#5f6368' });
   if (study.unfinished.length) layout.box('Points without a finished run (left out of every figure)', study.unfinished);
+  if (study.energyLeftOut.length) layout.box('Energy left out (accuracy and compute kept)', study.energyLeftOut);
 
   layout.heading('Settings at a glance', 160);
   const cols = [
@@ -203,5 +204,6 @@ export function formatStudy(study: Study): string {
   }
   lines.push('', study.recommendation.text);
   if (study.unfinished.length) lines.push('', 'not finished:', ...study.unfinished.map((u) => `  ${u}`));
+  if (study.energyLeftOut.length) lines.push('', 'energy left out:', ...study.energyLeftOut.map((u) => `  ${u}`));
   return lines.join('\n');
 }
