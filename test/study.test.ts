@@ -178,9 +178,15 @@ describe('seeds and sweeps on the embedded digits', () => {
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /0 skipped \(already finished\), 2 run/);
     assert.deepEqual(sweep.points.map((p) => pointState(sweepDir, p)), ['done', 'done']);
-    // Point 1 loses its summary (as if killed at the very end): it is resumed, not redone.
+    // Point 1 as if killed right after its surgery: the log ends there and there is no summary.
+    // The sweep resumes it (from its checkpoints), it does not redo it.
     const dir = join(sweepDir, 'runs', sweep.points[1]!.id);
+    const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n');
+    const cut = lines.findIndex((l) => { const e = JSON.parse(l); return e.type === 'phase-end' && e.phase === 'surgery'; });
+    assert.ok(cut > 0);
+    writeFileSync(join(dir, 'events.jsonl'), `${lines.slice(0, cut + 1).join('\n')}\n`);
     rmSync(join(dir, 'summary.json'));
+    assert.equal(pointState(sweepDir, sweep.points[1]!), 'unfinished');
     const second = run();
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stdout, /1 skipped \(already finished\), 1 run/);
