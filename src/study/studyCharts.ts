@@ -26,9 +26,21 @@ const errorBarsPlugin: Plugin = {
     const x = chart.scales.x!;
     const y = chart.scales.y!;
     chart.data.datasets.forEach((dataset, d) => {
-      const bars = (dataset as unknown as { errorBars?: (ErrorBar | null)[] }).errorBars;
+      const { errorBars: bars, pointLabels } = dataset as unknown as { errorBars?: (ErrorBar | null)[]; pointLabels?: string[] };
       if (!bars || !chart.isDatasetVisible(d)) return;
       const meta = chart.getDatasetMeta(d);
+      if (pointLabels) {
+        // Which setting a point is: its swept values, beside the marker.
+        ctx.save();
+        ctx.font = `7px "${CHART_FONT}"`;
+        ctx.fillStyle = '#333333';
+        ctx.textBaseline = 'bottom';
+        meta.data.forEach((element, i) => {
+          const { x: px, y: py } = element.getProps(['x', 'y'], true) as { x: number; y: number };
+          if (pointLabels[i]) ctx.fillText(pointLabels[i]!, px + 5, py - 3);
+        });
+        ctx.restore();
+      }
       ctx.save();
       ctx.strokeStyle = String((dataset as { borderColor?: string }).borderColor ?? '#333333');
       ctx.lineWidth = 1;
@@ -117,6 +129,7 @@ export function paretoChart(study: Study, methods: readonly Method[], metric: Pa
     return {
       label: methodLabel(method),
       data,
+      pointLabels: study.groupAxes.length ? groups.map((g) => study.groupAxes.map((a) => describeValue(g.values[a])).join(' · ')) : undefined,
       errorBars: groups.map((g) => {
         const s = stat(g);
         const a = g.methods[method]!.accuracy;

@@ -97,7 +97,7 @@ export async function renderStudyPdf(study: Study): Promise<{ bytes: Buffer; pag
   layout.paragraph(`${study.points.length} points (${finished} finished) · ${study.groups.length} setting${study.groups.length === 1 ? '' : 's'} of ${study.groupAxes.join(', ') || 'the base config'} · ${seedsLine(study)} · folder ${study.dir}`, { color: '#5f6368', size: 9 });
   layout.heading('Summary', 80);
   layout.paragraph(study.recommendation.text, { size: 10 });
-  const statsNote = 'Every figure is the mean over the seeds of a setting ± the sample standard deviation; intervals are 95 % confidence intervals of the mean from Student\'s t with n − 1 degrees of freedom. n is the number of seeds behind a figure; with n = 1 no spread is given.';
+  const statsNote = 'Every figure is the mean over the seeds of a setting ± the sample standard deviation; intervals are 95 % confidence intervals of the mean from Student\'s t with n − 1 degrees of freedom. n is the number of seeds behind a figure; with n = 1 no spread is given. With few seeds t is large (12.7 for 2 seeds, 4.3 for 3), so an interval can reach past what a figure can be (an accuracy above 100 %): it is shown as computed.';
   layout.paragraph(statsNote, { size: 8.6, color: '#5f6368' });
   if (study.unfinished.length) layout.box('Points without a finished run (left out of every figure)', study.unfinished);
   if (study.energyLeftOut.length) layout.box('Energy left out (accuracy and compute kept)', study.energyLeftOut);
