@@ -264,3 +264,14 @@ describe('resume that tells the truth', () => {
     });
   });
 });
+
+describe('small ones', () => {
+  test('pruneRatio 0.1 + 0.2 is matched the same way by the config and the detector', async () => {
+    const { EarlyBirdDetector } = await import('../src/prune/earlyBirdDetector.ts');
+    const config = parseConfig({ model: { name: 'tiny' }, search: { ratios: [0.3, 0.5], pruneRatio: 0.1 + 0.2 } });
+    assert.equal(config.search.pruneRatio, 0.3, 'normalised to the tracked ratio');
+    const detector = new EarlyBirdDetector({ ratios: [0.3, 0.5] });
+    assert.equal(detector.foundFor(0.1 + 0.2), false); // no RangeError: the same ratio
+    assert.throws(() => detector.foundFor(0.4), /ratio 0\.4 is not tracked/);
+  });
+});
