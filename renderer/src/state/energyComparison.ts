@@ -5,7 +5,7 @@
  * search *is* dense training: joules per search epoch × planned epochs).
  */
 import type { RunSummary } from '../../../src/run/summary.ts';
-import { searchEpochsDone, type RunView } from './runView.ts';
+import { searchEpochsDone, type RunView } from '../../../src/run/project.ts';
 
 export const EB_TRAIN_PHASES = ['search', 'surgery', 'retrain'] as const;
 

@@ -7,7 +7,7 @@ import type { ApiEvent, RendererApi } from '../../../src/api/contract.ts';
 import type { ExperimentConfig } from '../../../src/experiment/config.ts';
 import type { RunEvent } from '../../../src/run/events.ts';
 import type { RunSummary } from '../../../src/run/summary.ts';
-import { applyEvent, emptyRunView, type RunView } from './runView.ts';
+import { applyEvent, emptyRunView, type RunView } from '../../../src/run/project.ts';
 
 export interface RunRecord {
   runId: string;
