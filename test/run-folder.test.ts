@@ -337,3 +337,20 @@ describe('bounds before work', () => {
     assert.ok(end?.type === 'run-end' && /SIGKILL/.test(end.error ?? ''), JSON.stringify(ends));
   });
 });
+
+describe('one projection', () => {
+  test('project(events) gives back the methods, slim network and Early-Bird facts the summary holds', async () => {
+    const { project, methodResults } = await import('../src/run/project.ts');
+    const dir = join(process.cwd(), 'test', 'fixtures', 'report', 'run-complete');
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    const state = project((await readEventLog(join(dir, 'events.jsonl'))).events);
+    assert.deepEqual(methodResults(state), summary.methods);
+    assert.deepEqual(state.slim, summary.slim);
+    assert.equal(state.earlyBird?.epoch, summary.earlyBird.epoch);
+    for (const r of summary.earlyBird.ratios as { ratio: number; epoch: number | null }[]) assert.equal(state.foundByRatio[String(r.ratio)] ?? null, r.epoch);
+    const distances = Object.entries(state.maskDistance).flatMap(([ratio, points]) => points.map((p) => ({ epoch: p.x - 1, ratio: Number(ratio), maxDistance: p.y })));
+    const byKey = (d: { epoch: number; ratio: number }) => `${d.epoch}/${d.ratio}`;
+    assert.deepEqual(distances.map(byKey).sort(), (summary.earlyBird.distances as { epoch: number; ratio: number }[]).map(byKey).sort());
+    assert.equal(state.status, summary.status);
+  });
+});
