@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PowerSampler, type SourceFailure } from '../src/energy/sampler.ts';
+import { BackgroundSampler } from '../src/energy/backgroundSampler.ts';
 import type { PowerReading, PowerSource } from '../src/energy/types.ts';
 
 class SteadySource implements PowerSource {
@@ -185,5 +186,40 @@ describe('PowerSampler and a busy event loop', () => {
     await until(() => source.reads >= 5 || failures.length > 0);
     await sampler.stop();
     assert.deepEqual(failures, []);
+  });
+});
+
+describe('BackgroundSampler: sampling on its own thread', () => {
+  it('keeps reading the real CPU estimate while the main thread is blocked for 4x the read timeout', async () => {
+    const sampler = await BackgroundSampler.start({ intervalMs: 100 }, { intervalMs: 100, readTimeoutMs: 500 });
+    const readings: PowerReading[] = [];
+    const failures: SourceFailure[] = [];
+    sampler.onReadings((r) => readings.push(...r));
+    sampler.onSourceFailure((f) => failures.push(f));
+    try {
+      assert.ok(sampler.sources.some((s) => s.name === 'cpu-estimate' || s.name === 'rapl'), JSON.stringify(sampler.sources));
+      await sampler.sampleNow();
+      // A long synchronous step, as a big training step would be: nothing on this thread runs.
+      const blockedFrom = Date.now();
+      const end = blockedFrom + 2000;
+      while (Date.now() < end) { /* busy */ }
+      const blockedTo = Date.now();
+      await sampler.sampleNow(); // the messages queued meanwhile are delivered first
+      const during = readings.filter((r) => r.timeMs > blockedFrom && r.timeMs < blockedTo && (r.view ?? 'run') === 'run');
+      assert.ok(during.length >= 1, 'the thread sampled while the main thread was blocked');
+      assert.deepEqual(failures, [], 'no source was dropped');
+    } finally {
+      await sampler.stop();
+    }
+  });
+
+  it('stop() takes the final sample, reports its overhead and ends the thread', async () => {
+    const sampler = await BackgroundSampler.start({ intervalMs: 1000 }, { intervalMs: 1000 });
+    let count = 0;
+    sampler.onReadings(() => count++);
+    const overhead = await sampler.stop();
+    assert.ok(count >= 1, 'final sample delivered before stop() resolved');
+    assert.ok(overhead >= 0);
+    assert.equal(await sampler.stop(), overhead, 'a second stop() is harmless');
   });
 });
