@@ -8,7 +8,7 @@ import { BackgroundSampler, type SourceInfo } from '../energy/backgroundSampler.
 import { detectPowerSources, EnergyMeter, PowerSampler, type EnergyEvent, type MeterTotals, type MeterViews, type PowerReading, type PowerSourceSettings } from '../energy/index.ts';
 import type { SourceFailure } from '../energy/sampler.ts';
 import type { EnergySettings } from './config.ts';
-import type { RunEvent } from './events.ts';
+import type { RunEvent } from '../run/events.ts';
 
 export interface EnergySourceInfo {
   name: string;
