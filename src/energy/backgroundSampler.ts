@@ -15,6 +15,7 @@ export interface SourceInfo {
   kind: SourceKind;
   description: string;
   formula?: string;
+  label?: string;
   /** `activity`: reads CPU time, not power. */
   view?: 'activity';
 }

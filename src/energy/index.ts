@@ -22,7 +22,8 @@ export { PowerSampler, DEFAULT_SAMPLE_INTERVAL_MS, type SamplerOptions, type Sou
 export { EnergyMeter, INITIAL_PHASE, type MeterTotals, type MeterViews, type SourceTotal, type EnergyMeterOptions } from './meter.ts';
 export { energyEventsIn, type EnergyEvent, type EnergyIntervalEvent, type EnergyPhaseEvent, type EnergyDelta } from './meterEvents.ts';
 export {
-  summariseEnergy, summarisePhases, projectDenseJoules, energySaved,
+  summariseEnergy, summarisePhases, projectDenseJoules, energySaved, savingEligibility, summariseContention,
+  CONTENDED_SHARE, MIN_PROJECTION_EPOCHS, type SavingFacts, type PhaseContention,
   EB_TRAIN_PHASES, DENSE_PHASE, SEARCH_PHASE,
   type EnergySummary, type EnergySummaryInput, type PhaseSummary, type DenseProjection,
 } from './savings.ts';
@@ -35,3 +36,4 @@ export { openCpuEstimateSource, CpuEstimateSource, cpuPowerModel, estimateCpuWat
 export { lookupCpuPower, cpuPowerTable, DEFAULT_WATTS_PER_CORE, CPU_POWER_TABLE_SOURCE } from './estimate/cpuPowerTable.ts';
 export { CpuActivitySource, CpuActivityProbe, CPU_ACTIVITY_SOURCE } from './estimate/cpuActivity.ts';
 export { usableCores } from './estimate/usableCores.ts';
+export { summariseCompute, phaseCompute, TRAINING_FLOPS_PER_FORWARD, DISAGREEMENT_THRESHOLD, type ComputeSummary, type PhaseCompute, type PhaseWork } from './computeLedger.ts';

@@ -23,7 +23,7 @@ try {
     type: 'sources',
     sources: sources.map((s) => ({
       name: s.name, kind: s.kind, description: s.describe(),
-      ...(s.formula ? { formula: s.formula } : {}), ...(s.view ? { view: s.view } : {}),
+      ...(s.formula ? { formula: s.formula } : {}), ...(s.label ? { label: s.label } : {}), ...(s.view ? { view: s.view } : {}),
     })),
     skipped,
   });

@@ -41,6 +41,8 @@ export interface PowerSource {
   describe(): string;
   /** Estimated sources only: how the watts are computed, with the numbers used. */
   readonly formula?: string;
+  /** Estimated sources only: the model in one line, shown next to every estimated figure. */
+  readonly label?: string;
   /** `activity`: the source reads no power, only CPU time (it does not count as a power source). */
   readonly view?: 'activity';
   /** Never blocks the event loop. Rejects when the source has failed for good. */

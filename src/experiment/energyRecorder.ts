@@ -15,6 +15,8 @@ export interface EnergySourceInfo {
   kind: 'measured' | 'estimated';
   description: string;
   formula?: string;
+  /** Estimates: the model in one line, for labels. */
+  label?: string;
   view?: 'activity';
 }
 
@@ -75,7 +77,7 @@ export class EnergyRecorder {
       let attach: (ingest: (r: PowerReading[]) => void, fail: (f: SourceFailure, remaining: string[]) => void) => SamplerHandle;
       if (detect) {
         const detected = await detect(detectSettings);
-        info = detected.sources.map((s) => ({ name: s.name, kind: s.kind, description: s.describe(), ...(s.formula ? { formula: s.formula } : {}), ...(s.view ? { view: s.view } : {}) }));
+        info = detected.sources.map((s) => ({ name: s.name, kind: s.kind, description: s.describe(), ...(s.formula ? { formula: s.formula } : {}), ...(s.label ? { label: s.label } : {}), ...(s.view ? { view: s.view } : {}) }));
         skipped = detected.skipped;
         attach = (ingest, fail) => {
           const sampler = new PowerSampler(detected.sources, { intervalMs: settings.intervalMs });

@@ -122,6 +122,10 @@ export class CpuEstimateSource implements PowerSource {
     return `${this.model.formula}; run's CPU time from ${this.runFrom}`;
   }
 
+  get label(): string {
+    return this.model.summary;
+  }
+
   describe(): string {
     return `CPU estimate (no counter readable), charged to the run's processes: ${this.model.summary}`;
   }
