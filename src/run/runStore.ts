@@ -16,6 +16,7 @@ import type { ExperimentConfig } from '../experiment/config.ts';
 import type { RunEvent } from './events.ts';
 import { appendLine, writeJsonAtomic } from './files.ts';
 import type { RunSummary } from './summary.ts';
+import { savingKind } from '../energy/labels.ts';
 
 export const METRICS_HEADER = 'phase,method,epoch,learningRate,loss,accuracy,valLoss,valAccuracy,seconds,imagesPerSecond';
 
@@ -137,6 +138,10 @@ export interface RunListItem {
   plannedEpochs: number | null;
   testAccuracy: { ebTrain: number | null; dense: number | null };
   savedPercent: number | null;
+  /** measured / estimated / projected, when a saving is given. */
+  savedKind: 'measured' | 'estimated' | 'projected' | null;
+  /** Why no saving is given (null when one is). */
+  savedReason: string | null;
 }
 
 /** The runs under `runsDir`, newest first, from their summaries (or their events when unfinished). */
@@ -149,6 +154,17 @@ export function listRuns(runsDir: string): RunListItem[] {
     items.push(describeRun(new RunStore(dir)));
   }
   return items.sort((a, b) => b.runId.localeCompare(a.runId));
+}
+
+/** Why a summary gives no saving; older summaries without a reason get one from their status. */
+function savedReasonOf(summary: RunSummary | null): string | null {
+  if (!summary) return 'run not finished';
+  const energy = summary.energy;
+  if (!energy) return 'no saving: energy not measured';
+  // Summaries written before savings were gated claimed one for cancelled and failed runs too.
+  if (energy.savedReason === undefined && summary.status !== 'completed') return `no saving: run ${summary.status}`;
+  if (energy.savedPercent !== null) return null;
+  return energy.savedReason ?? 'no saving: no dense baseline to compare with';
 }
 
 export function describeRun(store: RunStore): RunListItem {
@@ -177,6 +193,8 @@ export function describeRun(store: RunStore): RunListItem {
       ebTrain: summary?.methods.ebTrain?.testAccuracy ?? null,
       dense: summary?.methods.dense?.testAccuracy ?? null,
     },
-    savedPercent: summary?.energy?.savedPercent ?? null,
+    savedPercent: savedReasonOf(summary) === null ? summary!.energy!.savedPercent : null,
+    savedKind: savedReasonOf(summary) === null ? savingKind(summary!.energy!) : null,
+    savedReason: savedReasonOf(summary),
   };
 }
