@@ -18,6 +18,8 @@ import { parsePidStat, readAllPidStats, treeCpuSeconds } from '../src/energy/est
 import { usableCores } from '../src/energy/estimate/usableCores.ts';
 import { parseProcStat, utilisationBetween } from '../src/energy/estimate/procStat.ts';
 import { hardwareInventory } from '../src/energy/inventory.ts';
+import { EnergyMeter } from '../src/energy/meter.ts';
+import { summariseEnergy } from '../src/energy/savings.ts';
 
 let scratch: string;
 before(async () => {
@@ -168,6 +170,32 @@ describe('per-process attribution', () => {
       if (burnerPid !== undefined) process.kill(burnerPid, 'SIGKILL');
       run.kill('SIGKILL');
       sibling.kill('SIGKILL');
+    }
+  });
+});
+
+describe('contention', () => {
+  it('marks a phase contended when a real busy process shares the machine with the run', { skip: !existsSync('/proc/self/stat') }, async () => {
+    // The run: an idle process. Beside it, a process that burns a core (as `yes > /dev/null` would).
+    const run = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const busy = spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
+    try {
+      const source = await openCpuEstimateSource({ rootPid: run.pid!, logicalCpus: 2, affinityCpus: 2 });
+      const meter = new EnergyMeter({ initialPhase: 'dense' });
+      meter.ingest(await source.read());
+      const startedAt = (await readAllPidStats()).find((s) => s.pid === busy.pid)!.cpuSeconds;
+      // Until the busy process has burnt 0.5 s of CPU, however loaded the machine is.
+      while ((await readAllPidStats()).find((s) => s.pid === busy.pid)!.cpuSeconds - startedAt < 0.5) await new Promise((r) => setTimeout(r, 100));
+      meter.ingest(await source.read());
+      const summary = summariseEnergy({ totals: meter.totals(), views: meter.allTotals() });
+      const dense = summary.contention.dense!;
+      assert.ok(dense.otherCpuSeconds >= 0.5, JSON.stringify(dense));
+      assert.equal(dense.contended, true, JSON.stringify(dense));
+      assert.equal(dense.wholeDevice, false, 'the estimate charges the run only');
+      assert.ok(summary.machine!.phases.dense! > summary.phases.dense!.joules, 'the machine view sees the busy process, the run\'s figure does not');
+    } finally {
+      run.kill('SIGKILL');
+      busy.kill('SIGKILL');
     }
   });
 });
