@@ -14,6 +14,10 @@ import { ConfigError, parseConfig, type ExperimentConfigInput } from '../src/exp
 import type { RunEvent } from '../src/run/events.ts';
 import { resumeExperiment, runExperiment, type RunOutcome } from '../src/experiment/runner.ts';
 import { listRuns, METRICS_HEADER, readEventsFile, RunStore } from '../src/run/runStore.ts';
+import type { RunSummary } from '../src/run/summary.ts';
+import { generateReport } from '../src/report/index.ts';
+import { buildRunView } from '../renderer/src/state/runView.ts';
+import { compareEnergy } from '../renderer/src/state/energyComparison.ts';
 
 const SMALL: ExperimentConfigInput = {
   seed: 4,
@@ -218,6 +222,27 @@ describe('a whole experiment', () => {
   });
 });
 
+/** The app's energy card (its state, from the run's own events and summary) and the PDF show no saving, with the reason. */
+async function assertNoSavingShown(runDir: string, summary: RunSummary): Promise<void> {
+  const events = readEventsFile(join(runDir, 'events.jsonl'));
+  const view = buildRunView('r', events);
+  const final = compareEnergy(view, summary, 4);
+  assert.deepEqual([final.savedPercent, final.ratio, final.savedKind], [null, null, null]);
+  assert.equal(final.savedReason, summary.energy!.savedReason);
+  // Live, from the events alone: a projection only after the ticket.
+  const live = compareEnergy(buildRunView('r', events.filter((e) => e.type !== 'run-end')), null, 4);
+  if (!view.earlyBird) assert.match(live.savedReason ?? '', /shown once the Early-Bird ticket is found/);
+  if (live.savedPercent !== null) assert.equal(live.savedKind, 'projected');
+
+  const report = await generateReport(runDir, { out: join(mkdtempSync(join(tmpdir(), 'eb-report-')), 'report.pdf') });
+  if (spawnSync('pdftotext', ['-v']).error) return; // poppler-utils missing: the PDF itself was still built
+  const text = spawnSync('pdftotext', ['-layout', report.pdfPath, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+  assert.match(text, /Energy saved none claimed/);
+  assert.match(text, /CO₂e avoided none claimed/);
+  assert.ok(text.includes('No saving is claimed'), 'the method notes give the reason');
+  assert.ok(!/\d+(\.\d+)? ?% saved/.test(text), 'no percentage saved anywhere');
+}
+
 describe('no saving claimed for a run that did not get there', () => {
   const small = parseConfig({ ...SMALL, training: { ...SMALL.training, epochs: 4 }, comparisons: { dense: true }, export: { quantize: false } });
 
@@ -238,6 +263,7 @@ describe('no saving claimed for a run that did not get there', () => {
     const [item] = listRuns(runsDir);
     assert.equal(item!.savedPercent, null);
     assert.equal(item!.savedReason, s.energy.savedReason);
+    await assertNoSavingShown(outcome.runDir, s);
   });
 
   test('a failed run: savedRatio null with a reason in summary.json and the runs list', async () => {
@@ -254,5 +280,6 @@ describe('no saving claimed for a run that did not get there', () => {
     assert.match(s.energy.savedReason, /^no saving: /);
     assert.equal(item!.savedPercent, null);
     assert.match(item!.savedReason!, /^no saving: /);
+    await assertNoSavingShown(item!.dir, s);
   });
 });
