@@ -294,11 +294,14 @@ function methodRows(model: ReportModel): string[][] {
 /** Per phase per source rows plus a total per phase when a phase has several sources. */
 function energyRows(model: ReportModel): string[][] {
   const rows: string[][] = [];
+  const contention = model.energy.summary?.contention ?? {};
   for (const r of model.energy.rows) {
+    const c = contention[r.phase];
     rows.push([
       phaseLabel(r.phase),
       r.source,
-      r.kind,
+      // Next to the figure: a phase where others used > 10 % of the CPU time.
+      c?.contended ? `${r.kind}; contended (others ${formatPercent((c.othersShare ?? 0) * 100)})` : r.kind,
       formatEnergy(r.joules),
       sig(joulesToWh(r.joules), 3),
       r.seconds !== null ? formatDuration(r.seconds) : DASH,
