@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -138,7 +138,7 @@ describe('a whole experiment', () => {
     if (s.earlyBird.found) assert.equal(c.flopSavedRatio, c.denseFlops! / c.ebTrainFlops);
   });
 
-  test('events.jsonl and metrics.csv record every epoch once', () => {
+  test('events.jsonl and metrics.csv record every epoch once', async () => {
     const events = readEventsFile(join(outcome.runDir, 'events.jsonl'));
     const epochs = events.filter((e): e is Extract<RunEvent, { type: 'epoch' }> => e.type === 'epoch');
     const lines = readFileSync(join(outcome.runDir, 'metrics.csv'), 'utf8').trim().split('\n');
@@ -158,7 +158,7 @@ describe('a whole experiment', () => {
       assert.equal((e as { matrices: unknown[] }).matrices.length, 3);
     }
     if (outcome.summary.earlyBird.found) assert.ok(existsSync(join(outcome.runDir, 'masks', 'early-bird.json')));
-    assert.equal(listRuns(runsDir)[0]!.runId, outcome.runId);
+    assert.equal((await listRuns(runsDir))[0]!.runId, outcome.runId);
   });
 
   test('exported models load in another process with identical predictions', () => {
@@ -184,7 +184,7 @@ describe('a whole experiment', () => {
     const runDir = await new Promise<string>((resolve, reject) => {
       const deadline = Date.now() + 120_000;
       const timer = setInterval(() => {
-        const runs = listRuns(killedRuns);
+        const runs = readdirSync(killedRuns).map((name) => ({ dir: join(killedRuns, name) }));
         if (runs.length === 1) {
           const events = readEventsFile(join(runs[0]!.dir, 'events.jsonl'));
           const inEpoch1 = events.some((e) => e.type === 'progress' && e.phase === 'search' && e.epoch === 1);
@@ -260,7 +260,7 @@ describe('no saving claimed for a run that did not get there', () => {
     assert.deepEqual([s.energy.savedRatio, s.energy.savedPercent, s.energy.savedCo2eGrams], [null, null, null]);
     assert.match(s.energy.savedReason, /^no saving: (no Early-Bird ticket was found|EB Train \(search \+ surgery \+ retrain\) did not finish)/);
     assert.equal(s.compute.flopSavedRatio, null);
-    const [item] = listRuns(runsDir);
+    const [item] = await listRuns(runsDir);
     assert.equal(item!.savedPercent, null);
     assert.equal(item!.savedReason, s.energy.savedReason);
     await assertNoSavingShown(outcome.runDir, s);
@@ -272,7 +272,7 @@ describe('no saving claimed for a run that did not get there', () => {
       runsDir,
       callbacks: (phase) => (phase === 'search' ? [{ onEpochEnd: (logs) => { if (logs.epoch >= 1) throw new Error('disk on fire'); } }] : []),
     }), /disk on fire/);
-    const [item] = listRuns(runsDir);
+    const [item] = await listRuns(runsDir);
     const s = JSON.parse(readFileSync(join(item!.dir, 'summary.json'), 'utf8'));
     assert.equal(s.status, 'failed');
     assert.ok(s.energy, 'energy was measured until the failure');
