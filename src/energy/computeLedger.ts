@@ -61,6 +61,8 @@ export function summariseCompute(input: {
   energyRatio: number | null;
   /** Phases whose CPU time others shared by more than 10 %. */
   contendedPhases: string[];
+  /** Whether those phases were metered by a whole-device sensor (which charges others' work to the run). */
+  contendedWholeDevice?: boolean;
   /** The slim network's measured training speed-up against its FLOP reduction (surgery). */
   slim: { trainSpeedup: number; flopReduction: number } | null;
 }): ComputeSummary {
@@ -89,8 +91,11 @@ export function summariseCompute(input: {
   return { phases, ebTrainFlops, denseFlops: dense?.flops ?? null, denseBasis: dense?.basis ?? null, flopSavedRatio, savedReason, agreement };
 }
 
-function likelyReason(input: { contendedPhases: string[]; slim: { trainSpeedup: number; flopReduction: number } | null }): string {
-  if (input.contendedPhases.length) return `contention: other processes used more than 10 % of the CPU time in ${input.contendedPhases.join(', ')}`;
+function likelyReason(input: { contendedPhases: string[]; contendedWholeDevice?: boolean; slim: { trainSpeedup: number; flopReduction: number } | null }): string {
+  if (input.contendedPhases.length) {
+    return `contention: other processes used more than 10 % of the CPU time in ${input.contendedPhases.join(', ')}` +
+      (input.contendedWholeDevice ? ' and the whole-device sensor charged their work to the run' : ', which slowed the run and stretched its share of idle power');
+  }
   const slim = input.slim;
   if (slim && slim.trainSpeedup < slim.flopReduction * (1 - DISAGREEMENT_THRESHOLD)) {
     return `the slim network does less per FLOP: its measured training speed-up is ${slim.trainSpeedup.toFixed(2)}x for ${slim.flopReduction.toFixed(2)}x fewer FLOPs`;

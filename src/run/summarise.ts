@@ -151,6 +151,7 @@ function computeFrom(events: RunEvent[], earlyBird: EarlyBirdSummary, energy: Ru
   return summariseCompute({
     work, ebPhases: METHOD_PHASES.ebTrain, densePhase: 'dense', projectedDense, notEligible,
     energyRatio: energy?.savedRatio ?? null, contendedPhases,
+    contendedWholeDevice: contendedPhases.some((phase) => energy?.contention[phase]?.wholeDevice),
     slim: slim ? { trainSpeedup: slim.speedup.train, flopReduction: slim.flopReduction } : null,
   });
 }
