@@ -1,0 +1,31 @@
+/**
+ * How many cores this process may use: the CPU affinity mask (os.availableParallelism) capped by
+ * a cgroup v2 CPU quota (containers, Slurm), never below one.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+/** `cpu.max` is "<quota> <period>" or "max <period>"; the quota in whole cores, rounded up. */
+export function cgroupCpuLimit(cpuMax: string | null): number | null {
+  if (!cpuMax) return null;
+  const [quota, period] = cpuMax.trim().split(/\s+/);
+  if (!quota || quota === 'max' || !period) return null;
+  const q = Number(quota);
+  const p = Number(period);
+  if (!(q > 0) || !(p > 0)) return null;
+  return Math.max(1, Math.ceil(q / p));
+}
+
+function readCgroupCpuMax(): string | null {
+  try {
+    return readFileSync('/sys/fs/cgroup/cpu.max', 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export function usableCores(cpuMax: string | null = readCgroupCpuMax()): number {
+  const affinity = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const quota = cgroupCpuLimit(cpuMax);
+  return Math.max(1, quota === null ? affinity : Math.min(affinity, quota));
+}
