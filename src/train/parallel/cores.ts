@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
 
 /** `cpu.max` is "<quota> <period>" or "max <period>"; the quota in whole cores, rounded up. */
 export function cgroupCpuLimit(cpuMax: string | null): number | null {
@@ -28,4 +29,17 @@ export function usableCores(cpuMax: string | null = readCgroupCpuMax()): number 
   const affinity = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const quota = cgroupCpuLimit(cpuMax);
   return Math.max(1, quota === null ? affinity : Math.min(affinity, quota));
+}
+
+/**
+ * The replica count a training run uses: what the user asked for, else every usable core on the
+ * wasm backend (single-threaded per replica) and 1 elsewhere (native TensorFlow and WebGPU use
+ * the cores or the device themselves; the cpu backend is only a fallback).
+ */
+export function workersFor(requested: number | undefined, backend: string = tf.getBackend()): number {
+  if (requested !== undefined) {
+    if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`workers: expected an integer ≥ 1, got ${requested}`);
+    return requested;
+  }
+  return backend === 'wasm' ? usableCores() : 1;
 }
