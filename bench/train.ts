@@ -96,7 +96,30 @@ async function measure(modelKey: string, backend: string, repeats: number, worke
   return { model: modelKey, backend, threads: workers, batch, imagesPerSecond: ips, gflops: (3 * flops * ips) / 1e9 };
 }
 
-async function profile(modelKey: string): Promise<{ kernel: string; ms: number; percent: number }[]> {
+type ProfileRow = { kernel: string; ms: number; percent: number; gflops?: number; vsForward?: number };
+
+/**
+ * Multiply-adds ×2 of a convolution kernel call, from its shapes: the forward convolution and both
+ * gradients do the same work (N·Ho·Wo·Cout·kh·kw·Cin MACs), so their GFLOP/s compare directly.
+ */
+function convFlops(name: string, inputShapes: number[][], outputShape: number[]): number | null {
+  const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  if (name === 'Conv2D' || name === 'FusedConv2D') {
+    const [kh, kw, ci] = inputShapes[1]!;
+    return 2 * count(outputShape) * kh! * kw! * ci!;
+  }
+  if (name === 'Conv2DBackpropInput') {
+    const [kh, kw, ci] = inputShapes[1]!; // dy [N,Ho,Wo,Cout], filter [kh,kw,Cin,Cout]
+    return 2 * count(inputShapes[0]!) * kh! * kw! * ci!;
+  }
+  if (name === 'Conv2DBackpropFilter') {
+    const [kh, kw, ci] = outputShape; // x, dy → [kh,kw,Cin,Cout]
+    return 2 * count(inputShapes[1]!) * kh! * kw! * ci!;
+  }
+  return null;
+}
+
+async function profile(modelKey: string): Promise<ProfileRow[]> {
   const { name, input } = MODELS[modelKey]!;
   const model = buildModel({ name, inputShape: input, numClasses: 10, seed: 1 });
   const set = syntheticSet(BATCH * 2, input, 7);
@@ -110,16 +133,28 @@ async function profile(modelKey: string): Promise<{ kernel: string; ms: number; 
   });
   model.dispose();
   const byKernel = new Map<string, number>();
+  const flopsByKernel = new Map<string, number>();
   for (const k of info.kernels) {
     // Ops that wrap other kernels (names ending in __op) would count their children twice.
     if (k.name.endsWith('__op')) continue;
     byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+    const flops = convFlops(k.name, k.inputShapes as number[][], k.outputShapes[0] as number[]);
+    if (flops !== null) flopsByKernel.set(k.name, (flopsByKernel.get(k.name) ?? 0) + flops);
   }
+  const gflopsOf = (name: string) => {
+    const flops = flopsByKernel.get(name);
+    const ms = byKernel.get(name);
+    return flops && ms ? flops / (ms * 1e6) : undefined;
+  };
+  const forward = gflopsOf('Conv2D') ?? gflopsOf('FusedConv2D');
   const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
   return [...byKernel.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 12)
-    .map(([kernel, ms]) => ({ kernel, ms: ms / 2, percent: (100 * ms) / total }));
+    .map(([kernel, ms]) => {
+      const gflops = gflopsOf(kernel);
+      return { kernel, ms: ms / 2, percent: (100 * ms) / total, gflops, vsForward: gflops && forward ? gflops / forward : undefined };
+    });
 }
 
 function runTorch(python: string, threads: number, models: string[]) {
@@ -170,7 +205,7 @@ const loadBefore = os.loadavg();
 const requested = args.backends ? args.backends.split(',') : ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 const measurements: Measurement[] = [];
 const skipped: { backend: string; reason: string }[] = [];
-const profiles: Record<string, { kernel: string; ms: number; percent: number }[]> = {};
+const profiles: Record<string, ProfileRow[]> = {};
 
 for (const backend of requested) {
   let report;
@@ -241,7 +276,10 @@ process.stdout.write(`${lines.join('\n')}\n`);
 for (const s of skipped) process.stdout.write(`skipped ${s.backend}: ${s.reason}\n`);
 for (const [m, rows] of Object.entries(profiles)) {
   process.stdout.write(`\nwhere the time goes, wasm, ${m} (one step, kernel time):\n`);
-  for (const r of rows) process.stdout.write(`  ${r.kernel.padEnd(24)} ${r.ms.toFixed(1).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)} %\n`);
+  for (const r of rows) {
+    const rate = r.gflops === undefined ? '' : `  ${r.gflops.toFixed(1).padStart(6)} GFLOP/s (${(100 * r.vsForward!).toFixed(0)} % of the forward convolution's)`;
+    process.stdout.write(`  ${r.kernel.padEnd(24)} ${r.ms.toFixed(1).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)} %${rate}\n`);
+  }
 }
 const fellBack = Object.entries(fallbackCounts).filter(([, n]) => n > 0);
 if (fellBack.length) process.stdout.write(`\nstock-kernel fallbacks: ${fellBack.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);

@@ -78,6 +78,7 @@ export class DataParallelGradientStep implements GradientStep {
     const maxShard = Math.ceil(batchSize / k);
     const imageSize = imageShape[0] * imageShape[1] * imageShape[2];
     const replicas: Replica[] = [];
+    const inits: ReplicaInit[] = [];
     const topology = model.toJSON(null, false);
     const backend = tf.getBackend();
     for (let i = 1; i < k; i++) {
@@ -91,7 +92,7 @@ export class DataParallelGradientStep implements GradientStep {
         modelTopology: topology, backend, numClasses: options.numClasses, imageShape,
         weights, trainableSizes, nonTrainableSizes, ...buffers,
       };
-      const worker = new Worker(WORKER_URL, { workerData: init });
+      const worker = acquireWorker();
       const replica: Replica = {
         worker,
         images: new Float32Array(buffers.images),
@@ -114,11 +115,12 @@ export class DataParallelGradientStep implements GradientStep {
       });
       worker.on('error', (e) => fail(new Error(`replica ${i}: ${e.message}`)));
       worker.on('exit', (code) => fail(new Error(`replica ${i} exited (code ${code})`)));
+      inits.push(init);
       replicas.push(replica);
     }
     const step = new DataParallelGradientStep(options, replicas, weights);
     try {
-      await Promise.all(replicas.map((r) => step.request(r, null)));
+      await Promise.all(replicas.map((r, i) => step.request(r, { type: 'init', init: inits[i]! })));
     } catch (error) {
       await step.dispose();
       throw error;
@@ -126,12 +128,12 @@ export class DataParallelGradientStep implements GradientStep {
     return step;
   }
 
-  /** Sends a message (or none: waits for `ready`) and resolves with the replica's answer. */
-  private request(replica: Replica, message: ToReplica | null): Promise<FromReplica> {
+  /** Sends a message and resolves with the replica's answer. */
+  private request(replica: Replica, message: ToReplica): Promise<FromReplica> {
     if (replica.failure) return Promise.reject(replica.failure);
     return new Promise((resolve, reject) => {
       replica.pending = { resolve, reject };
-      if (message) replica.worker.postMessage(message);
+      replica.worker.postMessage(message);
     });
   }
 
@@ -248,11 +250,31 @@ export class DataParallelGradientStep implements GradientStep {
     return this.replicas.length + 1;
   }
 
+  /** Hands the workers back to the pool (a failed one is terminated): the next run starts faster. */
   async dispose(): Promise<void> {
     await Promise.all(this.replicas.map(async (r) => {
+      r.worker.removeAllListeners('message');
       r.worker.removeAllListeners('exit');
       r.worker.removeAllListeners('error');
-      await r.worker.terminate();
+      if (r.failure || r.pending) await r.worker.terminate();
+      else {
+        r.worker.unref();
+        idleWorkers.push(r.worker);
+      }
     }));
   }
+}
+
+/**
+ * Workers kept between training runs of this process (an experiment trains several phases; each
+ * worker start loads TF.js and compiles wasm, seconds on a busy machine). Unreferenced, so an idle
+ * worker never keeps the process alive.
+ */
+const idleWorkers: Worker[] = [];
+
+function acquireWorker(): Worker {
+  // Referenced while in use: the main thread awaits its answers.
+  const worker = idleWorkers.pop() ?? new Worker(WORKER_URL);
+  worker.ref();
+  return worker;
 }

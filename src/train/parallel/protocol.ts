@@ -20,6 +20,8 @@ export interface ReplicaInit {
 }
 
 export type ToReplica =
+  /** A new model (a new training run); answered by `ready`. */
+  | { type: 'init'; init: ReplicaInit }
   | { type: 'step'; size: number }
   /** Send the weights as they are (those of the last step, with its own running statistics): how a test checks the replicas. */
   | { type: 'snapshot' };
