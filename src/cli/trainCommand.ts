@@ -1,6 +1,6 @@
 /**
  * `earlybird train`: train one model on one dataset and print progress and the test accuracy.
- * With --json the last line is one JSON object (backend, testAccuracy, epochs, seconds).
+ * With --json the last line is one JSON object (backend, testAccuracy, epochs, seconds, workers).
  */
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../backend/selectBackend.ts';
@@ -9,6 +9,8 @@ import { optimizerOf, scheduleOf } from '../experiment/config.ts';
 import { buildModel, modelStats, type ModelName } from '../models/index.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { train } from '../train/loop.ts';
+import { workersFor } from '../train/parallel/cores.ts';
+import { shardSizes } from '../train/parallel/dataParallelStep.ts';
 import { estimateTrainingMemory, memoryLimit, memoryRefusal } from '../train/memory.ts';
 import { ProgressReporter } from '../train/progress.ts';
 import { UsageError } from './args.ts';
@@ -24,6 +26,7 @@ export const TRAIN_FLAGS: readonly ConfigFlag[] = [
   { flag: 'optimizer', path: ['training', 'optimizer'], help: 'sgd with momentum, or adam', placeholder: 'name' },
   { flag: 'weight-decay', path: ['training', 'weightDecay'], help: 'L2 weight decay', placeholder: 'x' },
   { flag: 'backend', path: ['backend'], help: 'where to train', placeholder: 'name' },
+  { flag: 'workers', path: ['training', 'workers'], help: 'data-parallel replicas, one core each (unset: the usable cores on wasm)', placeholder: 'k' },
   { flag: 'seed', path: ['seed'], help: 'data order and initialisation', placeholder: 'n' },
   { flag: 'train-limit', path: ['data', 'trainLimit'], help: 'use a seeded subset of the training images', placeholder: 'n' },
   { flag: 'test-limit', path: ['data', 'testLimit'], help: 'use a seeded subset of the test images', placeholder: 'n' },
@@ -79,6 +82,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     model.dispose();
     throw new UsageError(refusal);
   }
+  const workers = workersFor(config.training.workers);
+  log(workers > 1 ? `workers: ${workers} data-parallel replicas (batch ${batchSize} split ${shardSizes(batchSize, workers).join('/')}; BatchNorm per shard)` : 'workers: 1 (one thread)');
 
   const controller = new AbortController();
   const onSignal = () => {
@@ -96,6 +101,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     schedule: scheduleOf(config.training),
     optimizer: optimizerOf(config.training),
     seed,
+    workers,
     signal: controller.signal,
     callbacks: [new ProgressReporter({ stream: process.stderr })],
   });
@@ -112,6 +118,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       epochs: result.epochsCompleted,
       seconds: result.seconds,
       status: result.status,
+      workers,
     })}\n`);
   } else {
     process.stdout.write(`test accuracy: ${(100 * test.accuracy).toFixed(2)}%\n`);

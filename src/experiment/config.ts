@@ -23,6 +23,11 @@ export const trainingSchema = z.strictObject({
   /** Learning-rate drops, as fractions of the planned epochs. */
   milestones: z.array(z.number().gt(0).lt(1)).max(10).default([0.5, 0.75]),
   gamma: z.number().gt(0).max(1).default(0.1),
+  /**
+   * Data-parallel replicas (worker threads, one core each; the batch is split among them). Unset:
+   * the cores this process may use on the wasm backend, 1 on the others. 1: one thread.
+   */
+  workers: z.number().int().min(1).max(256).optional(),
 });
 
 export const searchSchema = z.strictObject({
