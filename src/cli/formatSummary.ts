@@ -29,6 +29,9 @@ export function formatSummary(s: RunSummary): string {
   out.push(eb.found
     ? `Early-Bird ticket: found at epoch ${eb.epoch! + 1} of ${eb.plannedEpochs} for p = ${eb.p} (ε = ${eb.epsilon}, ${eb.queueLength} masks); detector cost ${eb.overheadPercent.toFixed(2)} % of an epoch`
     : `Early-Bird ticket: not found within ${eb.plannedEpochs} epochs (ε = ${eb.epsilon}); pruned with the last mask`);
+  if (eb.fineTuneEpochs === 0) {
+    out.push(`EB Train: no fine-tuning epochs left — the ticket was cut at the last epoch, so its accuracy is the pruned network's without retraining`);
+  }
   if (s.slim) {
     out.push(`slim network: ${millions(s.slim.params.slim)} of ${millions(s.slim.params.dense)} parameters, ` +
       `${millions(s.slim.flops.slim)}FLOP of ${millions(s.slim.flops.dense)}FLOP per image (${s.slim.flopReduction.toFixed(2)}x fewer); ` +

@@ -51,6 +51,9 @@ function earlyBirdFrom(events: RunEvent[], config: ExperimentConfig): EarlyBirdS
   for (const e of events) if (e.type === 'mask-distance') byEpoch.set(e.epoch, e);
   const records = [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
   const lastRecord = records[records.length - 1];
+  const retrainEnd = events
+    .filter((e): e is Extract<RunEvent, { type: 'phase-end' }> => e.type === 'phase-end' && e.phase === 'retrain' && e.status !== 'cancelled')
+    .at(-1);
   return {
     found: Boolean(found),
     epoch: found?.epoch ?? null,
@@ -65,6 +68,7 @@ function earlyBirdFrom(events: RunEvent[], config: ExperimentConfig): EarlyBirdS
     distances: records.flatMap((rec) => rec.ratios.map((r) => ({ epoch: rec.epoch, ratio: r.ratio, maxDistance: r.maxDistance }))),
     layers: lastOf(events, 'layer-mask')?.layers ?? [],
     overheadPercent: records.length ? records.reduce((s, r) => s + r.percentOfEpoch, 0) / records.length : 0,
+    fineTuneEpochs: retrainEnd ? retrainEnd.epochs : null,
   };
 }
 

@@ -28,6 +28,11 @@ export interface EarlyBirdSummary {
   layers: { layer: string; kept: number; total: number }[];
   /** Detector cost as a share of the epoch time (mean over the search). */
   overheadPercent: number;
+  /**
+   * Epochs the ticket was fine-tuned (retrained) after the surgery; 0 when it was cut at the last
+   * epoch ("no fine-tuning epochs left"); null when the retrain did not run. Absent in older summaries.
+   */
+  fineTuneEpochs?: number | null;
 }
 
 export interface SlimSummary {
