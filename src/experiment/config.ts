@@ -4,6 +4,7 @@
  * its path and what is allowed.
  */
 import { z } from 'zod';
+import { sameRatio } from '../prune/ratio.ts';
 import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
 import { MODEL_NAMES } from '../models/registry.ts';
 
@@ -97,7 +98,7 @@ export const experimentSchema = z.strictObject({
     quantize: z.boolean().default(false),
   }).default({ quantize: false }),
 }).superRefine((config, ctx) => {
-  if (!config.search.ratios.some((r) => Math.abs(r - config.search.pruneRatio) < 1e-9)) {
+  if (!config.search.ratios.some((r) => sameRatio(r, config.search.pruneRatio))) {
     ctx.addIssue({
       code: 'custom',
       path: ['search', 'pruneRatio'],
@@ -112,6 +113,10 @@ export const experimentSchema = z.strictObject({
       message: `must be below training.epochs (${config.training.epochs})`,
     });
   }
+}).transform((config) => {
+  // pruneRatio as the tracked ratio it matched, so every later comparison is exact.
+  const tracked = config.search.ratios.find((r) => sameRatio(r, config.search.pruneRatio));
+  return tracked === undefined || tracked === config.search.pruneRatio ? config : { ...config, search: { ...config.search, pruneRatio: tracked } };
 });
 
 export type ExperimentConfig = z.output<typeof experimentSchema>;
