@@ -6,13 +6,12 @@
  * started, so no training runs here.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { sourceStoppedMessage } from '../src/experiment/energyRecorder.ts';
 import { startServer, type RunningServer } from '../src/server/startServer.ts';
 import { buildStudy } from '../src/study/aggregate.ts';
 import { chromiumMissing, launchChromium, openPage, screenshot } from './helpers/browser.ts';
@@ -55,8 +54,11 @@ function makeSweep(runsDir: string): void {
     if (p.index === 1) for (const m of Object.values(summary.methods) as { testAccuracy: number }[]) m.testAccuracy -= 0.01;
     writeFileSync(summaryPath, JSON.stringify(summary));
   }
-  // Seed 2's power source stopped mid-run: its energy must be left out of the study, its accuracy kept.
-  appendFileSync(join(dir, 'runs', points[1]!.id, 'events.jsonl'), `${JSON.stringify({ type: 'warning', time: Date.now(), message: sourceStoppedMessage('rapl', 'read took longer than 5000 ms') })}\n`);
+  // Seed 2 lost its last power source for 42 s: its energy must be left out of the study, its accuracy kept.
+  const lostPath = join(dir, 'runs', points[1]!.id, 'summary.json');
+  const lost = JSON.parse(readFileSync(lostPath, 'utf8'));
+  lost.energy.unmeasured = [{ fromMs: 1, toMs: 42_001, seconds: 42, reason: 'rapl stopped: read took longer than 5000 ms' }];
+  writeFileSync(lostPath, JSON.stringify(lost));
   writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ kind: 'earlybird-sweep', name: 'fixture-seeds', file: null, axes: ['seed'], points }));
 }
 
@@ -87,7 +89,7 @@ describe('studies in the app', () => {
     assert.equal(exported.body.result.pages >= 2, true);
     assert.match(exported.body.result.recommendation, /1 point of dense/);
     const study = buildStudy(join(runsDir, 'sweeps', 'fixture-seeds'));
-    assert.deepEqual(study.energyLeftOut, ['point 1 (seed = 2): energy left out — power source rapl stopped mid-run (read took longer than 5000 ms)']);
+    assert.deepEqual(study.energyLeftOut, ['point 1 (seed = 2): energy left out — 42 s of the run unmeasured (rapl stopped: read took longer than 5000 ms)']);
     const g = study.groups[0]!;
     assert.equal(g.methods.ebTrain!.accuracy.n, 2);
     assert.equal(g.methods.ebTrain!.energy, null, 'one seed without complete energy: no energy mean for the group');

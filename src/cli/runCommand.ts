@@ -35,7 +35,7 @@ function readConfigFile(path: string): unknown {
 /** One line per notable event (epoch lines come from the progress reporter). */
 export function describeEvent(e: RunEvent): string | null {
   switch (e.type) {
-    case 'run-start': return `run ${e.runId}${e.resumed ? ' (resumed)' : ''} on ${e.backendDescription}` +
+    case 'run-start': return `run ${e.runId}${e.resumed ? ' (resumed)' : ''} on ${e.backendDescription}${e.workers && e.workers > 1 ? `, ${e.workers} data-parallel workers` : ''}` +
       e.skippedBackends.map((s) => `\n  skipped ${s.choice}: ${s.reason}`).join('');
     case 'data': return `data: ${e.name}: ${e.train} train, ${e.validation} validation, ${e.test} test, ${e.shape.join('x')}`;
     case 'energy-sources': return `energy: ${e.sources.map((s) => `${s.name} (${s.kind})`).join(', ') || 'no source'}` +
@@ -133,7 +133,7 @@ export async function runsCommand(argv: string[]): Promise<number> {
   for (const r of runs) {
     process.stdout.write(`${r.runId.padEnd(48)} ${r.status.padEnd(10)} ${String(r.model).padEnd(10)} ${String(r.data).slice(0, 24).padEnd(24)} ` +
       `EB ${r.ebEpoch === null ? '-' : `${r.ebEpoch + 1}/${r.plannedEpochs}`}  acc ${pct(r.testAccuracy.ebTrain)} (dense ${pct(r.testAccuracy.dense)})  ` +
-      `saved ${r.savedPercent === null ? '-' : `${r.savedPercent.toFixed(1)}%`}\n`);
+      `saved ${r.savedPercent === null ? `- (${(r.savedReason ?? '').replace(/^no saving: /, '')})` : `${r.savedPercent.toFixed(1)}% ${r.savedKind}`}\n`);
   }
   return 0;
 }

@@ -22,6 +22,8 @@ import { acquireRunLock, inspectLock, describeHolder, lockRefusal, type RunLock 
 import { configPath, eventsPath, isRunId, metricsPath, summaryPath } from './paths.ts';
 import { READ_CAPS, readRegularFile, readRegularFileSync } from './safeRead.ts';
 import type { RunSummary } from './summary.ts';
+import { project } from './project.ts';
+import { savingKind } from '../energy/labels.ts';
 
 export const METRICS_HEADER = 'phase,method,epoch,learningRate,loss,accuracy,valLoss,valAccuracy,seconds,imagesPerSecond';
 
@@ -253,6 +255,12 @@ export interface RunListItem {
   plannedEpochs: number | null;
   testAccuracy: { ebTrain: number | null; dense: number | null };
   savedPercent: number | null;
+  /** measured / estimated / projected, when a saving is given. */
+  savedKind: 'measured' | 'estimated' | 'projected' | null;
+  /** Why no saving is given (null when one is). */
+  savedReason: string | null;
+  /** The power model behind estimated figures (null when nothing was estimated). */
+  estimateModel: string | null;
   /** Who writes the run now (pid, host, since), when its lock is held; null otherwise. */
   lockedBy: string | null;
   /** Why part of this run could not be read (the file and the reason); null when all was read. */
@@ -289,6 +297,17 @@ export async function listRuns(runsDir: string): Promise<RunListItem[]> {
   return items.sort((a, b) => b.runId.localeCompare(a.runId));
 }
 
+/** Why a summary gives no saving; older summaries without a reason get one from their status. */
+function savedReasonOf(summary: RunSummary | null): string | null {
+  if (!summary) return 'run not finished';
+  const energy = summary.energy;
+  if (!energy) return 'no saving: energy not measured';
+  // Summaries written before savings were gated claimed one for cancelled and failed runs too.
+  if (energy.savedReason === undefined && summary.status !== 'completed') return `no saving: run ${summary.status}`;
+  if (energy.savedPercent !== null) return null;
+  return energy.savedReason ?? 'no saving: no dense baseline to compare with';
+}
+
 export async function describeRun(store: RunStore): Promise<RunListItem> {
   const problems: string[] = [];
   const attempt = async <T>(read: () => Promise<T>, fallback: T): Promise<T> => {
@@ -302,26 +321,27 @@ export async function describeRun(store: RunStore): Promise<RunListItem> {
   const summary = await attempt(() => store.readSummaryAsync(), null);
   const config = (await attempt(() => store.readConfigJsonAsync(), {})) as Partial<ExperimentConfig>;
   const events = summary ? [] : await attempt(() => store.readEventsAsync((e) => LIST_EVENT_TYPES.has(e.type)), [] as RunEvent[]);
-  const start = events.find((e) => e.type === 'run-start');
-  const end = [...events].reverse().find((e) => e.type === 'run-end');
-  const found = events.find((e) => e.type === 'eb-found');
+  const state = project(events, store.id);
   const lock = inspectLock(store.dir);
   const readable = problems.length === 0 || summary !== null || events.length > 0;
   return {
     runId: store.id,
     dir: store.dir,
     name: summary?.name ?? config?.name ?? null,
-    createdAt: summary?.createdAt ?? (start ? new Date(start.time).toISOString() : null),
+    createdAt: summary?.createdAt ?? (state.startedAt !== null ? new Date(state.startedAt).toISOString() : null),
     model: config?.model?.name ?? null,
     data: config?.data?.spec ?? null,
-    status: !readable ? 'unreadable' : summary?.status ?? (end?.type === 'run-end' ? end.status : 'incomplete'),
-    ebEpoch: summary ? summary.earlyBird?.epoch ?? null : found?.type === 'eb-found' ? found.epoch : null,
+    status: !readable ? 'unreadable' : summary?.status ?? (state.status === 'pending' || state.status === 'running' ? 'incomplete' : state.status),
+    ebEpoch: summary ? summary.earlyBird?.epoch ?? null : state.earlyBird?.epoch ?? null,
     plannedEpochs: config?.training?.epochs ?? null,
     testAccuracy: {
       ebTrain: summary?.methods?.ebTrain?.testAccuracy ?? null,
       dense: summary?.methods?.dense?.testAccuracy ?? null,
     },
-    savedPercent: summary?.energy?.savedPercent ?? null,
+    savedPercent: savedReasonOf(summary) === null ? summary!.energy!.savedPercent : null,
+    savedKind: savedReasonOf(summary) === null ? savingKind(summary!.energy!) : null,
+    savedReason: savedReasonOf(summary),
+    estimateModel: summary?.energy?.estimateModel ?? null,
     lockedBy: lock.state === 'held' ? describeHolder(lock.holder) : lock.state === 'unknown' ? lock.why : null,
     problem: problems.length ? problems.join('; ') : null,
   };

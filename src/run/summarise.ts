@@ -7,12 +7,14 @@ import { release, type as osType } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../backend/selectBackend.ts';
 import { packageVersion } from '../version.ts';
-import { summariseEnergy, type DenseProjection } from '../energy/index.ts';
+import { summariseEnergy, savingEligibility, type DenseProjection, type SavingFacts } from '../energy/index.ts';
+import { summariseCompute, type ComputeSummary, type PhaseWork } from '../energy/computeLedger.ts';
 import type { ModelStats } from '../models/index.ts';
 import type { ExperimentConfig } from '../experiment/config.ts';
 import type { EnergyRecording } from '../experiment/energyRecorder.ts';
-import { METHODS, type EnergyKind, type Method, type MethodResult, type Phase, type RunEvent } from './events.ts';
+import { METHODS, type EnergyKind, type Method, type Phase, type RunEvent } from './events.ts';
 import type { RunStore } from './runStore.ts';
+import { methodResults, project, type RunState } from './project.ts';
 import { SUMMARY_SCHEMA_VERSION, type EarlyBirdSummary, type RunEnergySummary, type RunSummary, type SlimSummary } from './summary.ts';
 
 /** Phases whose energy each method is charged. */
@@ -45,28 +47,49 @@ function lastOf<T extends RunEvent['type']>(events: RunEvent[], type: T): Extrac
   return undefined;
 }
 
-function earlyBirdFrom(events: RunEvent[], config: ExperimentConfig): EarlyBirdSummary {
-  const found = lastOf(events, 'eb-found');
-  // One mask-distance record per epoch; a resumed epoch may repeat, the later one wins.
-  const byEpoch = new Map<number, Extract<RunEvent, { type: 'mask-distance' }>>();
-  for (const e of events) if (e.type === 'mask-distance') byEpoch.set(e.epoch, e);
-  const records = [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
-  const lastRecord = records[records.length - 1];
+/** The Early-Bird facts of the summary, read off the run's projection. */
+function earlyBirdFrom(state: RunState, config: ExperimentConfig): EarlyBirdSummary {
+  // maskDistance is keyed by ratio in the detector's order, one point per epoch (a resumed epoch: the later wins).
+  const epochs = [...new Set(Object.values(state.maskDistance).flatMap((points) => points.map((p) => p.x)))].sort((a, b) => a - b);
+  const percents = Object.values(state.detectorPercent);
+  const retrain = state.phases.find((p) => p.phase === 'retrain' && p.status !== 'cancelled' && p.status !== 'running');
   return {
-    found: Boolean(found),
-    epoch: found?.epoch ?? null,
+    found: state.earlyBird !== null,
+    epoch: state.earlyBird?.epoch ?? null,
     plannedEpochs: config.training.epochs,
     p: config.search.pruneRatio,
     epsilon: config.search.epsilon,
     queueLength: config.search.queueLength,
     ratios: config.search.ratios.map((ratio) => {
-      const r = lastRecord?.ratios.find((x) => x.ratio === ratio);
-      return { ratio, found: Boolean(r?.found), epoch: r?.foundEpoch ?? null };
+      const epoch = state.foundByRatio[String(ratio)];
+      return { ratio, found: epoch !== undefined, epoch: epoch ?? null };
     }),
-    distances: records.flatMap((rec) => rec.ratios.map((r) => ({ epoch: rec.epoch, ratio: r.ratio, maxDistance: r.maxDistance }))),
-    layers: lastOf(events, 'layer-mask')?.layers ?? [],
-    overheadPercent: records.length ? records.reduce((s, r) => s + r.percentOfEpoch, 0) / records.length : 0,
+    distances: epochs.flatMap((x) => Object.entries(state.maskDistance).flatMap(([ratio, points]) => {
+      const point = points.find((p) => p.x === x);
+      return point ? [{ epoch: x - 1, ratio: Number(ratio), maxDistance: point.y }] : [];
+    })),
+    layers: state.layerMask?.layers ?? [],
+    overheadPercent: percents.length ? percents.reduce((sum, p) => sum + p, 0) / percents.length : 0,
+    fineTuneEpochs: retrain?.epochsTrained ?? null,
   };
+}
+
+/** Whether a saving may be claimed, from the run's own record (see savingEligibility). */
+function savingFacts(events: RunEvent[], earlyBird: EarlyBirdSummary, recording: EnergyRecording | null): SavingFacts {
+  const completed = (phase: Phase) => events.some((e) => e.type === 'phase-end' && e.phase === phase && e.status !== 'cancelled');
+  return {
+    ticketFound: earlyBird.found,
+    ebTrainFinished: completed('search') && completed('surgery') && completed('retrain'),
+    denseFinished: completed('dense'),
+    denseEpochsForProjection: events.filter((e) => e.type === 'epoch' && e.phase === 'search').length,
+    unmeasuredSeconds: (recording?.unmeasured ?? []).reduce((sum, u) => sum + u.seconds, 0),
+  };
+}
+
+/** The estimate's model in one line ("<CPU>: 8.75 W per core (default per core) × 2 cores"), if an estimate was used. */
+function estimateModelOf(recording: EnergyRecording): string | null {
+  const labels = recording.sources.filter((s) => s.kind === 'estimated' && s.label).map((s) => `${s.name}: ${s.label}`);
+  return labels.length ? labels.join('; ') : null;
 }
 
 function energyFrom(events: RunEvent[], config: ExperimentConfig, recording: EnergyRecording, earlyBird: EarlyBirdSummary): RunEnergySummary | null {
@@ -78,6 +101,8 @@ function energyFrom(events: RunEvent[], config: ExperimentConfig, recording: Ene
   const base = summariseEnergy({
     totals: recording.totals, projection, carbonIntensity: config.energy.carbonIntensity, pue: config.energy.pue,
     overheadPercent: recording.overheadPercent,
+    notEligible: savingEligibility(savingFacts(events, earlyBird, recording)),
+    ...(recording.views ? { views: recording.views } : {}),
   });
   const methods: RunEnergySummary['methods'] = {};
   for (const method of METHODS) {
@@ -89,11 +114,56 @@ function energyFrom(events: RunEvent[], config: ExperimentConfig, recording: Ene
   if (!methods.dense && base.denseJoules !== null) {
     methods.dense = { joules: base.denseJoules, source: base.denseBasis, kind: 'projected' };
   }
-  return { ...base, methods, sources: recording.sources, skipped: recording.skipped };
+  return {
+    ...base, methods, sources: recording.sources, skipped: recording.skipped,
+    estimateModel: estimateModelOf(recording), unmeasured: recording.unmeasured ?? [],
+  };
 }
 
-function quantizationFrom(events: RunEvent[]): RunSummary['quantization'] {
-  const q = lastOf(events, 'quantization');
+/** Network trained in each phase: the dense one, or the slim one cut by the surgery. */
+const PHASE_NETWORK: Partial<Record<Phase, 'dense' | 'slim'>> = {
+  search: 'dense', dense: 'dense', lotteryTicket: 'dense', retrain: 'slim', ebReinit: 'slim', scratchE: 'slim', scratchB: 'slim',
+};
+
+/** Images each phase trained and evaluated, from its epoch and phase-end events. */
+function computeFrom(events: RunEvent[], earlyBird: EarlyBirdSummary, energy: RunEnergySummary | null, notEligible: string | null, slim: SlimSummary | null): ComputeSummary | null {
+  const data = lastOf(events, 'data');
+  const dense = events.find((e) => e.type === 'model' && e.method === 'dense');
+  const slimModel = lastOf(events, 'model');
+  if (!data || dense?.type !== 'model') return null;
+  const flopsOf = (network: 'dense' | 'slim') => (network === 'dense' ? dense.flops : slimModel?.type === 'model' && slimModel.method === 'ebTrain' ? slimModel.flops : null);
+  const work: PhaseWork[] = [];
+  for (const e of events) {
+    const phase = e.type === 'epoch' || e.type === 'phase-end' ? e.phase : null;
+    const network = phase ? PHASE_NETWORK[phase] : undefined;
+    if (!phase || !network) continue;
+    const forward = flopsOf(network);
+    if (forward === null) continue;
+    if (e.type === 'epoch') {
+      work.push({ phase, network, forwardFlopsPerImage: forward, trainImages: data.train, evalImages: e.logs.valLoss !== null ? data.validation : 0 });
+    } else if (e.type === 'phase-end' && e.result) {
+      work.push({ phase, network, forwardFlopsPerImage: forward, trainImages: 0, evalImages: data.test }); // the test evaluation
+    }
+  }
+  const validatesEachEpoch = events.some((e) => e.type === 'epoch' && e.logs.valLoss !== null);
+  const planned = earlyBird.plannedEpochs;
+  const projectedDense: PhaseWork = {
+    phase: 'dense', network: 'dense', forwardFlopsPerImage: dense.flops,
+    trainImages: planned * data.train, evalImages: planned * (validatesEachEpoch ? data.validation : 0) + data.test,
+  };
+  const contendedPhases = Object.entries(energy?.contention ?? {})
+    .filter(([phase, c]) => c.contended && (METHOD_PHASES.ebTrain.includes(phase as Phase) || phase === 'dense'))
+    .map(([phase]) => phase);
+  return summariseCompute({
+    work, ebPhases: METHOD_PHASES.ebTrain, densePhase: 'dense', projectedDense, notEligible,
+    energyRatio: energy?.savedRatio ?? null, contendedPhases,
+    contendedWholeDevice: contendedPhases.some((phase) => energy?.contention[phase]?.wholeDevice),
+    slim: slim ? { trainSpeedup: slim.speedup.train, flopReduction: slim.flopReduction } : null,
+  });
+}
+
+function quantizationFrom(state: RunState): RunSummary['quantization'] {
+  const q = state.quantization;
   return q ? { modelDir: q.modelDir, bytesBefore: q.bytesBefore, bytesAfter: q.bytesAfter, accuracyBefore: q.accuracyBefore, accuracyAfter: q.accuracyAfter } : null;
 }
 
@@ -110,14 +180,13 @@ export function buildSummary(input: {
 }): RunSummary {
   const { store, config } = input;
   const events = store.readEvents();
+  // The summary is a cache of the projection (plus what only the runner knows: backend, hardware, energy recording).
+  const state = project(events, store.id);
   const data = lastOf(events, 'data');
-  const methods: Partial<Record<Method, MethodResult>> = {};
-  for (const e of events) {
-    if (e.type === 'phase-end' && e.result && e.status !== 'cancelled') methods[e.result.method] = e.result;
-  }
-  let slim: SlimSummary | null = null;
-  for (const e of events) if (e.type === 'phase-end' && e.phase === 'surgery' && e.slim) slim = e.slim;
-  const earlyBird = earlyBirdFrom(events, config);
+  const methods = methodResults(state);
+  const slim: SlimSummary | null = state.slim;
+  const earlyBird = earlyBirdFrom(state, config);
+  const energy = energyFrom(events, config, input.recording, earlyBird);
   const denseModel = events.find((e) => e.type === 'model' && e.method === 'dense');
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
@@ -142,8 +211,9 @@ export function buildSummary(input: {
     earlyBird,
     methods,
     slim,
-    quantization: quantizationFrom(events),
-    energy: energyFrom(events, config, input.recording, earlyBird),
+    quantization: quantizationFrom(state),
+    energy,
+    compute: computeFrom(events, earlyBird, energy, savingEligibility(savingFacts(events, earlyBird, input.recording)), slim),
     seconds: input.seconds,
   };
 }

@@ -15,7 +15,6 @@ import { RunError, RunStore } from '../run/runStore.ts';
 import type { RunSummary } from '../run/summary.ts';
 import { savingsAgainstReferences, SAVING_REFERENCES, type SavingReference } from '../experiment/references.ts';
 import { describe, type Stat } from './stats.ts';
-import { SOURCE_STOPPED } from '../experiment/energyRecorder.ts';
 
 export interface PointMethod {
   accuracy: number;
@@ -147,10 +146,11 @@ function readPoint(sweepDir: string, p: SweepManifest['points'][number]): StudyP
   const store = new RunStore(dir);
   const summary = store.readSummary();
   if (!summary) return { ...base, status: 'incomplete' };
-  // A source that stopped mid-run leaves the later phases without energy: EB Train would look
-  // cheaper than it was. Such a point keeps its accuracy but none of its energy figures.
-  const stopped = summary.energy ? store.readEvents().map((e) => (e.type === 'warning' ? SOURCE_STOPPED.exec(e.message) : null)).find((m) => m) : null;
-  const energyLeftOut = stopped ? `power source ${stopped[1]} stopped mid-run (${stopped[2]})` : null;
+  // A stretch of the run with no power source left (summary.energy.unmeasured) leaves phases short
+  // of energy: EB Train could look cheaper than it was. Such a point keeps its accuracy and compute
+  // but none of its energy figures.
+  const gaps = summary.energy?.unmeasured ?? [];
+  const energyLeftOut = gaps.length ? `${Math.round(gaps.reduce((a, g) => a + g.seconds, 0))} s of the run unmeasured (${gaps[0]!.reason})` : null;
   const energyMethods = energyLeftOut ? undefined : summary.energy?.methods;
   const methods: StudyPoint['methods'] = {};
   for (const method of METHODS) {
