@@ -243,13 +243,15 @@ export function recommend(groups: readonly StudyGroup[], tolerance: number): Rec
     || b.methods.ebTrain!.accuracy.mean - a.methods.ebTrain!.accuracy.mean);
   const points = `${(tolerance * 100).toFixed(tolerance * 100 % 1 ? 1 : 0)} point${tolerance === 0.01 ? '' : 's'}`;
   const best = candidates[0] ?? null;
+  // A study over seeds alone has one setting, nothing swept.
+  const noun = groups.some((g) => Object.keys(g.values).length > 0) ? 'swept setting' : 'setting';
   if (!best) {
     const withDense = groups.filter((g) => g.methods.ebTrain && g.methods.dense);
-    if (withDense.length === 0) return { best, tolerance, text: `No swept setting can be judged: none ran the dense baseline to compare EB Train's accuracy with (comparisons.dense).` };
+    if (withDense.length === 0) return { best, tolerance, text: `No ${noun} can be judged: none ran the dense baseline to compare EB Train's accuracy with (comparisons.dense).` };
     const closest = [...withDense].sort((a, b) => (b.methods.ebTrain!.accuracy.mean - b.methods.dense!.accuracy.mean) - (a.methods.ebTrain!.accuracy.mean - a.methods.dense!.accuracy.mean))[0]!;
     return {
       best, tolerance,
-      text: `No swept setting found a ticket in every seed with EB Train within ${points} of dense. Closest: ${closest.label} — EB Train ${pct(closest.methods.ebTrain!.accuracy.mean)} vs dense ${pct(closest.methods.dense!.accuracy.mean)}, ticket found in ${closest.found} of ${closest.n} seeds.`,
+      text: `No ${noun} found a ticket in every seed with EB Train within ${points} of dense. Closest: ${closest.label} — EB Train ${pct(closest.methods.ebTrain!.accuracy.mean)} vs dense ${pct(closest.methods.dense!.accuracy.mean)}, ticket found in ${closest.found} of ${closest.n} seeds.`,
     };
   }
   const t = best.ticketEpoch!;
