@@ -88,7 +88,9 @@ function saveSettings(settings: Settings): void {
 
 /** EARLYBIRD_RUNS, else the saved folder, else ~/Documents/earlybird/runs (never the cwd: it may be /). */
 function initialRunsDir(saved: SavedSettings): string {
-  const dir = process.env.EARLYBIRD_RUNS ?? saved.runsDir ?? join(app.getPath('documents'), 'earlybird', 'runs');
+  const given = process.env.EARLYBIRD_RUNS ?? saved.runsDir ?? join(app.getPath('documents'), 'earlybird', 'runs');
+  // `~` as a shell would expand it: never a literal folder named ~.
+  const dir = given === '~' || given.startsWith('~/') ? join(app.getPath('home'), given.slice(1)) : given;
   try {
     mkdirSync(dir, { recursive: true });
     return dir;
