@@ -19,6 +19,7 @@ import { EarlyBirdDetector } from '../prune/earlyBirdDetector.ts';
 import { gammaLayers } from '../prune/slimModel.ts';
 import { SlimmingPenalty } from '../prune/slimmingPenalty.ts';
 import type { TrainCallback } from '../train/callbacks.ts';
+import { workersFor } from '../train/parallel/cores.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { estimateTrainingMemory, memoryLimit, memoryRefusal } from '../train/memory.ts';
 import { hasCheckpoint, readCheckpointMeta, restoreWeights, saveCheckpoint } from './checkpoint.ts';
@@ -134,6 +135,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     emit({
       type: 'run-start', time: Date.now(), runId: store.id, resumed, configHash: configHash(config),
       backend: backend.tfBackend, backendDescription: backend.description, skippedBackends: backend.skipped,
+      workers: workersFor(config.training.workers),
     });
     for (const message of notes) emit({ type: 'warning', time: Date.now(), message });
     const data = await loadData(config.data.spec, {

@@ -238,6 +238,8 @@ export interface RunListItem {
   savedKind: 'measured' | 'estimated' | 'projected' | null;
   /** Why no saving is given (null when one is). */
   savedReason: string | null;
+  /** The power model behind estimated figures (null when nothing was estimated). */
+  estimateModel: string | null;
   /** Who writes the run now (pid, host, since), when its lock is held; null otherwise. */
   lockedBy: string | null;
   /** Why part of this run could not be read (the file and the reason); null when all was read. */
@@ -318,6 +320,7 @@ export async function describeRun(store: RunStore): Promise<RunListItem> {
     savedPercent: savedReasonOf(summary) === null ? summary!.energy!.savedPercent : null,
     savedKind: savedReasonOf(summary) === null ? savingKind(summary!.energy!) : null,
     savedReason: savedReasonOf(summary),
+    estimateModel: summary?.energy?.estimateModel ?? null,
     lockedBy: lock.state === 'held' ? describeHolder(lock.holder) : lock.state === 'unknown' ? lock.why : null,
     problem: problems.length ? problems.join('; ') : null,
   };
