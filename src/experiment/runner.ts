@@ -25,7 +25,9 @@ import type { ExperimentConfig } from './config.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
 import { writeJsonAtomic } from './files.ts';
 import type { Method, MethodResult, Phase, RunEvent } from './events.ts';
-import { loadModelFromDir, saveModelToDir, writePredictionCheck } from './modelFiles.ts';
+import { loadModelFromDir, saveModelToDir, weightsInto, writePredictionCheck, type ExportedInput } from './modelFiles.ts';
+import { unitPixels } from '../data/normalise.ts';
+import { packageVersion } from '../version.ts';
 import { checkpointDir, metricsRow, runTrainingPhase } from './phaseTrainer.ts';
 import { RunStore, RunError, defaultRunsDir } from './runStore.ts';
 import { buildSummary } from './summarise.ts';
@@ -343,7 +345,7 @@ async function trainMethod(ctx: PhaseContext, args: {
   const stats = modelStats(args.model);
   const modelDir = `models/${args.method}`;
   mkdirSync(store.path(modelDir), { recursive: true });
-  const weightBytes = await saveModelToDir(args.model, store.path(modelDir));
+  const weightBytes = await saveModelToDir(args.model, store.path(modelDir), { input: exportedInput(ctx, args.method) });
   const test = ctx.data.test;
   writePredictionCheck(args.model, test.images, [test.height, test.width, test.channels], store.path(modelDir));
   await args.afterTrain?.(args.model, evaluation.accuracy, weightBytes);
@@ -376,13 +378,22 @@ async function retrainPhase(ctx: PhaseContext, search: SearchOutcome, surgery: S
   });
 }
 
-/** The ticket with 8-bit weights: its size and the test accuracy it keeps after dequantisation. */
+/** What an exported model says about its input and classes (see saveModelToDir). */
+function exportedInput(ctx: PhaseContext, method: string): ExportedInput {
+  const { data } = ctx;
+  return { mean: data.mean, std: data.std, classNames: data.classNames, dataset: data.name, method, producedBy: `earlybird ${packageVersion()}` };
+}
+
+/**
+ * The ticket with 8-bit weights: its size and the test accuracy it keeps after dequantisation,
+ * measured as a user would: the written file, fed raw pixels / 255.
+ */
 async function exportQuantized(ctx: PhaseContext, model: tf.LayersModel, accuracyBefore: number, bytesBefore: number): Promise<void> {
   const modelDir = 'models/ebTrain-uint8';
   mkdirSync(ctx.store.path(modelDir), { recursive: true });
-  const bytesAfter = await saveModelToDir(model, ctx.store.path(modelDir), { quantize: true });
+  const bytesAfter = await saveModelToDir(model, ctx.store.path(modelDir), { quantize: true, input: exportedInput(ctx, 'ebTrain-uint8') });
   const reloaded = await loadModelFromDir(ctx.store.path(modelDir));
-  const accuracyAfter = evaluate(reloaded, ctx.data.test, ctx.data.numClasses, ctx.config.training.batchSize).accuracy;
+  const accuracyAfter = evaluate(reloaded, unitPixels(ctx.data.test, ctx.data), ctx.data.numClasses, ctx.config.training.batchSize).accuracy;
   reloaded.dispose();
   ctx.emit({ type: 'quantization', time: Date.now(), method: 'ebTrain', modelDir, bytesBefore, bytesAfter, accuracyBefore, accuracyAfter });
 }
@@ -399,6 +410,15 @@ async function densePhase(ctx: PhaseContext): Promise<boolean> {
   if (finishedPhase(ctx.previous, 'dense')) return false;
   const N = ctx.config.training.epochs;
   return trainMethod(ctx, { phase: 'dense', method: 'dense', spec: ctx.spec, model: buildModel(ctx.spec), plannedEpochs: N, startEpoch: 0, endEpoch: N });
+}
+
+/** The exported dense model's weights in a freshly built network's order, without its input normalisation. */
+function denseWeights(exported: tf.LayersModel, spec: ModelSpec): tf.Tensor[] {
+  const fresh = buildModel(spec);
+  weightsInto(exported, fresh);
+  const weights = fresh.getWeights().map((w) => w.clone());
+  fresh.dispose();
+  return weights;
 }
 
 async function lotteryTicketPhase(ctx: PhaseContext): Promise<boolean> {
@@ -418,7 +438,7 @@ async function lotteryTicketPhase(ctx: PhaseContext): Promise<boolean> {
   try {
     const result = await module.runLotteryTicket({
       spec: ctx.spec, data: ctx.data, training: config.training, settings: config.comparisons.lotteryTicket, seed: config.seed,
-      ...(dense ? { trainedDense: { weights: dense.getWeights() } } : {}),
+      ...(dense ? { trainedDense: { weights: denseWeights(dense, ctx.spec) } } : {}),
       callbacks: [
         ...(ctx.options.callbacks?.('lotteryTicket') ?? []),
         {
