@@ -10,20 +10,26 @@ import { compareEnergy } from '../state/energyComparison.ts';
 import { settledSummary, type RunRecord, type RunRecords } from '../state/runRecords.ts';
 import { plannedEpochs } from '../charts/epochRange.ts';
 import { createRunPanel, type RunPanel } from '../components/runPanel.ts';
+import { exportReport as exportRunReport, hasTicket, runActionButtons } from '../components/runActions.ts';
 import { confirmDialog } from '../ui/confirmDialog.ts';
 import { h, perFrame, replaceChildren } from '../ui/dom.ts';
-import { formatAccuracy, formatCount, formatDate, formatJoules, formatPercent } from '../ui/format.ts';
+import { formatAccuracy, formatDate, formatJoules, formatPercent } from '../ui/format.ts';
 import { STATUS_LABELS } from '../ui/labels.ts';
-import { createNotice } from '../ui/notice.ts';
+import { createNotice, type Notice } from '../ui/notice.ts';
 
 export interface RunsScreen {
   element: HTMLElement;
   refresh(): Promise<void>;
+  /** Opens one run's details (from Live's "open the last run"). */
+  open(runId: string): Promise<void>;
 }
 
 const RESUMABLE = new Set(['cancelled', 'incomplete', 'failed']);
 
-export function createRunsScreen(api: RendererApi, records: RunRecords, info: ApiOutputs['app:info'], onResumed: (runId: string) => void): RunsScreen {
+export function createRunsScreen(
+  api: RendererApi, records: RunRecords, info: ApiOutputs['app:info'], onResumed: (runId: string) => void,
+  runAgain?: (config: unknown, runId: string) => void,
+): RunsScreen {
   let items: RunListItem[] = [];
   let active = new Set<string>();
   const selected = new Set<string>();
@@ -57,22 +63,7 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
 
   const statusOf = (item: RunListItem) => (active.has(item.runId) ? 'running' : item.status);
 
-  const exportReport = async (runId: string, target: ReturnType<typeof createNotice>) => {
-    target.show('info', `Writing the PDF report of ${runId}…`);
-    try {
-      const report = await api.call('report:export', { runId });
-      const size = `${report.pages} page${report.pages === 1 ? '' : 's'}, ${formatCount(report.bytes)}B`;
-      if (report.url && info.mode === 'browser') {
-        const link = h('a', { href: report.url, download: `earlybird-${runId}.pdf`, testid: 'report-link' }, 'Download the PDF');
-        target.show('ok', `Report ready (${size}). `, link);
-        link.click();
-      } else {
-        target.show('ok', `Report written to `, h('code', { testid: 'report-path' }, report.path), ` (${size}).`);
-      }
-    } catch (error) {
-      target.show('error', `Could not export the report: ${messageOf(error)}`);
-    }
-  };
+  const exportReport = (runId: string, target: Notice) => exportRunReport({ api, info, notice: target, testPrefix: 'row' }, runId);
 
   const resume = async (runId: string) => {
     try {
@@ -123,23 +114,30 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
       const actions = h('div', { class: 'row-actions' },
         h('button', { type: 'button', testid: 'open-run', onclick: () => void openDetail(item.runId) }, 'Open'),
         RESUMABLE.has(status) ? h('button', { type: 'button', testid: 'row-resume', onclick: () => void resume(item.runId) }, 'Resume') : null,
-        status === 'completed' ? h('button', { type: 'button', testid: 'export-pdf', onclick: () => void exportReport(item.runId, notice) }, 'Export PDF') : null,
+        // Cancelled and failed runs too: the report says what is missing.
+        status === 'running' ? null : h('button', { type: 'button', testid: 'export-pdf', onclick: () => void exportReport(item.runId, notice) }, 'Export PDF'),
         status === 'running' ? null : h('button', { type: 'button', class: 'danger ghost', testid: 'delete-run', onclick: () => void remove(item.runId) }, 'Delete'),
       );
       const ebEpoch = item.ebEpoch === null ? (status === 'completed' ? 'not found' : '—') : `${item.ebEpoch + 1} / ${item.plannedEpochs ?? '?'}`;
-      return h('tr', { testid: 'run-row', 'data-run-id': item.runId, 'data-status': status, class: detail?.runId === item.runId ? 'current' : '' },
-        h('td', {}, check),
-        h('td', { class: 'nowrap' }, formatDate(item.createdAt)),
-        h('td', {}, h('div', { class: 'run-name' }, item.name ?? item.model ?? '—'), h('div', { class: 'mono muted small' }, item.runId)),
-        h('td', {}, item.data ?? '—'),
-        h('td', { class: 'num' }, ebEpoch),
-        h('td', { class: 'num' }, `${formatAccuracy(item.testAccuracy.ebTrain)} / ${formatAccuracy(item.testAccuracy.dense)}`),
+      // Each cell says what it is (data-label), so a narrow window can stack the row as a card (styles.css).
+      const row = h('tr', { testid: 'run-row', 'data-run-id': item.runId, 'data-status': status, class: `clickable ${detail?.runId === item.runId ? 'current' : ''}`, title: 'Open this run' },
+        h('td', { class: 'cell-check' }, check),
+        h('td', { class: 'cell-date nowrap', 'data-label': 'Date' }, formatDate(item.createdAt)),
+        h('td', { class: 'cell-run' }, h('div', { class: 'run-name' }, item.name ?? item.model ?? '—'), h('div', { class: 'mono muted small' }, item.runId)),
+        h('td', { class: 'cell-data', 'data-label': 'Data' }, item.data ?? '—'),
+        h('td', { class: 'cell-eb num', 'data-label': 'EB epoch' }, ebEpoch),
+        h('td', { class: 'cell-accuracy num', 'data-label': 'Accuracy (EB / dense)' }, `${formatAccuracy(item.testAccuracy.ebTrain)} / ${formatAccuracy(item.testAccuracy.dense)}`),
         // A cancelled or failed run's summary compares a partial EB Train with a whole dense run.
         status === 'completed'
-          ? h('td', { class: `num ${item.savedPercent !== null && item.savedPercent < 0 ? 'negative' : ''}` }, formatPercent(item.savedPercent))
-          : h('td', { class: 'num muted', title: 'Only a finished run has a final saving' }, '—'),
-        h('td', {}, h('span', { class: `status ${status}` }, STATUS_LABELS[status] ?? status)),
-        h('td', {}, actions));
+          ? h('td', { class: `cell-saved num ${item.savedPercent !== null && item.savedPercent < 0 ? 'negative' : ''}`, 'data-label': 'Energy saved' }, formatPercent(item.savedPercent))
+          : h('td', { class: 'cell-saved num muted', 'data-label': 'Energy saved', title: 'Only a finished run has a final saving' }, '—'),
+        h('td', { class: 'cell-status' }, h('span', { class: `status ${status}` }, STATUS_LABELS[status] ?? status)),
+        h('td', { class: 'cell-actions' }, actions));
+      // A click anywhere on the row opens it, except on its own controls.
+      row.addEventListener('click', (event) => {
+        if (!(event.target as Element).closest('button, input, a, label, select')) void openDetail(item.runId);
+      });
+      return row;
     }));
   };
 
@@ -175,8 +173,9 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
       if (detail?.runId !== runId) return;
       heading.textContent = record.config?.name ?? record.summary?.name ?? `${record.config?.model?.name ?? 'run'} on ${record.config?.data?.spec ?? '?'}`;
       const status = record.active ? 'running' : record.view.status;
+      const facts = { runId, status, hasTicket: hasTicket(record), config: record.config };
       replaceChildren(actions,
-        status === 'completed' ? h('button', { type: 'button', testid: 'detail-export-pdf', onclick: () => void exportReport(runId, exportNotice) }, 'Export PDF') : null,
+        ...runActionButtons({ api, info, notice: exportNotice, testPrefix: 'detail', runAgain }, facts),
         RESUMABLE.has(status) || (status !== 'completed' && status !== 'running') ? h('button', { type: 'button', testid: 'detail-resume', onclick: () => void resume(runId) }, 'Resume') : null,
         h('button', { type: 'button', testid: 'close-detail', onclick: closeDetail }, 'Close'));
       panel.update(record);
@@ -270,5 +269,5 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
     if (detail?.runId === id || compare?.ids.includes(id)) redrawOpen();
   });
 
-  return { element, refresh };
+  return { element, refresh, open: openDetail };
 }

@@ -1,0 +1,156 @@
+/**
+ * The app as a daily tool, in real Chromium against `startServer`, on run folders copied from the
+ * report fixture (a completed run, and the same run as cancelled), at 1280 and 800 px: the Runs
+ * list keeps its status and actions in view and opens a run on a row click; a run's PDF (cancelled
+ * too), its ticket as a zip another program opens, its folder's path with Copy, and Run again; Live
+ * after a reload points at the latest run; and the page loads without console warnings.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { saveModelToDir } from '../src/experiment/modelFiles.ts';
+import { buildModel } from '../src/models/index.ts';
+import { startServer, type RunningServer } from '../src/server/startServer.ts';
+import { chromiumMissing, launchChromium, openPage, screenshot } from './helpers/browser.ts';
+
+const missing = chromiumMissing();
+const FIXTURE = 'test/fixtures/report/run-complete';
+const COMPLETED = '20251120-140312-lenet5-bn-mnist';
+const CANCELLED = '20251121-090000-lenet5-bn-mnist';
+
+/** The fixture as a cancelled run: same history, its summary and run-end say cancelled. */
+function cancelledCopy(runsDir: string): void {
+  const dir = join(runsDir, CANCELLED);
+  cpSync(FIXTURE, dir, { recursive: true });
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...summary, runId: CANCELLED, status: 'cancelled' }));
+  const events = readFileSync(join(dir, 'events.jsonl'), 'utf8').replace('"type":"run-end","status":"completed"', '"type":"run-end","status":"cancelled"');
+  writeFileSync(join(dir, 'events.jsonl'), events);
+}
+
+describe('the app as a daily tool', { skip: missing ?? false }, () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let runsDir: string;
+
+  before(async () => {
+    runsDir = mkdtempSync(join(tmpdir(), 'eb-daily-'));
+    cpSync(FIXTURE, join(runsDir, COMPLETED), { recursive: true });
+    // A real exported model where the summary says the ticket is (weights are untrained: the zip is what is checked).
+    const modelDir = join(runsDir, COMPLETED, 'models', 'ebTrain');
+    mkdirSync(modelDir, { recursive: true });
+    const model = buildModel({ name: 'tiny', inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
+    await saveModelToDir(model, modelDir, { input: { mean: [0.13], std: [0.31], classNames: [...'0123456789'], dataset: 'mnist-embedded', method: 'ebTrain', producedBy: 'test' } });
+    model.dispose();
+    cancelledCopy(runsDir);
+    server = await startServer({ runsDir });
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (runsDir) rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  for (const width of [1280, 800]) {
+    test(`at ${width} px the Runs list shows status and actions, and a row click opens the run`, async () => {
+      const { page, context, problems } = await openPage(browser, { width, height: 800 });
+      const messages: string[] = [];
+      page.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
+      try {
+        await page.goto(`${server.url}#screen=runs`);
+        const rows = page.getByTestId('run-row');
+        await rows.nth(1).waitFor();
+        for (const row of await rows.all()) {
+          for (const part of [row.locator('.status'), ...(await row.locator('.row-actions button').all())]) {
+            assert.ok(await part.isVisible(), `${await part.innerText()} is visible`);
+            const box = (await part.boundingBox())!;
+            assert.ok(box.x >= 0 && box.x + box.width <= width, `${await part.innerText()} at x ${box.x}..${box.x + box.width} inside ${width} px`);
+          }
+          assert.equal(await row.getByTestId('export-pdf').count(), 1, 'completed and cancelled runs both export a PDF');
+        }
+        const overflow = await page.locator('.table-scroll').evaluate((e) => e.scrollWidth - e.clientWidth);
+        assert.ok(overflow <= 1, `the list scrolls sideways by ${overflow} px`);
+        await screenshot(page, `daily-runs-${width}`, false);
+
+        await page.locator(`[data-testid="run-row"][data-run-id="${COMPLETED}"] .cell-data`).click();
+        await page.getByTestId('detail-panel').waitFor();
+        await page.getByTestId('detail-export-ticket').waitFor();
+        assert.equal(await page.locator(`[data-testid="run-row"][data-run-id="${COMPLETED}"]`).getAttribute('class'), 'clickable current');
+        await screenshot(page, `daily-detail-${width}`, false);
+        assert.deepEqual(problems, []);
+        assert.deepEqual(messages.filter((m) => /Permissions-Policy|warning/i.test(m)), [], 'no console warnings on load');
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  test('a run\'s PDF (cancelled too), its ticket as a zip, its folder, and Run again', { timeout: 180_000 }, async () => {
+    const { page, context, problems } = await openPage(browser, { width: 800, height: 800 });
+    try {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${server.port}` });
+      await page.goto(`${server.url}#screen=runs`);
+      await page.locator(`[data-testid="run-row"][data-run-id="${CANCELLED}"] .cell-eb`).click();
+      await page.getByTestId('detail-export-pdf').waitFor();
+      assert.equal(await page.getByTestId('detail-export-ticket').count(), 1);
+      const pdf = page.waitForEvent('download', { timeout: 120_000 });
+      await page.getByTestId('detail-export-pdf').click();
+      await page.locator('[data-testid="detail-notice"][data-kind="ok"], [data-testid="detail-notice"][data-kind="error"]').waitFor({ timeout: 120_000 });
+      assert.equal(await page.getByTestId('detail-notice').getAttribute('data-kind'), 'ok', await page.getByTestId('detail-notice').innerText());
+      assert.equal(readFileSync((await (await pdf).path())!).subarray(0, 5).toString('latin1'), '%PDF-');
+
+      await page.locator(`[data-testid="run-row"][data-run-id="${COMPLETED}"] .cell-run`).click();
+      await page.getByTestId('detail-title').getByText(/lenet5|MNIST|mnist/i).first().waitFor();
+      const zip = page.waitForEvent('download', { timeout: 60_000 });
+      await page.getByTestId('detail-export-ticket').click();
+      const zipPath = (await (await zip).path())!;
+      const listing = spawnSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print("\\n".join(z.namelist())); print(z.read(sys.argv[2]).decode())', zipPath, `${COMPLETED}/ebTrain/model.json`], { encoding: 'utf8' });
+      assert.equal(listing.status, 0, listing.stderr);
+      for (const name of ['README.txt', 'ebTrain/model.json', 'ebTrain/weights.bin']) assert.ok(listing.stdout.includes(`${COMPLETED}/${name}`), listing.stdout);
+      assert.match(listing.stdout, /"userDefinedMetadata":\{"classNames":\["0"/);
+      await screenshot(page, 'daily-ticket-800', false);
+
+      await page.getByTestId('detail-show-folder').click();
+      assert.equal(await page.getByTestId('folder-path').innerText(), join(runsDir, COMPLETED));
+      await page.getByTestId('copy-folder-path').click();
+      await page.getByTestId('copy-folder-path').getByText('Copied').waitFor();
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), join(runsDir, COMPLETED));
+
+      await page.getByTestId('detail-run-again').click();
+      assert.equal(await page.getByTestId('tab-setup').getAttribute('aria-selected'), 'true');
+      await page.getByTestId('setup-notice').getByText(`Settings of ${COMPLETED} loaded`).waitFor();
+      const config = JSON.parse(readFileSync(join(FIXTURE, 'config.json'), 'utf8'));
+      assert.equal(await page.getByTestId('field-model.name').inputValue(), config.model.name);
+      assert.equal(await page.getByTestId('field-training.epochs').inputValue(), String(config.training.epochs));
+      await page.getByTestId('form-validity').getByText('Ready to start').waitFor();
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('after a reload, Live points at the latest run', async () => {
+    const { page, context, problems } = await openPage(browser, { width: 1280, height: 800 });
+    try {
+      await page.goto(`${server.url}#screen=live`);
+      await page.getByTestId('live-empty').waitFor();
+      const link = page.getByTestId('open-last-run');
+      await link.waitFor();
+      assert.match(await link.innerText(), /cancelled/);
+      await screenshot(page, 'daily-live-empty-1280', false);
+      await link.click();
+      assert.equal(await page.getByTestId('tab-runs').getAttribute('aria-selected'), 'true');
+      await page.getByTestId('detail-panel').waitFor();
+      assert.equal(await page.locator('tr.current').getAttribute('data-run-id'), CANCELLED);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+});
