@@ -74,7 +74,7 @@ describe('the app as a daily tool', { skip: missing ?? false }, () => {
           }
           assert.equal(await row.getByTestId('export-pdf').count(), 1, 'completed and cancelled runs both export a PDF');
         }
-        const overflow = await page.locator('.table-scroll').evaluate((e) => e.scrollWidth - e.clientWidth);
+        const overflow = await page.locator('.runs-screen > .table-scroll').evaluate((e) => e.scrollWidth - e.clientWidth);
         assert.ok(overflow <= 1, `the list scrolls sideways by ${overflow} px`);
         await screenshot(page, `daily-runs-${width}`, false);
 
@@ -153,4 +153,58 @@ describe('the app as a daily tool', { skip: missing ?? false }, () => {
       await context.close();
     }
   });
+});
+
+describe('charts a researcher can read', { skip: missing ?? false }, () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let runsDir: string;
+
+  before(async () => {
+    runsDir = mkdtempSync(join(tmpdir(), 'eb-charts-'));
+    cpSync(FIXTURE, join(runsDir, COMPLETED), { recursive: true });
+    server = await startServer({ runsDir });
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (runsDir) rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  for (const width of [1280, 800]) {
+    test(`at ${width} px: accuracy axis fitted to the data, one legend entry per phase, data tables, distinct ratio shapes`, async () => {
+      const { page, context, problems } = await openPage(browser, { width, height: 900 });
+      try {
+        await page.goto(`${server.url}#screen=runs`);
+        await page.locator(`[data-testid="run-row"][data-run-id="${COMPLETED}"] .cell-data`).click();
+        const accuracy = page.getByTestId('detail-panel').getByTestId('chart-accuracy');
+        await page.waitForFunction(() => Number(document.querySelector('[data-testid="detail-panel"] [data-testid="chart-accuracy"]')?.getAttribute('data-points') ?? 0) > 0);
+        const metrics = readFileSync(join(FIXTURE, 'metrics.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+        const lowest = Math.min(...metrics.flatMap((r) => [Number(r[5]), Number(r[7])]).filter((v) => Number.isFinite(v) && v > 0));
+        const yMin = Number(await accuracy.getAttribute('data-y-min'));
+        assert.ok(yMin > 0 && yMin <= lowest, `accuracy axis from ${yMin}, lowest value ${lowest}`);
+        const phases = new Set(metrics.map((r) => r[0])).size;
+        assert.equal(Number(await accuracy.getAttribute('data-legend-items')), phases, 'one legend entry per phase');
+
+        await accuracy.getByTestId('show-chart-data').click();
+        const table = accuracy.getByTestId('chart-data-table');
+        await table.waitFor();
+        const epochs = new Set(metrics.map((r) => r[2])).size;
+        assert.equal(await table.locator('tbody tr').count(), epochs, 'a row per epoch');
+        assert.match(await table.locator('thead').innerText(), /search · train[\s\S]*search · validation/);
+        assert.match(await table.locator('tbody tr').first().innerText(), /\d+\.\d\d %/);
+
+        const mask = page.getByTestId('detail-panel').getByTestId('chart-mask');
+        await mask.getByTestId('show-chart-data').click();
+        assert.match(await mask.getByTestId('chart-data-table').locator('thead').innerText(), /p = 0\.3[\s\S]*p = 0\.5[\s\S]*p = 0\.7/);
+        await accuracy.scrollIntoViewIfNeeded();
+        await screenshot(page, `daily-charts-${width}`, false);
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
 });

@@ -11,6 +11,8 @@ import { createRunProgress } from '../components/runProgress.ts';
 import type { RunRecords } from '../state/runRecords.ts';
 import { h, perFrame, replaceChildren, setText } from '../ui/dom.ts';
 import { createNotice } from '../ui/notice.ts';
+import { phaseLabel } from '../ui/labels.ts';
+import type { RunEvent } from '../../../src/experiment/events.ts';
 
 export interface LiveScreen {
   element: HTMLElement;
@@ -64,9 +66,19 @@ export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetu
       // The empty state stays as it is.
     }
   };
+  // Screen readers hear the moments that matter (a new phase, the ticket, the end), not every batch.
+  const announcer = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', testid: 'live-announcer' });
   const element = h('div', { class: 'screen live-screen' },
     h('header', { class: 'screen-head' }, h('div', {}, title, subtitle), picker),
-    empty, body);
+    announcer, empty, body);
+
+  const announce = (event: RunEvent): void => {
+    let text = '';
+    if (event.type === 'phase-start') text = `Phase started: ${phaseLabel(event.phase)}.`;
+    else if (event.type === 'eb-found') text = `Early-Bird ticket found at epoch ${event.epoch + 1} of ${event.plannedEpochs}, p = ${event.ratio}.`;
+    else if (event.type === 'run-end') text = `Run ${event.status === 'completed' ? 'completed' : event.status}.`;
+    if (text) announcer.textContent = text;
+  };
 
   const render = perFrame(() => {
     const record = runId ? records.get(runId) : undefined;
@@ -105,6 +117,7 @@ export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetu
   records.subscribe((id, event) => {
     if (id === runId) {
       if (event?.type === 'run-start') notice.clear();
+      if (event) announce(event);
       render();
     }
     // Follow a run started elsewhere when the one shown is over.
