@@ -6,9 +6,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipArchive, type ZipEntry } from '../zip.ts';
-import { writeFileAtomic } from './files.ts';
+import { writeFileAtomic } from '../run/files.ts';
 import { MODEL_JSON } from './modelFiles.ts';
-import { RunError, RunStore } from './runStore.ts';
+import { RunError, RunStore } from '../run/runStore.ts';
 
 export const TICKET_ARCHIVE = join('export', 'ticket.zip');
 
