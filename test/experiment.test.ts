@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -113,7 +113,7 @@ describe('a whole experiment', () => {
     assert.ok(Math.abs(s.quantization.accuracyAfter - s.quantization.accuracyBefore) < 0.01, JSON.stringify(s.quantization));
   });
 
-  test('events.jsonl and metrics.csv record every epoch once', () => {
+  test('events.jsonl and metrics.csv record every epoch once', async () => {
     const events = readEventsFile(join(outcome.runDir, 'events.jsonl'));
     const epochs = events.filter((e): e is Extract<RunEvent, { type: 'epoch' }> => e.type === 'epoch');
     const lines = readFileSync(join(outcome.runDir, 'metrics.csv'), 'utf8').trim().split('\n');
@@ -133,7 +133,7 @@ describe('a whole experiment', () => {
       assert.equal((e as { matrices: unknown[] }).matrices.length, 3);
     }
     if (outcome.summary.earlyBird.found) assert.ok(existsSync(join(outcome.runDir, 'masks', 'early-bird.json')));
-    assert.equal(listRuns(runsDir)[0]!.runId, outcome.runId);
+    assert.equal((await listRuns(runsDir))[0]!.runId, outcome.runId);
   });
 
   test('exported models load in another process with identical predictions', () => {
@@ -159,7 +159,7 @@ describe('a whole experiment', () => {
     const runDir = await new Promise<string>((resolve, reject) => {
       const deadline = Date.now() + 120_000;
       const timer = setInterval(() => {
-        const runs = listRuns(killedRuns);
+        const runs = readdirSync(killedRuns).map((name) => ({ dir: join(killedRuns, name) }));
         if (runs.length === 1) {
           const events = readEventsFile(join(runs[0]!.dir, 'events.jsonl'));
           const inEpoch1 = events.some((e) => e.type === 'progress' && e.phase === 'search' && e.epoch === 1);

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EventStream } from '../src/server/eventStream.ts';
 import { startServer, type RunningServer } from '../src/server/startServer.ts';
@@ -58,12 +58,14 @@ describe('earlybird serve: the HTTP server', () => {
   let runsDir: string;
 
   before(async () => {
-    runsDir = mkdtempSync(join(tmpdir(), 'eb-server-'));
+    // runs/ one level down, so the folder above it is ours to plant a decoy in.
+    runsDir = join(mkdtempSync(join(tmpdir(), 'eb-server-')), 'runs');
+    mkdirSync(runsDir);
     server = await startServer({ runsDir, log: () => undefined });
   });
   after(async () => {
     await server.close();
-    rmSync(runsDir, { recursive: true, force: true });
+    rmSync(dirname(runsDir), { recursive: true, force: true });
   });
 
   test('prints a loopback URL with a random base64url token', () => {
@@ -194,7 +196,9 @@ describe('earlybird serve: the HTTP server', () => {
     assert.equal(pdf.headers['content-type'], 'application/pdf');
     assert.match(pdf.headers['content-disposition']!, /attachment; filename="earlybird-20260101-000000-tiny-mnist\.pdf"/);
     assert.ok(pdf.body.startsWith('%PDF'));
-    for (const path of ['/report/..%2F..%2Fetc%2Fpasswd.pdf', '/report/../config.json', '/report/a/b.pdf']) {
+    // A PDF in the folder above the runs folder: `/report/...pdf` names the run "..", never served.
+    writeFileSync(join(dirname(runsDir), 'report.pdf'), '%PDF-1.7\n%decoy\n');
+    for (const path of ['/report/...pdf', '/report/..pdf', '/report/..%2F..%2Fetc%2Fpasswd.pdf', '/report/../config.json', '/report/a/b.pdf']) {
       assert.equal((await http(server.port, `${path}?token=${server.token}`)).status, 404, path);
     }
   });

@@ -3,10 +3,10 @@
  * taken from summary.json where the run finished and rebuilt from events.jsonl where it did not.
  * Each part that cannot be known is named in `missing` with the reason, in words a reader follows.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnergyMeter } from '../energy/meter.ts';
+import { configHash as hashConfig } from '../run/configHash.ts';
 import type { EnergyKind, MethodResult, RunEvent } from '../run/events.ts';
 import { METHODS, PHASES } from '../run/events.ts';
 import type { RunEnergySummary, SlimSummary } from '../run/summary.ts';
@@ -122,16 +122,6 @@ export function phaseOrder(phases: Iterable<string>): string[] {
   const rank = (p: string) =>
     p === 'unassigned' ? -1 : p === 'surgery-checks' ? known.indexOf('surgery') + 0.5 : known.includes(p) ? known.indexOf(p) : 100;
   return [...new Set(phases)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
-/** Sorted-key JSON, the same canonical form the runner hashes (src/experiment/summarise.ts). */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** Where the run stopped, in words; null when it completed. */
@@ -411,7 +401,7 @@ export function buildReportModel(folder: RunFolder): ReportModel {
   const configHash = str(summary?.configHash)
     ? { value: summary!.configHash!, computed: false }
     : folder.configRaw !== null && config
-    ? { value: createHash('sha256').update(canonicalJson(JSON.parse(folder.configRaw))).digest('hex').slice(0, 16), computed: true }
+    ? { value: hashConfig(JSON.parse(folder.configRaw)), computed: true }
     : null;
 
   const backend = isObject(summary?.backend) && str(summary.backend.name)

@@ -23,7 +23,8 @@ interface Base {
 }
 
 export type RunEvent =
-  | (Base & { type: 'run-start'; runId: string; resumed: boolean; backend: string; backendDescription: string; skippedBackends: { choice: string; reason: string }[] })
+  /** configHash: SHA-256 (16 hex) of the canonical config this attempt ran with; the first one is the run's. */
+  | (Base & { type: 'run-start'; runId: string; resumed: boolean; configHash?: string; backend: string; backendDescription: string; skippedBackends: { choice: string; reason: string }[] })
   | (Base & { type: 'data'; name: string; source: string; train: number; validation: number; test: number; shape: [number, number, number]; numClasses: number })
   | (Base & { type: 'model'; method: Method; params: number; flops: number; channels?: Record<string, number> })
   | (Base & { type: 'phase-start'; phase: Phase; plannedEpochs: number; startEpoch: number; endEpoch: number })

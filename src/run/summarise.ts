@@ -3,7 +3,6 @@
  * the finishing process knows (energy totals, hardware). Built from events, a resumed run and an
  * uninterrupted one summarise the same way.
  */
-import { createHash } from 'node:crypto';
 import { release, type as osType } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../backend/selectBackend.ts';
@@ -26,20 +25,8 @@ export const METHOD_PHASES: Record<Method, Phase[]> = {
   scratchB: ['scratchB'],
 };
 
-/** Sorted-key JSON, so the hash does not depend on key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function configHash(config: ExperimentConfig): string {
-  return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16);
-}
-
+import { configHash } from './configHash.ts';
+export { configHash };
 
 function softwareVersions(): Record<string, string> {
   return {

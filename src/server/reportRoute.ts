@@ -9,7 +9,9 @@ import type { ServerResponse } from 'node:http';
 import { isAbsolute, join, relative } from 'node:path';
 import { TICKET_ARCHIVE } from '../experiment/ticketArchive.ts';
 import { sendText } from './httpUtil.ts';
+import { isRunId } from '../run/paths.ts';
 
+/** `/report/<runId>.pdf`; the id is then checked with isRunId (`.` and `..` are no run ids). */
 export const REPORT_PATH = /^\/report\/([A-Za-z0-9._-]{1,120})\.pdf$/;
 export const TICKET_PATH = /^\/ticket\/([A-Za-z0-9._-]{1,120})\.zip$/;
 
@@ -35,6 +37,10 @@ export function findReport(runDir: string, exported: string | undefined): string
 }
 
 export function serveReport(runId: string, runDir: string, exported: string | undefined, res: ServerResponse, head: boolean): void {
+  if (!isRunId(runId)) {
+    sendText(res, 404, `not a run id: ${JSON.stringify(runId)}`);
+    return;
+  }
   const path = findReport(runDir, exported);
   if (!path) {
     sendText(res, 404, `no report for run ${runId}: export it first (report:export)`);
@@ -44,6 +50,10 @@ export function serveReport(runId: string, runDir: string, exported: string | un
 }
 
 export function serveTicket(runId: string, runDir: string, res: ServerResponse, head: boolean): void {
+  if (!isRunId(runId)) {
+    sendText(res, 404, `not a run id: ${JSON.stringify(runId)}`);
+    return;
+  }
   const path = join(runDir, TICKET_ARCHIVE);
   if (!inside(runDir, path) || !statSync(path, { throwIfNoEntry: false })?.isFile()) {
     sendText(res, 404, `no ticket archive for run ${runId}: export it first (ticket:export)`);
