@@ -143,6 +143,8 @@ describe('browser UI end to end', { skip: missing ?? false }, () => {
     await waitForPoints(page, 'live-panel', 'chart-power', 1);
     await waitForPoints(page, 'live-panel', 'chart-energy', 1);
     assert.ok(await points(page, 'live-panel', 'chart-loss') >= 2);
+    // Besides the phase's ETA, a projection for the whole experiment once an epoch time is known.
+    await page.getByTestId('experiment-eta').getByText(/^about \d+:\d\d.* left in all \(projected\)$/).waitFor({ timeout: 30_000 });
     await screenshot(page, 'live-running-light-1280x800', false);
 
     // Cancel mid-run.

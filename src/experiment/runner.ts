@@ -456,6 +456,32 @@ async function densePhase(ctx: PhaseContext): Promise<boolean> {
   return trainMethod(ctx, { phase: 'dense', method: 'dense', spec: ctx.spec, model: buildModel(ctx.spec), plannedEpochs: N, startEpoch: 0, endEpoch: N });
 }
 
+/**
+ * Progress events for a phase made of several training calls (the lottery ticket's rounds): epochs
+ * counted across the calls, the ETA from the mean batch time over all `plannedEpochs`.
+ */
+function phaseProgress(ctx: PhaseContext, phase: Phase, plannedEpochs: number): TrainCallback {
+  const batchesPerEpoch = Math.ceil(ctx.data.train.count / ctx.config.training.batchSize);
+  const total = plannedEpochs * batchesPerEpoch;
+  const started = performance.now();
+  let epochsBefore = 0;
+  let batchesDone = 0;
+  let last = 0;
+  return {
+    onBatchEnd: (logs) => {
+      batchesDone++;
+      const now = performance.now();
+      if (now - last < 500 && logs.batch + 1 < logs.batches) return;
+      last = now;
+      const eta = ((now - started) / 1000 / batchesDone) * Math.max(0, total - batchesDone);
+      ctx.emit({ type: 'progress', time: Date.now(), phase, epoch: epochsBefore + logs.epoch, batch: logs.batch, batches: logs.batches, loss: logs.loss, accuracy: logs.accuracy, etaSeconds: eta });
+    },
+    onTrainEnd: (result) => {
+      epochsBefore += result.epochsCompleted;
+    },
+  };
+}
+
 /** The exported dense model's weights in a freshly built network's order, without its input normalisation. */
 function denseWeights(exported: tf.LayersModel, spec: ModelSpec): tf.Tensor[] {
   const fresh = buildModel(spec);
@@ -474,17 +500,21 @@ async function lotteryTicketPhase(ctx: PhaseContext): Promise<boolean> {
     throw new RunError(`lottery-ticket baseline unavailable: ${(error as Error).message}`);
   }
   const { config, emit } = ctx;
-  beginPhase(ctx, 'lotteryTicket', config.training.epochs, 0, config.training.epochs);
-  const started = performance.now();
   // Reuse the dense baseline trained in this experiment instead of training it again.
   const denseDir = ctx.store.path('models', 'dense');
   const dense = existsSync(join(denseDir, 'model.json')) ? await loadModelFromDir(denseDir) : null;
+  // The phase spans every epoch of every round, so its progress and ETA cover the whole phase.
+  const planned = module.plannedLotteryEpochs(config.comparisons.lotteryTicket, config.training.epochs, dense !== null);
+  beginPhase(ctx, 'lotteryTicket', planned, 0, planned);
+  const started = performance.now();
+  const progress = phaseProgress(ctx, 'lotteryTicket', planned);
   try {
     const result = await module.runLotteryTicket({
       spec: ctx.spec, data: ctx.data, training: config.training, settings: config.comparisons.lotteryTicket, seed: config.seed,
       ...(dense ? { trainedDense: { weights: denseWeights(dense, ctx.spec) } } : {}),
       callbacks: [
         ...(ctx.options.callbacks?.('lotteryTicket') ?? []),
+        progress,
         {
           onEpochEnd: (logs) => {
             emit({ type: 'epoch', time: Date.now(), phase: 'lotteryTicket', logs });
