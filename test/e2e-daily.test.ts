@@ -211,3 +211,66 @@ describe('charts a researcher can read', { skip: missing ?? false }, () => {
     });
   }
 });
+
+describe('comparing runs', { skip: missing ?? false }, () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let runsDir: string;
+  const OTHER = '20251122-100000-lenet5-bn-mnist';
+
+  before(async () => {
+    runsDir = mkdtempSync(join(tmpdir(), 'eb-compare-'));
+    cpSync(FIXTURE, join(runsDir, COMPLETED), { recursive: true });
+    cancelledCopy(runsDir);
+    // A third run: another seed, named, and a worse first search epoch (its accuracy axis starts lower).
+    const dir = join(runsDir, OTHER);
+    cpSync(FIXTURE, dir, { recursive: true });
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, seed: 11, name: 'seed 11' }));
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...summary, runId: OTHER, name: 'seed 11', config: { ...summary.config, seed: 11, name: 'seed 11' } }));
+    const events = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const first = events.find((e) => e.type === 'epoch' && e.phase === 'search' && e.logs.epoch === 0);
+    first.logs.accuracy = 0.42;
+    writeFileSync(join(dir, 'events.jsonl'), `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    server = await startServer({ runsDir });
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (runsDir) rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  for (const width of [1280, 800]) {
+    test(`at ${width} px: three runs, named columns, seed and differences, charts on shared scales`, async () => {
+      const { page, context, problems } = await openPage(browser, { width, height: 900 });
+      try {
+        await page.goto(`${server.url}#screen=runs`);
+        for (const id of [COMPLETED, OTHER, CANCELLED]) await page.locator(`[data-testid="run-row"][data-run-id="${id}"]`).getByTestId('select-run').check();
+        assert.equal(await page.getByTestId('compare-runs').innerText(), 'Compare the 3 selected');
+        await page.getByTestId('compare-runs').click();
+        const table = page.getByTestId('compare-table');
+        await table.getByText('Energy saved').waitFor();
+        const head = await table.locator('thead').innerText();
+        assert.match(head, /seed 11/);
+        assert.match(head, /demo: lenet5-bn on the embedded digits/);
+        const seedRow = await table.locator('tr', { has: page.locator('th', { hasText: /^Seed$/ }) }).innerText();
+        const seed = JSON.parse(readFileSync(join(FIXTURE, 'config.json'), 'utf8')).seed as number;
+        assert.match(seedRow, new RegExp(`^Seed\\s+${seed}\\s+11 \\(\\+${11 - seed}\\)\\s+${seed} \\(±0\\)$`));
+        for (const panel of ['compare-panel-a', 'compare-panel-b', 'compare-panel-c']) {
+          await page.waitForFunction((p) => Number(document.querySelector(`[data-testid="${p}"] [data-testid="chart-accuracy"]`)?.getAttribute('data-points') ?? 0) > 0, panel);
+        }
+        const yMins = await Promise.all(['a', 'b', 'c'].map((x) => page.getByTestId(`compare-panel-${x}`).getByTestId('chart-accuracy').getAttribute('data-y-min')));
+        assert.equal(new Set(yMins).size, 1, `one accuracy scale: ${yMins}`);
+        assert.ok(Number(yMins[0]) <= 0.42, `the shared scale shows the 42 % epoch (from ${yMins[0]})`);
+        await page.getByTestId('run-compare').scrollIntoViewIfNeeded();
+        await screenshot(page, `daily-compare-${width}`);
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});

@@ -59,6 +59,11 @@ export interface LineChartOptions {
 
 const MAX_POINTS = 1500;
 
+export interface AxisRange {
+  min: number;
+  max: number;
+}
+
 function thin(points: Point[]): Point[] {
   if (points.length <= MAX_POINTS) return points;
   const step = points.length / MAX_POINTS;
@@ -78,6 +83,8 @@ export class LineChartCard {
   private xRange: { min?: number; max?: number } = {};
   private marker: Omit<EbMarkerOptions, 'color' | 'textColor' | 'background'> & { color?: string } = { x: null, label: '' };
   private readonly stopTheme: () => void;
+  /** Axis ranges imposed from outside (a comparison draws every run on the same scales). */
+  private shared: { x?: AxisRange; y?: AxisRange } = {};
 
   /** "Show data": the numbers behind the chart as a table, for screen readers and for reading values off. */
   private readonly dataDetails: HTMLDetailsElement;
@@ -144,8 +151,26 @@ export class LineChartCard {
     if (chart?.legend?.legendItems) this.element.dataset.legendItems = String(chart.legend.legendItems.length);
   }
 
+  /** The axes as drawn now, or null before the first point. */
+  scaleRanges(): { x: AxisRange; y: AxisRange } | null {
+    const chart = this.chart;
+    if (!chart?.scales.x || !chart.scales.y || this.element.dataset.points === '0') return null;
+    return { x: { min: chart.scales.x.min, max: chart.scales.x.max }, y: { min: chart.scales.y.min, max: chart.scales.y.max } };
+  }
+
+  /** Draws on the given ranges (null: the chart's own again). */
+  share(ranges: { x?: AxisRange; y?: AxisRange } | null): void {
+    this.shared = ranges ?? {};
+    if (this.chart) {
+      this.apply();
+      this.element.dataset.yMin = String(this.chart.scales.y!.min);
+      this.element.dataset.yMax = String(this.chart.scales.y!.max);
+    }
+  }
+
   /** The y range `fitY` asks for, from the real points shown. */
   private fittedY(): { min?: number; max?: number } {
+    if (this.shared.y) return this.shared.y;
     const { options } = this;
     if (!options.fitY) return { min: options.yMin, max: options.yMax };
     const values = this.series.filter((s) => !s.reference).flatMap((s) => s.points.map((p) => p.y).filter((y): y is number => y !== null));
@@ -275,6 +300,7 @@ export class LineChartCard {
 
   /** Epoch axes get a little room on both sides, so the first and last points are not cut. */
   private paddedX(): { min?: number; max?: number } {
+    if (this.shared.x) return this.shared.x;
     const pad = this.options.integerX ? 0.15 : 0;
     return {
       min: this.xRange.min === undefined ? undefined : this.xRange.min - pad,

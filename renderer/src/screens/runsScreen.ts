@@ -9,7 +9,7 @@ import { messageOf } from '../api/connectApi.ts';
 import { compareEnergy } from '../state/energyComparison.ts';
 import { settledSummary, type RunRecord, type RunRecords } from '../state/runRecords.ts';
 import { plannedEpochs } from '../charts/epochRange.ts';
-import { createRunPanel, type RunPanel } from '../components/runPanel.ts';
+import { createRunPanel, shareScales, type RunPanel } from '../components/runPanel.ts';
 import { exportReport as exportRunReport, hasTicket, runActionButtons } from '../components/runActions.ts';
 import { confirmDialog } from '../ui/confirmDialog.ts';
 import { h, perFrame, replaceChildren } from '../ui/dom.ts';
@@ -25,6 +25,8 @@ export interface RunsScreen {
 }
 
 const RESUMABLE = new Set(['cancelled', 'incomplete', 'failed']);
+/** More columns than this do not fit a window side by side. */
+const MAX_COMPARED = 4;
 
 export function createRunsScreen(
   api: RendererApi, records: RunRecords, info: ApiOutputs['app:info'], onResumed: (runId: string) => void,
@@ -34,7 +36,7 @@ export function createRunsScreen(
   let active = new Set<string>();
   const selected = new Set<string>();
   let detail: { runId: string; panel: RunPanel } | null = null;
-  let compare: { ids: [string, string]; panels: [RunPanel, RunPanel] } | null = null;
+  let compare: { ids: string[]; panels: RunPanel[] } | null = null;
 
   const notice = createNotice('runs-notice');
   const tbody = h('tbody', {});
@@ -53,7 +55,7 @@ export function createRunsScreen(
 
   const element = h('div', { class: 'screen runs-screen' },
     h('header', { class: 'screen-head' },
-      h('div', {}, h('h2', {}, 'Runs'), h('p', { class: 'lede' }, 'Every run folder, newest first. Select two to compare them.')),
+      h('div', {}, h('h2', {}, 'Runs'), h('p', { class: 'lede' }, 'Every run folder, newest first. Select two or more to compare them.')),
       h('div', { class: 'toolbar' }, count, refreshButton, compareButton)),
     notice.element,
     h('div', { class: 'table-scroll card' }, table, emptyRow),
@@ -100,8 +102,8 @@ export function createRunsScreen(
     count.textContent = `${items.length} run${items.length === 1 ? '' : 's'}`;
     emptyRow.hidden = items.length > 0;
     table.hidden = items.length === 0;
-    compareButton.disabled = selected.size !== 2;
-    compareButton.textContent = selected.size === 2 ? 'Compare the two selected' : `Compare selected (${selected.size}/2)`;
+    compareButton.disabled = selected.size < 2 || selected.size > MAX_COMPARED;
+    compareButton.textContent = selected.size > MAX_COMPARED ? `Compare at most ${MAX_COMPARED}` : selected.size >= 2 ? `Compare the ${selected.size} selected` : `Compare selected (${selected.size})`;
     replaceChildren(tbody, items.map((item) => {
       const status = statusOf(item);
       const check = h('input', { type: 'checkbox', 'aria-label': `Select ${item.runId} for comparison`, testid: 'select-run' });
@@ -186,44 +188,71 @@ export function createRunsScreen(
     }
   }
 
-  const comparisonRows = (a: RunRecord, b: RunRecord) => {
-    const row = (label: string, f: (r: RunRecord) => string) => h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, f(a)), h('td', {}, f(b)));
+  /** The runs' names for column heads: config name, else model on data. */
+  const runName = (r: RunRecord) => r.config?.name ?? r.summary?.name ?? `${r.config?.model?.name ?? 'run'} on ${r.config?.data?.spec ?? '?'}`;
+
+  /**
+   * One row per fact, one column per run; numeric rows also give each run's difference from the
+   * first run (the reference), so the table answers "how much better or worse" directly.
+   */
+  const comparisonRows = (runs: RunRecord[]) => {
     const energy = (r: RunRecord) => compareEnergy(r.view, settledSummary(r), plannedEpochs(r));
     const ebEpoch = (r: RunRecord) => settledSummary(r)?.earlyBird.epoch ?? r.view.earlyBird?.epoch ?? null;
+    const text = (label: string, f: (r: RunRecord) => string) =>
+      h('tr', {}, h('th', { scope: 'row' }, label), ...runs.map((r) => h('td', {}, f(r))));
+    const numeric = (label: string, value: (r: RunRecord) => number | null, show: (v: number) => string, delta: (d: number) => string, suffix?: (r: RunRecord) => string) =>
+      h('tr', {}, h('th', { scope: 'row' }, label), ...runs.map((r, i) => {
+        const v = value(r);
+        const base = value(runs[0]!);
+        const cell = v === null ? '—' : `${show(v)}${suffix?.(r) ?? ''}`;
+        const diff = i > 0 && v !== null && base !== null ? h('span', { class: `delta ${v - base > 0 ? 'up' : v - base < 0 ? 'down' : ''}`, testid: 'compare-delta' }, ` (${delta(v - base)})`) : null;
+        return h('td', { class: 'num' }, cell, diff);
+      }));
+    const signed = (x: string, d: number) => (d > 0 ? `+${x}` : d < 0 ? `−${x.replace(/^-/, '')}` : '±0');
     return [
-      row('Model', (r) => r.config?.model?.name ?? '—'),
-      row('Data', (r) => r.config?.data?.spec ?? '—'),
-      row('Epochs (planned)', (r) => String(r.config?.training?.epochs ?? '—')),
-      row('Early-Bird epoch', (r) => (ebEpoch(r) === null ? 'not found' : `${ebEpoch(r)! + 1} of ${r.config?.training?.epochs ?? '?'}`)),
-      row('p / ε / queue', (r) => `${r.config?.search?.pruneRatio ?? '—'} / ${r.config?.search?.epsilon ?? '—'} / ${r.config?.search?.queueLength ?? '—'}`),
-      row('EB Train accuracy', (r) => formatAccuracy(energy(r).accuracy.ebTrain)),
-      row('Dense accuracy', (r) => formatAccuracy(energy(r).accuracy.dense)),
-      row('EB Train energy', (r) => formatJoules(energy(r).ebJoules)),
-      row('Dense energy', (r) => `${formatJoules(energy(r).denseJoules)}${energy(r).denseKind ? ` (${energy(r).denseKind})` : ''}`),
-      row('Energy saved', (r) => formatPercent(energy(r).savedPercent)),
-      row('Status', (r) => STATUS_LABELS[r.view.status] ?? r.view.status),
+      text('Model', (r) => r.config?.model?.name ?? '—'),
+      text('Data', (r) => r.config?.data?.spec ?? '—'),
+      numeric('Seed', (r) => r.config?.seed ?? null, String, (d) => signed(String(Math.abs(d)), d)),
+      numeric('Epochs (planned)', (r) => r.config?.training?.epochs ?? null, String, (d) => signed(String(Math.abs(d)), d)),
+      numeric('Early-Bird epoch', (r) => (ebEpoch(r) === null ? null : ebEpoch(r)! + 1), (v) => `${v}`, (d) => signed(String(Math.abs(d)), d), (r) => ` of ${r.config?.training?.epochs ?? '?'}`),
+      text('p / ε / queue', (r) => `${r.config?.search?.pruneRatio ?? '—'} / ${r.config?.search?.epsilon ?? '—'} / ${r.config?.search?.queueLength ?? '—'}`),
+      numeric('EB Train accuracy', (r) => energy(r).accuracy.ebTrain ?? null, formatAccuracy, (d) => signed(`${Math.abs(d * 100).toFixed(2)} pp`, d)),
+      numeric('Dense accuracy', (r) => energy(r).accuracy.dense ?? null, formatAccuracy, (d) => signed(`${Math.abs(d * 100).toFixed(2)} pp`, d)),
+      numeric('EB Train energy', (r) => energy(r).ebJoules ?? null, formatJoules, (d) => signed(formatJoules(Math.abs(d)), d)),
+      numeric('Dense energy', (r) => energy(r).denseJoules ?? null, formatJoules, (d) => signed(formatJoules(Math.abs(d)), d), (r) => (energy(r).denseKind ? ` (${energy(r).denseKind})` : '')),
+      numeric('Energy saved', (r) => energy(r).savedPercent ?? null, formatPercent, (d) => signed(`${Math.abs(d).toFixed(1)} pp`, d)),
+      text('Status', (r) => STATUS_LABELS[r.view.status] ?? r.view.status),
     ];
   };
 
   const openCompare = async () => {
-    if (selected.size !== 2) return;
+    if (selected.size < 2 || selected.size > MAX_COMPARED) return;
     closeCompare();
-    const ids = [...selected] as [string, string];
-    const panels: [RunPanel, RunPanel] = [createRunPanel('compare-panel-a', { compact: true }), createRunPanel('compare-panel-b', { compact: true })];
+    const ids = [...selected];
+    const panels = ids.map((_, i) => createRunPanel(`compare-panel-${String.fromCharCode(97 + i)}`, { compact: true }));
     compare = { ids, panels };
     const table = h('table', { class: 'compare-table', testid: 'compare-table' });
-    const heading = h('h2', { tabindex: -1 }, 'Comparison');
+    const heading = h('h2', { tabindex: -1 }, `Comparison of ${ids.length} runs`);
+    const columnTitles = ids.map((id) => h('h3', { class: 'small', testid: 'compare-column-title' }, id));
+    const grid = h('div', { class: 'compare-grid' }, ids.map((id, i) => h('div', { class: 'compare-column', 'data-run-id': id }, columnTitles[i]!, panels[i]!.element)));
+    // Through the CSSOM: the page's CSP refuses style attributes.
+    grid.style.setProperty('--compare-columns', String(Math.min(ids.length, 2)));
     replaceChildren(compareSection,
-      h('div', { class: 'screen-head' }, heading, h('button', { type: 'button', testid: 'close-compare', onclick: closeCompare }, 'Close')),
+      h('div', { class: 'screen-head' }, h('div', {}, heading, h('p', { class: 'lede' }, 'Differences are against the first run; the charts share their scales.')),
+        h('button', { type: 'button', testid: 'close-compare', onclick: closeCompare }, 'Close')),
       h('div', { class: 'card table-scroll' }, table),
-      h('div', { class: 'compare-grid' }, ids.map((id, i) => h('div', { class: 'compare-column' }, h('h3', { class: 'mono small' }, id), panels[i]!.element))));
+      grid);
     compareSection.hidden = false;
     try {
-      const [a, b] = await Promise.all(ids.map((id) => records.load(id, true)));
+      const runs = await Promise.all(ids.map((id) => records.load(id, true)));
       if (compare?.ids !== ids) return;
-      replaceChildren(table, h('thead', {}, h('tr', {}, h('td', {}), h('th', { scope: 'col', class: 'mono small' }, ids[0]), h('th', { scope: 'col', class: 'mono small' }, ids[1]))), h('tbody', {}, comparisonRows(a!, b!)));
-      panels[0].update(a!);
-      panels[1].update(b!);
+      const head = (r: RunRecord) => h('th', { scope: 'col' }, h('div', { class: 'run-name' }, runName(r)), h('div', { class: 'mono muted small' }, r.runId));
+      replaceChildren(table, h('thead', {}, h('tr', {}, h('td', {}), ...runs.map(head))), h('tbody', {}, comparisonRows(runs)));
+      runs.forEach((r, i) => {
+        columnTitles[i]!.textContent = runName(r);
+        panels[i]!.update(r);
+      });
+      shareScales(panels);
       heading.focus();
       heading.scrollIntoView({ block: 'start' });
     } catch (error) {
@@ -258,6 +287,7 @@ export function createRunsScreen(
         const record = records.get(id);
         if (record) compare!.panels[i]!.update(record);
       });
+      shareScales(compare.panels);
     }
   });
   records.subscribe((id, event) => {
