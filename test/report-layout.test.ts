@@ -43,8 +43,8 @@ describe('report layout', () => {
     }
   });
 
-  it('draws training solid and validation dashed, as the app does, and says so', { skip: !HAS_POPPLER && 'poppler-utils missing' }, () => {
-    const datasets = accuracyDatasets(loadReportModel(runDir).metrics);
+  it('draws training solid and validation dashed, as the app does, and says so', { skip: !HAS_POPPLER && 'poppler-utils missing' }, async () => {
+    const datasets = accuracyDatasets((await loadReportModel(runDir)).metrics);
     const train = datasets.filter((d) => String(d.label).endsWith('(train)'));
     const validation = datasets.filter((d) => String(d.label).endsWith('(validation)'));
     assert.ok(train.length > 0 && validation.length === train.length);
@@ -61,13 +61,13 @@ describe('report layout', () => {
     assert.match(text, /Per layer: conv1 50\.0%, conv2 70\.0%, fc1 70\.0%, logits 35\.0%/);
   });
 
-  it('keeps ratio lines apart from ε, and ends the energy axis at the largest bar', () => {
+  it('keeps ratio lines apart from ε, and ends the energy axis at the largest bar', async () => {
     for (const color of RATIO_COLORS) {
       const [r1, g1, b1] = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
       const [r2, g2, b2] = [1, 3, 5].map((i) => parseInt(EPSILON_COLOR.slice(i, i + 2), 16));
       assert.ok(Math.hypot(r1! - r2!, g1! - g2!, b1! - b2!) > 120, `${color} too close to ε's ${EPSILON_COLOR}`);
     }
-    const model = loadReportModel(runDir);
+    const model = await loadReportModel(runDir);
     const largest = Math.max(...model.methods.filter((m) => m.energy).map((m) => m.energy!.joules));
     let axisMax = 0;
     methodEnergyChart(model.methods, 495, 160, (chart) => {

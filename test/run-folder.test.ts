@@ -264,3 +264,33 @@ describe('resume that tells the truth', () => {
     });
   });
 });
+
+describe('small ones', () => {
+  test('pruneRatio 0.1 + 0.2 is matched the same way by the config and the detector', async () => {
+    const { EarlyBirdDetector } = await import('../src/prune/earlyBirdDetector.ts');
+    const config = parseConfig({ model: { name: 'tiny' }, search: { ratios: [0.3, 0.5], pruneRatio: 0.1 + 0.2 } });
+    assert.equal(config.search.pruneRatio, 0.3, 'normalised to the tracked ratio');
+    const detector = new EarlyBirdDetector({ ratios: [0.3, 0.5] });
+    assert.equal(detector.foundFor(0.1 + 0.2), false); // no RangeError: the same ratio
+    assert.throws(() => detector.foundFor(0.4), /ratio 0\.4 is not tracked/);
+  });
+
+  test('a ticket at the last epoch says "no fine-tuning epochs left" in the summary, the CLI table and the report', { timeout: 240_000 }, async () => {
+    const { runExperiment } = await import('../src/experiment/runner.ts');
+    const { formatSummary } = await import('../src/cli/formatSummary.ts');
+    const { loadReportModel } = await import('../src/report/index.ts');
+    // ε = 1: the ticket is "found" as soon as two masks exist, i.e. at epoch 2 of 2, the last one.
+    const config = parseConfig({
+      seed: 3, model: { name: 'tiny' }, data: { spec: 'mnist', trainLimit: 256, testLimit: 128 },
+      training: { epochs: 2, batchSize: 64 }, search: { queueLength: 2, epsilon: 1 }, comparisons: { dense: false }, energy: { intervalMs: 200 },
+    });
+    const outcome = await runExperiment(config, { runsDir: join(scratch, 'last-epoch') });
+    assert.equal(outcome.status, 'completed');
+    assert.equal(outcome.summary.earlyBird.epoch, 1);
+    assert.equal(outcome.summary.earlyBird.fineTuneEpochs, 0);
+    assert.match(formatSummary(outcome.summary), /EB Train: no fine-tuning epochs left/);
+    const model = await loadReportModel(outcome.runDir);
+    assert.ok(model.notes.some((line) => /no fine-tuning epochs left/.test(line)), model.notes.join(' | '));
+    assert.ok(!existsSync(lockPath(outcome.runDir)), 'the lock is released when the run ends');
+  });
+});

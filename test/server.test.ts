@@ -7,11 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { openBrowser } from '../src/server/openBrowser.ts';
 import { after, before, describe, test } from 'node:test';
 import { EventStream } from '../src/server/eventStream.ts';
 import { startServer, type RunningServer } from '../src/server/startServer.ts';
@@ -239,6 +240,33 @@ describe('event stream', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('opening the browser', () => {
+  test('the token never goes on the opener\'s command line: it gets a private launcher page instead', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eb-open-'));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    // A fake xdg-open on PATH that records its arguments and the page it was given.
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${join(dir, 'args.tmp')}"\ncp "\${1#file://}" "${join(dir, 'page.html')}"\nstat -c %a "\${1#file://}" > "${join(dir, 'mode')}"\nmv "${join(dir, 'args.tmp')}" "${join(dir, 'args')}"\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    const url = 'http://127.0.0.1:4321/?token=SECRET-TOKEN-abc';
+    const errors: string[] = [];
+    try {
+      openBrowser(url, (message) => errors.push(message));
+    } finally {
+      process.env.PATH = path;
+    }
+    for (let i = 0; i < 600 && !existsSync(join(dir, 'args')); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(errors, []);
+    const args = readFileSync(join(dir, 'args'), 'utf8');
+    assert.ok(!args.includes('SECRET-TOKEN'), `opener arguments: ${args}`);
+    assert.match(args, /^file:\/\/.*open-earlybird\.html\n$/);
+    assert.ok(readFileSync(join(dir, 'page.html'), 'utf8').includes('url=http://127.0.0.1:4321/?token=SECRET-TOKEN-abc'));
+    assert.equal(readFileSync(join(dir, 'mode'), 'utf8').trim(), '600');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -105,7 +105,7 @@ export async function runsCommand(argv: string[]): Promise<number> {
   for (const r of runs) {
     process.stdout.write(`${r.runId.padEnd(48)} ${r.status.padEnd(10)} ${String(r.model).padEnd(10)} ${String(r.data).slice(0, 24).padEnd(24)} ` +
       `EB ${r.ebEpoch === null ? '-' : `${r.ebEpoch + 1}/${r.plannedEpochs}`}  acc ${pct(r.testAccuracy.ebTrain)} (dense ${pct(r.testAccuracy.dense)})  ` +
-      `saved ${r.savedPercent === null ? '-' : `${r.savedPercent.toFixed(1)}%`}\n`);
+      `saved ${r.savedPercent === null ? `- (${(r.savedReason ?? '').replace(/^no saving: /, '')})` : `${r.savedPercent.toFixed(1)}% ${r.savedKind}`}\n`);
   }
   return 0;
 }

@@ -9,6 +9,7 @@ import type { ModelSpec } from '../models/index.ts';
 import type { EpochLogs, TrainCallback, TrainResult } from '../train/callbacks.ts';
 import { train, trainableParams } from '../train/loop.ts';
 import { Optimizer } from '../train/optimizer.ts';
+import { workersFor } from '../train/parallel/cores.ts';
 import { hasCheckpoint, readCheckpointMeta, readOptimizerState, restoreWeights, saveCheckpoint } from './checkpoint.ts';
 import { optimizerOf, scheduleOf, type TrainingSettings } from './config.ts';
 import type { Method, Phase, RunEvent } from '../run/events.ts';
@@ -144,6 +145,7 @@ export async function runTrainingPhase(options: PhaseOptions): Promise<PhaseOutc
       startEpoch,
       endEpoch: options.endEpoch,
       batchSize: training.batchSize,
+      workers: workersFor(training.workers),
       schedule: scheduleOf(training),
       optimizer,
       seed: options.seed,

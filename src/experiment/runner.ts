@@ -413,6 +413,12 @@ async function retrainPhase(ctx: PhaseContext, search: SearchOutcome, surgery: S
   // The ticket's own weights, as cut by the surgery (a resumed retrain restores its checkpoint instead).
   await restoreWeights(checkpointDir(ctx.store, 'surgery'), model);
   const N = ctx.config.training.epochs;
+  if (search.ebEpoch + 1 >= N) {
+    ctx.emit({
+      type: 'warning', time: Date.now(),
+      message: `no fine-tuning epochs left: the ticket was cut at the last epoch (${search.ebEpoch + 1} of ${N}), so EB Train is the pruned network as cut, without retraining`,
+    });
+  }
   return trainMethod(ctx, {
     phase: 'retrain', method: 'ebTrain', spec: surgery.slimSpec, model, plannedEpochs: N,
     // The schedule continues where the search stopped: the remaining epoch budget.

@@ -10,6 +10,7 @@ import { configHash as hashConfig } from '../run/configHash.ts';
 import type { EnergyKind, MethodResult, RunEvent } from '../run/events.ts';
 import { METHODS, PHASES } from '../run/events.ts';
 import type { RunEnergySummary, SlimSummary } from '../run/summary.ts';
+import type { ComputeSummary } from '../energy/computeLedger.ts';
 import { formatDate, formatEpoch, methodLabel, phaseLabel } from './format.ts';
 import { methodOfPhase, type DeepPartial, type MetricsRow, type RunFolder } from '../run/runFolder.ts';
 
@@ -57,6 +58,8 @@ export interface EnergyView {
   spans: PhaseSpan[];
   /** summary.energy when the run wrote one (savings, CO₂e, dense basis). */
   summary: DeepPartial<RunEnergySummary> | null;
+  /** summary.compute: FLOPs per phase and the compute saving. */
+  compute: DeepPartial<ComputeSummary> | null;
   carbonIntensity: number | null;
   pue: number | null;
   intervalMs: number | null;
@@ -308,6 +311,7 @@ function energyView(folder: RunFolder): EnergyView {
     power,
     spans,
     summary: summary?.energy ?? null,
+    compute: summary?.compute ?? null,
     carbonIntensity: num(summary?.energy?.carbonIntensity) ?? num(config?.energy?.carbonIntensity),
     pue: num(summary?.energy?.pue) ?? num(config?.energy?.pue),
     intervalMs: num(config?.energy?.intervalMs),
@@ -473,7 +477,8 @@ export function buildReportModel(folder: RunFolder): ReportModel {
   if (!savings || num(savings.savedJoules) === null) {
     const reason = !summary
       ? `${short} before summary.json was written (savings need EB Train finished and a dense baseline)`
-      : !savings ? 'summary.json has no energy section' : str(savings.denseBasis) ?? 'no dense baseline';
+      : !savings ? 'summary.json has no energy section'
+      : str(savings.savedReason)?.replace(/^no saving: /, '') ?? (summary.status !== 'completed' ? `the run ${summary.status}` : str(savings.denseBasis) ?? 'no dense baseline');
     missing.push(`Energy saved and CO₂e avoided: not computed — ${reason}`);
   }
   if (summary && !isObject(summary.hardware)) missing.push('Hardware inventory: not recorded in summary.json');

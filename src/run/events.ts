@@ -46,7 +46,7 @@ export type RunEvent =
   /** The energy meter's own events (`src/energy/meterEvents.ts`): phase changes, and per sampling
    *  interval the joules added per phase and source plus the power readings, for live charts. */
   | (Base & EnergyEvent)
-  | (Base & { type: 'energy-sources'; sources: { name: string; kind: 'measured' | 'estimated'; description: string; formula?: string }[]; skipped: { name: string; reason: string }[] })
+  | (Base & { type: 'energy-sources'; sources: { name: string; kind: 'measured' | 'estimated'; description: string; formula?: string; label?: string; view?: 'activity' }[]; skipped: { name: string; reason: string }[] })
   | (Base & {
       type: 'phase-end';
       phase: Phase;

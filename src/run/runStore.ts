@@ -22,6 +22,7 @@ import { acquireRunLock, inspectLock, describeHolder, lockRefusal, type RunLock 
 import { configPath, eventsPath, metricsPath, summaryPath } from './paths.ts';
 import { READ_CAPS, readRegularFile, readRegularFileSync } from './safeRead.ts';
 import type { RunSummary } from './summary.ts';
+import { savingKind } from '../energy/labels.ts';
 
 export const METRICS_HEADER = 'phase,method,epoch,learningRate,loss,accuracy,valLoss,valAccuracy,seconds,imagesPerSecond';
 
@@ -232,6 +233,10 @@ export interface RunListItem {
   plannedEpochs: number | null;
   testAccuracy: { ebTrain: number | null; dense: number | null };
   savedPercent: number | null;
+  /** measured / estimated / projected, when a saving is given. */
+  savedKind: 'measured' | 'estimated' | 'projected' | null;
+  /** Why no saving is given (null when one is). */
+  savedReason: string | null;
   /** Who writes the run now (pid, host, since), when its lock is held; null otherwise. */
   lockedBy: string | null;
   /** Why part of this run could not be read (the file and the reason); null when all was read. */
@@ -268,6 +273,17 @@ export async function listRuns(runsDir: string): Promise<RunListItem[]> {
   return items.sort((a, b) => b.runId.localeCompare(a.runId));
 }
 
+/** Why a summary gives no saving; older summaries without a reason get one from their status. */
+function savedReasonOf(summary: RunSummary | null): string | null {
+  if (!summary) return 'run not finished';
+  const energy = summary.energy;
+  if (!energy) return 'no saving: energy not measured';
+  // Summaries written before savings were gated claimed one for cancelled and failed runs too.
+  if (energy.savedReason === undefined && summary.status !== 'completed') return `no saving: run ${summary.status}`;
+  if (energy.savedPercent !== null) return null;
+  return energy.savedReason ?? 'no saving: no dense baseline to compare with';
+}
+
 export async function describeRun(store: RunStore): Promise<RunListItem> {
   const problems: string[] = [];
   const attempt = async <T>(read: () => Promise<T>, fallback: T): Promise<T> => {
@@ -300,7 +316,9 @@ export async function describeRun(store: RunStore): Promise<RunListItem> {
       ebTrain: summary?.methods?.ebTrain?.testAccuracy ?? null,
       dense: summary?.methods?.dense?.testAccuracy ?? null,
     },
-    savedPercent: summary?.energy?.savedPercent ?? null,
+    savedPercent: savedReasonOf(summary) === null ? summary!.energy!.savedPercent : null,
+    savedKind: savedReasonOf(summary) === null ? savingKind(summary!.energy!) : null,
+    savedReason: savedReasonOf(summary),
     lockedBy: lock.state === 'held' ? describeHolder(lock.holder) : lock.state === 'unknown' ? lock.why : null,
     problem: problems.length ? problems.join('; ') : null,
   };

@@ -129,10 +129,12 @@ export function createRunsScreen(
         h('td', { class: 'cell-data', 'data-label': 'Data' }, item.data ?? '—'),
         h('td', { class: 'cell-eb num', 'data-label': 'EB epoch' }, ebEpoch),
         h('td', { class: 'cell-accuracy num', 'data-label': 'Accuracy (EB / dense)' }, `${formatAccuracy(item.testAccuracy.ebTrain)} / ${formatAccuracy(item.testAccuracy.dense)}`),
-        // A cancelled or failed run's summary compares a partial EB Train with a whole dense run.
-        status === 'completed'
-          ? h('td', { class: `cell-saved num ${item.savedPercent !== null && item.savedPercent < 0 ? 'negative' : ''}`, 'data-label': 'Energy saved' }, formatPercent(item.savedPercent))
-          : h('td', { class: 'cell-saved num muted', 'data-label': 'Energy saved', title: 'Only a finished run has a final saving' }, '—'),
+        // A saving only when it means something: otherwise its reason, from the summary.
+        item.savedPercent !== null
+          ? h('td', { class: `cell-saved num ${item.savedPercent < 0 ? 'negative' : ''}`, 'data-label': 'Energy saved', testid: 'run-saved' },
+            formatPercent(item.savedPercent), ' ', h('span', { class: `badge kind ${item.savedKind ?? ''}` }, item.savedKind ?? ''))
+          : h('td', { class: 'cell-saved num muted', 'data-label': 'Energy saved', testid: 'run-saved', title: item.savedReason ?? '' }, '—',
+            h('div', { class: 'small' }, (item.savedReason ?? '').replace(/^no saving: /, ''))),
         h('td', { class: 'cell-status' }, h('span', { class: `status ${status}` }, STATUS_LABELS[status] ?? status)),
         h('td', { class: 'cell-actions' }, actions));
       // A click anywhere on the row opens it, except on its own controls.
@@ -200,11 +202,14 @@ export function createRunsScreen(
     const ebEpoch = (r: RunRecord) => settledSummary(r)?.earlyBird.epoch ?? r.view.earlyBird?.epoch ?? null;
     const text = (label: string, f: (r: RunRecord) => string) =>
       h('tr', {}, h('th', { scope: 'row' }, label), ...runs.map((r) => h('td', {}, f(r))));
-    const numeric = (label: string, value: (r: RunRecord) => number | null, show: (v: number) => string, delta: (d: number) => string, suffix?: (r: RunRecord) => string) =>
+    const numeric = (
+      label: string, value: (r: RunRecord) => number | null, show: (v: number) => string, delta: (d: number) => string,
+      suffix?: (r: RunRecord) => string, missing?: (r: RunRecord) => string,
+    ) =>
       h('tr', {}, h('th', { scope: 'row' }, label), ...runs.map((r, i) => {
         const v = value(r);
         const base = value(runs[0]!);
-        const cell = v === null ? '—' : `${show(v)}${suffix?.(r) ?? ''}`;
+        const cell = v === null ? (missing?.(r) ?? '—') : `${show(v)}${suffix?.(r) ?? ''}`;
         const diff = i > 0 && v !== null && base !== null ? h('span', { class: `delta ${v - base > 0 ? 'up' : v - base < 0 ? 'down' : ''}`, testid: 'compare-delta' }, ` (${delta(v - base)})`) : null;
         return h('td', { class: 'num' }, cell, diff);
       }));
@@ -214,13 +219,17 @@ export function createRunsScreen(
       text('Data', (r) => r.config?.data?.spec ?? '—'),
       numeric('Seed', (r) => r.config?.seed ?? null, String, (d) => signed(String(Math.abs(d)), d)),
       numeric('Epochs (planned)', (r) => r.config?.training?.epochs ?? null, String, (d) => signed(String(Math.abs(d)), d)),
-      numeric('Early-Bird epoch', (r) => (ebEpoch(r) === null ? null : ebEpoch(r)! + 1), (v) => `${v}`, (d) => signed(String(Math.abs(d)), d), (r) => ` of ${r.config?.training?.epochs ?? '?'}`),
+      numeric('Early-Bird epoch', (r) => (ebEpoch(r) === null ? null : ebEpoch(r)! + 1), (v) => `${v}`, (d) => signed(String(Math.abs(d)), d), (r) => ` of ${r.config?.training?.epochs ?? '?'}`, () => 'not found'),
       text('p / ε / queue', (r) => `${r.config?.search?.pruneRatio ?? '—'} / ${r.config?.search?.epsilon ?? '—'} / ${r.config?.search?.queueLength ?? '—'}`),
       numeric('EB Train accuracy', (r) => energy(r).accuracy.ebTrain ?? null, formatAccuracy, (d) => signed(`${Math.abs(d * 100).toFixed(2)} pp`, d)),
       numeric('Dense accuracy', (r) => energy(r).accuracy.dense ?? null, formatAccuracy, (d) => signed(`${Math.abs(d * 100).toFixed(2)} pp`, d)),
-      numeric('EB Train energy', (r) => energy(r).ebJoules ?? null, formatJoules, (d) => signed(formatJoules(Math.abs(d)), d)),
+      numeric('EB Train energy', (r) => energy(r).ebJoules ?? null, formatJoules, (d) => signed(formatJoules(Math.abs(d)), d), (r) => (energy(r).ebKind ? ` (${energy(r).ebKind})` : '')),
       numeric('Dense energy', (r) => energy(r).denseJoules ?? null, formatJoules, (d) => signed(formatJoules(Math.abs(d)), d), (r) => (energy(r).denseKind ? ` (${energy(r).denseKind})` : '')),
-      numeric('Energy saved', (r) => energy(r).savedPercent ?? null, formatPercent, (d) => signed(`${Math.abs(d).toFixed(1)} pp`, d)),
+      numeric('Energy saved', (r) => energy(r).savedPercent ?? null, formatPercent, (d) => signed(`${Math.abs(d).toFixed(1)} pp`, d),
+        (r) => ` (${energy(r).savedKind})`, (r) => `— (${(energy(r).savedReason ?? '').replace(/^no saving( yet)?: /, '')})`),
+      text('Compute saved', (r) => (energy(r).flopRatio === null ? '—' : `dense needs ${energy(r).flopRatio!.toFixed(2)}× the FLOPs (counted)`)),
+      text('Power model', (r) => energy(r).estimateModel ?? 'measured (no estimate)'),
+      text('Contended phases', (r) => energy(r).contended.join(', ') || 'none'),
       text('Status', (r) => STATUS_LABELS[r.view.status] ?? r.view.status),
     ];
   };
