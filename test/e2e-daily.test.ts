@@ -117,6 +117,10 @@ describe('the app as a daily tool', { skip: missing ?? false }, () => {
       assert.equal(listing.status, 0, listing.stderr);
       for (const name of ['README.txt', 'ebTrain/model.json', 'ebTrain/weights.bin']) assert.ok(listing.stdout.includes(`${COMPLETED}/${name}`), listing.stdout);
       assert.match(listing.stdout, /"userDefinedMetadata":\{"classNames":\["0"/);
+      const base = `http://127.0.0.1:${server.port}`;
+      assert.equal((await page.request.get(`${base}/ticket/${COMPLETED}.zip`)).status(), 401, 'the zip needs the token');
+      const token = new URL(server.url).searchParams.get('token');
+      assert.equal((await page.request.get(`${base}/ticket/...zip?token=${token}`)).status(), 404, '"." is no run id');
       await screenshot(page, 'daily-ticket-800', false);
 
       await page.getByTestId('detail-show-folder').click();
