@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { plannedPhases } from '../renderer/src/components/runProgress.ts';
 import { experimentEtaSeconds } from '../renderer/src/state/experimentEta.ts';
 import type { RunRecord } from '../renderer/src/state/runRecords.ts';
-import { buildRunView } from '../renderer/src/state/runView.ts';
+import { buildRunView } from '../src/run/project.ts';
 import type { RunEvent } from '../src/run/events.ts';
 
 const FIXTURE = 'test/fixtures/report/run-complete';

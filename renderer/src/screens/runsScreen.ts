@@ -132,7 +132,8 @@ export function createRunsScreen(
         // A saving only when it means something: otherwise its reason, from the summary.
         item.savedPercent !== null
           ? h('td', { class: `cell-saved num ${item.savedPercent < 0 ? 'negative' : ''}`, 'data-label': 'Energy saved', testid: 'run-saved' },
-            formatPercent(item.savedPercent), ' ', h('span', { class: `badge kind ${item.savedKind ?? ''}` }, item.savedKind ?? ''))
+            formatPercent(item.savedPercent), ' ',
+            h('span', { class: `badge kind ${item.savedKind ?? ''}`, title: item.estimateModel ? `power model: ${item.estimateModel}` : '' }, item.savedKind ?? ''))
           : h('td', { class: 'cell-saved num muted', 'data-label': 'Energy saved', testid: 'run-saved', title: item.savedReason ?? '' }, '—',
             h('div', { class: 'small' }, (item.savedReason ?? '').replace(/^no saving: /, ''))),
         h('td', { class: 'cell-status' }, h('span', { class: `status ${status}` }, STATUS_LABELS[status] ?? status)),
