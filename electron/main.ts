@@ -115,9 +115,15 @@ async function pickFolder(title?: string): Promise<string | null> {
   return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
+/** Opens the folder in the system file manager (Finder, Explorer, Files). */
+async function revealFolder(path: string): Promise<void> {
+  const problem = await shell.openPath(path);
+  if (problem) throw new Error(`could not open ${path}: ${problem}`);
+}
+
 async function startEngine(saved: SavedSettings): Promise<Engine> {
   const { createEngine } = await loadEngineModule(APP_ROOT);
-  const created = createEngine({ mode: 'electron', runsDir: initialRunsDir(saved), emit, pickFolder });
+  const created = createEngine({ mode: 'electron', runsDir: initialRunsDir(saved), emit, pickFolder, revealFolder });
   if (saved.theme) await created.api['settings:set']({ settings: { theme: saved.theme } });
   engine = created;
   return created;
