@@ -20,6 +20,8 @@ export const API_CHANNELS = [
   'report:export',
   'studies:list',
   'study:export',
+  'ticket:export',
+  'runs:reveal',
   'dialog:pickFolder',
   'settings:get',
   'settings:set',

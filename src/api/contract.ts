@@ -32,6 +32,8 @@ export const inputSchemas = {
   'report:export': z.strictObject({ runId }),
   'studies:list': z.strictObject({}),
   'study:export': z.strictObject({ sweep: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/, 'a sweep name: letters, digits, dot, dash, underscore') }),
+  'ticket:export': z.strictObject({ runId }),
+  'runs:reveal': z.strictObject({ runId }),
   'dialog:pickFolder': z.strictObject({ title: z.string().max(200).optional() }),
   'settings:get': z.strictObject({}),
   'settings:set': z.strictObject({
@@ -88,6 +90,10 @@ export interface ApiOutputs {
   'studies:list': { sweeps: SweepListItem[] };
   /** Writes the sweep's study PDF and CSVs; `url` as for reports. */
   'study:export': { path: string; pages: number; csv: string; recommendation: string; url?: string };
+  /** `path`: the zip of the retrained ticket (and its 8-bit form) in the run folder; `url`: its download (browser mode). */
+  'ticket:export': { path: string; bytes: number; models: string[]; url?: string };
+  /** Shows the run folder in the file manager where there is one (Electron); always says where it is. */
+  'runs:reveal': { path: string; revealed: boolean };
   'dialog:pickFolder': { path: string | null };
   'settings:get': Settings;
   'settings:set': Settings;

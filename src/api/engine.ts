@@ -28,6 +28,10 @@ export interface EngineOptions {
   reportUrl?(runId: string): string;
   /** Browser mode: the URL a page downloads a sweep's study PDF from. */
   studyUrl?(sweep: string): string;
+  /** Browser mode: the URL a page downloads a run's ticket zip from. */
+  ticketUrl?(runId: string): string;
+  /** Electron only: shows a folder in the system file manager. */
+  revealFolder?(path: string): Promise<void>;
   spawnWorker?: SupervisorOptions['spawnWorker'];
 }
 
@@ -147,6 +151,23 @@ export function createEngine(options: EngineOptions): Engine {
         if ((error as Error).name === 'RunError') throw new ApiError((error as Error).message, [], 409);
         throw error;
       }
+    },
+    'ticket:export': async ({ runId }) => {
+      const store = openRun(runId);
+      const { writeTicketArchive } = await import('../experiment/ticketArchive.ts');
+      try {
+        const archive = writeTicketArchive(store.dir);
+        return { path: archive.path, bytes: archive.bytes, models: archive.models, ...(options.ticketUrl ? { url: options.ticketUrl(runId) } : {}) };
+      } catch (error) {
+        if (error instanceof RunError) throw new ApiError(error.message, [], 409);
+        throw error;
+      }
+    },
+    'runs:reveal': async ({ runId }) => {
+      const store = openRun(runId);
+      if (!options.revealFolder) return { path: store.dir, revealed: false };
+      await options.revealFolder(store.dir);
+      return { path: store.dir, revealed: true };
     },
     'dialog:pickFolder': async ({ title }) => ({ path: options.pickFolder ? await options.pickFolder(title) : null }),
     'settings:get': async () => ({ ...settings }),

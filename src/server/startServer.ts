@@ -16,8 +16,8 @@ import { checkToken, newToken } from './auth.ts';
 import { DIST_FILES, ensureRendererBuilt, RENDERER_DIST } from './buildRenderer.ts';
 import { EventStream } from './eventStream.ts';
 import { sendText } from './httpUtil.ts';
-import { REPORT_PATH, serveReport } from './reportRoute.ts';
 import { serveStudy, STUDY_PATH } from './studyRoute.ts';
+import { REPORT_PATH, serveReport, serveTicket, TICKET_PATH } from './reportRoute.ts';
 import { applySecurityHeaders } from './securityHeaders.ts';
 import { isStaticPath, serveStatic } from './staticRoute.ts';
 
@@ -90,6 +90,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     emit: (event: ApiEvent) => events.publish(event),
     reportUrl: (runId) => `/report/${encodeURIComponent(runId)}.pdf?token=${token}`,
     studyUrl: (sweep) => `/study/${encodeURIComponent(sweep)}.pdf?token=${token}`,
+    ticketUrl: (runId) => `/ticket/${encodeURIComponent(runId)}.zip?token=${token}`,
   });
   // Remember where each export wrote its PDF, for the download route.
   const reportPaths = new Map<string, string>();
@@ -129,7 +130,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const method = req.method ?? 'GET';
     const isRead = method === 'GET' || method === 'HEAD';
 
-    if (pathname.startsWith(API_PREFIX) || pathname.startsWith('/report/') || pathname.startsWith('/study/')) {
+    if (pathname.startsWith(API_PREFIX) || pathname.startsWith('/report/') || pathname.startsWith('/ticket/') || pathname.startsWith('/study/')) {
       if (crossSite(req)) {
         sendText(res, 403, 'forbidden: cross-origin request');
         return;
@@ -164,6 +165,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         return;
       }
       serveStudy(study[1]!, engine.settings().runsDir, res, method === 'HEAD');
+      return;
+    }
+    const ticket = TICKET_PATH.exec(pathname);
+    if (ticket) {
+      if (!isRead) {
+        sendText(res, 405, 'GET only', { Allow: 'GET, HEAD' });
+        return;
+      }
+      serveTicket(ticket[1]!, engine.runDir(ticket[1]!), res, method === 'HEAD');
       return;
     }
     if (isStaticPath(pathname)) {
