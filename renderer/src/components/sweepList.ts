@@ -59,7 +59,7 @@ export function createSweepList(api: RendererApi, info: ApiOutputs['app:info']):
         h('strong', {}, sweep.name), ' ',
         h('span', { class: 'muted' }, `${sweep.finished} of ${sweep.total} runs finished · ${axes}`), ' ',
         h('button', { type: 'button', testid: 'export-study', disabled: sweep.finished === 0, title: sweep.finished === 0 ? 'No run of this sweep has finished yet' : 'Mean ± std over seeds, PDF and CSV', onclick: (e: Event) => { e.preventDefault(); void exportStudy(sweep.name); } }, 'Study PDF')),
-      h('div', { class: 'table-scroll' }, h('table', { class: 'runs-table' },
+      h('div', { class: 'table-scroll' }, h('table', { class: 'sweep-table' },
         h('thead', {}, h('tr', {}, ...['#', 'Swept values', 'Status', 'EB epoch', 'Accuracy (EB / dense)', 'Run id'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, rows))));
   };
