@@ -504,7 +504,8 @@ async function prunePipelinePhase(ctx: PhaseContext): Promise<boolean> {
   ctx.energy.setPhase('prunePipeline');
   const trained = await loadModelFromDir(denseDir);
   const full = buildModel(ctx.spec);
-  full.setWeights(trained.getWeights());
+  // The export carries its input normalisation as a first layer: take the network's own weights.
+  weightsInto(trained, full);
   trained.dispose();
   const p = config.search.pruneRatio;
   const mask = channelMask(gammaLayers(full), p);
