@@ -104,7 +104,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     callbacks: [new ProgressReporter({ stream: process.stderr })],
   });
   process.off('SIGINT', onSignal);
-  const test = evaluate(model, data.test, data.numClasses);
+  const test = await evaluate(model, data.test, data.numClasses);
   log(`${result.status}: ${result.epochsCompleted} epochs in ${result.seconds.toFixed(1)} s; test accuracy ${(100 * test.accuracy).toFixed(2)}% on ${test.count} images`);
   if (json) {
     process.stdout.write(`${JSON.stringify({

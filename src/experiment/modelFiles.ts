@@ -111,11 +111,11 @@ export async function loadModelFromDir(dir: string): Promise<tf.LayersModel> {
  * Saves the model's output for the first test images next to the exported files, so anyone who
  * loads the export (another process, another TF.js) can check it predicts exactly the same.
  */
-export function writePredictionCheck(model: tf.LayersModel, images: Float32Array, shape: [number, number, number], dir: string, count = 8): void {
+export async function writePredictionCheck(model: tf.LayersModel, images: Float32Array, shape: [number, number, number], dir: string, count = 8): Promise<void> {
   const per = shape[0] * shape[1] * shape[2];
   const n = Math.min(count, Math.floor(images.length / per));
   const outputs = tf.tidy(() => model.predict(tf.tensor4d(images.subarray(0, n * per), [n, ...shape])) as tf.Tensor);
-  const values = Array.from(outputs.dataSync());
+  const values = Array.from(await outputs.data());
   outputs.dispose();
   writeFileSync(join(dir, 'predictions.json'), JSON.stringify({ images: n, inputShape: shape, outputShape: [n, values.length / n], outputs: values }));
 }

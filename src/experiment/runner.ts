@@ -271,7 +271,7 @@ async function searchPhase(ctx: PhaseContext): Promise<SearchOutcome> {
   if (!ticket) {
     // No ticket within the budget: prune with the last mask, and say so.
     const last = outcome.history[outcome.history.length - 1]!;
-    const mask = channelMask(gammaLayers(model), p);
+    const mask = channelMask(await gammaLayers(model), p);
     await saveTicket(last.epoch, mask, false, model);
     emit({ type: 'warning', time: Date.now(), message: `no Early-Bird ticket within ${N} epochs (ε = ${config.search.epsilon}); pruning with the mask of the last epoch` });
   }
@@ -339,13 +339,13 @@ async function trainMethod(ctx: PhaseContext, args: {
     emit({ type: 'phase-end', time: Date.now(), phase: args.phase, status: 'cancelled', seconds, epochs });
     return true;
   }
-  const evaluation = evaluate(args.model, ctx.data.test, ctx.data.numClasses, config.training.batchSize);
+  const evaluation = await evaluate(args.model, ctx.data.test, ctx.data.numClasses, config.training.batchSize);
   const stats = modelStats(args.model);
   const modelDir = `models/${args.method}`;
   mkdirSync(store.path(modelDir), { recursive: true });
   const weightBytes = await saveModelToDir(args.model, store.path(modelDir));
   const test = ctx.data.test;
-  writePredictionCheck(args.model, test.images, [test.height, test.width, test.channels], store.path(modelDir));
+  await writePredictionCheck(args.model, test.images, [test.height, test.width, test.channels], store.path(modelDir));
   await args.afterTrain?.(args.model, evaluation.accuracy, weightBytes);
   args.model.dispose();
   const result: MethodResult = {
@@ -382,7 +382,7 @@ async function exportQuantized(ctx: PhaseContext, model: tf.LayersModel, accurac
   mkdirSync(ctx.store.path(modelDir), { recursive: true });
   const bytesAfter = await saveModelToDir(model, ctx.store.path(modelDir), { quantize: true });
   const reloaded = await loadModelFromDir(ctx.store.path(modelDir));
-  const accuracyAfter = evaluate(reloaded, ctx.data.test, ctx.data.numClasses, ctx.config.training.batchSize).accuracy;
+  const accuracyAfter = (await evaluate(reloaded, ctx.data.test, ctx.data.numClasses, ctx.config.training.batchSize)).accuracy;
   reloaded.dispose();
   ctx.emit({ type: 'quantization', time: Date.now(), method: 'ebTrain', modelDir, bytesBefore, bytesAfter, accuracyBefore, accuracyAfter });
 }

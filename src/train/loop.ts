@@ -87,8 +87,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         optimizer.apply(params, grads, learningRate);
         return [value, correct!];
       });
-      const loss = lossT.dataSync()[0]!;
-      const correct = correctT.dataSync()[0]!;
+      // Asynchronous reads: a synchronous one stalls a GPU's queue, and on webgpu in Node it fails.
+      const [loss, correct] = [(await lossT.data())[0]!, (await correctT.data())[0]!];
       tf.dispose([lossT, correctT]);
       trainMs += performance.now() - stepStart;
       lossSum += loss * batch.size;
@@ -101,7 +101,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await yieldToEventLoop();
     }
     const validation = options.validation && options.validation.count > 0
-      ? evaluate(model, options.validation, numClasses, batchSize)
+      ? await evaluate(model, options.validation, numClasses, batchSize)
       : null;
     const logs: EpochLogs = {
       epoch,
