@@ -16,7 +16,7 @@ import { build } from 'esbuild';
 import { inputSchemas, type ApiEvent, type EngineApi } from '../src/api/contract.ts';
 import { createEngine } from '../src/api/engine.ts';
 import { WORKER_ENTRY } from '../src/api/supervisor.ts';
-import { listRuns } from '../src/experiment/runStore.ts';
+import { listRuns } from '../src/run/runStore.ts';
 import { createAppProtocolHandler, resolveAppFile } from '../electron/appProtocol.ts';
 import { buildElectron, forbiddenRequires } from '../electron/build.ts';
 import { API_CHANNELS, EVENT_CHANNEL, isAllowedChannel } from '../electron/channels.ts';

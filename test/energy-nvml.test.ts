@@ -32,6 +32,18 @@ after(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
+/** Resolves once Date.now() has moved past `timeMs`. */
+async function nextMillisecond(timeMs: number): Promise<void> {
+  while (Date.now() <= timeMs) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+function assertClose(actual: number, expected: number, relative = 1e-9): void {
+  assert.ok(
+    Math.abs(actual - expected) <= relative * Math.max(Math.abs(actual), Math.abs(expected)),
+    `${actual} is not within ${relative} (relative) of ${expected}`,
+  );
+}
+
 describe('NVML source on a fake libnvidia-ml', () => {
   it('meters device 0 by its energy counter and device 1 by power usage', async (t) => {
     if (!libraryPath) return t.skip(`no C compiler: ${compileError}`);
@@ -42,8 +54,12 @@ describe('NVML source on a fake libnvidia-ml', () => {
     assert.match(source.describe(), /gpu1 Fake Kepler GPU via power usage/);
 
     const meter = new EnergyMeter({ initialPhase: 'retrain' });
+    // Readings are stamped with Date.now(); three reads inside one millisecond would integrate nothing
+    // (zero-length intervals), so each read waits for the clock to move on. Not a timing assertion.
     const first = await source.read();
+    await nextMillisecond(first[0]!.timeMs);
     const second = await source.read();
+    await nextMillisecond(second[0]!.timeMs);
     const third = await source.read();
     for (const tick of [first, second, third]) meter.ingest(tick);
 
@@ -58,7 +74,10 @@ describe('NVML source on a fake libnvidia-ml', () => {
     const totals = meter.totals().retrain!.nvml!;
     assert.equal(totals.devices['gpu0 Fake Volta GPU'], 3); // by difference: 4.5 − 1.5
     const seconds = (gpu1[2]!.timeMs - gpu1[0]!.timeMs) / 1000;
-    assert.ok(Math.abs(totals.devices['gpu1 Fake Kepler GPU']! - 50 * seconds) < 1e-9); // trapezoid at 50 W
+    assert.ok(seconds > 0);
+    // Trapezoid at 50 W: the meter sums per-interval differences of float64 times near 1.8e12 ms, so
+    // compare relative to the figure, not at an absolute 1e-9.
+    assertClose(totals.devices['gpu1 Fake Kepler GPU']!, 50 * seconds);
     assert.equal(totals.kind, 'measured');
 
     await source.close();

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { PowerSource } from '../src/energy/index.ts';
 import { ConfigError, parseConfig, type ExperimentConfigInput } from '../src/experiment/config.ts';
-import type { RunEvent } from '../src/experiment/events.ts';
+import type { RunEvent } from '../src/run/events.ts';
 import { resumeExperiment, runExperiment, type RunOutcome } from '../src/experiment/runner.ts';
-import { listRuns, METRICS_HEADER, readEventsFile, RunStore } from '../src/experiment/runStore.ts';
+import { listRuns, METRICS_HEADER, readEventsFile, RunStore } from '../src/run/runStore.ts';
 
 const SMALL: ExperimentConfigInput = {
   seed: 4,

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
-import type { RunSummary } from '../src/experiment/summary.ts';
+import type { RunSummary } from '../src/run/summary.ts';
 import { renderChart } from '../src/report/charts.ts';
 import {
   ENERGY_HEADER,

@@ -8,9 +8,9 @@
  */
 import { z } from 'zod';
 import type { ExperimentConfig } from '../experiment/config.ts';
-import type { RunEvent } from '../experiment/events.ts';
-import type { RunListItem } from '../experiment/runStore.ts';
-import type { RunSummary } from '../experiment/summary.ts';
+import type { RunEvent } from '../run/events.ts';
+import type { RunListItem } from '../run/runStore.ts';
+import type { RunSummary } from '../run/summary.ts';
 
 // Never `.` or `..`: a run id becomes a path under the runs folder.
 const runId = z.string().regex(/^(?!\.{1,2}$)[A-Za-z0-9._-]{1,120}$/, 'a run id: letters, digits, dot, dash, underscore (not . or ..)');

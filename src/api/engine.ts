@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
 import { DATA_SPEC_FORMS } from '../data/load.ts';
 import { ConfigError, demoConfig, parseConfig } from '../experiment/config.ts';
-import { defaultRunsDir, listRuns, RunStore } from '../experiment/runStore.ts';
+import { defaultRunsDir, listRuns, RunStore } from '../run/runStore.ts';
 import { describeModel, MODEL_NAMES } from '../models/index.ts';
 import { packageVersion } from '../version.ts';
 import { ApiError, type ApiEvent, type EngineApi, type Settings } from './contract.ts';

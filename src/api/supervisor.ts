@@ -5,7 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { RunEvent } from '../experiment/events.ts';
+import type { RunEvent } from '../run/events.ts';
 import type { ActiveRun } from './contract.ts';
 import type { FromWorker, ToWorker } from './workerProtocol.ts';
 

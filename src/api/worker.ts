@@ -5,7 +5,7 @@
  */
 import { parseConfig } from '../experiment/config.ts';
 import { resumeExperiment } from '../experiment/runner.ts';
-import { RunStore } from '../experiment/runStore.ts';
+import { RunStore } from '../run/runStore.ts';
 import type { FromWorker, ToWorker } from './workerProtocol.ts';
 
 const controller = new AbortController();

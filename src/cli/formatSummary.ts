@@ -1,7 +1,7 @@
 /** Plain-text tables of a run summary, for `earlybird run` and `earlybird show`. */
 import { formatEnergy } from '../energy/index.ts';
-import { METHODS, type Method } from '../experiment/events.ts';
-import type { RunSummary } from '../experiment/summary.ts';
+import { METHODS, type Method } from '../run/events.ts';
+import type { RunSummary } from '../run/summary.ts';
 
 export const METHOD_LABELS: Record<Method, string> = {
   dense: 'Dense',

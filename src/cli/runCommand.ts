@@ -7,9 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { demoConfig, parseConfig, ConfigError } from '../experiment/config.ts';
-import type { RunEvent } from '../experiment/events.ts';
+import type { RunEvent } from '../run/events.ts';
 import { resumeExperiment, runExperiment } from '../experiment/runner.ts';
-import { defaultRunsDir, describeRun, listRuns, RunError, RunStore } from '../experiment/runStore.ts';
+import { defaultRunsDir, describeRun, listRuns, RunError, RunStore } from '../run/runStore.ts';
 import { ProgressReporter } from '../train/progress.ts';
 import { formatSummary } from './formatSummary.ts';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ModelSpec } from '../models/index.ts';
 import type { EpochLogs } from '../train/callbacks.ts';
 import type { Optimizer, OptimizerState } from '../train/optimizer.ts';
-import { replaceDirAtomic } from './files.ts';
+import { replaceDirAtomic } from '../run/files.ts';
 import { loadModelFromDir, saveModelToDir } from './modelFiles.ts';
 
 export interface CheckpointMeta {

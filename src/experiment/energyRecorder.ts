@@ -5,7 +5,7 @@
  */
 import { detectPowerSources, EnergyMeter, PowerSampler, type EnergyEvent, type MeterTotals } from '../energy/index.ts';
 import type { EnergySettings } from './config.ts';
-import type { RunEvent } from './events.ts';
+import type { RunEvent } from '../run/events.ts';
 
 export interface EnergySourceInfo {
   name: string;

@@ -11,8 +11,8 @@ import { train, trainableParams } from '../train/loop.ts';
 import { Optimizer } from '../train/optimizer.ts';
 import { hasCheckpoint, readCheckpointMeta, readOptimizerState, restoreWeights, saveCheckpoint } from './checkpoint.ts';
 import { optimizerOf, scheduleOf, type TrainingSettings } from './config.ts';
-import type { Method, Phase, RunEvent } from './events.ts';
-import type { RunStore } from './runStore.ts';
+import type { Method, Phase, RunEvent } from '../run/events.ts';
+import type { RunStore } from '../run/runStore.ts';
 
 export interface PhaseOptions {
   store: RunStore;

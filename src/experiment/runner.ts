@@ -23,13 +23,13 @@ import { evaluate } from '../train/evaluate.ts';
 import { hasCheckpoint, readCheckpointMeta, restoreWeights, saveCheckpoint } from './checkpoint.ts';
 import type { ExperimentConfig } from './config.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
-import { writeJsonAtomic } from './files.ts';
-import type { Method, MethodResult, Phase, RunEvent } from './events.ts';
+import { writeJsonAtomic } from '../run/files.ts';
+import type { Method, MethodResult, Phase, RunEvent } from '../run/events.ts';
 import { loadModelFromDir, saveModelToDir, writePredictionCheck } from './modelFiles.ts';
 import { checkpointDir, metricsRow, runTrainingPhase } from './phaseTrainer.ts';
-import { RunStore, RunError, defaultRunsDir } from './runStore.ts';
-import { buildSummary } from './summarise.ts';
-import type { RunSummary } from './summary.ts';
+import { RunStore, RunError, defaultRunsDir } from '../run/runStore.ts';
+import { buildSummary } from '../run/summarise.ts';
+import type { RunSummary } from '../run/summary.ts';
 import { runSurgery, type SurgeryOutcome } from './surgeryPhase.ts';
 
 export interface RunOptions {

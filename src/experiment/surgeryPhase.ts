@@ -12,7 +12,7 @@ import { slimModel, zeroPrunedChannels } from '../prune/slimModel.ts';
 import { measureSpeedup } from '../prune/speedup.ts';
 import { forTraining } from '../train/evaluate.ts';
 import { readCheckpointMeta, restoreWeights } from './checkpoint.ts';
-import type { SlimSummary } from './summary.ts';
+import type { SlimSummary } from '../run/summary.ts';
 
 export interface SurgeryOutcome {
   slimSpec: ModelSpec;

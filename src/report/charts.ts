@@ -9,7 +9,7 @@ import { CHART_FONT, registerCanvasFonts } from './fonts.ts';
 import { formatEnergy, formatEpoch, formatFraction, methodLabel, phaseLabel } from './format.ts';
 import type { EarlyBirdView, MethodView, PhaseEnergyRow, PhaseSpan, PowerSeries } from './model.ts';
 import { phaseOrder } from './model.ts';
-import type { MetricsRow } from './runFolder.ts';
+import type { MetricsRow } from '../run/runFolder.ts';
 
 let registered = false;
 function ensureRegistered(): void {

@@ -4,9 +4,9 @@
  * energy.csv (joules per phase per source, with how each was obtained).
  */
 import { joulesToWh } from '../energy/units.ts';
-import { METRICS_HEADER } from '../experiment/runStore.ts';
+import { METRICS_HEADER } from '../run/runStore.ts';
 import type { PhaseEnergyRow } from './model.ts';
-import { METRICS_COLUMNS, type MetricsRow } from './runFolder.ts';
+import { METRICS_COLUMNS, type MetricsRow } from '../run/runFolder.ts';
 
 export const ENERGY_HEADER = 'phase,source,kind,joules,wh,seconds';
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GlobalFonts } from '@napi-rs/canvas';
-import { RunError } from '../experiment/runStore.ts';
+import { RunError } from '../run/runStore.ts';
 
 export const FONT_FILES = {
   regular: 'DejaVuSans.ttf',

@@ -12,19 +12,19 @@
  */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import { writeFileAtomic } from '../experiment/files.ts';
-import { RunError } from '../experiment/runStore.ts';
+import { writeFileAtomic } from '../run/files.ts';
+import { RunError } from '../run/runStore.ts';
 import { expandHome } from '../paths.ts';
 import { energyCsv, metricsCsv } from './csv.ts';
 import { formatBytes } from './format.ts';
 import { buildReportModel, type ReportModel } from './model.ts';
 import { renderPdf } from './pdf.ts';
-import { readRunFolder } from './runFolder.ts';
+import { readRunFolder } from '../run/runFolder.ts';
 
 export * from './format.ts';
 export { summaryParagraph } from './pdf.ts';
 export { buildReportModel, type ReportModel } from './model.ts';
-export { readRunFolder } from './runFolder.ts';
+export { readRunFolder } from '../run/runFolder.ts';
 export { ENERGY_HEADER } from './csv.ts';
 
 export interface ReportOptions {

@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnergyMeter } from '../energy/meter.ts';
-import type { EnergyKind, MethodResult, RunEvent } from '../experiment/events.ts';
-import { METHODS, PHASES } from '../experiment/events.ts';
-import type { RunEnergySummary, SlimSummary } from '../experiment/summary.ts';
+import type { EnergyKind, MethodResult, RunEvent } from '../run/events.ts';
+import { METHODS, PHASES } from '../run/events.ts';
+import type { RunEnergySummary, SlimSummary } from '../run/summary.ts';
 import { formatDate, formatEpoch, methodLabel, phaseLabel } from './format.ts';
-import { methodOfPhase, type DeepPartial, type MetricsRow, type RunFolder } from './runFolder.ts';
+import { methodOfPhase, type DeepPartial, type MetricsRow, type RunFolder } from '../run/runFolder.ts';
 
 export type RunStatus = 'completed' | 'cancelled' | 'failed' | 'incomplete';
 

@@ -4,7 +4,7 @@
  * one, export its PDF report, or delete it after a confirmation.
  */
 import type { ApiOutputs, RendererApi } from '../../../src/api/contract.ts';
-import type { RunListItem } from '../../../src/experiment/runStore.ts';
+import type { RunListItem } from '../../../src/run/runStore.ts';
 import { messageOf } from '../api/connectApi.ts';
 import { compareEnergy } from '../state/energyComparison.ts';
 import { settledSummary, type RunRecord, type RunRecords } from '../state/runRecords.ts';

@@ -4,7 +4,7 @@
  * retrain; dense = the dense phase once it has finished, else projected from the search (the
  * search *is* dense training: joules per search epoch × planned epochs).
  */
-import type { RunSummary } from '../../../src/experiment/summary.ts';
+import type { RunSummary } from '../../../src/run/summary.ts';
 import { searchEpochsDone, type RunView } from './runView.ts';
 
 export const EB_TRAIN_PHASES = ['search', 'surgery', 'retrain'] as const;

@@ -5,8 +5,8 @@
  */
 import type { ApiEvent, RendererApi } from '../../../src/api/contract.ts';
 import type { ExperimentConfig } from '../../../src/experiment/config.ts';
-import type { RunEvent } from '../../../src/experiment/events.ts';
-import type { RunSummary } from '../../../src/experiment/summary.ts';
+import type { RunEvent } from '../../../src/run/events.ts';
+import type { RunSummary } from '../../../src/run/summary.ts';
 import { applyEvent, emptyRunView, type RunView } from './runView.ts';
 
 export interface RunRecord {

@@ -3,7 +3,7 @@
  * stream, a page opened mid-run and a finished run's events.jsonl all produce the same view.
  * Pure: no DOM, no API.
  */
-import type { Method, MethodResult, RunEvent } from '../../../src/experiment/events.ts';
+import type { Method, MethodResult, RunEvent } from '../../../src/run/events.ts';
 import type { EpochLogs } from '../../../src/train/callbacks.ts';
 
 export type RunStatus = 'pending' | 'running' | 'completed' | 'cancelled' | 'failed';

@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { expandHome } from '../paths.ts';
-import type { ExperimentConfig } from './config.ts';
+import type { ExperimentConfig } from '../experiment/config.ts';
 import type { RunEvent } from './events.ts';
 import { appendLine, writeJsonAtomic } from './files.ts';
 import type { RunSummary } from './summary.ts';

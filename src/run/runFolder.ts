@@ -7,10 +7,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseConfig, type ExperimentConfig } from '../experiment/config.ts';
-import type { RunEvent } from '../experiment/events.ts';
-import { METRICS_HEADER, RunError } from '../experiment/runStore.ts';
+import type { RunEvent } from './events.ts';
+import { METRICS_HEADER, RunError } from './runStore.ts';
 import { expandHome } from '../paths.ts';
-import type { RunSummary } from '../experiment/summary.ts';
+import type { RunSummary } from './summary.ts';
 
 export type DeepPartial<T> = T extends readonly (infer U)[]
   ? readonly DeepPartial<U>[]
