@@ -4,6 +4,7 @@
  * fails is dropped, and a run whose every sensor fails still completes, without energy figures.
  */
 import { detectPowerSources, EnergyMeter, PowerSampler, type EnergyEvent, type MeterTotals } from '../energy/index.ts';
+import type { GpuAdapterIdentity } from '../energy/adapterPower.ts';
 import type { EnergySettings } from './config.ts';
 import type { RunEvent } from '../run/events.ts';
 
@@ -35,10 +36,12 @@ export class EnergyRecorder {
     emit: (e: RunEvent) => void,
     previous: readonly RunEvent[] = [],
     detect: typeof detectPowerSources = detectPowerSources,
+    /** The WebGPU adapter that trains, if any: GPU power follows it. */
+    gpuAdapter?: GpuAdapterIdentity,
   ): Promise<EnergyRecorder> {
     const write = (e: EnergyEvent) => emit({ ...e, time: e.timeMs });
     try {
-      const { sources, skipped } = await detect({ intervalMs: settings.intervalMs, tdpWatts: settings.tdpWatts });
+      const { sources, skipped } = await detect({ intervalMs: settings.intervalMs, tdpWatts: settings.tdpWatts, ...(gpuAdapter ? { gpuAdapter } : {}) });
       const info = sources.map((s) => ({ name: s.name, kind: s.kind, description: s.describe(), ...(s.formula ? { formula: s.formula } : {}) }));
       emit({ type: 'energy-sources', time: Date.now(), sources: info, skipped });
       const meter = previous.length ? EnergyMeter.fromEvents(previous, { onEvent: write }) : new EnergyMeter({ onEvent: write });

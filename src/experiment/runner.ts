@@ -111,7 +111,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     probe.dispose();
     emit({ type: 'model', time: Date.now(), method: 'dense', params: denseStats.params, flops: denseStats.flops });
 
-    energy = await EnergyRecorder.start(config.energy, emit, previous, options.detectPowerSources);
+    energy = await EnergyRecorder.start(config.energy, emit, previous, options.detectPowerSources, backend.adapter);
     const ctx: PhaseContext = { store, config, data, spec, emit, signal, previous, energy, options };
 
     const search = await searchPhase(ctx);
