@@ -20,6 +20,7 @@ if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK
 
 const { gpuPlacementProblem, selectBackend, webGpuAdapter } = await import('../src/backend/selectBackend.ts');
 const { adapterLabel, describeAdapter, explainNoVulkanAdapter, findVulkanLoader, vulkanDriverManifests } = await import('../src/backend/webgpu/adapter.ts');
+const { gpuSummaryInChild } = await import('../src/backend/webgpu/gpuSummary.ts');
 const { loadData } = await import('../src/data/load.ts');
 const { buildModel, MODEL_NAMES } = await import('../src/models/index.ts');
 const { evaluate, forTraining } = await import('../src/train/evaluate.ts');
@@ -105,6 +106,17 @@ function relativeError(a: Float32Array, b: Float32Array): number {
   return scale === 0 ? diff : diff / scale;
 }
 
+test('the Setup screen asks in a child process (`earlybird gpu --json`) and hears what this process found', async () => {
+  const summary = await gpuSummaryInChild(120_000);
+  if (probe.ok) {
+    assert.equal(summary.adapter, adapterLabel(probe.adapter));
+    assert.equal(summary.usedByAuto, !probe.adapter.software);
+  } else {
+    assert.equal(summary.adapter, null);
+    assert.equal(summary.reason, probe.reason);
+  }
+});
+
 describe('auto and the software adapter', { skip: noAdapter }, () => {
   test('auto never picks a software adapter and says why; --backend webgpu accepts it with a warning', async () => {
     assert.ok(probe.ok);
@@ -170,7 +182,7 @@ describe('webgpu gradients of every registry model agree with the cpu backend', 
     await selectBackend('webgpu');
   });
   for (const name of MODEL_NAMES) {
-    test(`${name}: dL/dW of every trainable weight within ${GRADIENT_TOLERANCE} (relative to its largest entry)`, async () => {
+    test(`${name}: dL/dW of every trainable weight within ${GRADIENT_TOLERANCE} (relative to its largest entry)`, async (t) => {
       const spec = GRADIENT_SPECS[name];
       assert.ok(spec, `add ${name} to GRADIENT_SPECS`);
       const n = 4;
@@ -178,16 +190,19 @@ describe('webgpu gradients of every registry model agree with the cpu backend', 
       let state = spec.seed * 7919;
       const xs = Float32Array.from({ length: n * size }, () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1);
       const labels = Int32Array.from({ length: n }, (_, i) => (i * 3) % spec.numClasses);
-      await tf.setBackend('cpu');
+      await selectBackend('cpu');
       const cpu = await modelGradients(spec, null, xs, labels);
-      await tf.setBackend('webgpu');
+      await selectBackend('webgpu');
       const gpu = await modelGradients(spec, cpu.weights, xs, labels);
       assert.ok(Math.abs(gpu.loss - cpu.loss) <= GRADIENT_TOLERANCE * Math.abs(cpu.loss), `loss ${gpu.loss} vs ${cpu.loss}`);
       const errors: string[] = [];
+      let worst = 0;
       for (const [key, reference] of cpu.grads) {
         const error = relativeError(gpu.grads.get(key)!, reference);
+        worst = Math.max(worst, error);
         if (!(error <= GRADIENT_TOLERANCE)) errors.push(`${key}: ${error.toExponential(2)}`);
       }
+      t.diagnostic(`${name}: ${cpu.grads.size} gradients, largest relative difference ${worst.toExponential(2)}`);
       assert.deepEqual(errors, []);
     });
   }
@@ -216,7 +231,7 @@ describe('training on webgpu', { skip: noAdapter }, () => {
     return { result, test, before, after };
   }
 
-  test(`lenet5-bn on ${TRAIN} digits: no tensor left behind per step, accuracy within 2 points of wasm`, async () => {
+  test(`lenet5-bn on ${TRAIN} digits: no tensor left behind per step, accuracy within 2 points of wasm`, async (t) => {
     const gpuCounts: number[] = [];
     const gpu = await trainOn('webgpu', gpuCounts);
     assert.equal(gpu.result.status, 'completed');
@@ -226,6 +241,7 @@ describe('training on webgpu', { skip: noAdapter }, () => {
     assert.equal(gpu.after, gpu.before);
     const wasm = await trainOn('wasm', []);
     const points = 100 * Math.abs(gpu.test.accuracy - wasm.test.accuracy);
+    t.diagnostic(`test accuracy on ${TEST} digits: webgpu ${(100 * gpu.test.accuracy).toFixed(2)} %, wasm ${(100 * wasm.test.accuracy).toFixed(2)} %`);
     assert.ok(gpu.test.accuracy > 0.3, `webgpu learned nothing: ${gpu.test.accuracy}`);
     assert.ok(points <= 2, `webgpu ${gpu.test.accuracy} vs wasm ${wasm.test.accuracy}: ${points.toFixed(2)} points apart`);
   });

@@ -75,6 +75,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const backend = await selectBackend(backendChoice);
   log(`backend: ${backend.description}`);
   for (const s of backend.skipped) log(`  skipped ${s.choice}: ${s.reason}`);
+  for (const w of backend.warnings) log(`warning: ${w}`);
 
   const data = await loadData(dataSpec, { seed, trainLimit, testLimit });
   const inputShape: [number, number, number] = [data.train.height, data.train.width, data.train.channels];
@@ -110,6 +111,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({
       backend: backend.tfBackend,
       backendDescription: backend.description,
+      ...(backend.adapter ? { adapter: backend.adapter } : {}),
       model: modelName,
       data: data.name,
       testAccuracy: test.accuracy,

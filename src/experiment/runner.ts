@@ -90,7 +90,9 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     emit({
       type: 'run-start', time: Date.now(), runId: store.id, resumed,
       backend: backend.tfBackend, backendDescription: backend.description, skippedBackends: backend.skipped,
+      ...(backend.adapter ? { adapter: { vendor: backend.adapter.vendor, architecture: backend.adapter.architecture, description: backend.adapter.description, software: backend.adapter.software } } : {}),
     });
+    for (const message of backend.warnings) emit({ type: 'warning', time: Date.now(), message });
     const data = await loadData(config.data.spec, {
       seed: config.seed, trainLimit: config.data.trainLimit, testLimit: config.data.testLimit,
       validationFraction: config.data.validationFraction,
