@@ -19,7 +19,7 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 
 const { gpuPlacementProblem, selectBackend, webGpuAdapter } = await import('../src/backend/selectBackend.ts');
-const { adapterLabel, describeAdapter, explainNoVulkanAdapter, findVulkanLoader, vulkanDriverManifests } = await import('../src/backend/webgpu/adapter.ts');
+const { adapterLabel, describeAdapter, explainNoVulkanAdapter, findVulkanLoader, vulkanDriverManifests, vulkanPrecheck } = await import('../src/backend/webgpu/adapter.ts');
 const { gpuSummaryInChild } = await import('../src/backend/webgpu/gpuSummary.ts');
 const { loadData } = await import('../src/data/load.ts');
 const { buildModel, MODEL_NAMES } = await import('../src/models/index.ts');
@@ -63,11 +63,14 @@ describe('why Dawn found no adapter (Linux fixture trees)', () => {
     root = mkdtempSync(join(tmpdir(), 'eb-vulkan-'));
   });
   after(() => rmSync(root, { recursive: true, force: true }));
-  const env = {} as NodeJS.ProcessEnv;
+  const env = { HOME: '/nonexistent-home' } as NodeJS.ProcessEnv;
 
   test('no libvulkan.so.1: names the loader and the package', () => {
     assert.equal(findVulkanLoader({ root, env }), null);
     assert.match(explainNoVulkanAdapter({ root, env }), /libvulkan\.so\.1 is missing \(install the libvulkan1 package/);
+    // Known without loading Dawn; on Windows and macOS only Dawn can tell.
+    assert.match(vulkanPrecheck({ root, env }, 'linux')!, /libvulkan\.so\.1 is missing/);
+    assert.equal(vulkanPrecheck({ root, env }, 'win32'), null);
   });
 
   test('a loader but no driver manifest; with the NVIDIA kernel driver, names its missing Vulkan part', () => {
@@ -82,6 +85,8 @@ describe('why Dawn found no adapter (Linux fixture trees)', () => {
   test('only lavapipe: says Dawn refuses it; a real driver: names it', () => {
     put('usr/share/vulkan/icd.d/lvp_icd.x86_64.json', JSON.stringify({ ICD: { library_path: '/usr/lib/x86_64-linux-gnu/libvulkan_lvp.so' } }));
     assert.deepEqual(vulkanDriverManifests({ root, env }), [join(root, 'usr/share/vulkan/icd.d/lvp_icd.x86_64.json')]);
+    // With a driver manifest present, only Dawn can say whether it finds an adapter.
+    assert.equal(vulkanPrecheck({ root, env }, 'linux'), null);
     assert.match(explainNoVulkanAdapter({ root, env }), /only Mesa's lavapipe is installed \(libvulkan_lvp\.so\).*Dawn refuses/);
     put('etc/vulkan/icd.d/radeon_icd.x86_64.json', JSON.stringify({ ICD: { library_path: 'libvulkan_radeon.so' } }));
     assert.match(explainNoVulkanAdapter({ root, env }), /no usable adapter on the Vulkan driver\(s\) .*libvulkan_radeon\.so/);

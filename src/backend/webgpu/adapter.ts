@@ -93,11 +93,13 @@ export function findVulkanLoader({ root, env }: VulkanEnvironment): string | nul
 export function vulkanDriverManifests({ root, env }: VulkanEnvironment): string[] {
   const at = (p: string) => (root === '/' ? p : join(root, p));
   const listed = env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES;
-  if (listed) return listed.split(':').filter(Boolean).map(at).filter((f) => existsSync(f));
+  const added = (env.VK_ADD_DRIVER_FILES ?? '').split(':').filter(Boolean).map(at).filter((f) => existsSync(f));
+  if (listed) return [...listed.split(':').filter(Boolean).map(at).filter((f) => existsSync(f)), ...added];
   const dataDirs = (env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(':').filter(Boolean);
   const configDirs = (env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(':').filter(Boolean);
-  const dirs = [...configDirs, '/etc', ...dataDirs, '/usr/share'].map((d) => at(join(d, 'vulkan', 'icd.d')));
-  const files = new Set<string>();
+  const home = env.XDG_DATA_HOME ?? (env.HOME ? join(env.HOME, '.local', 'share') : null);
+  const dirs = [...configDirs, '/etc', ...(home ? [home] : []), ...dataDirs, '/usr/share'].map((d) => at(join(d, 'vulkan', 'icd.d')));
+  const files = new Set<string>(added);
   for (const dir of dirs) {
     let names: string[];
     try {
@@ -146,6 +148,17 @@ export function explainNoVulkanAdapter(vk: VulkanEnvironment): string {
   return `Dawn found no usable adapter on the Vulkan driver(s) ${names.join(', ')}: the GPU may be absent from this container (no /dev/dri or /dev/nvidia*), not readable by this user, or the driver too old for Vulkan 1.1`;
 }
 
+/**
+ * On Linux, the reason Dawn cannot find an adapter, known before loading it: no Vulkan loader or no
+ * driver manifest at all. Null when Dawn has to be asked. (Asking anyway would cost a 21 MB addon
+ * load and a "vkCreateInstance: Found no drivers" warning on stderr.)
+ */
+export function vulkanPrecheck(vk: VulkanEnvironment = { root: '/', env: process.env }, platform: NodeJS.Platform = process.platform): string | null {
+  if (platform !== 'linux') return null;
+  if (!findVulkanLoader(vk) || vulkanDriverManifests(vk).length === 0) return explainNoVulkanAdapter(vk);
+  return null;
+}
+
 /** Why no adapter, on any platform. */
 export function explainNoAdapter(platform: NodeJS.Platform = process.platform, vk: VulkanEnvironment = { root: '/', env: process.env }): string {
   if (platform === 'linux') return explainNoVulkanAdapter(vk);
@@ -181,6 +194,8 @@ export async function dawnGpuInstance(): Promise<GPU> {
  * an adapter comes back as `{ ok: false, reason }`.
  */
 export async function probeWebGpu(): Promise<WebGpuProbe> {
+  const precheck = vulkanPrecheck();
+  if (precheck) return { ok: false, reason: precheck };
   let gpu: GPU;
   try {
     gpu = await dawnGpuInstance();
