@@ -7,7 +7,8 @@
  * that train.
  */
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { appRoot } from '../../appRoot.ts';
 import { adapterLabel, probeWebGpu } from './adapter.ts';
 
 export interface GpuSummary {
@@ -32,7 +33,6 @@ export async function gpuSummary(): Promise<GpuSummary> {
   };
 }
 
-const CLI_ENTRY = fileURLToPath(new URL('../../../bin/earlybird.mjs', import.meta.url));
 
 /** `gpuSummary()` run in a child process (`earlybird gpu --json`); never throws. */
 export function gpuSummaryInChild(timeoutMs = 20_000): Promise<GpuSummary> {
@@ -41,7 +41,7 @@ export function gpuSummaryInChild(timeoutMs = 20_000): Promise<GpuSummary> {
     let out = '';
     let child;
     try {
-      child = fork(CLI_ENTRY, ['gpu', '--json'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
+      child = fork(join(appRoot(), 'bin', 'earlybird.mjs'), ['gpu', '--json'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
     } catch (error) {
       resolve(failed((error as Error).message));
       return;
