@@ -33,8 +33,9 @@ in the heap; by default PyTorch runs as shipped, where on some machines each
 step page-faults tens of MB of fresh memory (slow and noisy, see tune_malloc).
 The JSON then also carries "mallocTuned": true|false.
 
-If torch cannot be imported and /usr/bin/python3 (Debian's python3-torch) is a
-different interpreter, the script re-executes itself with /usr/bin/python3.
+It runs under the first Python that can import torch: $EARLYBIRD_PYTHON, then
+python3 on PATH, then /usr/bin/python3 (Debian's python3-torch), re-executing
+itself as needed; when none can, it says how to install PyTorch.
 """
 
 import argparse
@@ -45,22 +46,53 @@ import sys
 import time
 
 _SYSTEM_PYTHON = "/usr/bin/python3"
-_REEXEC_GUARD = "EARLYBIRD_REFERENCE_TORCH_REEXEC"
+_TRIED = "EARLYBIRD_REFERENCE_TORCH_TRIED"
+_INSTALL_HINT = (
+    "apt-get install python3-torch (Debian/Ubuntu), or pip install torch and set "
+    "EARLYBIRD_PYTHON to that python"
+)
+
+
+def _candidates():
+    """The interpreters to try, in order: $EARLYBIRD_PYTHON, python3 on PATH, /usr/bin/python3."""
+    import shutil
+
+    found = [os.environ.get("EARLYBIRD_PYTHON"), shutil.which("python3"), _SYSTEM_PYTHON]
+    return [p for p in found if p and os.path.exists(p)]
+
+
+def _reexec_with_next():
+    """Runs this script under the next untried candidate; returns only when none is left."""
+    tried = [p for p in os.environ.get(_TRIED, "").split(os.pathsep) if p]
+    tried.append(os.path.realpath(sys.executable))
+    for python in _candidates():
+        real = os.path.realpath(python)
+        if real in tried:
+            continue
+        os.environ[_TRIED] = os.pathsep.join(tried)
+        os.execv(python, [python, os.path.abspath(__file__)] + sys.argv[1:])
+    return tried
+
+
+# $EARLYBIRD_PYTHON comes first even when this interpreter could import torch.
+_preferred = os.environ.get("EARLYBIRD_PYTHON")
+if (
+    _preferred
+    and not os.environ.get(_TRIED)
+    and os.path.exists(_preferred)
+    and os.path.realpath(_preferred) != os.path.realpath(sys.executable)
+):
+    os.environ[_TRIED] = ""
+    os.execv(_preferred, [_preferred, os.path.abspath(__file__)] + sys.argv[1:])
 
 try:
     import torch
     import torch.nn as nn
 except ImportError as _err:  # pragma: no cover - environment dependent
-    if (
-        os.environ.get(_REEXEC_GUARD) != "1"
-        and os.path.exists(_SYSTEM_PYTHON)
-        and os.path.realpath(sys.executable) != os.path.realpath(_SYSTEM_PYTHON)
-    ):
-        os.environ[_REEXEC_GUARD] = "1"
-        os.execv(_SYSTEM_PYTHON, [_SYSTEM_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+    _tried = _reexec_with_next()
     sys.stderr.write(
-        "reference_torch.py: cannot import torch (%s) with %s; "
-        "install PyTorch or run with %s\n" % (_err, sys.executable, _SYSTEM_PYTHON)
+        "reference_torch.py: no Python here can import torch (%s; tried %s): %s\n"
+        % (_err, ", ".join(_tried), _INSTALL_HINT)
     )
     sys.exit(2)
 

@@ -3,7 +3,12 @@
  * PyTorch reference (bench/reference_torch.py, Debian's python3-torch) at the same thread count.
  *
  *   npm run bench:train -- [--json] [--backends wasm,cpu] [--models tiny,vgg-s] [--no-torch]
- *                          [--repeats 3] [--no-profile] [--memory-epoch]
+ *                          [--repeats 3] [--no-profile] [--memory-epoch] [--workers 1,2]
+ *
+ * On wasm there is one row per data-parallel worker count K (default 1 to the usable cores), each
+ * with PyTorch at K threads measured in the same run, and the scaling efficiency
+ * ips(K) / (K · ips(1)). The machine's load average is printed before and after, with a warning
+ * when the machine was busy: then every figure is low, and only ratios within the run mean much.
  *
  * Images per second come from the real training loop (`train()`) on synthetic images, median of
  * `--repeats` epochs after a warm-up epoch; GFLOP/s = 3 × forward FLOPs × images/s (training ≈
@@ -11,8 +16,9 @@
  * small batches for one step: its figure is per image all the same.
  */
 import * as tf from '@tensorflow/tfjs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { selectBackend, webGpuAdapter, type BackendChoice } from '../src/backend/selectBackend.ts';
 import { adapterLabel } from '../src/backend/webgpu/adapter.ts';
@@ -24,6 +30,8 @@ import { train } from '../src/train/loop.ts';
 import { DEFAULT_OPTIMIZER } from '../src/train/optimizer.ts';
 import { EB_SCHEDULE } from '../src/train/schedule.ts';
 import { mulberry32 } from '../src/random.ts';
+import { usableCores } from '../src/train/parallel/cores.ts';
+import { findTorchPython, TORCH_INSTALL_HINT } from './torchPython.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,6 +42,7 @@ const { values: args } = parseArgs({
     'no-profile': { type: 'boolean' },
     repeats: { type: 'string', default: '3' },
     'memory-epoch': { type: 'boolean' },
+    workers: { type: 'string' },
   },
 });
 
@@ -65,11 +74,13 @@ interface Measurement {
   torchImagesPerSecond?: number;
   torchThreads?: number;
   ratio?: number;
+  /** ips(K) / (K · ips(1)) for the same model and backend. */
+  scalingEfficiency?: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function measure(modelKey: string, backend: string, repeats: number): Promise<Measurement> {
+async function measure(modelKey: string, backend: string, repeats: number, workers = 1): Promise<Measurement> {
   const { name, input } = MODELS[modelKey]!;
   const batch = backend === 'cpu' ? CPU_BATCH[modelKey]! : BATCH;
   const stepsPerEpoch = backend === 'cpu' ? 1 : modelKey === 'tiny' ? 12 : 3;
@@ -79,14 +90,37 @@ async function measure(modelKey: string, backend: string, repeats: number): Prom
   const result = await train({
     model, train: syntheticSet(batch * stepsPerEpoch, input, 7), numClasses: 10,
     plannedEpochs: epochs, batchSize: batch, schedule: { baseLearningRate: 0.01, ...EB_SCHEDULE },
-    optimizer: DEFAULT_OPTIMIZER, seed: 1,
+    optimizer: DEFAULT_OPTIMIZER, seed: 1, workers,
   });
   model.dispose();
   const ips = median(result.history.slice(1).map((h) => h.imagesPerSecond));
-  return { model: modelKey, backend, threads: 1, batch, imagesPerSecond: ips, gflops: (3 * flops * ips) / 1e9 };
+  return { model: modelKey, backend, threads: workers, batch, imagesPerSecond: ips, gflops: (3 * flops * ips) / 1e9 };
 }
 
-async function profile(modelKey: string): Promise<{ kernel: string; ms: number; percent: number }[]> {
+type ProfileRow = { kernel: string; ms: number; percent: number; gflops?: number; vsForward?: number };
+
+/**
+ * Multiply-adds ×2 of a convolution kernel call, from its shapes: the forward convolution and both
+ * gradients do the same work (N·Ho·Wo·Cout·kh·kw·Cin MACs), so their GFLOP/s compare directly.
+ */
+function convFlops(name: string, inputShapes: number[][], outputShape: number[]): number | null {
+  const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  if (name === 'Conv2D' || name === 'FusedConv2D') {
+    const [kh, kw, ci] = inputShapes[1]!;
+    return 2 * count(outputShape) * kh! * kw! * ci!;
+  }
+  if (name === 'Conv2DBackpropInput') {
+    const [kh, kw, ci] = inputShapes[1]!; // dy [N,Ho,Wo,Cout], filter [kh,kw,Cin,Cout]
+    return 2 * count(inputShapes[0]!) * kh! * kw! * ci!;
+  }
+  if (name === 'Conv2DBackpropFilter') {
+    const [kh, kw, ci] = outputShape; // x, dy → [kh,kw,Cin,Cout]
+    return 2 * count(inputShapes[1]!) * kh! * kw! * ci!;
+  }
+  return null;
+}
+
+async function profile(modelKey: string): Promise<ProfileRow[]> {
   const { name, input } = MODELS[modelKey]!;
   const model = buildModel({ name, inputShape: input, numClasses: 10, seed: 1 });
   const set = syntheticSet(BATCH * 2, input, 7);
@@ -100,24 +134,28 @@ async function profile(modelKey: string): Promise<{ kernel: string; ms: number; 
   });
   model.dispose();
   const byKernel = new Map<string, number>();
+  const flopsByKernel = new Map<string, number>();
   for (const k of info.kernels) {
     // Ops that wrap other kernels (names ending in __op) would count their children twice.
     if (k.name.endsWith('__op')) continue;
     byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+    const flops = convFlops(k.name, k.inputShapes as number[][], k.outputShapes[0] as number[]);
+    if (flops !== null) flopsByKernel.set(k.name, (flopsByKernel.get(k.name) ?? 0) + flops);
   }
+  const gflopsOf = (name: string) => {
+    const flops = flopsByKernel.get(name);
+    const ms = byKernel.get(name);
+    return flops && ms ? flops / (ms * 1e6) : undefined;
+  };
+  const forward = gflopsOf('Conv2D') ?? gflopsOf('FusedConv2D');
   const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
   return [...byKernel.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 12)
-    .map(([kernel, ms]) => ({ kernel, ms: ms / 2, percent: (100 * ms) / total }));
-}
-
-function findTorchPython(): string | null {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-    if (r.status === 0) return python;
-  }
-  return null;
+    .map(([kernel, ms]) => {
+      const gflops = gflopsOf(kernel);
+      return { kernel, ms: ms / 2, percent: (100 * ms) / total, gflops, vsForward: gflops && forward ? gflops / forward : undefined };
+    });
 }
 
 function runTorch(python: string, threads: number, models: string[]) {
@@ -157,11 +195,19 @@ const models = args.models!.split(',').filter((m) => {
   return true;
 });
 const repeats = Number(args.repeats);
+const workerCounts = args.workers
+  ? args.workers.split(',').map((k) => {
+    const n = Number(k);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--workers: expected integers ≥ 1 like 1,2; got "${k}"`);
+    return n;
+  })
+  : Array.from({ length: usableCores() }, (_, i) => i + 1);
+const loadBefore = os.loadavg();
 const requested = args.backends ? args.backends.split(',') : ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 const measurements: Measurement[] = [];
 const skipped: { backend: string; reason: string }[] = [];
 let webgpuNote: string | null = null;
-const profiles: Record<string, { kernel: string; ms: number; percent: number }[]> = {};
+const profiles: Record<string, ProfileRow[]> = {};
 
 for (const backend of requested) {
   let report;
@@ -174,17 +220,23 @@ for (const backend of requested) {
   log(`backend ${backend}: ${report.description}`);
   for (const m of models) {
     log(`  training ${m}…`);
-    measurements.push(await measure(m, backend, repeats));
+    // Data parallelism is for wasm (one thread per replica); the others use their own threads.
+    for (const k of backend === 'wasm' ? workerCounts : [1]) {
+      if (k > 1) log(`  training ${m}, ${k} workers…`);
+      measurements.push(await measure(m, backend, repeats, k));
+    }
     if (backend === 'wasm' && !args['no-profile']) profiles[m] = await profile(m);
   }
 }
 
 let torchVersion: string | null = null;
 const torch: Record<number, Record<string, { imagesPerSecond: number; gflops: number }>> = {};
-const python = args['no-torch'] ? null : findTorchPython();
+const torchSearch = args['no-torch'] ? null : findTorchPython();
+const python = torchSearch?.python ?? null;
 if (python) {
-  for (const threads of [1, 2]) {
-    log(`PyTorch reference, ${threads} thread(s)…`);
+  const threadCounts = [...new Set([...measurements.map((m) => m.threads), 2])].sort((a, b) => a - b);
+  for (const threads of threadCounts) {
+    log(`PyTorch reference (${python}), ${threads} thread(s)…`);
     const r = runTorch(python, threads, models);
     torchVersion = r.torchVersion;
     torch[threads] = r.models;
@@ -194,7 +246,11 @@ if (python) {
     if (ref) Object.assign(m, { torchImagesPerSecond: ref.imagesPerSecond, torchThreads: m.threads, ratio: m.imagesPerSecond / ref.imagesPerSecond });
   }
 } else if (!args['no-torch']) {
-  skipped.push({ backend: 'pytorch', reason: "python3 -c 'import torch' failed (apt-get install python3-torch)" });
+  skipped.push({ backend: 'pytorch', reason: TORCH_INSTALL_HINT });
+}
+for (const m of measurements) {
+  const one = measurements.find((o) => o.model === m.model && o.backend === m.backend && o.threads === 1);
+  if (one && m.threads > 1) m.scalingEfficiency = m.imagesPerSecond / (m.threads * one.imagesPerSecond);
 }
 
 const memory = args['memory-epoch'] ? await (async () => {
@@ -239,18 +295,28 @@ if (!args.backends) {
 
 const fmt = (n: number | undefined, d = 1) => (n === undefined ? '-' : n.toFixed(d));
 const lines = [
-  'model   backend          threads batch   img/s  GFLOP/s  PyTorch img/s (same threads)  ours/PyTorch  PyTorch 2 threads',
+  'model   backend          workers batch   img/s  GFLOP/s  PyTorch img/s (same threads)  ours/PyTorch  PyTorch 2 threads  scaling',
   ...measurements.map((m) =>
     `${m.model.padEnd(7)} ${m.backend.padEnd(16)} ${String(m.threads).padStart(7)} ${String(m.batch).padStart(5)} ` +
     `${fmt(m.imagesPerSecond).padStart(7)} ${fmt(m.gflops, 2).padStart(8)} ${fmt(m.torchImagesPerSecond).padStart(29)} ` +
-    `${fmt(m.ratio, 3).padStart(13)} ${fmt(torch[2]?.[m.model]?.imagesPerSecond).padStart(18)}`),
+    `${fmt(m.ratio, 3).padStart(13)} ${fmt(torch[2]?.[m.model]?.imagesPerSecond).padStart(18)} ` +
+    `${m.scalingEfficiency === undefined ? '      -' : `${(100 * m.scalingEfficiency).toFixed(0).padStart(6)}%`}`),
 ];
+const loadAfter = os.loadavg();
+const cores = os.cpus().length;
+// Idle: the 1-minute load average below half the cores before the benchmark started.
+const busy = loadBefore[0]! > 0.5 * cores;
+lines.push(`load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join('/')}, after ${loadAfter.map((l) => l.toFixed(2)).join('/')} on ${cores} cores`);
+if (busy) lines.push(`WARNING: the machine was not idle (load ${loadBefore[0]!.toFixed(2)} > ${(0.5 * cores).toFixed(1)} before the run): absolute figures are low; compare ratios within this run only`);
 process.stdout.write(`${lines.join('\n')}\n`);
 for (const s of skipped) process.stdout.write(`skipped ${s.backend}: ${s.reason}\n`);
 if (webgpuNote) process.stdout.write(`${webgpuNote}\n`);
 for (const [m, rows] of Object.entries(profiles)) {
   process.stdout.write(`\nwhere the time goes, wasm, ${m} (one step, kernel time):\n`);
-  for (const r of rows) process.stdout.write(`  ${r.kernel.padEnd(24)} ${r.ms.toFixed(1).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)} %\n`);
+  for (const r of rows) {
+    const rate = r.gflops === undefined ? '' : `  ${r.gflops.toFixed(1).padStart(6)} GFLOP/s (${(100 * r.vsForward!).toFixed(0)} % of the forward convolution's)`;
+    process.stdout.write(`  ${r.kernel.padEnd(24)} ${r.ms.toFixed(1).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)} %${rate}\n`);
+  }
 }
 const fellBack = Object.entries(fallbackCounts).filter(([, n]) => n > 0);
 if (fellBack.length) process.stdout.write(`\nstock-kernel fallbacks: ${fellBack.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
@@ -259,5 +325,5 @@ if (memory) {
     `peak RSS ${memory.peakRssMB.toFixed(0)} MB, wasm heap ${fmt(memory.wasmHeapMB ?? undefined, 0)} MB\n`);
 }
 if (args.json) {
-  process.stdout.write(`${JSON.stringify({ torchVersion, measurements, torch, skipped, profiles, memory })}\n`);
+  process.stdout.write(`${JSON.stringify({ torchVersion, torchPython: python, measurements, torch, skipped, profiles, memory, loadBefore, loadAfter, cores, busy })}\n`);
 }

@@ -524,7 +524,7 @@ describe('main process (main.cjs under plain Node, with a fake electron module)'
     assert.ok(report.calls.includes('window.close prevented'));
     // The window was gone by then, so run-end went to the run folder only; the app quit after the worker.
     assert.deepEqual(sent.filter(([, , type]) => type === 'run-end'), []);
-    const runs = listRuns(join(home, 'documents', 'earlybird', 'runs'));
+    const runs = await listRuns(join(home, 'documents', 'earlybird', 'runs'));
     assert.deepEqual(runs.map((r) => [r.runId, r.status]), [[runId, 'cancelled']], 'the cancelled run folder remains');
   });
 });

@@ -1,19 +1,25 @@
 /**
- * The CPU estimate (utilisation from /proc/stat × TDP from the model table), source detection on
- * this very machine, and the hardware inventory.
+ * The CPU estimate (the run's CPU time × watts per core from CodeCarbon's table), the cores a run
+ * may use, per-process attribution with real processes, source detection on this very machine, and
+ * the hardware inventory.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { detectPowerSources } from '../src/energy/detect.ts';
 import { cpuPowerModel, estimateCpuWatts, openCpuEstimateSource } from '../src/energy/estimate/cpuEstimateSource.ts';
 import { parseCpuInfo } from '../src/energy/estimate/cpuModel.ts';
-import { DEFAULT_TDP_WATTS, lookupCpuTdp } from '../src/energy/estimate/cpuTdpTable.ts';
+import { cpuPowerTable, DEFAULT_WATTS_PER_CORE, lookupCpuPower, medianWattsPerCore, type CpuPowerEntry } from '../src/energy/estimate/cpuPowerTable.ts';
+import { parsePidStat, readAllPidStats, treeCpuSeconds } from '../src/energy/estimate/processCpu.ts';
+import { usableCores } from '../src/energy/estimate/usableCores.ts';
 import { parseProcStat, utilisationBetween } from '../src/energy/estimate/procStat.ts';
 import { hardwareInventory } from '../src/energy/inventory.ts';
+import { EnergyMeter } from '../src/energy/meter.ts';
+import { summariseEnergy } from '../src/energy/savings.ts';
 
 let scratch: string;
 before(async () => {
@@ -26,6 +32,8 @@ after(async () => {
 /** /proc/stat with the aggregate line: user nice system idle iowait irq softirq steal guest guest_nice. */
 const procStat = (user: number, system: number, idle: number, iowait = 0, steal = 0) =>
   `cpu  ${user} 0 ${system} ${idle} ${iowait} 0 0 ${steal} 0 0\ncpu0 1 0 1 1 0 0 0 0 0 0\nintr 12345\nctxt 6789\n`;
+
+const pick = (e: CpuPowerEntry | null) => (e ? [e.name, e.tdpWatts, e.cores] : null);
 
 const cpuInfo = (model: string, processors: number) =>
   Array.from({ length: processors }, (_, i) => `processor\t: ${i}\nvendor_id\t: x\nmodel name\t: ${model}\n`).join('\n');
@@ -42,29 +50,45 @@ describe('utilisation from /proc/stat', () => {
   });
 });
 
-describe('TDP table', () => {
+describe('CPU power table (CodeCarbon cpu_power.csv)', () => {
   it('matches model strings from /proc/cpuinfo and systeminformation', () => {
-    assert.equal(lookupCpuTdp('Intel(R) Core(TM) i7-8700K CPU @ 3.70GHz')?.tdpWatts, 95);
-    assert.equal(lookupCpuTdp('Intel Core™ i5-12400F')?.tdpWatts, 65);
-    assert.equal(lookupCpuTdp('AMD EPYC 7763 64-Core Processor')?.tdpWatts, 280);
-    assert.equal(lookupCpuTdp('Intel(R) Xeon(R) Platinum 8480+')?.tdpWatts, 350);
-    assert.equal(lookupCpuTdp('AMD Ryzen 7 7800X3D 8-Core Processor')?.tdpWatts, 120);
-    assert.equal(lookupCpuTdp('AMD Ryzen 9 7950X3D 16-Core Processor'), null, 'X3D is another part');
-    assert.equal(lookupCpuTdp('AMD EPYC'), null);
+    assert.deepEqual(pick(lookupCpuPower('Intel(R) Core(TM) i7-8700K CPU @ 3.70GHz')), ['Intel Core i7-8700K', 95, 6]);
+    assert.deepEqual(pick(lookupCpuPower('AMD EPYC 7763 64-Core Processor')), ['AMD EPYC 7763', 280, 64]);
+    assert.equal(lookupCpuPower('AMD Ryzen 9 7950X 16-Core Processor')?.tdpWatts, 170);
+    assert.equal(lookupCpuPower('AMD Ryzen 9 7950X3D 16-Core Processor')?.tdpWatts, 120, 'X3D is another part');
+    assert.equal(lookupCpuPower('Intel(R) Xeon(R) Processor'), null);
+    assert.equal(lookupCpuPower('AMD EPYC'), null);
   });
 
-  it('scales a package TDP to the threads this machine sees, or falls back to 85 W and says why', () => {
-    const vm = cpuPowerModel({ model: 'AMD EPYC 7763 64-Core Processor', logicalCpus: 2, utilisationFrom: '/proc/stat' });
-    assert.equal(vm.tdpWatts, 280 * 2 / 128);
-    assert.match(vm.formula, /280 W TDP of the epyc 7763 × 2 visible \/ 128 threads per package/);
+  it('keeps the stated default per core equal to the median of the shipped table', () => {
+    assert.equal(medianWattsPerCore(), DEFAULT_WATTS_PER_CORE);
+    assert.ok(cpuPowerTable().length > 4000);
+  });
 
-    const unknown = cpuPowerModel({ model: 'AMD EPYC', logicalCpus: 2, utilisationFrom: '/proc/stat' });
-    assert.equal(unknown.tdpWatts, DEFAULT_TDP_WATTS);
-    assert.match(unknown.formula, /85 W, CodeCarbon's default for an unknown CPU \(model "AMD EPYC" is not in the TDP table/);
+  it('known model: TDP / cores of the model × the cores this run may use', () => {
+    const vm = cpuPowerModel({ model: 'AMD EPYC 7763 64-Core Processor', machineCpus: 2, usableCores: 2, usableCoresBasis: 'affinity' });
+    assert.equal(vm.wattsPerCore, 280 / 64);
+    assert.match(vm.source, /CodeCarbon's cpu_power\.csv \(MIT\), row "AMD EPYC 7763"/);
+    assert.match(vm.formula, /4\.38 W = 280 W TDP of the AMD EPYC 7763 \/ 64 cores/);
+    assert.equal(estimateCpuWatts(vm, 2, 2), 2 * 280 / 64);
+    // Bare metal with SMT: 128 logical CPUs on 64 cores, a logical CPU is half a core.
+    const metal = cpuPowerModel({ model: 'AMD EPYC 7763 64-Core Processor', machineCpus: 128, usableCores: 128, usableCoresBasis: 'affinity' });
+    assert.equal(metal.wattsPerCore * 128, 280);
+  });
 
-    const given = cpuPowerModel({ model: 'AMD EPYC', logicalCpus: 2, tdpWatts: 40, idleFraction: 0.25, utilisationFrom: 'x' });
-    assert.deepEqual([given.tdpWatts, given.idleWatts], [40, 10]);
-    assert.equal(estimateCpuWatts(given, 0.5), 25); // 10 + (40 − 10) × 0.5
+  it('unknown model: the stated default per core, and says why', () => {
+    const unknown = cpuPowerModel({ model: 'Intel(R) Xeon(R) Processor', machineCpus: 2, usableCores: 2, usableCoresBasis: 'affinity' });
+    assert.equal(unknown.wattsPerCore, DEFAULT_WATTS_PER_CORE);
+    assert.equal(unknown.source, 'default per core');
+    assert.match(unknown.formula, /8\.75 W, the median TDP per core of CodeCarbon's cpu_power\.csv \(MIT\) \(model "Intel\(R\) Xeon\(R\) Processor" is not in/);
+    assert.match(unknown.summary, /^Intel\(R\) Xeon\(R\) Processor: 8\.75 W per core \(default per core\) × 2 cores$/);
+  });
+
+  it('user override: tdpWatts over all logical CPUs', () => {
+    const given = cpuPowerModel({ model: 'AMD EPYC', machineCpus: 4, usableCores: 2, usableCoresBasis: 'x', tdpWatts: 40, idleFraction: 0.25 });
+    assert.deepEqual([given.wattsPerCore, given.idleWattsPerCore], [10, 2.5]);
+    assert.equal(estimateCpuWatts(given, 2, 1), 2 * 2.5 + (10 - 2.5) * 1);
+    assert.match(given.source, /settings/);
   });
 
   it('reads model and logical CPUs from cpuinfo', () => {
@@ -74,31 +98,127 @@ describe('TDP table', () => {
   });
 });
 
+describe('cores this run may use', () => {
+  it('cgroup v2 cpu.max limits below the affinity, the tightest ancestor wins', async () => {
+    const root = join(scratch, 'cg2');
+    await mkdir(join(root, 'slurm', 'job7'), { recursive: true });
+    await writeFile(join(root, 'slurm', 'cpu.max'), '300000 100000\n');
+    await writeFile(join(root, 'slurm', 'job7', 'cpu.max'), '150000 100000\n');
+    await writeFile(join(scratch, 'cgroup-v2'), '0::/slurm/job7\n');
+    const cores = await usableCores({ procSelfCgroup: join(scratch, 'cgroup-v2'), cgroupRoot: root, affinityCpus: 8 });
+    assert.equal(cores.cores, 1.5);
+    assert.match(cores.basis, /cgroup CPU quota 1\.5 cores .*job7\/cpu\.max: 150000 100000/);
+    const model = cpuPowerModel({ model: 'AMD EPYC 7763 64-Core Processor', machineCpus: 8, usableCores: cores.cores, usableCoresBasis: cores.basis });
+    assert.equal(estimateCpuWatts(model, model.usableCores, 8), 1.5 * 280 / 64, 'never more busy cores than the quota');
+  });
+
+  it('"max" is no limit; cgroup v1 cfs quota is read too', async () => {
+    const root = join(scratch, 'cg-max');
+    await mkdir(join(root, 'user'), { recursive: true });
+    await writeFile(join(root, 'user', 'cpu.max'), 'max 100000\n');
+    await writeFile(join(scratch, 'cgroup-max'), '0::/user\n');
+    assert.equal((await usableCores({ procSelfCgroup: join(scratch, 'cgroup-max'), cgroupRoot: root, affinityCpus: 4 })).cores, 4);
+
+    const v1 = join(scratch, 'cg1');
+    await mkdir(join(v1, 'cpu,cpuacct', 'docker', 'abc'), { recursive: true });
+    await writeFile(join(v1, 'cpu,cpuacct', 'docker', 'abc', 'cpu.cfs_quota_us'), '200000\n');
+    await writeFile(join(v1, 'cpu,cpuacct', 'docker', 'abc', 'cpu.cfs_period_us'), '100000\n');
+    await writeFile(join(scratch, 'cgroup-v1'), '4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n');
+    assert.equal((await usableCores({ procSelfCgroup: join(scratch, 'cgroup-v1'), cgroupRoot: v1, affinityCpus: 16 })).cores, 2);
+  });
+});
+
+describe('per-process attribution', () => {
+  it('parses /proc/<pid>/stat with spaces and parentheses in the name', () => {
+    const line = '4242 (my (odd) name) S 17 4242 4242 0 -1 4194304 100 0 0 0 250 50 30 20 20 0 3 0 1000 0 0';
+    assert.deepEqual(parsePidStat(line), { pid: 4242, ppid: 17, cpuSeconds: (250 + 50 + 30 + 20) / 100 });
+  });
+
+  it('charges a real child process burning CPU, not a sibling process', { skip: !existsSync('/proc/self/stat') }, async () => {
+    // The "run": a parent that only waits, with a child that burns CPU. Its sibling burns CPU too.
+    const run = spawn(process.execPath, ['-e', `require('child_process').spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'inherit' }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+    const sibling = spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
+    let burnerPid: number | undefined;
+    try {
+      const source = await openCpuEstimateSource({ rootPid: run.pid!, logicalCpus: 2, affinityCpus: 2, tdpWatts: 20 });
+      let tree = { seconds: 0, pids: [] as number[] };
+      let stats: Awaited<ReturnType<typeof readAllPidStats>> = [];
+      // Until the child has burnt 0.3 s of CPU (however busy the machine is).
+      while (tree.pids.length < 2 || tree.seconds < 0.3) {
+        await new Promise((r) => setTimeout(r, 100));
+        stats = await readAllPidStats();
+        tree = treeCpuSeconds(stats, run.pid!);
+        burnerPid = stats.find((s) => s.ppid === run.pid)?.pid;
+      }
+      const burner = stats.find((s) => s.ppid === run.pid)!;
+      burnerPid = burner.pid;
+      assert.ok(tree.pids.includes(burner.pid), 'the child is in the run');
+      assert.ok(!tree.pids.includes(sibling.pid!), 'the sibling is not');
+      const siblingSeconds = stats.find((s) => s.pid === sibling.pid)!.cpuSeconds;
+      assert.ok(siblingSeconds > 0);
+      const own = stats.filter((s) => tree.pids.includes(s.pid)).reduce((sum, s) => sum + s.cpuSeconds, 0);
+      assert.equal(tree.seconds, own, 'exactly the tree: the sibling\'s seconds are not in it');
+      const readings = await source.read();
+      const runReading = readings.find((r) => r.device === 'cpu' && !r.view)!;
+      const activity = Object.fromEntries(readings.filter((r) => r.view === 'activity').map((r) => [r.device, r.counterJoules]));
+      assert.ok(runReading.utilisation! > 0, 'the burning child makes the run busy');
+      assert.ok(runReading.watts > source.model.idleWattsPerCore * source.model.usableCores);
+      assert.ok(activity.run! >= tree.seconds, 'run CPU time counts the child');
+      assert.ok(activity.others! >= siblingSeconds, 'the sibling is among the others');
+    } finally {
+      // The grandchild first: killing the parent would orphan it, still burning.
+      if (burnerPid !== undefined) process.kill(burnerPid, 'SIGKILL');
+      run.kill('SIGKILL');
+      sibling.kill('SIGKILL');
+    }
+  });
+});
+
+describe('contention', () => {
+  it('marks a phase contended when a real busy process shares the machine with the run', { skip: !existsSync('/proc/self/stat') }, async () => {
+    // The run: an idle process. Beside it, a process that burns a core (as `yes > /dev/null` would).
+    const run = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const busy = spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
+    try {
+      const source = await openCpuEstimateSource({ rootPid: run.pid!, logicalCpus: 2, affinityCpus: 2 });
+      const meter = new EnergyMeter({ initialPhase: 'dense' });
+      meter.ingest(await source.read());
+      const startedAt = (await readAllPidStats()).find((s) => s.pid === busy.pid)!.cpuSeconds;
+      // Until the busy process has burnt 0.5 s of CPU, however loaded the machine is.
+      while ((await readAllPidStats()).find((s) => s.pid === busy.pid)!.cpuSeconds - startedAt < 0.5) await new Promise((r) => setTimeout(r, 100));
+      meter.ingest(await source.read());
+      const summary = summariseEnergy({ totals: meter.totals(), views: meter.allTotals() });
+      const dense = summary.contention.dense!;
+      assert.ok(dense.otherCpuSeconds >= 0.5, JSON.stringify(dense));
+      assert.equal(dense.contended, true, JSON.stringify(dense));
+      assert.equal(dense.wholeDevice, false, 'the estimate charges the run only');
+      assert.ok(summary.machine!.phases.dense! > summary.phases.dense!.joules, 'the machine view sees the busy process, the run\'s figure does not');
+    } finally {
+      run.kill('SIGKILL');
+      busy.kill('SIGKILL');
+    }
+  });
+});
+
 describe('CPU estimate source', () => {
-  it('reports idle + (TDP − idle) × utilisation, marked estimated, with its formula', async () => {
-    const statPath = join(scratch, 'stat');
+  it('describes its model, marks readings estimated and keeps the machine view apart', async () => {
     const infoPath = join(scratch, 'cpuinfo');
-    await writeFile(statPath, procStat(100, 100, 800));
-    await writeFile(infoPath, cpuInfo('Intel(R) Core(TM) i7-8700K CPU @ 3.70GHz', 12));
-    const source = await openCpuEstimateSource({ procStat: statPath, cpuInfo: infoPath });
-    assert.equal(source.model.tdpWatts, 95);
-    assert.match(source.describe(), /P = idle \+ \(TDP − idle\) × utilisation; TDP = 95 W, the TDP of the i7-8700k; idle = 10% of TDP = 9.5 W/);
-
-    await writeFile(statPath, procStat(250, 150, 950, 30, 20)); // 50 % busy
-    const [reading] = await source.read();
-    assert.equal(reading!.kind, 'estimated');
-    assert.equal(reading!.utilisation, 0.5);
-    assert.equal(reading!.watts, 9.5 + (95 - 9.5) * 0.5);
-
-    const [idle] = await source.read(); // no time passed: keeps the last utilisation
-    assert.equal(idle!.utilisation, 0.5);
+    await writeFile(infoPath, cpuInfo('AMD EPYC 7763 64-Core Processor', 2));
+    const source = await openCpuEstimateSource({ cpuInfo: infoPath, logicalCpus: 2, affinityCpus: 2 });
+    assert.equal(source.model.wattsPerCore, 280 / 64);
+    assert.match(source.describe(), /charged to the run's processes: AMD EPYC 7763 64-Core Processor: 4\.38 W per core \(CodeCarbon's cpu_power\.csv \(MIT\), row "AMD EPYC 7763"\) × 2 cores/);
+    const readings = await source.read();
+    assert.deepEqual(readings.map((r) => [r.device, r.view ?? 'run', r.kind]), [
+      ['cpu', 'run', 'estimated'], ['cpu', 'machine', 'estimated'], ['run', 'activity', 'measured'], ['others', 'activity', 'measured'],
+    ]);
+    for (const r of readings.slice(0, 2)) assert.ok(r.watts >= 0.1 * 280 / 64 * 2 - 1e-9 && r.watts <= 280 / 64 * 2 + 1e-9);
   });
 
   it('falls back to os.cpus() when /proc/stat cannot be read', async () => {
     const source = await openCpuEstimateSource({ procStat: join(scratch, 'no-stat'), tdpWatts: 50 });
     assert.match(source.formula, /os\.cpus\(\)/);
     const [reading] = await source.read();
-    assert.ok(reading!.watts >= 5 && reading!.watts <= 50);
+    assert.ok(reading!.watts >= 0 && reading!.watts <= 50);
   });
 });
 
@@ -115,7 +235,7 @@ describe('detection on this machine', () => {
         assert.match(rapl!.reason, /^RAPL: \/sys\/class\/powercap does not exist/);
         const estimate = detected.sources.find((s) => s.name === 'cpu-estimate')!;
         assert.equal(estimate.kind, 'estimated');
-        assert.match(estimate.describe(), /^CPU estimate \(no counter readable\): P = idle \+ \(TDP − idle\) × utilisation; TDP = /);
+        assert.match(estimate.describe(), /^CPU estimate \(no counter readable\), charged to the run's processes: .+ W per core \(.+\) × [\d.]+ cores$/);
       }
       if (!hasNvidia) {
         assert.deepEqual(detected.skipped.filter((s) => s.name !== 'rapl').map((s) => s.name), ['nvml', 'nvidia-smi']);

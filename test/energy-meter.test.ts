@@ -141,3 +141,33 @@ describe('EnergyMeter events', () => {
     assert.deepEqual(written.map((e) => e.type), ['energy.interval', 'energy.interval', 'energy.phase', 'energy.interval']);
   });
 });
+
+describe('EnergyMeter views', () => {
+  it('keeps the machine view and CPU activity out of the run\'s totals, also after a rebuild, and integrates late readings by their own time', () => {
+    const events: EnergyEvent[] = [];
+    const meter = new EnergyMeter({ initialPhase: 'search', onEvent: (e) => events.push(e) });
+    const tick = (t: number, run: number, machine: number, runCpu: number, othersCpu: number): PowerReading[] => [
+      { source: 'cpu-estimate', device: 'cpu', timeMs: t, watts: run, kind: 'estimated' },
+      { source: 'cpu-estimate', device: 'cpu', timeMs: t, watts: machine, kind: 'estimated', view: 'machine' },
+      { source: 'cpu-activity', device: 'run', timeMs: t, watts: 0, kind: 'measured', view: 'activity', counterJoules: runCpu },
+      { source: 'cpu-activity', device: 'others', timeMs: t, watts: 0, kind: 'measured', view: 'activity', counterJoules: othersCpu },
+    ];
+    meter.ingest(tick(0, 10, 30, 0, 0));
+    meter.ingest(tick(1000, 10, 30, 0.9, 0.1));
+    // The phase changes at 2000 ms; the reading taken at 3000 ms is delivered only afterwards, as the
+    // sampling thread's messages are while training blocks the main thread.
+    meter.setPhase('dense', 2000);
+    meter.ingest(tick(3000, 10, 30, 2.9, 1.1));
+    close(meter.totals().search!['cpu-estimate']!.joules, 20);
+    close(meter.totals().dense!['cpu-estimate']!.joules, 10);
+    assert.equal(meter.totals().search!['cpu-activity'], undefined);
+    const views = meter.allTotals();
+    close(views.machine.search!['cpu-estimate']!.joules, 60);
+    close(views.activity.search!['cpu-activity']!.devices.run!, 1.9);
+    close(views.activity.dense!['cpu-activity']!.devices.others!, 0.5);
+    assert.deepEqual(meter.currentPower().map((p) => p.source), ['cpu-estimate']);
+
+    const rebuilt = EnergyMeter.fromEvents(events);
+    assert.deepEqual(rebuilt.allTotals(), views);
+  });
+});

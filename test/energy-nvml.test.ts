@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import koffi from 'koffi';
 import { EnergyMeter } from '../src/energy/meter.ts';
-import { openNvmlSource } from '../src/energy/nvml/nvmlSource.ts';
+import { openNvmlSource, parseVisibleDevices } from '../src/energy/nvml/nvmlSource.ts';
+import { nvidiaSmiArguments } from '../src/energy/nvidiaSmi/nvidiaSmiSource.ts';
 
 let scratch: string;
 let libraryPath: string | null = null;
@@ -103,5 +104,33 @@ describe('NVML source on a fake libnvidia-ml', () => {
     const opened = await openNvmlSource(missing);
     assert.ok(!opened.ok);
     assert.match(opened.reason, new RegExp(`^NVML: cannot load ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(.+\\); no NVIDIA driver here$`));
+  });
+});
+
+// After the suite above: it counts nvmlShutdown calls on the same loaded library.
+describe('NVML source and CUDA_VISIBLE_DEVICES', () => {
+  it('meters only the GPUs the training may use (CUDA_VISIBLE_DEVICES: indices or UUID prefixes)', async (t) => {
+    if (!libraryPath) return t.skip(`no C compiler: ${compileError}`);
+    assert.deepEqual(parseVisibleDevices(undefined), null);
+    assert.deepEqual(parseVisibleDevices('1, 0'), ['1', '0']);
+    assert.deepEqual(parseVisibleDevices('0,-1,1'), ['0'], 'CUDA stops at the first invalid entry');
+    assert.deepEqual(parseVisibleDevices(''), []);
+    assert.deepEqual(nvidiaSmiArguments(1000, '1,0').filter((a) => a.startsWith('--id')), ['--id=1,0']);
+    assert.deepEqual(nvidiaSmiArguments(1000, undefined).filter((a) => a.startsWith('--id')), []);
+
+    for (const [visible, metered] of [['1', 'gpu1'], ['GPU-1fa1e', 'gpu1'], ['0', 'gpu0']] as const) {
+      const opened = await openNvmlSource(libraryPath, visible);
+      assert.ok(opened.ok, opened.ok ? '' : opened.reason);
+      const readings = await opened.source.read();
+      assert.deepEqual(readings.map((r) => r.device.split(' ')[0]), [metered], visible);
+      assert.match(opened.source.describe(), /not used by this run: CUDA_VISIBLE_DEVICES=/);
+      await opened.source.close();
+    }
+    const hidden = await openNvmlSource(libraryPath, '');
+    assert.ok(!hidden.ok);
+    assert.match(hidden.reason, /hides every GPU from the training/);
+    const none = await openNvmlSource(libraryPath, '7');
+    assert.ok(!none.ok);
+    assert.match(none.reason, /CUDA_VISIBLE_DEVICES="7" matches none of gpu0 Fake Volta GPU, gpu1 Fake Kepler GPU/);
   });
 });

@@ -8,6 +8,11 @@ import { describe, it } from 'node:test';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PowerSampler, type SourceFailure } from '../src/energy/sampler.ts';
+import { BackgroundSampler } from '../src/energy/backgroundSampler.ts';
+import { savingEligibility } from '../src/energy/savings.ts';
+import { EnergyRecorder } from '../src/experiment/energyRecorder.ts';
+import type { EnergySettings } from '../src/experiment/config.ts';
+import type { RunEvent } from '../src/run/events.ts';
 import type { PowerReading, PowerSource } from '../src/energy/types.ts';
 
 class SteadySource implements PowerSource {
@@ -185,5 +190,71 @@ describe('PowerSampler and a busy event loop', () => {
     await until(() => source.reads >= 5 || failures.length > 0);
     await sampler.stop();
     assert.deepEqual(failures, []);
+  });
+});
+
+describe('BackgroundSampler: sampling on its own thread', () => {
+  it('keeps reading the real CPU estimate while the main thread is blocked for 4x the read timeout', async () => {
+    const sampler = await BackgroundSampler.start({ intervalMs: 100 }, { intervalMs: 100, readTimeoutMs: 500 });
+    const readings: PowerReading[] = [];
+    const failures: SourceFailure[] = [];
+    sampler.onReadings((r) => readings.push(...r));
+    sampler.onSourceFailure((f) => failures.push(f));
+    try {
+      assert.ok(sampler.sources.some((s) => s.name === 'cpu-estimate' || s.name === 'rapl'), JSON.stringify(sampler.sources));
+      await sampler.sampleNow();
+      // A long synchronous step, as a big training step would be: nothing on this thread runs.
+      const blockedFrom = Date.now();
+      const end = blockedFrom + 2000;
+      while (Date.now() < end) { /* busy */ }
+      const blockedTo = Date.now();
+      await sampler.sampleNow(); // the messages queued meanwhile are delivered first
+      const during = readings.filter((r) => r.timeMs > blockedFrom && r.timeMs < blockedTo && (r.view ?? 'run') === 'run');
+      assert.ok(during.length >= 1, 'the thread sampled while the main thread was blocked');
+      assert.deepEqual(failures, [], 'no source was dropped');
+    } finally {
+      await sampler.stop();
+    }
+  });
+
+  it('stop() takes the final sample, reports its overhead and ends the thread', async () => {
+    const sampler = await BackgroundSampler.start({ intervalMs: 1000 }, { intervalMs: 1000 });
+    let count = 0;
+    sampler.onReadings(() => count++);
+    const overhead = await sampler.stop();
+    assert.ok(count >= 1, 'final sample delivered before stop() resolved');
+    assert.ok(overhead >= 0);
+    assert.equal(await sampler.stop(), overhead, 'a second stop() is harmless');
+  });
+});
+
+describe('EnergyRecorder: losing the last power source', () => {
+  it('says so at once and records the interval with no measurement', async () => {
+    let reads = 0;
+    const dying: PowerSource = {
+      name: 'dying-sensor', kind: 'measured', describe: () => 'works three times, then fails for good',
+      read: async () => {
+        if (++reads > 3) throw new Error('sensor unplugged');
+        return [{ source: 'dying-sensor', device: 'd', timeMs: Date.now(), watts: 5, kind: 'measured' }];
+      },
+      close: () => undefined,
+    };
+    const events: RunEvent[] = [];
+    const recorder = await EnergyRecorder.start(
+      { intervalMs: 20, carbonIntensity: 475, pue: 1 } satisfies EnergySettings, (e) => events.push(e), [],
+      async () => ({ sources: [dying], skipped: [] }),
+    );
+    recorder.setPhase('search');
+    await until(() => events.some((e) => e.type === 'warning' && /no power source left/.test(e.message)));
+    const lostAt = Date.now();
+    await sleep(30);
+    const recording = await recorder.stop();
+    const warnings = events.filter((e): e is Extract<RunEvent, { type: 'warning' }> => e.type === 'warning').map((e) => e.message);
+    assert.match(warnings[0]!, /power source dying-sensor stopped: sensor unplugged/);
+    assert.match(warnings[1]!, /^no power source left: energy is not measured from \d{4}-.*Z on \(dying-sensor: sensor unplugged\); no saving will be claimed$/);
+    assert.equal(recording.unmeasured!.length, 1);
+    const gap = recording.unmeasured![0]!;
+    assert.ok(gap.fromMs <= lostAt && gap.toMs > lostAt && gap.seconds > 0, JSON.stringify(gap));
+    assert.match(savingEligibility({ ticketFound: true, ebTrainFinished: true, denseFinished: true, denseEpochsForProjection: 5, unmeasuredSeconds: gap.seconds }) ?? '', /had no power source left/);
   });
 });

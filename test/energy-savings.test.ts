@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MeterTotals } from '../src/energy/meter.ts';
-import { energySaved, projectDenseJoules, summariseEnergy } from '../src/energy/savings.ts';
+import { energySaved, projectDenseJoules, savingEligibility, summariseEnergy, type SavingFacts } from '../src/energy/savings.ts';
+import { phaseCompute, summariseCompute, TRAINING_FLOPS_PER_FORWARD } from '../src/energy/computeLedger.ts';
 import { co2eGrams, formatEnergy, joulesToKwh, joulesToWh, kwhToJoules, whToJoules } from '../src/energy/units.ts';
 
 const close = (actual: number | null, expected: number) =>
@@ -114,5 +115,98 @@ describe('savings', () => {
     assert.throws(() => projectDenseJoules(1200, 0, 160), /measured epoch/);
     assert.deepEqual(energySaved(2000, 5000), { savedJoules: 3000, savedRatio: 2.5, savedPercent: 60 });
     assert.deepEqual(energySaved(0, 0), { savedJoules: 0, savedRatio: null, savedPercent: null });
+  });
+});
+
+describe('a saving only when it means something', () => {
+  const finished: SavingFacts = { ticketFound: true, ebTrainFinished: true, denseFinished: true, denseEpochsForProjection: 5, unmeasuredSeconds: 0 };
+  const eb: MeterTotals = { search: total('rapl', 1000), surgery: total('rapl', 10), retrain: total('rapl', 500) };
+
+  it('is claimed when the ticket was found, EB Train finished and dense finished or is projectable', () => {
+    assert.equal(savingEligibility(finished), null);
+    assert.equal(savingEligibility({ ...finished, denseFinished: false, denseEpochsForProjection: 2 }), null);
+  });
+
+  it('names the reason otherwise, and every saving figure is null', () => {
+    const cases: [Partial<SavingFacts>, RegExp][] = [
+      [{ ticketFound: false }, /no Early-Bird ticket was found/],
+      [{ ebTrainFinished: false }, /EB Train \(search \+ surgery \+ retrain\) did not finish/],
+      [{ denseFinished: false, denseEpochsForProjection: 1 }, /1 complete dense epoch\(s\) are too few to project it \(2 needed\)/],
+      [{ unmeasuredSeconds: 42 }, /42 s of the run had no power source left/],
+    ];
+    for (const [change, reason] of cases) {
+      const why = savingEligibility({ ...finished, ...change });
+      assert.match(why ?? '', reason);
+      const summary = summariseEnergy({ totals: { ...eb, dense: total('rapl', 4000) }, notEligible: why });
+      assert.deepEqual([summary.savedJoules, summary.savedRatio, summary.savedPercent, summary.savedCo2eGrams], [null, null, null, null]);
+      assert.equal(summary.savedReason, why);
+      close(summary.ebTrainJoules, 1510); // what was spent is still reported
+    }
+  });
+
+  it('does not project a dense baseline from a single epoch', () => {
+    const summary = summariseEnergy({ totals: eb, projection: { searchEpochs: 1, plannedEpochs: 10 } });
+    assert.equal(summary.denseJoules, null);
+    assert.match(summary.savedReason ?? '', /1 search epoch\(s\) are too few to project from/);
+  });
+});
+
+describe('contention and the machine view', () => {
+  const activity = (run: number, others: number): MeterTotals[string] => ({ 'cpu-activity': { joules: run + others, source: 'cpu-activity', kind: 'measured', devices: { run, others } } });
+
+  it('marks a phase contended when others used more than 10 % of the busy CPU time, and says whether the figure is whole-device', () => {
+    const summary = summariseEnergy({
+      totals: { search: total('rapl', 1000), dense: total('cpu-estimate', 900, 'estimated') },
+      views: { machine: { search: total('cpu-estimate', 1500, 'estimated') }, activity: { search: activity(90, 10), dense: activity(50, 50) } },
+    });
+    assert.deepEqual(summary.contention.search, { runCpuSeconds: 90, otherCpuSeconds: 10, othersShare: 0.1, contended: false, wholeDevice: true });
+    assert.deepEqual(summary.contention.dense, { runCpuSeconds: 50, otherCpuSeconds: 50, othersShare: 0.5, contended: true, wholeDevice: false });
+    assert.deepEqual(summary.machine, { phases: { search: 1500 }, ebTrainJoules: 1500, denseJoules: null });
+    close(summary.ebTrainJoules, 1000); // the machine view never enters the run's figures
+  });
+});
+
+describe('compute ledger', () => {
+  const work = (phase: string, network: 'dense' | 'slim', forward: number, trainImages: number, evalImages: number) =>
+    ({ phase, network, forwardFlopsPerImage: forward, trainImages, evalImages });
+
+  it('FLOPs per phase = images trained × training FLOPs per image (3 × forward) + images evaluated × forward', () => {
+    const c = phaseCompute(work('search', 'dense', 1000, 4 * 600, 4 * 100));
+    assert.equal(c.trainingFlopsPerImage, TRAINING_FLOPS_PER_FORWARD * 1000);
+    assert.equal(c.flops, 2400 * 3000 + 400 * 1000);
+  });
+
+  it('sums EB Train, counts or projects dense, and gives flopSavedRatio only when a saving may be claimed', () => {
+    const phases = [
+      work('search', 'dense', 1000, 3 * 600, 0), work('search', 'dense', 1000, 600, 0),
+      work('retrain', 'slim', 400, 6 * 600, 0), work('retrain', 'slim', 400, 0, 200),
+      work('dense', 'dense', 1000, 10 * 600, 0), work('dense', 'dense', 1000, 0, 200),
+    ];
+    const base = { ebPhases: ['search', 'surgery', 'retrain'], densePhase: 'dense', projectedDense: null, notEligible: null, contendedPhases: [], slim: null };
+    const eb = 2400 * 3000 + 3600 * 1200 + 200 * 400;
+    const dense = 6000 * 3000 + 200 * 1000;
+    const compute = summariseCompute({ ...base, work: phases, energyRatio: dense / eb });
+    assert.equal(compute.phases.search!.flops, 2400 * 3000);
+    assert.equal(compute.ebTrainFlops, eb);
+    assert.deepEqual([compute.denseFlops, compute.denseBasis], [dense, 'counted']);
+    close(compute.flopSavedRatio, dense / eb);
+    assert.equal(compute.agreement?.disagrees, false);
+
+    const projected = summariseCompute({ ...base, work: phases.slice(0, 4), projectedDense: work('dense', 'dense', 1000, 6000, 200), energyRatio: null });
+    assert.deepEqual([projected.denseFlops, projected.denseBasis], [dense, 'projected']);
+
+    const refused = summariseCompute({ ...base, work: phases, notEligible: 'no saving: no Early-Bird ticket was found', energyRatio: null });
+    assert.equal(refused.flopSavedRatio, null);
+    assert.match(refused.savedReason ?? '', /no Early-Bird ticket/);
+  });
+
+  it('flags more than 25 % disagreement with the likely reason', () => {
+    const phases = [work('search', 'dense', 1000, 1000, 0), work('dense', 'dense', 1000, 2000, 0)];
+    const base = { work: phases, ebPhases: ['search'], densePhase: 'dense', projectedDense: null, notEligible: null };
+    const contended = summariseCompute({ ...base, energyRatio: 1.2, contendedPhases: ['dense'], slim: null });
+    assert.equal(contended.agreement?.disagrees, true);
+    assert.match(contended.agreement?.likelyReason ?? '', /^contention: .* in dense/);
+    const slow = summariseCompute({ ...base, energyRatio: 1.2, contendedPhases: [], slim: { trainSpeedup: 1.3, flopReduction: 2.5 } });
+    assert.match(slow.agreement?.likelyReason ?? '', /measured training speed-up is 1\.30x for 2\.50x fewer FLOPs/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -14,6 +14,10 @@ import { ConfigError, parseConfig, type ExperimentConfigInput } from '../src/exp
 import type { RunEvent } from '../src/run/events.ts';
 import { resumeExperiment, runExperiment, type RunOutcome } from '../src/experiment/runner.ts';
 import { listRuns, METRICS_HEADER, readEventsFile, RunStore } from '../src/run/runStore.ts';
+import type { RunSummary } from '../src/run/summary.ts';
+import { generateReport } from '../src/report/index.ts';
+import { buildRunView } from '../renderer/src/state/runView.ts';
+import { compareEnergy } from '../renderer/src/state/energyComparison.ts';
 
 const SMALL: ExperimentConfigInput = {
   seed: 4,
@@ -108,12 +112,33 @@ describe('a whole experiment', () => {
     assert.ok(s.methods.ebTrain.params < s.methods.dense.params, 'the ticket is smaller');
     assert.ok(s.slim.flopReduction > 1 && s.slim.speedup.train > 0 && s.slim.maxAbsDifference < 1e-4);
     assert.ok(s.energy && s.energy.ebTrainJoules > 0 && s.energy.methods.dense.joules > 0);
+    // Sampled on its own thread, charged to this run's processes, with the model named.
+    assert.ok(s.energy.sources.some((src: { name: string }) => src.name === 'cpu-estimate' || src.name === 'rapl'));
+    if (s.energy.ebTrainKind === 'estimated') assert.match(s.energy.estimateModel, /W per core \(.+\) × [\d.]+ cores/);
+    assert.ok(s.energy.contention.search.runCpuSeconds > 0);
     // The 8-bit ticket: a quarter of the bytes, accuracy within a point.
     assert.ok(s.quantization.bytesAfter < 0.3 * s.quantization.bytesBefore, JSON.stringify(s.quantization));
     assert.ok(Math.abs(s.quantization.accuracyAfter - s.quantization.accuracyBefore) < 0.01, JSON.stringify(s.quantization));
   });
 
-  test('events.jsonl and metrics.csv record every epoch once', () => {
+  test('the compute ledger: FLOPs per phase = images × training FLOPs per image of the network trained', () => {
+    const s = outcome.summary;
+    const events = readEventsFile(join(outcome.runDir, 'events.jsonl'));
+    const data = events.find((e) => e.type === 'data') as Extract<RunEvent, { type: 'data' }>;
+    const epochsOf = (phase: string) => events.filter((e) => e.type === 'epoch' && e.phase === phase) as Extract<RunEvent, { type: 'epoch' }>[];
+    const validated = (phase: string) => epochsOf(phase).filter((e) => e.logs.valLoss !== null).length;
+    const dense = s.model.flops;
+    const slim = s.slim!.flops.slim;
+    const c = s.compute!;
+    assert.equal(c.phases.search!.flops, epochsOf('search').length * data.train * 3 * dense + validated('search') * data.validation * dense);
+    assert.equal(c.phases.retrain!.flops, epochsOf('retrain').length * data.train * 3 * slim + validated('retrain') * data.validation * slim + data.test * slim);
+    assert.equal(c.phases.dense!.flops, 4 * data.train * 3 * dense + validated('dense') * data.validation * dense + data.test * dense);
+    assert.equal(c.ebTrainFlops, c.phases.search!.flops + c.phases.retrain!.flops);
+    assert.equal(c.denseBasis, 'counted');
+    if (s.earlyBird.found) assert.equal(c.flopSavedRatio, c.denseFlops! / c.ebTrainFlops);
+  });
+
+  test('events.jsonl and metrics.csv record every epoch once', async () => {
     const events = readEventsFile(join(outcome.runDir, 'events.jsonl'));
     const epochs = events.filter((e): e is Extract<RunEvent, { type: 'epoch' }> => e.type === 'epoch');
     const lines = readFileSync(join(outcome.runDir, 'metrics.csv'), 'utf8').trim().split('\n');
@@ -133,7 +158,7 @@ describe('a whole experiment', () => {
       assert.equal((e as { matrices: unknown[] }).matrices.length, 3);
     }
     if (outcome.summary.earlyBird.found) assert.ok(existsSync(join(outcome.runDir, 'masks', 'early-bird.json')));
-    assert.equal(listRuns(runsDir)[0]!.runId, outcome.runId);
+    assert.equal((await listRuns(runsDir))[0]!.runId, outcome.runId);
   });
 
   test('exported models load in another process with identical predictions', () => {
@@ -159,7 +184,7 @@ describe('a whole experiment', () => {
     const runDir = await new Promise<string>((resolve, reject) => {
       const deadline = Date.now() + 120_000;
       const timer = setInterval(() => {
-        const runs = listRuns(killedRuns);
+        const runs = readdirSync(killedRuns).map((name) => ({ dir: join(killedRuns, name) }));
         if (runs.length === 1) {
           const events = readEventsFile(join(runs[0]!.dir, 'events.jsonl'));
           const inEpoch1 = events.some((e) => e.type === 'progress' && e.phase === 'search' && e.epoch === 1);
@@ -194,5 +219,67 @@ describe('a whole experiment', () => {
     const searchEpochs = events.filter((e) => e.type === 'epoch' && e.phase === 'search').map((e) => (e as { logs: { epoch: number } }).logs.epoch);
     assert.deepEqual(searchEpochs, [...new Set(searchEpochs)], 'no search epoch recorded twice');
     assert.ok(events.some((e) => e.type === 'run-start' && e.resumed));
+  });
+});
+
+/** The app's energy card (its state, from the run's own events and summary) and the PDF show no saving, with the reason. */
+async function assertNoSavingShown(runDir: string, summary: RunSummary): Promise<void> {
+  const events = readEventsFile(join(runDir, 'events.jsonl'));
+  const view = buildRunView('r', events);
+  const final = compareEnergy(view, summary, 4);
+  assert.deepEqual([final.savedPercent, final.ratio, final.savedKind], [null, null, null]);
+  assert.equal(final.savedReason, summary.energy!.savedReason);
+  // Live, from the events alone: a projection only after the ticket.
+  const live = compareEnergy(buildRunView('r', events.filter((e) => e.type !== 'run-end')), null, 4);
+  if (!view.earlyBird) assert.match(live.savedReason ?? '', /shown once the Early-Bird ticket is found/);
+  if (live.savedPercent !== null) assert.equal(live.savedKind, 'projected');
+
+  const report = await generateReport(runDir, { out: join(mkdtempSync(join(tmpdir(), 'eb-report-')), 'report.pdf') });
+  if (spawnSync('pdftotext', ['-v']).error) return; // poppler-utils missing: the PDF itself was still built
+  const text = spawnSync('pdftotext', ['-layout', report.pdfPath, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+  assert.match(text, /Energy saved none claimed/);
+  assert.match(text, /CO₂e avoided none claimed/);
+  assert.ok(text.includes('No saving is claimed'), 'the method notes give the reason');
+  assert.ok(!/\d+(\.\d+)? ?% saved/.test(text), 'no percentage saved anywhere');
+}
+
+describe('no saving claimed for a run that did not get there', () => {
+  const small = parseConfig({ ...SMALL, training: { ...SMALL.training, epochs: 4 }, comparisons: { dense: true }, export: { quantize: false } });
+
+  test('a cancelled run: savedRatio null with a reason in summary.json and the runs list', async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'eb-cancel-'));
+    const controller = new AbortController();
+    let epochs = 0;
+    const outcome = await runExperiment(small, {
+      runsDir, signal: controller.signal,
+      onEvent: (e) => { if (e.type === 'epoch' && ++epochs === 2) controller.abort(); },
+    });
+    assert.equal(outcome.status, 'cancelled');
+    const s = JSON.parse(readFileSync(join(outcome.runDir, 'summary.json'), 'utf8'));
+    assert.ok(s.energy, 'energy was measured until the cancel');
+    assert.deepEqual([s.energy.savedRatio, s.energy.savedPercent, s.energy.savedCo2eGrams], [null, null, null]);
+    assert.match(s.energy.savedReason, /^no saving: (no Early-Bird ticket was found|EB Train \(search \+ surgery \+ retrain\) did not finish)/);
+    assert.equal(s.compute.flopSavedRatio, null);
+    const [item] = await listRuns(runsDir);
+    assert.equal(item!.savedPercent, null);
+    assert.equal(item!.savedReason, s.energy.savedReason);
+    await assertNoSavingShown(outcome.runDir, s);
+  });
+
+  test('a failed run: savedRatio null with a reason in summary.json and the runs list', async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'eb-fail-'));
+    await assert.rejects(runExperiment(small, {
+      runsDir,
+      callbacks: (phase) => (phase === 'search' ? [{ onEpochEnd: (logs) => { if (logs.epoch >= 1) throw new Error('disk on fire'); } }] : []),
+    }), /disk on fire/);
+    const [item] = await listRuns(runsDir);
+    const s = JSON.parse(readFileSync(join(item!.dir, 'summary.json'), 'utf8'));
+    assert.equal(s.status, 'failed');
+    assert.ok(s.energy, 'energy was measured until the failure');
+    assert.equal(s.energy.savedRatio, null);
+    assert.match(s.energy.savedReason, /^no saving: /);
+    assert.equal(item!.savedPercent, null);
+    assert.match(item!.savedReason!, /^no saving: /);
+    await assertNoSavingShown(item!.dir, s);
   });
 });

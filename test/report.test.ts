@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, symlinkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,7 +110,7 @@ describe('report of a finished run (fixture)', () => {
   const summary = JSON.parse(readFileSync(join(FIXTURE, 'summary.json'), 'utf8')) as RunSummary;
 
   it('writes the PDF, metrics.csv, energy.csv and summary.json next to it', async () => {
-    result = await generateReport(FIXTURE, { out: join(TMP, 'complete', 'report.pdf') });
+    result = await generateReport(FIXTURE, { out: join(TMP, 'complete', 'report.pdf'), dataDir: join(TMP, 'complete') });
     assertSane(result);
     assert.deepEqual(result.missing, []);
     assert.equal(result.summaryPath, join(TMP, 'complete', 'summary.json'));
@@ -159,6 +159,49 @@ describe('report of a finished run (fixture)', () => {
   });
 });
 
+describe('report writes that stay home', () => {
+  const copyRun = (name: string) => {
+    const dir = join(TMP, name);
+    cpSync(FIXTURE, dir, { recursive: true });
+    rmSync(join(dir, 'report'), { recursive: true, force: true });
+    return dir;
+  };
+
+  it('--out writes that one PDF and nothing beside it; the data files go to the run\'s report/ folder', async () => {
+    const run = copyRun('home-run');
+    const home = join(TMP, 'home');
+    mkdirSync(home);
+    writeFileSync(join(home, 'summary.json'), '{"mine":true}');
+    const result = await generateReport(run, { out: join(home, 'eb.pdf') });
+    assert.deepEqual(readdirSync(home).sort(), ['eb.pdf', 'summary.json']);
+    assert.equal(readFileSync(join(home, 'summary.json'), 'utf8'), '{"mine":true}', 'a file beside --out is never overwritten');
+    assert.equal(result.csv.metrics, join(run, 'report', 'metrics.csv'));
+    assert.ok(existsSync(join(run, 'report', 'energy.csv')) && existsSync(join(run, 'report', 'summary.json')));
+    assert.deepEqual(parseReportArgs(['r', '--out', 'a.pdf', '--data-dir', 'd']), { help: false, runDir: 'r', out: 'a.pdf', dataDir: 'd' });
+  });
+
+  it('never writes through a planted report -> symlink, nor copies a summary.json that links elsewhere', async () => {
+    const run = copyRun('linked-run');
+    const elsewhere = join(TMP, 'elsewhere');
+    mkdirSync(elsewhere);
+    symlinkSync(elsewhere, join(run, 'report'));
+    await assert.rejects(generateReport(run), { name: 'RunError', message: /report: is a symbolic link; not written through/ });
+    assert.deepEqual(readdirSync(elsewhere), []);
+
+    rmSync(join(run, 'report'));
+    const secret = join(TMP, 'private.json');
+    writeFileSync(secret, '{"secret":"do not copy"}');
+    rmSync(join(run, 'summary.json'));
+    symlinkSync(secret, join(run, 'summary.json'));
+    const result = await generateReport(run, { out: join(TMP, 'linked-out', 'report.pdf'), dataDir: join(TMP, 'linked-out') });
+    assert.equal(result.summaryPath, null);
+    assert.ok(!existsSync(join(TMP, 'linked-out', 'summary.json')));
+    for (const file of readdirSync(join(TMP, 'linked-out'))) {
+      assert.ok(!readFileSync(join(TMP, 'linked-out', file)).includes('do not copy'), file);
+    }
+  });
+});
+
 describe('report of an unfinished run', () => {
   it('killed while retraining: reports what exists and names the missing parts', async () => {
     const dir = join(TMP, 'killed-run');
@@ -167,7 +210,7 @@ describe('report of an unfinished run', () => {
     const upTo = metrics.findIndex((line) => line.startsWith('retrain,ebTrain,7,'));
     writeFileSync(join(dir, 'metrics.csv'), `${metrics.slice(0, upTo + 1).join('\n')}\nretrain,ebTrain,8,0.005,0.04`);
 
-    const result = await generateReport(dir, { out: join(TMP, 'killed', 'report.pdf') });
+    const result = await generateReport(dir, { out: join(TMP, 'killed', 'report.pdf'), dataDir: join(TMP, 'killed') });
     assertSane(result);
     assert.equal(result.summaryPath, null);
     const has = (start: string) => assert.ok(result.missing.some((m) => m.startsWith(start)), `missing names "${start}": ${result.missing.join(' | ')}`);
@@ -191,7 +234,7 @@ describe('report of an unfinished run', () => {
   it('events only, killed before the energy meter started: says energy was not recorded', async () => {
     const dir = join(TMP, 'events-only');
     killedCopy(dir, { withConfig: false, stopAfter: (e) => e.type === 'run-start' });
-    const result = await generateReport(dir, { out: join(TMP, 'events-only-report', 'report.pdf') });
+    const result = await generateReport(dir, { out: join(TMP, 'events-only-report', 'report.pdf'), dataDir: join(TMP, 'events-only-report') });
     assertSane(result);
     const has = (start: string) => assert.ok(result.missing.some((m) => m.startsWith(start)), `missing names "${start}": ${result.missing.join(' | ')}`);
     has('config.json: missing');
@@ -229,9 +272,9 @@ describe('report command and charts', () => {
     assert.throws(() => parseReportArgs(['a', 'b']), { name: 'RunError', message: /one run folder at a time/ });
   });
 
-  it('refuses to write into the run folder itself', async () => {
-    await assert.rejects(generateReport(FIXTURE, { out: join(FIXTURE, 'report.pdf') }), { name: 'RunError', message: /other than the run folder/ });
-    assert.ok(!existsSync(join(FIXTURE, 'report.pdf')));
+  it('refuses to put its data files into the run folder itself', async () => {
+    await assert.rejects(generateReport(FIXTURE, { out: join(TMP, 'x', 'report.pdf'), dataDir: FIXTURE }), { name: 'RunError', message: /other than the run folder/ });
+    assert.ok(!existsSync(join(TMP, 'x', 'report.pdf')));
   });
 
   it('draws charts on an opaque white background at print scale', async () => {
@@ -263,7 +306,7 @@ describe('report of a real run', () => {
       energy: { intervalMs: 200 },
     });
     const { runDir } = await runner.runExperiment(config, { runsDir: join(TMP, 'runs') });
-    const result = await generateReport(runDir, { out: join(TMP, 'real', 'report.pdf') });
+    const result = await generateReport(runDir, { out: join(TMP, 'real', 'report.pdf'), dataDir: join(TMP, 'real') });
     assertSane(result);
     const summaryPath = join(runDir, 'summary.json');
     assert.ok(existsSync(summaryPath), 'the runner wrote summary.json');

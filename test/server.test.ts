@@ -7,11 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { openBrowser } from '../src/server/openBrowser.ts';
 import { after, before, describe, test } from 'node:test';
 import { EventStream } from '../src/server/eventStream.ts';
 import { startServer, type RunningServer } from '../src/server/startServer.ts';
@@ -58,12 +59,14 @@ describe('earlybird serve: the HTTP server', () => {
   let runsDir: string;
 
   before(async () => {
-    runsDir = mkdtempSync(join(tmpdir(), 'eb-server-'));
+    // runs/ one level down, so the folder above it is ours to plant a decoy in.
+    runsDir = join(mkdtempSync(join(tmpdir(), 'eb-server-')), 'runs');
+    mkdirSync(runsDir);
     server = await startServer({ runsDir, log: () => undefined });
   });
   after(async () => {
     await server.close();
-    rmSync(runsDir, { recursive: true, force: true });
+    rmSync(dirname(runsDir), { recursive: true, force: true });
   });
 
   test('prints a loopback URL with a random base64url token', () => {
@@ -194,7 +197,9 @@ describe('earlybird serve: the HTTP server', () => {
     assert.equal(pdf.headers['content-type'], 'application/pdf');
     assert.match(pdf.headers['content-disposition']!, /attachment; filename="earlybird-20260101-000000-tiny-mnist\.pdf"/);
     assert.ok(pdf.body.startsWith('%PDF'));
-    for (const path of ['/report/..%2F..%2Fetc%2Fpasswd.pdf', '/report/../config.json', '/report/a/b.pdf']) {
+    // A PDF in the folder above the runs folder: `/report/...pdf` names the run "..", never served.
+    writeFileSync(join(dirname(runsDir), 'report.pdf'), '%PDF-1.7\n%decoy\n');
+    for (const path of ['/report/...pdf', '/report/..pdf', '/report/..%2F..%2Fetc%2Fpasswd.pdf', '/report/../config.json', '/report/a/b.pdf']) {
       assert.equal((await http(server.port, `${path}?token=${server.token}`)).status, 404, path);
     }
   });
@@ -235,6 +240,33 @@ describe('event stream', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('opening the browser', () => {
+  test('the token never goes on the opener\'s command line: it gets a private launcher page instead', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eb-open-'));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    // A fake xdg-open on PATH that records its arguments and the page it was given.
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${join(dir, 'args.tmp')}"\ncp "\${1#file://}" "${join(dir, 'page.html')}"\nstat -c %a "\${1#file://}" > "${join(dir, 'mode')}"\nmv "${join(dir, 'args.tmp')}" "${join(dir, 'args')}"\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    const url = 'http://127.0.0.1:4321/?token=SECRET-TOKEN-abc';
+    const errors: string[] = [];
+    try {
+      openBrowser(url, (message) => errors.push(message));
+    } finally {
+      process.env.PATH = path;
+    }
+    for (let i = 0; i < 600 && !existsSync(join(dir, 'args')); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(errors, []);
+    const args = readFileSync(join(dir, 'args'), 'utf8');
+    assert.ok(!args.includes('SECRET-TOKEN'), `opener arguments: ${args}`);
+    assert.match(args, /^file:\/\/.*open-earlybird\.html\n$/);
+    assert.ok(readFileSync(join(dir, 'page.html'), 'utf8').includes('url=http://127.0.0.1:4321/?token=SECRET-TOKEN-abc'));
+    assert.equal(readFileSync(join(dir, 'mode'), 'utf8').trim(), '600');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

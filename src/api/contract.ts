@@ -9,11 +9,12 @@
 import { z } from 'zod';
 import type { ExperimentConfig } from '../experiment/config.ts';
 import type { RunEvent } from '../run/events.ts';
+import { RUN_ID_PATTERN } from '../run/paths.ts';
 import type { RunListItem } from '../run/runStore.ts';
 import type { RunSummary } from '../run/summary.ts';
 
 // Never `.` or `..`: a run id becomes a path under the runs folder.
-const runId = z.string().regex(/^(?!\.{1,2}$)[A-Za-z0-9._-]{1,120}$/, 'a run id: letters, digits, dot, dash, underscore (not . or ..)');
+const runId = z.string().regex(RUN_ID_PATTERN, 'a run id: letters, digits, dot, dash, underscore (not . or ..)');
 
 /** Input schemas, one per call. */
 export const inputSchemas = {

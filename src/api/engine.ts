@@ -3,17 +3,19 @@
  * Experiments run in worker processes (see supervisor.ts); this object only validates, reads run
  * folders and delegates.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
 import { gpuSummaryInChild, type GpuSummary } from '../backend/webgpu/gpuSummary.ts';
 import { DATA_SPEC_FORMS } from '../data/load.ts';
 import { ConfigError, demoConfig, parseConfig } from '../experiment/config.ts';
-import { defaultRunsDir, listRuns, RunStore } from '../run/runStore.ts';
+import { defaultRunsDir, deleteRun, ensureRunsDir, listRuns, RunError, RunStore } from '../run/runStore.ts';
+import { lockRefusal, RunLockedError } from '../run/lock.ts';
+import { expandHome } from '../paths.ts';
 import { describeModel, MODEL_NAMES } from '../models/index.ts';
 import { packageVersion } from '../version.ts';
 import { ApiError, type ApiEvent, type EngineApi, type Settings } from './contract.ts';
-import { ExperimentSupervisor, type SupervisorOptions } from './supervisor.ts';
+import { ExperimentSupervisor, TooManyRunsError, type SupervisorOptions } from './supervisor.ts';
 
 export interface EngineOptions {
   mode: 'electron' | 'browser';
@@ -36,16 +38,30 @@ export interface Engine {
 }
 
 export function createEngine(options: EngineOptions): Engine {
-  const settings: Settings = { runsDir: resolve(options.runsDir ?? defaultRunsDir()), theme: 'system' };
+  const settings: Settings = { runsDir: resolve(expandHome(options.runsDir ?? defaultRunsDir())), theme: 'system' };
   const supervisor = new ExperimentSupervisor({
     onEvent: (runId, event) => options.emit({ runId, event }),
     spawnWorker: options.spawnWorker,
   });
   const runDir = (runId: string) => join(settings.runsDir, runId);
+  /** A run-folder failure as the API's error: a lock held is a conflict, anything else bad input. */
+  const asApiError = (error: unknown): unknown =>
+    error instanceof RunLockedError || error instanceof TooManyRunsError ? new ApiError(error.message, [], 409) : error instanceof RunError ? new ApiError(error.message, [], 400) : error;
+  const runFolderCall = async <T>(call: () => Promise<T> | T): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      throw asApiError(error);
+    }
+  };
   const openRun = (runId: string) => {
     const dir = runDir(runId);
     if (!existsSync(join(dir, 'config.json'))) throw new ApiError(`no run "${runId}" in ${settings.runsDir}`, [], 404);
-    return RunStore.open(dir);
+    try {
+      return RunStore.open(dir);
+    } catch (error) {
+      throw asApiError(error);
+    }
   };
   const validated = (config: unknown) => {
     try {
@@ -77,7 +93,11 @@ export function createEngine(options: EngineOptions): Engine {
       }
     },
     'experiment:start': async ({ config }) => {
-      const store = RunStore.create(settings.runsDir, validated(config));
+      const valid = validated(config);
+      await runFolderCall(() => supervisor.checkCapacity());
+      const store = await runFolderCall(() => RunStore.create(settings.runsDir, valid));
+      // The worker takes the lock over: it is the one process that writes the run from here on.
+      store.releaseLock();
       supervisor.start(store.id, store.dir);
       return { runId: store.id, runDir: store.dir };
     },
@@ -85,42 +105,41 @@ export function createEngine(options: EngineOptions): Engine {
     'experiment:resume': async ({ runId }) => {
       const store = openRun(runId);
       if (supervisor.isActive(runId)) throw new ApiError(`run ${runId} is already running`, [], 409);
-      if (store.readSummary()?.status === 'completed') throw new ApiError(`run ${runId} has already completed`, [], 409);
+      const refusal = lockRefusal(store.dir, 'resume');
+      if (refusal) throw new ApiError(refusal.message, [], 409);
+      const summary = await store.readSummaryAsync().catch(() => null);
+      if (summary?.status === 'completed') throw new ApiError(`run ${runId} has already completed`, [], 409);
+      await runFolderCall(() => supervisor.checkCapacity());
       supervisor.start(runId, store.dir);
       return { runId, runDir: store.dir };
     },
     'experiment:active': async () => ({ runs: supervisor.active() }),
-    'runs:list': async () => ({ runs: listRuns(settings.runsDir) }),
+    'runs:list': async () => ({ runs: await runFolderCall(() => listRuns(settings.runsDir)) }),
     'runs:get': async ({ runId }) => {
       const store = openRun(runId);
-      return {
+      return runFolderCall(async () => ({
         runId,
-        config: store.readConfigJson(),
-        summary: store.readSummary(),
-        events: store.readEvents().filter((e) => e.type !== 'progress'),
+        config: await store.readConfigJsonAsync(),
+        summary: await store.readSummaryAsync(),
+        events: await store.readEventsAsync((e) => e.type !== 'progress'),
         active: supervisor.isActive(runId),
-      };
+      }));
     },
     'runs:delete': async ({ runId }) => {
-      const store = openRun(runId);
       if (supervisor.isActive(runId)) throw new ApiError(`run ${runId} is running: cancel it first`, [], 409);
-      rmSync(store.dir, { recursive: true, force: true });
+      await runFolderCall(() => deleteRun(settings.runsDir, runId));
       return { deleted: true };
     },
     'report:export': async ({ runId }) => {
       const store = openRun(runId);
       const { generateReport } = await import('../report/index.ts');
-      const report = await generateReport(store.dir);
+      const report = await runFolderCall(() => generateReport(store.dir));
       return { path: report.pdfPath, bytes: report.bytes, pages: report.pages, ...(options.reportUrl ? { url: options.reportUrl(runId) } : {}) };
     },
     'dialog:pickFolder': async ({ title }) => ({ path: options.pickFolder ? await options.pickFolder(title) : null }),
     'settings:get': async () => ({ ...settings }),
     'settings:set': async ({ settings: changes }) => {
-      if (changes.runsDir) {
-        const dir = resolve(changes.runsDir);
-        mkdirSync(dir, { recursive: true });
-        settings.runsDir = dir;
-      }
+      if (changes.runsDir) settings.runsDir = await runFolderCall(() => ensureRunsDir(changes.runsDir!));
       if (changes.theme) settings.theme = changes.theme;
       return { ...settings };
     },

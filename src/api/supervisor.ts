@@ -21,16 +21,39 @@ export interface SupervisorOptions {
   onEvent(runId: string, event: RunEvent): void;
   /** How to start a worker; default: fork bin/earlybird-worker.mjs with this Node (or Electron as Node). */
   spawnWorker?: () => ChildProcess;
+  /** Most experiments running at once (each trains with every core it is given); default 2. */
+  maxWorkers?: number;
+  /** How long a cancelled worker may take to stop after its batch before it is killed; default 60 s. */
+  cancelGraceMs?: number;
 }
+
+/** Refused because the cap on concurrent experiments is reached. */
+export class TooManyRunsError extends Error {
+  override readonly name = 'TooManyRunsError';
+}
+
+export const DEFAULT_MAX_WORKERS = 2;
 
 export class ExperimentSupervisor {
   private readonly workers = new Map<string, Worker>();
 
   constructor(private readonly options: SupervisorOptions) {}
 
+  get maxWorkers(): number {
+    return this.options.maxWorkers ?? DEFAULT_MAX_WORKERS;
+  }
+
+  /** Throws TooManyRunsError when another experiment would pass the cap. */
+  checkCapacity(): void {
+    if (this.workers.size >= this.maxWorkers) {
+      throw new TooManyRunsError(`${this.workers.size} experiments are running, the most this app runs at once is ${this.maxWorkers}: wait for one to end or cancel one`);
+    }
+  }
+
   /** Starts (or resumes) the run in `runDir` in a new worker process. */
   start(runId: string, runDir: string): void {
     if (this.workers.has(runId)) throw new Error(`run ${runId} is already running`);
+    this.checkCapacity();
     // Its own process group: a Ctrl+C in the terminal reaches only the app, which then cancels the
     // worker cleanly instead of the signal killing it mid-batch.
     const child = this.options.spawnWorker?.()
@@ -43,7 +66,12 @@ export class ExperimentSupervisor {
           if (message.event.type !== 'progress') run.events.push(message.event);
           this.options.onEvent(runId, message.event);
         } else if (message.type === 'error') {
-          this.options.onEvent(runId, { type: 'run-end', time: Date.now(), status: 'failed', error: message.message });
+          // The runner logs its own run-end before it fails; only a failure before that gets one here.
+          if (!run.events.some((e) => e.type === 'run-end')) {
+            const end: RunEvent = { type: 'run-end', time: Date.now(), status: 'failed', error: message.message };
+            run.events.push(end);
+            this.options.onEvent(runId, end);
+          }
         }
       });
       child.once('exit', (code, signal) => {
@@ -67,12 +95,17 @@ export class ExperimentSupervisor {
     return [...this.workers.values()].map((w) => w.run);
   }
 
-  /** Asks the worker to stop after its current batch; resolves when it has exited. */
+  /**
+   * Asks the worker to stop after its current batch; resolves when it has exited. A worker that has
+   * not exited after the grace period (stuck in a batch, or ignoring the message) is killed.
+   */
   async cancel(runId: string): Promise<boolean> {
     const worker = this.workers.get(runId);
     if (!worker) return false;
     if (worker.child.connected) worker.child.send({ type: 'cancel' } satisfies ToWorker);
+    const timer = setTimeout(() => worker.child.kill('SIGKILL'), this.options.cancelGraceMs ?? 60_000);
     await worker.done;
+    clearTimeout(timer);
     return true;
   }
 

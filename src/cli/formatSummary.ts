@@ -1,5 +1,6 @@
 /** Plain-text tables of a run summary, for `earlybird run` and `earlybird show`. */
 import { formatEnergy } from '../energy/index.ts';
+import { computeLine, contendedPhases, energyKindLabel, savingKind } from '../energy/labels.ts';
 import { METHODS, type Method } from '../run/events.ts';
 import type { RunSummary } from '../run/summary.ts';
 
@@ -28,6 +29,9 @@ export function formatSummary(s: RunSummary): string {
   out.push(eb.found
     ? `Early-Bird ticket: found at epoch ${eb.epoch! + 1} of ${eb.plannedEpochs} for p = ${eb.p} (ε = ${eb.epsilon}, ${eb.queueLength} masks); detector cost ${eb.overheadPercent.toFixed(2)} % of an epoch`
     : `Early-Bird ticket: not found within ${eb.plannedEpochs} epochs (ε = ${eb.epsilon}); pruned with the last mask`);
+  if (eb.fineTuneEpochs === 0) {
+    out.push(`EB Train: no fine-tuning epochs left — the ticket was cut at the last epoch, so its accuracy is the pruned network's without retraining`);
+  }
   if (s.slim) {
     out.push(`slim network: ${millions(s.slim.params.slim)} of ${millions(s.slim.params.dense)} parameters, ` +
       `${millions(s.slim.flops.slim)}FLOP of ${millions(s.slim.flops.dense)}FLOP per image (${s.slim.flopReduction.toFixed(2)}x fewer); ` +
@@ -48,25 +52,40 @@ export function formatSummary(s: RunSummary): string {
   if (methodRows.length) out.push('', table(['method', 'test acc.', 'params', 'FLOPs', 'epochs', 'time', 'energy'], methodRows));
   const energy = s.energy;
   if (energy) {
-    const phaseRows = Object.entries(energy.phases).map(([phase, p]) => [phase, formatEnergy(p.joules), p.kind, p.source]);
-    out.push('', table(['phase', 'energy', 'kind', 'source'], phaseRows));
-    for (const src of energy.sources) out.push(`  ${src.name} (${src.kind}): ${src.description}${src.formula ? `; ${src.formula}` : ''}`);
+    const model = energy.estimateModel ?? null;
+    const phaseRows = Object.entries(energy.phases).map(([phase, p]) => {
+      const c = energy.contention?.[phase];
+      return [phase, formatEnergy(p.joules), p.kind, p.source, c ? `${Math.round(c.othersShare * 100)} %${c.contended ? ' contended' : ''}` : '-'];
+    });
+    out.push('', table(['phase', 'energy', 'kind', 'source', 'others\' CPU'], phaseRows));
+    for (const src of energy.sources) out.push(`  ${src.name} (${src.view === 'activity' ? 'CPU time' : src.kind}): ${src.description}${src.formula ? `; ${src.formula}` : ''}`);
     for (const sk of energy.skipped) out.push(`  not used — ${sk.name}: ${sk.reason}`);
+    if (model) out.push(`  estimate model: ${model}`);
+    for (const phase of contendedPhases(energy)) out.push(`  contended: ${phase}`);
+    for (const gap of energy.unmeasured ?? []) {
+      out.push(`  not measured: ${new Date(gap.fromMs).toISOString()} to ${new Date(gap.toMs).toISOString()} (${gap.seconds.toFixed(0)} s): ${gap.reason}`);
+    }
     out.push('');
+    const eb = `EB Train ${formatEnergy(energy.ebTrainJoules)} ${energyKindLabel(energy.ebTrainKind, { estimateModel: model, source: energy.phases.search?.source ?? null })}`;
     if (energy.denseJoules !== null && energy.savedRatio !== null && energy.savedPercent !== null) {
       const acc = s.methods.ebTrain && s.methods.dense
         ? `; accuracy ${pct(s.methods.ebTrain.testAccuracy)} vs ${pct(s.methods.dense.testAccuracy)} dense (${((s.methods.ebTrain.testAccuracy - s.methods.dense.testAccuracy) * 100).toFixed(2)} points)`
         : '';
-      out.push(`energy saved: EB Train ${formatEnergy(energy.ebTrainJoules)} vs dense ${formatEnergy(energy.denseJoules)} (${energy.denseKind}: ${energy.denseBasis}) — ` +
+      out.push(`energy saved (${savingKind(energy)}): ${eb} vs dense ${formatEnergy(energy.denseJoules)} ${energyKindLabel(energy.denseKind, { estimateModel: model, basis: energy.denseBasis, source: energy.phases.dense?.source ?? null })} — ` +
         `${energy.savedRatio.toFixed(2)}x less, ${energy.savedPercent.toFixed(1)} % saved${acc}`);
     } else {
-      out.push(`energy: EB Train ${formatEnergy(energy.ebTrainJoules)}; no dense baseline to compare with`);
+      out.push(`energy: ${eb}; ${energy.savedReason ?? 'no dense baseline to compare with'}`);
     }
-    out.push(`CO2e: ${energy.co2eGrams.toFixed(3)} g for EB Train` +
-      (energy.savedCo2eGrams !== null ? `, ${energy.savedCo2eGrams.toFixed(3)} g avoided` : '') +
+    if (energy.machine) {
+      out.push(`machine view (whole machine, what a wall meter would see; never used for the saving): EB Train ${formatEnergy(energy.machine.ebTrainJoules)}` +
+        (energy.machine.denseJoules !== null ? `, dense ${formatEnergy(energy.machine.denseJoules)}` : '') + ' (estimated)');
+    }
+    out.push(`CO2e: ${energy.co2eGrams.toFixed(3)} g for EB Train (${energy.ebTrainKind})` +
+      (energy.savedCo2eGrams !== null ? `, ${energy.savedCo2eGrams.toFixed(3)} g avoided (${savingKind(energy)})` : '') +
       ` (carbon intensity ${energy.carbonIntensity} g/kWh, PUE ${energy.pue}); sampler overhead ${energy.overheadPercent?.toFixed(2) ?? '-'} % of a core`);
   } else {
     out.push('', 'energy: not measured (no power source could be read)');
   }
+  if (s.compute) out.push(computeLine(s.compute));
   return out.join('\n');
 }

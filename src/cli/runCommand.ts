@@ -11,6 +11,7 @@ import type { RunEvent } from '../run/events.ts';
 import { resumeExperiment, runExperiment } from '../experiment/runner.ts';
 import { defaultRunsDir, describeRun, listRuns, RunError, RunStore } from '../run/runStore.ts';
 import { ProgressReporter } from '../train/progress.ts';
+import { expandHome } from '../paths.ts';
 import { formatSummary } from './formatSummary.ts';
 
 export const RUN_USAGE = `earlybird run <config.json> | --demo | --resume <runDir> [--runs <dir>] [--json]
@@ -64,7 +65,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const runOptions = {
-    runsDir: values.runs ? resolve(values.runs) : defaultRunsDir(),
+    runsDir: values.runs ? resolve(expandHome(values.runs)) : defaultRunsDir(),
     signal: controller.signal,
     onEvent: (e: RunEvent) => {
       const line = describeEvent(e);
@@ -94,8 +95,8 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 export async function runsCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { runs: { type: 'string' } } });
-  const dir = values.runs ? resolve(values.runs) : defaultRunsDir();
-  const runs = listRuns(dir);
+  const dir = values.runs ? resolve(expandHome(values.runs)) : defaultRunsDir();
+  const runs = await listRuns(dir);
   if (runs.length === 0) {
     process.stdout.write(`no runs in ${dir}\n`);
     return 0;
@@ -104,7 +105,7 @@ export async function runsCommand(argv: string[]): Promise<number> {
   for (const r of runs) {
     process.stdout.write(`${r.runId.padEnd(48)} ${r.status.padEnd(10)} ${String(r.model).padEnd(10)} ${String(r.data).slice(0, 24).padEnd(24)} ` +
       `EB ${r.ebEpoch === null ? '-' : `${r.ebEpoch + 1}/${r.plannedEpochs}`}  acc ${pct(r.testAccuracy.ebTrain)} (dense ${pct(r.testAccuracy.dense)})  ` +
-      `saved ${r.savedPercent === null ? '-' : `${r.savedPercent.toFixed(1)}%`}\n`);
+      `saved ${r.savedPercent === null ? `- (${(r.savedReason ?? '').replace(/^no saving: /, '')})` : `${r.savedPercent.toFixed(1)}% ${r.savedKind}`}\n`);
   }
   return 0;
 }
@@ -118,7 +119,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${formatSummary(summary)}\n`);
     return 0;
   }
-  const item = describeRun(store);
+  const item = await describeRun(store);
   process.stdout.write(`run ${item.runId}: ${item.status} (no summary.json yet)${item.ebEpoch !== null ? `; Early-Bird ticket at epoch ${item.ebEpoch + 1}` : ''}\n` +
     `resume it with: earlybird run --resume ${store.dir}\n`);
   return 0;

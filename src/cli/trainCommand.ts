@@ -1,6 +1,6 @@
 /**
  * `earlybird train`: train one model on one dataset and print progress and the test accuracy.
- * With --json the last line is one JSON object (backend, testAccuracy, epochs, seconds).
+ * With --json the last line is one JSON object (backend, testAccuracy, epochs, seconds, workers).
  */
 import { parseArgs } from 'node:util';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend/selectBackend.ts';
@@ -8,6 +8,8 @@ import { checkFitsModel, loadData } from '../data/load.ts';
 import { buildModel, isModelName, MODEL_NAMES, modelStats } from '../models/index.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { train } from '../train/loop.ts';
+import { workersFor } from '../train/parallel/cores.ts';
+import { shardSizes } from '../train/parallel/dataParallelStep.ts';
 import { DEFAULT_OPTIMIZER } from '../train/optimizer.ts';
 import { ProgressReporter } from '../train/progress.ts';
 import { EB_SCHEDULE } from '../train/schedule.ts';
@@ -24,6 +26,7 @@ export const TRAIN_USAGE = `earlybird train [--demo] --model <name> --data <spec
   --optimizer <name>   sgd (momentum 0.9, weight decay 1e-4) | adam
   --weight-decay <x>   default 1e-4
   --backend <name>     ${BACKEND_CHOICES.join(' | ')} (default auto)
+  --workers <k>        data-parallel replicas, one core each (default: the usable cores on wasm)
   --seed <n>           default 1
   --train-limit <n>    use a seeded subset of the training images
   --test-limit <n>     use a seeded subset of the test images
@@ -43,6 +46,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       'weight-decay': { type: 'string' },
       backend: { type: 'string' },
       seed: { type: 'string' },
+      workers: { type: 'string' },
       'train-limit': { type: 'string' },
       'test-limit': { type: 'string' },
       json: { type: 'boolean' },
@@ -69,6 +73,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const seed = intFlag('seed', values.seed, 1, 0);
   const trainLimit = values['train-limit'] === undefined ? undefined : intFlag('train-limit', values['train-limit'], 0);
   const testLimit = values['test-limit'] === undefined ? undefined : intFlag('test-limit', values['test-limit'], 0);
+  const requestedWorkers = values.workers === undefined ? undefined : intFlag('workers', values.workers, 1, 1);
   const json = values.json ?? false;
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -84,6 +89,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const stats = modelStats(model);
   log(`data: ${data.name} (${data.source}): ${data.train.count} train, ${data.validation.count} validation, ${data.test.count} test`);
   log(`model: ${modelName}, ${stats.params.toLocaleString('en')} parameters, ${(stats.flops / 1e6).toFixed(2)} MFLOP per image`);
+  const workers = workersFor(requestedWorkers);
+  log(workers > 1 ? `workers: ${workers} data-parallel replicas (batch ${batchSize} split ${shardSizes(batchSize, workers).join('/')}; BatchNorm per shard)` : 'workers: 1 (one thread)');
 
   const controller = new AbortController();
   const onSignal = () => {
@@ -101,6 +108,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     schedule: { baseLearningRate: learningRate, ...EB_SCHEDULE },
     optimizer: { ...DEFAULT_OPTIMIZER, kind: optimizerKind, weightDecay },
     seed,
+    workers,
     signal: controller.signal,
     callbacks: [new ProgressReporter({ stream: process.stderr })],
   });
@@ -118,6 +126,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       epochs: result.epochsCompleted,
       seconds: result.seconds,
       status: result.status,
+      workers,
     })}\n`);
   } else {
     process.stdout.write(`test accuracy: ${(100 * test.accuracy).toFixed(2)}%\n`);

@@ -4,6 +4,7 @@
  * saying why, which the CLI and the report print as they are.
  */
 import { detectAdapterPower, type GpuAdapterIdentity } from './adapterPower.ts';
+import { CpuActivityProbe, CpuActivitySource } from './estimate/cpuActivity.ts';
 import { openCpuEstimateSource } from './estimate/cpuEstimateSource.ts';
 import { openNvidiaSmiSource } from './nvidiaSmi/nvidiaSmiSource.ts';
 import { openNvmlSource } from './nvml/nvmlSource.ts';
@@ -21,7 +22,14 @@ export interface PowerSourceSettings {
   procStat?: string;
   /** Default /proc/cpuinfo. */
   cpuInfo?: string;
-  /** Overrides the CPU TDP table for the estimate. */
+  /** Default /proc (per-process CPU time of the run). */
+  procRoot?: string;
+  /** The process whose tree is the run (default this process). */
+  rootPid?: number;
+  /** Default /proc/self/cgroup and /sys/fs/cgroup (the cores this run may use). */
+  procSelfCgroup?: string;
+  cgroupRoot?: string;
+  /** Overrides the CPU table for the estimate: full-load watts of all logical CPUs together. */
   tdpWatts?: number;
   /** Idle CPU power as a share of TDP for the estimate (default 0.1). */
   idleFraction?: number;
@@ -66,7 +74,11 @@ async function detectGpu(settings: PowerSourceSettings): Promise<DetectedSources
 
 async function detectCpu(settings: PowerSourceSettings): Promise<DetectedSources> {
   const rapl = await openRaplSource(settings.powercapRoot);
-  if (rapl.ok) return { sources: [rapl.source], skipped: [] };
+  if (rapl.ok) {
+    // RAPL reads the whole package: the run's share of CPU time says whether others inflated it.
+    const activity = await CpuActivityProbe.open(settings).then((probe) => new CpuActivitySource(probe), () => null);
+    return { sources: activity ? [rapl.source, activity] : [rapl.source], skipped: [] };
+  }
   const estimate = await openCpuEstimateSource(settings);
   return { sources: [estimate], skipped: [{ name: 'rapl', reason: rapl.reason }] };
 }

@@ -15,14 +15,15 @@
  *
  * On resume: `EnergyMeter.fromEvents(parsedEventsJsonl, { onEvent })`, then the same wiring.
  */
-export type { EnergyKind, SourceKind, PowerReading, PowerSource, OpenResult } from './types.ts';
+export type { EnergyKind, SourceKind, PowerReading, PowerSource, OpenResult, ReadingView } from './types.ts';
 export { detectPowerSources, type PowerSourceSettings, type SkippedSource, type DetectedSources } from './detect.ts';
 export { hardwareInventory, type HardwareInventory } from './inventory.ts';
 export { PowerSampler, DEFAULT_SAMPLE_INTERVAL_MS, type SamplerOptions, type SourceFailure } from './sampler.ts';
-export { EnergyMeter, INITIAL_PHASE, type MeterTotals, type SourceTotal, type EnergyMeterOptions } from './meter.ts';
+export { EnergyMeter, INITIAL_PHASE, type MeterTotals, type MeterViews, type SourceTotal, type EnergyMeterOptions } from './meter.ts';
 export { energyEventsIn, type EnergyEvent, type EnergyIntervalEvent, type EnergyPhaseEvent, type EnergyDelta } from './meterEvents.ts';
 export {
-  summariseEnergy, summarisePhases, projectDenseJoules, energySaved,
+  summariseEnergy, summarisePhases, projectDenseJoules, energySaved, savingEligibility, summariseContention,
+  CONTENDED_SHARE, MIN_PROJECTION_EPOCHS, type SavingFacts, type PhaseContention,
   EB_TRAIN_PHASES, DENSE_PHASE, SEARCH_PHASE,
   type EnergySummary, type EnergySummaryInput, type PhaseSummary, type DenseProjection,
 } from './savings.ts';
@@ -32,4 +33,7 @@ export { openNvidiaSmiSource, NvidiaSmiPowerSource, DEFAULT_NVIDIA_SMI } from '.
 export { openRaplSource, RaplPowerSource } from './rapl/raplSource.ts';
 export { DEFAULT_POWERCAP_ROOT, raplPermissionFix } from './rapl/powercapZones.ts';
 export { openCpuEstimateSource, CpuEstimateSource, cpuPowerModel, estimateCpuWatts } from './estimate/cpuEstimateSource.ts';
-export { lookupCpuTdp, CPU_TDP_TABLE, DEFAULT_TDP_WATTS } from './estimate/cpuTdpTable.ts';
+export { lookupCpuPower, cpuPowerTable, DEFAULT_WATTS_PER_CORE, CPU_POWER_TABLE_SOURCE } from './estimate/cpuPowerTable.ts';
+export { CpuActivitySource, CpuActivityProbe, CPU_ACTIVITY_SOURCE } from './estimate/cpuActivity.ts';
+export { usableCores } from './estimate/usableCores.ts';
+export { summariseCompute, phaseCompute, TRAINING_FLOPS_PER_FORWARD, DISAGREEMENT_THRESHOLD, type ComputeSummary, type PhaseCompute, type PhaseWork } from './computeLedger.ts';

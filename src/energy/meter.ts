@@ -27,6 +27,15 @@ export interface SourceTotal {
 /** phase → source name → total. */
 export type MeterTotals = Record<string, Record<string, SourceTotal>>;
 
+/** Accounts kept apart: the run's energy (what savings use), the machine view, CPU activity. */
+export interface MeterViews {
+  run: MeterTotals;
+  /** Whole-machine estimate (what a wall meter would see); never the basis of a saving. */
+  machine: MeterTotals;
+  /** CPU seconds per phase: source `cpu-activity`, devices `run` and `others`. */
+  activity: MeterTotals;
+}
+
 export interface EnergyMeterOptions {
   onEvent?: (event: EnergyEvent) => void;
   initialPhase?: string;
@@ -49,7 +58,10 @@ export class EnergyMeter {
   private readonly now: () => number;
   private readonly timeline: PhaseStart[];
   private readonly lastReading = new Map<string, PowerReading>();
-  private readonly totalsByPhase: MeterTotals = {};
+  private readonly views: MeterViews = { run: {}, machine: {}, activity: {} };
+  private get totalsByPhase(): MeterTotals {
+    return this.views.run;
+  }
   /** Whether the events already say which phase is current (so a resume starts in the right one). */
   private phaseRecorded = false;
 
@@ -91,7 +103,7 @@ export class EnergyMeter {
     const deltas: EnergyDelta[] = [];
     const ordered = [...readings].sort((a, b) => a.timeMs - b.timeMs);
     for (const reading of ordered) {
-      const key = `${reading.source}\u0000${reading.device}`;
+      const key = `${reading.source}\u0000${reading.device}\u0000${reading.view ?? 'run'}`;
       const previous = this.lastReading.get(key);
       if (previous && reading.timeMs >= previous.timeMs) {
         for (const delta of this.integrate(previous, reading)) {
@@ -116,8 +128,14 @@ export class EnergyMeter {
     return event;
   }
 
+  /** The run's energy per phase and source (the machine view and activity are not in it). */
   totals(): MeterTotals {
     return structuredClone(this.totalsByPhase);
+  }
+
+  /** Every account: the run's energy, the machine view, CPU activity. */
+  allTotals(): MeterViews {
+    return structuredClone(this.views);
   }
 
   phaseJoules(phase: string): number {
@@ -130,7 +148,7 @@ export class EnergyMeter {
 
   /** Latest power per device, for live display. */
   currentPower(): { source: string; device: string; kind: SourceKind; watts: number }[] {
-    return [...this.lastReading.values()].map(({ source, device, kind, watts }) => ({ source, device, kind, watts }));
+    return [...this.lastReading.values()].filter((r) => !r.view || r.view === 'run').map(({ source, device, kind, watts }) => ({ source, device, kind, watts }));
   }
 
   private markPhase(phase: string, atMs: number): number {
@@ -141,7 +159,7 @@ export class EnergyMeter {
   }
 
   private integrate(from: PowerReading, to: PowerReading): EnergyDelta[] {
-    const base = { source: to.source, device: to.device, kind: to.kind };
+    const base = { source: to.source, device: to.device, kind: to.kind, ...(to.view && to.view !== 'run' ? { view: to.view } : {}) };
     const spanMs = to.timeMs - from.timeMs;
     const segments = this.segments(from.timeMs, to.timeMs);
 
@@ -182,7 +200,7 @@ export class EnergyMeter {
   }
 
   private add(delta: EnergyDelta): void {
-    const phase = (this.totalsByPhase[delta.phase] ??= {});
+    const phase = (this.views[delta.view ?? 'run'][delta.phase] ??= {});
     const total = (phase[delta.source] ??= { joules: 0, source: delta.source, kind: delta.kind, devices: {} });
     total.joules += delta.joules;
     total.devices[delta.device] = (total.devices[delta.device] ?? 0) + delta.joules;
@@ -195,7 +213,7 @@ export class EnergyMeter {
 function mergeDeltas(deltas: EnergyDelta[]): EnergyDelta[] {
   const merged = new Map<string, EnergyDelta>();
   for (const delta of deltas) {
-    const key = `${delta.phase}\u0000${delta.source}\u0000${delta.device}`;
+    const key = `${delta.phase}\u0000${delta.source}\u0000${delta.device}\u0000${delta.view ?? 'run'}`;
     const existing = merged.get(key);
     if (existing) existing.joules += delta.joules;
     else merged.set(key, { ...delta });
@@ -205,6 +223,6 @@ function mergeDeltas(deltas: EnergyDelta[]): EnergyDelta[] {
 
 function latestPower(readings: PowerReading[]): EnergyIntervalEvent['power'] {
   const latest = new Map<string, EnergyIntervalEvent['power'][number]>();
-  for (const { source, device, kind, watts } of readings) latest.set(`${source}\u0000${device}`, { source, device, kind, watts });
+  for (const { source, device, kind, watts, view } of readings) if (!view || view === 'run') latest.set(`${source}\u0000${device}`, { source, device, kind, watts });
   return [...latest.values()];
 }

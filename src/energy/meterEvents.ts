@@ -13,6 +13,8 @@ export const energyDeltaSchema = z.object({
   device: z.string(),
   kind: sourceKind,
   joules: z.number(),
+  /** Absent for the run's own energy; `machine` / `activity` as in PowerReading.view. */
+  view: z.enum(['machine', 'activity']).optional(),
 });
 
 export const energyPhaseEventSchema = z.object({

@@ -8,8 +8,13 @@
  *   saved       = E(dense) − E(EB Train);  ratio = E(dense) / E(EB Train);  percent = saved / E(dense) × 100
  *
  * Joules are what the machine drew; PUE is applied only when converting to CO2e.
+ *
+ * A saving is claimed only when it means something (`savingEligibility`): the ticket was found, EB
+ * Train ran to its end, the dense reference finished or is projected from at least two complete dense
+ * epochs, and no stretch of the run went unmeasured. Otherwise every saving figure is null and
+ * `savedReason` says why.
  */
-import type { MeterTotals } from './meter.ts';
+import type { MeterTotals, MeterViews } from './meter.ts';
 import type { EnergyKind, SourceKind } from './types.ts';
 import { co2eGrams, DEFAULT_CARBON_INTENSITY_G_PER_KWH, DEFAULT_PUE } from './units.ts';
 
@@ -42,7 +47,55 @@ export interface EnergySummaryInput {
   pue?: number;
   /** The sampler's own cost, carried to the report as it is. */
   overheadPercent?: number;
+  /** Why no saving may be claimed (from `savingEligibility`); null or absent: it may. */
+  notEligible?: string | null;
+  /** The meter's other accounts: the machine view and CPU activity per phase. */
+  views?: Pick<MeterViews, 'machine' | 'activity'>;
 }
+
+/** Phases in which other processes used more than this share of the machine's busy CPU time. */
+export const CONTENDED_SHARE = 0.1;
+
+/** How much of the machine the run had to itself in one phase. */
+export interface PhaseContention {
+  /** CPU seconds of the run's process tree. */
+  runCpuSeconds: number;
+  /** CPU seconds of every other process on the machine. */
+  otherCpuSeconds: number;
+  /** otherCpuSeconds / (run + other), in [0, 1]. */
+  othersShare: number;
+  /** othersShare > 10 %. */
+  contended: boolean;
+  /** Whether the phase's figure comes from a whole-device sensor (RAPL, NVML), which charges others'
+   *  work to the run; per-process estimates are not inflated by others, only slowed. */
+  wholeDevice: boolean;
+}
+
+/** Facts about a run that decide whether a saving may be claimed. */
+export interface SavingFacts {
+  ticketFound: boolean;
+  /** search, surgery and retrain all completed. */
+  ebTrainFinished: boolean;
+  denseFinished: boolean;
+  /** Complete dense epochs the projection would rest on (the search epochs). */
+  denseEpochsForProjection: number;
+  /** Seconds of the run with no power source left. */
+  unmeasuredSeconds: number;
+}
+
+/** Null when a saving may be claimed, else the reason in words. */
+export function savingEligibility(facts: SavingFacts): string | null {
+  if (facts.unmeasuredSeconds > 0) return `no saving: ${Math.round(facts.unmeasuredSeconds)} s of the run had no power source left`;
+  if (!facts.ticketFound) return 'no saving: no Early-Bird ticket was found';
+  if (!facts.ebTrainFinished) return 'no saving: EB Train (search + surgery + retrain) did not finish';
+  if (!facts.denseFinished && facts.denseEpochsForProjection < MIN_PROJECTION_EPOCHS) {
+    return `no saving: the dense baseline did not finish and ${facts.denseEpochsForProjection} complete dense epoch(s) are too few to project it (${MIN_PROJECTION_EPOCHS} needed)`;
+  }
+  return null;
+}
+
+/** Fewest complete dense epochs a dense projection may rest on. */
+export const MIN_PROJECTION_EPOCHS = 2;
 
 export interface EnergySummary {
   phases: Record<string, PhaseSummary>;
@@ -64,6 +117,32 @@ export interface EnergySummary {
   carbonIntensity: number;
   pue: number;
   overheadPercent: number | null;
+  /** Null when the saving figures are given; else why they are null. */
+  savedReason: string | null;
+  /** Per phase, the run's CPU time against other processes' (absent without CPU activity readings). */
+  contention: Record<string, PhaseContention>;
+  /** What a wall meter would see: the whole machine's estimated energy, per phase. Never a saving's basis. */
+  machine: { phases: Record<string, number>; ebTrainJoules: number; denseJoules: number | null } | null;
+}
+
+const WHOLE_DEVICE_SOURCES = new Set(['rapl', 'nvml', 'nvidia-smi']);
+
+export function summariseContention(activity: MeterTotals, phases: Record<string, PhaseSummary>): Record<string, PhaseContention> {
+  const result: Record<string, PhaseContention> = {};
+  for (const [phase, bySource] of Object.entries(activity)) {
+    const devices = Object.values(bySource).reduce<Record<string, number>>((acc, total) => {
+      for (const [device, seconds] of Object.entries(total.devices)) acc[device] = (acc[device] ?? 0) + seconds;
+      return acc;
+    }, {});
+    const run = devices.run ?? 0;
+    const other = devices.others ?? 0;
+    const share = run + other > 0 ? other / (run + other) : 0;
+    result[phase] = {
+      runCpuSeconds: run, otherCpuSeconds: other, othersShare: share, contended: share > CONTENDED_SHARE,
+      wholeDevice: Object.keys(phases[phase]?.bySource ?? {}).some((source) => WHOLE_DEVICE_SOURCES.has(source)),
+    };
+  }
+  return result;
 }
 
 export function summarisePhases(totals: MeterTotals): Record<string, PhaseSummary> {
@@ -108,7 +187,18 @@ export function summariseEnergy(input: EnergySummaryInput): EnergySummary {
   const ebTrainKind: SourceKind = ebPhases.some((phase) => phases[phase]?.kind === 'estimated') ? 'estimated' : 'measured';
 
   const dense = denseBaseline(phases, densePhase, input.projection);
-  const saved = dense.joules !== null ? energySaved(ebTrainJoules, dense.joules) : null;
+  const notEligible = input.notEligible ?? null;
+  const saved = dense.joules !== null && notEligible === null ? energySaved(ebTrainJoules, dense.joules) : null;
+  const machinePhases = Object.fromEntries(
+    Object.entries(input.views?.machine ?? {}).map(([phase, bySource]) => [phase, Object.values(bySource).reduce((sum, t) => sum + t.joules, 0)]),
+  );
+  const machine = Object.keys(machinePhases).length
+    ? {
+        phases: machinePhases,
+        ebTrainJoules: ebPhases.reduce((sum, phase) => sum + (machinePhases[phase] ?? 0), 0),
+        denseJoules: machinePhases[densePhase] ?? null,
+      }
+    : null;
   const grams = (joules: number) => co2eGrams(joules, carbonIntensity, pue);
 
   return {
@@ -127,6 +217,9 @@ export function summariseEnergy(input: EnergySummaryInput): EnergySummary {
     carbonIntensity,
     pue,
     overheadPercent: input.overheadPercent ?? null,
+    savedReason: saved ? null : notEligible ?? (dense.joules === null ? `no saving: ${dense.basis}` : 'no saving: EB Train used no energy'),
+    contention: summariseContention(input.views?.activity ?? {}, phases),
+    machine,
   };
 }
 
@@ -144,13 +237,16 @@ function denseBaseline(
   let perEpoch: number;
   let from: string;
   if ('epochJoules' in projection) {
-    if (projection.epochJoules.length === 0) return { joules: null, kind: null, basis: 'no dense baseline: no measured dense epoch to project from' };
+    if (projection.epochJoules.length < MIN_PROJECTION_EPOCHS) return { joules: null, kind: null, basis: `no dense baseline: ${projection.epochJoules.length} measured dense epoch(s) are too few to project from (${MIN_PROJECTION_EPOCHS} needed)` };
     const sum = projection.epochJoules.reduce((a, b) => a + b, 0);
     perEpoch = projectDenseJoules(sum, projection.epochJoules.length, 1);
     from = `${projection.epochJoules.length} measured dense epochs`;
   } else {
     const search = phases[SEARCH_PHASE];
     if (!search || !(projection.searchEpochs > 0)) return { joules: null, kind: null, basis: 'no dense baseline: no measured search epoch to project from' };
+    if (projection.searchEpochs < MIN_PROJECTION_EPOCHS) {
+      return { joules: null, kind: null, basis: `no dense baseline: ${projection.searchEpochs} search epoch(s) are too few to project from (${MIN_PROJECTION_EPOCHS} needed)` };
+    }
     perEpoch = projectDenseJoules(search.joules, projection.searchEpochs, 1);
     from = `${projection.searchEpochs} search epochs (${search.kind})`;
   }

@@ -26,7 +26,13 @@ export interface PowerReading {
   counterJoules?: number;
   /** Device utilisation in [0, 1], where the source knows it. */
   utilisation?: number;
+  /** Which account the reading feeds (default `run`): `machine` is the whole-machine estimate a wall
+   *  meter would see, kept apart and never the basis of a saving; `activity` carries CPU seconds of
+   *  the run and of other processes in `counterJoules` (not joules), to tell contended phases. */
+  view?: ReadingView;
 }
+
+export type ReadingView = 'run' | 'machine' | 'activity';
 
 export interface PowerSource {
   readonly name: string;
@@ -35,6 +41,10 @@ export interface PowerSource {
   describe(): string;
   /** Estimated sources only: how the watts are computed, with the numbers used. */
   readonly formula?: string;
+  /** Estimated sources only: the model in one line, shown next to every estimated figure. */
+  readonly label?: string;
+  /** `activity`: the source reads no power, only CPU time (it does not count as a power source). */
+  readonly view?: 'activity';
   /** Never blocks the event loop. Rejects when the source has failed for good. */
   read(): Promise<PowerReading[]>;
   close(): Promise<void> | void;

@@ -10,6 +10,8 @@ import type { ModelSpec } from '../models/index.ts';
 import type { EpochLogs } from '../train/callbacks.ts';
 import type { Optimizer, OptimizerState } from '../train/optimizer.ts';
 import { replaceDirAtomic } from '../run/files.ts';
+import { RunError } from '../run/errors.ts';
+import { READ_CAPS, readRegularFileSync } from '../run/safeRead.ts';
 import { loadModelFromDir, saveModelToDir } from './modelFiles.ts';
 
 export interface CheckpointMeta {
@@ -53,15 +55,53 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, 'checkpoint.json'));
 }
 
+/** A damaged checkpoint, said in one line naming the file and what is wrong. */
+function damaged(file: string, what: string): RunError {
+  return new RunError(`checkpoint file ${file} is damaged: ${what}`);
+}
+
 export function readCheckpointMeta(dir: string): CheckpointMeta {
-  return JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as CheckpointMeta;
+  const path = join(dir, 'checkpoint.json');
+  let text: string | null;
+  try {
+    text = readRegularFileSync(path, READ_CAPS.checkpointMeta);
+  } catch (error) {
+    throw damaged(path, (error as Error).message);
+  }
+  if (text === null) throw new RunError(`checkpoint file ${path} is missing`);
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(text) as CheckpointMeta;
+  } catch (error) {
+    throw damaged(path, `not JSON (${(error as Error).message})`);
+  }
+  if (typeof meta !== 'object' || meta === null || !Number.isInteger(meta.epoch) || meta.epoch < 0 || !Array.isArray(meta.history) || typeof meta.spec !== 'object') {
+    throw damaged(path, 'it lacks a whole-number epoch, a history list or a model spec');
+  }
+  return meta;
 }
 
 export function readOptimizerState(dir: string): OptimizerState | null {
   const jsonPath = join(dir, 'optimizer.json');
+  const binPath = join(dir, 'optimizer.bin');
   if (!existsSync(jsonPath)) return null;
-  const info = JSON.parse(readFileSync(jsonPath, 'utf8')) as { kind: OptimizerState['kind']; step: number; slots: SlotEntry[] };
-  const bytes = readFileSync(join(dir, 'optimizer.bin'));
+  let info: { kind: OptimizerState['kind']; step: number; slots: SlotEntry[] };
+  try {
+    info = JSON.parse(readFileSync(jsonPath, 'utf8')) as typeof info;
+  } catch (error) {
+    throw damaged(jsonPath, `not JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(info?.slots)) throw damaged(jsonPath, 'it has no slot list');
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(binPath);
+  } catch (error) {
+    throw damaged(binPath, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const floats = info.slots.reduce((n, e) => Math.max(n, (Number(e.offset) || 0) + (Number(e.length) || 0)), 0);
+  if (bytes.byteLength !== floats * 4) {
+    throw damaged(binPath, `${bytes.byteLength} bytes where optimizer.json's slots need ${floats * 4} (${floats} float32 values)`);
+  }
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const slots: OptimizerState['slots'] = {};
   for (const e of info.slots) slots[e.key] = { shape: e.shape, values: all.subarray(e.offset, e.offset + e.length) };
@@ -70,7 +110,23 @@ export function readOptimizerState(dir: string): OptimizerState | null {
 
 /** Copies the checkpoint's weights into `model` (same architecture). */
 export async function restoreWeights(dir: string, model: tf.LayersModel): Promise<void> {
-  const saved = await loadModelFromDir(dir);
-  model.setWeights(saved.getWeights());
-  saved.dispose();
+  let saved: tf.LayersModel;
+  try {
+    saved = await loadModelFromDir(dir);
+  } catch (error) {
+    if (error instanceof RunError) throw error;
+    throw damaged(join(dir, 'model.json'), firstLine((error as Error).message));
+  }
+  try {
+    model.setWeights(saved.getWeights());
+  } catch (error) {
+    throw damaged(join(dir, 'weights.bin'), `its weights do not fit this run's network (${firstLine((error as Error).message)})`);
+  } finally {
+    saved.dispose();
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

@@ -4,6 +4,7 @@
  * its path and what is allowed.
  */
 import { z } from 'zod';
+import { sameRatio } from '../prune/ratio.ts';
 import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
 import { MODEL_NAMES } from '../models/registry.ts';
 
@@ -22,6 +23,11 @@ export const trainingSchema = z.strictObject({
   /** Learning-rate drops, as fractions of the planned epochs. */
   milestones: z.array(z.number().gt(0).lt(1)).max(10).default([0.5, 0.75]),
   gamma: z.number().gt(0).max(1).default(0.1),
+  /**
+   * Data-parallel replicas (worker threads, one core each; the batch is split among them). Unset:
+   * the cores this process may use on the wasm backend, 1 on the others. 1: one thread.
+   */
+  workers: z.number().int().min(1).max(256).optional(),
 });
 
 export const searchSchema = z.strictObject({
@@ -92,7 +98,7 @@ export const experimentSchema = z.strictObject({
     quantize: z.boolean().default(false),
   }).default({ quantize: false }),
 }).superRefine((config, ctx) => {
-  if (!config.search.ratios.some((r) => Math.abs(r - config.search.pruneRatio) < 1e-9)) {
+  if (!config.search.ratios.some((r) => sameRatio(r, config.search.pruneRatio))) {
     ctx.addIssue({
       code: 'custom',
       path: ['search', 'pruneRatio'],
@@ -107,6 +113,10 @@ export const experimentSchema = z.strictObject({
       message: `must be below training.epochs (${config.training.epochs})`,
     });
   }
+}).transform((config) => {
+  // pruneRatio as the tracked ratio it matched, so every later comparison is exact.
+  const tracked = config.search.ratios.find((r) => sameRatio(r, config.search.pruneRatio));
+  return tracked === undefined || tracked === config.search.pruneRatio ? config : { ...config, search: { ...config.search, pruneRatio: tracked } };
 });
 
 export type ExperimentConfig = z.output<typeof experimentSchema>;

@@ -1,9 +1,12 @@
 /**
- * The energy side of a run: finds the power sources, samples them in the background, integrates
+ * The energy side of a run: finds the power sources, samples them on their own thread, integrates
  * per phase and writes the meter's events to the run log. It never stops training: a source that
- * fails is dropped, and a run whose every sensor fails still completes, without energy figures.
+ * fails is dropped; when the last one goes, the run says so at once and the summary carries the
+ * interval that has no measurement.
  */
-import { detectPowerSources, EnergyMeter, PowerSampler, type EnergyEvent, type MeterTotals } from '../energy/index.ts';
+import { BackgroundSampler, type SourceInfo } from '../energy/backgroundSampler.ts';
+import { detectPowerSources, EnergyMeter, PowerSampler, type EnergyEvent, type MeterTotals, type MeterViews, type PowerReading, type PowerSourceSettings } from '../energy/index.ts';
+import type { SourceFailure } from '../energy/sampler.ts';
 import type { GpuAdapterIdentity } from '../energy/adapterPower.ts';
 import type { EnergySettings } from './config.ts';
 import type { RunEvent } from '../run/events.ts';
@@ -13,48 +16,118 @@ export interface EnergySourceInfo {
   kind: 'measured' | 'estimated';
   description: string;
   formula?: string;
+  /** Estimates: the model in one line, for labels. */
+  label?: string;
+  view?: 'activity';
+}
+
+/** A stretch of the run with no power source left: its energy is unknown, not zero. */
+export interface UnmeasuredInterval {
+  fromMs: number;
+  toMs: number;
+  seconds: number;
+  reason: string;
 }
 
 export interface EnergyRecording {
   totals: MeterTotals;
+  /** Every account of the meter: run, machine view, CPU activity. */
+  views?: MeterViews;
   overheadPercent: number;
   sources: EnergySourceInfo[];
   skipped: { name: string; reason: string }[];
+  /** Where no power source was left (empty when every moment was measured). */
+  unmeasured?: UnmeasuredInterval[];
+}
+
+interface SamplerHandle {
+  stop(): Promise<number>;
 }
 
 export class EnergyRecorder {
+  private lostAt: { timeMs: number; reason: string } | null = null;
+  private readonly unmeasured: UnmeasuredInterval[] = [];
+
   private constructor(
     private readonly meter: EnergyMeter | null,
-    private readonly sampler: PowerSampler | null,
+    private sampler: SamplerHandle | null,
     readonly sources: EnergySourceInfo[],
     readonly skipped: { name: string; reason: string }[],
+    private readonly emit: (e: RunEvent) => void,
   ) {}
 
-  /** Starts sampling; `previous` are the events of an earlier attempt of this run (resume). */
+  /**
+   * Starts sampling; `previous` are the events of an earlier attempt of this run (resume). With an
+   * injected `detect` (tests, fake sensors) the sources live on this thread, as they cannot be
+   * handed to another; otherwise they are opened and read on the sampling thread.
+   */
   static async start(
     settings: EnergySettings,
     emit: (e: RunEvent) => void,
     previous: readonly RunEvent[] = [],
-    detect: typeof detectPowerSources = detectPowerSources,
+    detect?: typeof detectPowerSources,
     /** The WebGPU adapter that trains, if any: GPU power follows it. */
     gpuAdapter?: GpuAdapterIdentity,
   ): Promise<EnergyRecorder> {
     const write = (e: EnergyEvent) => emit({ ...e, time: e.timeMs });
+    const detectSettings: PowerSourceSettings = {
+      intervalMs: settings.intervalMs,
+      ...(settings.tdpWatts !== undefined ? { tdpWatts: settings.tdpWatts } : {}),
+      // A plain object: it crosses to the sampling thread.
+      ...(gpuAdapter ? { gpuAdapter: { vendor: gpuAdapter.vendor, architecture: gpuAdapter.architecture, description: gpuAdapter.description, software: gpuAdapter.software } } : {}),
+    };
     try {
-      const { sources, skipped } = await detect({ intervalMs: settings.intervalMs, tdpWatts: settings.tdpWatts, ...(gpuAdapter ? { gpuAdapter } : {}) });
-      const info = sources.map((s) => ({ name: s.name, kind: s.kind, description: s.describe(), ...(s.formula ? { formula: s.formula } : {}) }));
+      let info: EnergySourceInfo[];
+      let skipped: { name: string; reason: string }[];
+      let attach: (ingest: (r: PowerReading[]) => void, fail: (f: SourceFailure, remaining: string[]) => void) => SamplerHandle;
+      if (detect) {
+        const detected = await detect(detectSettings);
+        info = detected.sources.map((s) => ({ name: s.name, kind: s.kind, description: s.describe(), ...(s.formula ? { formula: s.formula } : {}), ...(s.label ? { label: s.label } : {}), ...(s.view ? { view: s.view } : {}) }));
+        skipped = detected.skipped;
+        attach = (ingest, fail) => {
+          const sampler = new PowerSampler(detected.sources, { intervalMs: settings.intervalMs });
+          sampler.onReadings(ingest);
+          sampler.onSourceFailure((f) => fail(f, sampler.activeSources.filter((s) => s.view !== 'activity').map((s) => s.name)));
+          sampler.start();
+          return { stop: async () => (await sampler.stop(), sampler.overheadPercent) };
+        };
+      } else {
+        const background = await BackgroundSampler.start(detectSettings, { intervalMs: settings.intervalMs });
+        info = background.sources.map((s: SourceInfo) => ({ ...s }));
+        skipped = background.skipped;
+        attach = (ingest, fail) => {
+          background.onReadings(ingest);
+          background.onSourceFailure(fail);
+          return { stop: () => background.stop() };
+        };
+      }
       emit({ type: 'energy-sources', time: Date.now(), sources: info, skipped });
       const meter = previous.length ? EnergyMeter.fromEvents(previous, { onEvent: write }) : new EnergyMeter({ onEvent: write });
-      const sampler = new PowerSampler(sources, { intervalMs: settings.intervalMs });
-      sampler.onReadings((readings) => meter.ingest(readings));
-      sampler.onSourceFailure((f) => emit({ type: 'warning', time: Date.now(), message: `power source ${f.source} stopped: ${f.reason}` }));
-      sampler.start();
-      return new EnergyRecorder(meter, sampler, info, skipped);
+      const recorder = new EnergyRecorder(meter, null, info, skipped, emit);
+      recorder.sampler = attach((readings) => meter.ingest(readings), (f, remaining) => recorder.sourceFailed(f, remaining));
+      if (!info.some((s) => s.view !== 'activity')) recorder.lose(Date.now(), 'no power source could be opened');
+      return recorder;
     } catch (error) {
       const reason = `energy measurement unavailable: ${(error as Error).message}`;
       emit({ type: 'warning', time: Date.now(), message: reason });
-      return new EnergyRecorder(null, null, [], [{ name: 'all', reason }]);
+      const recorder = new EnergyRecorder(null, null, [], [{ name: 'all', reason }], emit);
+      recorder.lose(Date.now(), reason);
+      return recorder;
     }
+  }
+
+  private sourceFailed(failure: SourceFailure, remaining: string[]): void {
+    this.emit({ type: 'warning', time: Date.now(), message: `power source ${failure.source} stopped: ${failure.reason}` });
+    if (remaining.length > 0 || this.lostAt) return;
+    this.emit({
+      type: 'warning', time: Date.now(),
+      message: `no power source left: energy is not measured from ${new Date(failure.timeMs).toISOString()} on (${failure.source}: ${failure.reason}); no saving will be claimed`,
+    });
+    this.lose(failure.timeMs, `${failure.source} stopped: ${failure.reason}`);
+  }
+
+  private lose(timeMs: number, reason: string): void {
+    this.lostAt ??= { timeMs, reason };
   }
 
   setPhase(phase: string): void {
@@ -70,12 +143,21 @@ export class EnergyRecorder {
     let overheadPercent = 0;
     if (this.sampler) {
       try {
-        await this.sampler.stop();
-        overheadPercent = this.sampler.overheadPercent;
+        overheadPercent = await this.sampler.stop();
       } catch (error) {
         process.emitWarning(`power sampler: ${(error as Error).message}`);
       }
+      this.sampler = null;
     }
-    return { totals: this.meter?.totals() ?? {}, overheadPercent, sources: this.sources, skipped: this.skipped };
+    if (this.lostAt) {
+      const toMs = Date.now();
+      this.unmeasured.push({ fromMs: this.lostAt.timeMs, toMs, seconds: (toMs - this.lostAt.timeMs) / 1000, reason: this.lostAt.reason });
+      this.lostAt = null;
+    }
+    return {
+      totals: this.meter?.totals() ?? {},
+      views: this.meter?.allTotals() ?? { run: {}, machine: {}, activity: {} },
+      overheadPercent, sources: this.sources, skipped: this.skipped, unmeasured: [...this.unmeasured],
+    };
   }
 }

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RunError } from '../run/errors.ts';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -87,19 +88,53 @@ export async function saveModelToDir(model: tf.LayersModel, dir: string, options
   return bytes;
 }
 
+function bytesPerValue(spec: tf.io.WeightsManifestEntry): number {
+  const quantized = spec.quantization?.dtype;
+  if (quantized) return quantized === 'uint8' ? 1 : 2;
+  return spec.dtype === 'bool' ? 1 : 4;
+}
+
+function group0Path(json: { weightsManifest: { paths: string[] }[] }): string {
+  return json.weightsManifest[0]?.paths[0] ?? WEIGHTS_BIN;
+}
+
 /** Reads model.json and its weight files from `dir`. */
 export function modelArtifactsFromDir(dir: string): tf.io.ModelArtifacts {
-  const json = JSON.parse(readFileSync(join(dir, MODEL_JSON), 'utf8')) as {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, MODEL_JSON), 'utf8');
+  } catch (error) {
+    throw new RunError(`${join(dir, MODEL_JSON)}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new RunError(`${join(dir, MODEL_JSON)}: not JSON (${(error as Error).message})`);
+  }
+  const json = parsed as {
     modelTopology: object;
     weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   };
+  if (!Array.isArray(json?.weightsManifest)) throw new RunError(`${join(dir, MODEL_JSON)}: has no weightsManifest list`);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
   for (const group of json.weightsManifest) {
     specs.push(...group.weights);
-    for (const path of group.paths) buffers.push(readFileSync(join(dir, path)));
+    for (const path of group.paths) {
+      try {
+        buffers.push(readFileSync(join(dir, path)));
+      } catch (error) {
+        throw new RunError(`${join(dir, path)}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+    }
   }
   const data = concatBytes(buffers);
+  // Checked here so a short or padded weights file is one clear line, not an error from deep in TF.js.
+  const needed = specs.reduce((n, spec) => n + spec.shape.reduce((a, b) => a * b, 1) * bytesPerValue(spec), 0);
+  if (data.byteLength !== needed) {
+    throw new RunError(`${join(dir, group0Path(json))}: ${data.byteLength} bytes where ${join(dir, MODEL_JSON)} lists weights of ${needed} bytes`);
+  }
   return { modelTopology: json.modelTopology, weightSpecs: specs, weightData: data.buffer as ArrayBuffer };
 }
 

@@ -9,10 +9,13 @@ import type { ModelSpec } from '../models/index.ts';
 import type { EpochLogs, TrainCallback, TrainResult } from '../train/callbacks.ts';
 import { train, trainableParams } from '../train/loop.ts';
 import { Optimizer } from '../train/optimizer.ts';
+import { workersFor } from '../train/parallel/cores.ts';
 import { hasCheckpoint, readCheckpointMeta, readOptimizerState, restoreWeights, saveCheckpoint } from './checkpoint.ts';
 import { optimizerOf, scheduleOf, type TrainingSettings } from './config.ts';
 import type { Method, Phase, RunEvent } from '../run/events.ts';
 import type { RunStore } from '../run/runStore.ts';
+import { RunError } from '../run/errors.ts';
+import { join } from 'node:path';
 
 export interface PhaseOptions {
   store: RunStore;
@@ -32,8 +35,10 @@ export interface PhaseOptions {
   emit(event: RunEvent): void;
   /** Extra state to keep in every checkpoint (e.g. the detector), read when the phase resumes. */
   checkpointExtra?(): Record<string, unknown>;
-  /** Resume only when the caller knows this phase's checkpoint belongs to this run's state. */
+  /** Resume from this phase's checkpoint: the run has earlier attempts (their events in previousEvents). */
   resume: boolean;
+  /** The run's events from earlier attempts: a checkpoint is trusted only as far as they agree. */
+  previousEvents?: readonly RunEvent[];
   /** After a resume: a reason when the phase had already ended (e.g. the ticket was found), else null. */
   endedBefore?(): string | null;
 }
@@ -42,6 +47,33 @@ export interface PhaseOutcome {
   result: TrainResult;
   /** Every epoch of the phase, including those before a resume. */
   history: EpochLogs[];
+}
+
+/**
+ * Where a resumed phase continues, checked against the event log: the checkpoint must hold the last
+ * logged epoch of the phase (or the one after it, when the run died between the checkpoint and the
+ * epoch event, which is then returned to be logged). No checkpoint with epochs logged, or a checkpoint
+ * the log does not back, is refused in one line naming the file: never a silent restart at epoch 0.
+ */
+function checkResumePoint(options: PhaseOptions, dir: string): { meta: ReturnType<typeof readCheckpointMeta>; unlogged: EpochLogs | null } | null {
+  const { phase } = options;
+  const logged = (options.previousEvents ?? []).flatMap((e) => (e.type === 'epoch' && e.phase === phase && Number.isFinite(e.logs?.epoch) ? [e.logs.epoch] : []));
+  const lastLogged = logged.length ? Math.max(...logged) : null;
+  const metaPath = join(dir, 'checkpoint.json');
+  if (!hasCheckpoint(dir)) {
+    if (lastLogged === null) return null; // the phase never finished an epoch: it starts from its beginning
+    throw new RunError(`cannot resume ${phase}: events.jsonl records its epochs up to ${lastLogged + 1}, but ${metaPath} is missing (continuing would repeat them)`);
+  }
+  const meta = readCheckpointMeta(dir);
+  const firstEpoch = options.startEpoch;
+  const expected = lastLogged === null ? [firstEpoch] : [lastLogged, lastLogged + 1];
+  if (meta.phase !== phase || !expected.includes(meta.epoch) || meta.epoch >= options.endEpoch) {
+    const wanted = lastLogged === null ? `epoch ${firstEpoch + 1} (no epoch of ${phase} is logged yet)` : `epoch ${lastLogged + 1} (the last one events.jsonl records for ${phase})`;
+    throw new RunError(`cannot resume ${phase}: ${metaPath} holds ${meta.phase} epoch ${meta.epoch + 1}, but the run log expects ${wanted}`);
+  }
+  const unlogged = meta.epoch === (lastLogged === null ? firstEpoch : lastLogged + 1) ? meta.history.find((h) => h.epoch === meta.epoch) ?? null : null;
+  if (meta.epoch !== lastLogged && !unlogged) throw new RunError(`cannot resume ${phase}: ${metaPath} lacks the history of its epoch ${meta.epoch + 1}`);
+  return { meta, unlogged };
 }
 
 export function checkpointDir(store: RunStore, phase: Phase): string {
@@ -58,13 +90,21 @@ export async function runTrainingPhase(options: PhaseOptions): Promise<PhaseOutc
   const optimizer = new Optimizer(optimizerOf(training));
   let startEpoch = options.startEpoch;
   let previous: EpochLogs[] = [];
-  if (options.resume && hasCheckpoint(dir)) {
-    const meta = readCheckpointMeta(dir);
-    await restoreWeights(dir, model);
-    const state = readOptimizerState(dir);
-    if (state) optimizer.setState(state, trainableParams(model));
-    previous = meta.history;
-    startEpoch = meta.epoch + 1;
+  if (options.resume) {
+    const checkpoint = checkResumePoint(options, dir);
+    if (checkpoint) {
+      const { meta, unlogged } = checkpoint;
+      await restoreWeights(dir, model);
+      const state = readOptimizerState(dir);
+      if (state) optimizer.setState(state, trainableParams(model));
+      previous = meta.history;
+      startEpoch = meta.epoch + 1;
+      if (unlogged) {
+        // Killed between the checkpoint and its epoch event: log the epoch now, once.
+        emit({ type: 'epoch', time: Date.now(), phase, logs: unlogged });
+        store.appendMetrics(metricsRow(phase, method, unlogged));
+      }
+    }
   }
   const endedReason = options.endedBefore?.() ?? null;
 
@@ -105,6 +145,7 @@ export async function runTrainingPhase(options: PhaseOptions): Promise<PhaseOutc
       startEpoch,
       endEpoch: options.endEpoch,
       batchSize: training.batchSize,
+      workers: workersFor(training.workers),
       schedule: scheduleOf(training),
       optimizer,
       seed: options.seed,

@@ -6,7 +6,7 @@
  * last finished epoch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend, type BackendReport } from '../backend/selectBackend.ts';
 import { checkFitsModel, loadData } from '../data/load.ts';
@@ -28,7 +28,7 @@ import type { Method, MethodResult, Phase, RunEvent } from '../run/events.ts';
 import { loadModelFromDir, saveModelToDir, writePredictionCheck } from './modelFiles.ts';
 import { checkpointDir, metricsRow, runTrainingPhase } from './phaseTrainer.ts';
 import { RunStore, RunError, defaultRunsDir } from '../run/runStore.ts';
-import { buildSummary } from '../run/summarise.ts';
+import { buildSummary, configHash } from '../run/summarise.ts';
 import type { RunSummary } from '../run/summary.ts';
 import { runSurgery, type SurgeryOutcome } from './surgeryPhase.ts';
 
@@ -52,15 +52,58 @@ export interface RunOutcome {
 }
 
 export async function runExperiment(config: ExperimentConfig, options: RunOptions = {}): Promise<RunOutcome> {
-  const store = RunStore.create(options.runsDir ?? defaultRunsDir(), config);
-  return execute(store, config, [], options);
+  const store = RunStore.create(options.runsDir ?? defaultRunsDir(), config, 'run'); // locked by this process
+  try {
+    return await execute(store, config, [], options, []);
+  } finally {
+    store.releaseLock();
+  }
 }
 
-/** Continues a run folder from where it stopped (killed, cancelled or failed). */
+/**
+ * Continues a run folder from where it stopped (killed, cancelled or failed). Refused, before anything
+ * is written, when another process holds the run's lock, when the config no longer matches the one the
+ * run was created with, or when the run already completed.
+ */
 export async function resumeExperiment(runDir: string, config: ExperimentConfig, options: RunOptions = {}): Promise<RunOutcome> {
   const store = RunStore.open(runDir);
-  const previous = store.readEvents();
-  return execute(store, config, previous, options);
+  const lock = store.acquireLock('resume');
+  try {
+    const log = store.readEventLog();
+    const previous = log.events;
+    const notes: string[] = [];
+    if (lock.tookOver) notes.push(`took over a ${lock.tookOver}`);
+    checkResumable(store, config, previous);
+    if (log.lastLineTorn) {
+      // Close the torn line so the resumed run's first event starts on a line of its own (the torn
+      // bytes stay, as one unreadable line: nothing is lost).
+      closeTornTail(store.eventsPath, log.bytes);
+      notes.push('events.jsonl: the previous attempt stopped mid-line; that line was closed and is skipped as unreadable');
+    }
+    return await execute(store, config, previous, options, notes);
+  } finally {
+    store.releaseLock();
+  }
+}
+
+/** Refuses a resume that would mix two configs or extend a finished run. */
+function checkResumable(store: RunStore, config: ExperimentConfig, previous: readonly RunEvent[]): void {
+  const recorded = previous.find((e): e is Extract<RunEvent, { type: 'run-start' }> => e.type === 'run-start' && typeof e.configHash === 'string');
+  const hash = configHash(config);
+  if (recorded?.configHash && recorded.configHash !== hash) {
+    throw new RunError(`cannot resume ${store.dir}: config.json changed since the run started (config hash ${hash}, the run was started with ${recorded.configHash})`);
+  }
+  const end = [...previous].reverse().find((e) => e.type === 'run-end');
+  if (end?.type === 'run-end' && end.status === 'completed') throw new RunError(`cannot resume ${store.dir}: it has already completed`);
+}
+
+function closeTornTail(path: string, bytes: number): void {
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, '\n', bytes);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The phase-end event of a phase that finished in an earlier attempt, if any. */
@@ -72,7 +115,7 @@ function finishedPhase(events: readonly RunEvent[], phase: Phase) {
   return undefined;
 }
 
-async function execute(store: RunStore, config: ExperimentConfig, previous: RunEvent[], options: RunOptions): Promise<RunOutcome> {
+async function execute(store: RunStore, config: ExperimentConfig, previous: RunEvent[], options: RunOptions, notes: string[]): Promise<RunOutcome> {
   const resumed = previous.length > 0;
   const emit = (event: RunEvent) => {
     store.append(event);
@@ -88,11 +131,12 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
   try {
     backend = await selectBackend(config.backend);
     emit({
-      type: 'run-start', time: Date.now(), runId: store.id, resumed,
+      type: 'run-start', time: Date.now(), runId: store.id, resumed, configHash: configHash(config),
       backend: backend.tfBackend, backendDescription: backend.description, skippedBackends: backend.skipped,
       ...(backend.adapter ? { adapter: { vendor: backend.adapter.vendor, architecture: backend.adapter.architecture, description: backend.adapter.description, software: backend.adapter.software } } : {}),
     });
     for (const message of backend.warnings) emit({ type: 'warning', time: Date.now(), message });
+    for (const message of notes) emit({ type: 'warning', time: Date.now(), message });
     const data = await loadData(config.data.spec, {
       seed: config.seed, trainLimit: config.data.trainLimit, testLimit: config.data.testLimit,
       validationFraction: config.data.validationFraction,
@@ -224,8 +268,8 @@ async function searchPhase(ctx: PhaseContext): Promise<SearchOutcome> {
   }
   const N = config.training.epochs;
   const p = config.search.pruneRatio;
-  const resume = ctx.previous.length > 0 && hasCheckpoint(checkpointDir(store, 'search'));
-  const savedDetector = resume ? readCheckpointMeta(checkpointDir(store, 'search')).extra?.detector : undefined;
+  const resume = ctx.previous.length > 0;
+  const savedDetector = resume && hasCheckpoint(checkpointDir(store, 'search')) ? readCheckpointMeta(checkpointDir(store, 'search')).extra?.detector : undefined;
   const detector = savedDetector
     ? EarlyBirdDetector.fromJSON(savedDetector)
     : new EarlyBirdDetector({ ratios: config.search.ratios, queueLength: config.search.queueLength, epsilon: config.search.epsilon });
@@ -257,7 +301,7 @@ async function searchPhase(ctx: PhaseContext): Promise<SearchOutcome> {
   beginPhase(ctx, 'search', N, 0, N);
   const outcome = await runTrainingPhase({
     store, phase: 'search', method: 'ebTrain', model, spec: ctx.spec, data: ctx.data, training: config.training,
-    plannedEpochs: N, startEpoch: 0, endEpoch: N, seed: config.seed, signal: ctx.signal, emit, resume,
+    plannedEpochs: N, startEpoch: 0, endEpoch: N, seed: config.seed, signal: ctx.signal, emit, resume, previousEvents: ctx.previous,
     callbacks: [new SlimmingPenalty(config.search.l1), earlyBird, ...(ctx.options.callbacks?.('search') ?? [])],
     checkpointExtra: () => ({ detector: detector.toJSON() }),
     endedBefore: () => (config.search.stopOnFound && detector.foundFor(p) ? `Early-Bird ticket found at epoch ${detector.ticket(p)!.epoch + 1}` : null),
@@ -327,12 +371,12 @@ async function trainMethod(ctx: PhaseContext, args: {
   afterTrain?(model: tf.LayersModel, testAccuracy: number, weightBytes: number): Promise<void>;
 }): Promise<boolean> {
   const { store, config, emit } = ctx;
-  const resume = ctx.previous.length > 0 && hasCheckpoint(checkpointDir(store, args.phase));
+  const resume = ctx.previous.length > 0;
   beginPhase(ctx, args.phase, args.plannedEpochs, args.startEpoch, args.endEpoch);
   const outcome = await runTrainingPhase({
     store, phase: args.phase, method: args.method, model: args.model, spec: args.spec, data: ctx.data, training: config.training,
     plannedEpochs: args.plannedEpochs, startEpoch: args.startEpoch, endEpoch: args.endEpoch, seed: config.seed,
-    signal: ctx.signal, emit, resume, callbacks: ctx.options.callbacks?.(args.phase) ?? [],
+    signal: ctx.signal, emit, resume, previousEvents: ctx.previous, callbacks: ctx.options.callbacks?.(args.phase) ?? [],
   });
   const epochs = outcome.history.length;
   const seconds = outcome.history.reduce((s, h) => s + h.seconds, 0);
@@ -369,6 +413,12 @@ async function retrainPhase(ctx: PhaseContext, search: SearchOutcome, surgery: S
   // The ticket's own weights, as cut by the surgery (a resumed retrain restores its checkpoint instead).
   await restoreWeights(checkpointDir(ctx.store, 'surgery'), model);
   const N = ctx.config.training.epochs;
+  if (search.ebEpoch + 1 >= N) {
+    ctx.emit({
+      type: 'warning', time: Date.now(),
+      message: `no fine-tuning epochs left: the ticket was cut at the last epoch (${search.ebEpoch + 1} of ${N}), so EB Train is the pruned network as cut, without retraining`,
+    });
+  }
   return trainMethod(ctx, {
     phase: 'retrain', method: 'ebTrain', spec: surgery.slimSpec, model, plannedEpochs: N,
     // The schedule continues where the search stopped: the remaining epoch budget.

@@ -18,6 +18,7 @@
  */
 import { channelMask, type ChannelMask, type LayerGammas, type LayerMask } from './channelMask.ts';
 import { maskDistance } from './maskDistance.ts';
+import { sameRatio } from './ratio.ts';
 
 export interface EarlyBirdOptions {
   /** Pruning ratios to track, each in [0, 1). */
@@ -208,7 +209,7 @@ export class EarlyBirdDetector {
   }
 
   private track(ratio: number): RatioTrack {
-    const track = this.tracks.find((t) => t.ratio === ratio);
+    const track = this.tracks.find((t) => sameRatio(t.ratio, ratio));
     if (!track) {
       throw new RangeError(`EarlyBirdDetector: ratio ${ratio} is not tracked (tracked: ${this.options.ratios.join(', ')})`);
     }

@@ -20,6 +20,7 @@ import { buildModel, modelStats, type ModelSpec } from '../models/index.ts';
 import type { EpochLogs, TrainCallback, TrainContext, TrainResult } from '../train/callbacks.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { train, trainableParams } from '../train/loop.ts';
+import { workersFor } from '../train/parallel/cores.ts';
 import { compoundSparsity, OUTPUT_LAYER_RATE_FACTOR, pruneByMagnitude, type MagnitudeMask } from './magnitudeMask.ts';
 import { maskableKernels, WeightMaskCallback, type MaskableKernel } from './weightMaskCallback.ts';
 
@@ -139,6 +140,7 @@ export async function runLotteryTicket(options: LotteryTicketOptions): Promise<L
       startEpoch: 0,
       endEpoch,
       batchSize: training.batchSize,
+      workers: workersFor(training.workers),
       schedule: scheduleOf(training),
       // A fresh optimizer per round: no momentum carries over from the previous round's weights.
       optimizer: optimizerOf(training),

@@ -2,17 +2,21 @@
  * The energy report of a run, built from the run folder alone, so the CLI (`earlybird report`),
  * the browser-mode server and the desktop app's export button share this code:
  *
- *   <out>.pdf      the report a reviewer reads
- *   metrics.csv    the epoch rows, normalised          (next to the PDF)
- *   energy.csv     joules per phase per source         (next to the PDF)
- *   summary.json   the run's summary, byte for byte    (next to the PDF, when the run wrote one)
+ *   <out>.pdf      the report a reviewer reads         (default <runDir>/report/report.pdf)
+ *   metrics.csv    the epoch rows, normalised          (in the data folder)
+ *   energy.csv     joules per phase per source         (in the data folder)
+ *   summary.json   the run's summary, byte for byte    (in the data folder, when the run wrote one)
+ *
+ * The data folder is --data-dir, else <runDir>/report/: `--out ~/eb.pdf` writes that one file and
+ * nothing else next to it. Nothing is written through a symlink inside the run folder.
  *
  * A half-written folder (a run killed mid-way) gives a report of what exists with the missing
  * parts named; a folder with nothing usable gives one clear RunError.
  */
 import { mkdirSync } from 'node:fs';
-import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import { writeFileAtomic } from '../run/files.ts';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { ensureOwnDir, writeFileAtomic } from '../run/files.ts';
+import { reportDir } from '../run/paths.ts';
 import { RunError } from '../run/runStore.ts';
 import { expandHome } from '../paths.ts';
 import { energyCsv, metricsCsv } from './csv.ts';
@@ -28,8 +32,10 @@ export { readRunFolder } from '../run/runFolder.ts';
 export { ENERGY_HEADER } from './csv.ts';
 
 export interface ReportOptions {
-  /** Where to write the PDF; default `<runDir>/report/report.pdf`. The CSVs and summary.json go next to it. */
+  /** Where to write the PDF, exactly; default `<runDir>/report/report.pdf`. Only the PDF goes there. */
   out?: string;
+  /** Where the CSVs and the summary.json copy go; default `<runDir>/report/`. */
+  dataDir?: string;
 }
 
 export interface ReportResult {
@@ -44,19 +50,24 @@ export interface ReportResult {
 }
 
 /** The model behind a report, for callers that show the figures without a PDF (UI, tests). */
-export function loadReportModel(runDir: string): ReportModel {
-  return buildReportModel(readRunFolder(runDir));
+export async function loadReportModel(runDir: string): Promise<ReportModel> {
+  return buildReportModel(await readRunFolder(runDir));
+}
+
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 export async function generateReport(runDir: string, options: ReportOptions = {}): Promise<ReportResult> {
-  const model = loadReportModel(runDir);
-  const pdfPath = options.out ? resolve(expandHome(options.out)) : join(model.runDir, 'report', 'report.pdf');
-  const outDir = dirname(pdfPath);
-  if (resolve(outDir) === resolve(model.runDir)) {
-    throw new RunError(`--out ${options.out}: choose a folder other than the run folder itself; metrics.csv and summary.json there belong to the run`);
+  const model = await loadReportModel(runDir);
+  const ownDir = reportDir(model.runDir);
+  const pdfPath = options.out ? resolve(expandHome(options.out)) : join(ownDir, 'report.pdf');
+  const dataDir = options.dataDir ? resolve(expandHome(options.dataDir)) : ownDir;
+  if (resolve(dataDir) === resolve(model.runDir)) {
+    throw new RunError(`--data-dir ${options.dataDir}: choose a folder other than the run folder itself; metrics.csv and summary.json there belong to the run`);
   }
   if (extname(pdfPath).toLowerCase() !== '.pdf') throw new RunError(`--out ${options.out}: the report file must end in .pdf`);
-
   let pdf;
   try {
     pdf = await renderPdf(model);
@@ -65,17 +76,22 @@ export async function generateReport(runDir: string, options: ReportOptions = {}
     throw new RunError(`could not draw the report for ${runDir}: ${(error as Error).message}`);
   }
 
-  const metricsPath = join(outDir, 'metrics.csv');
-  const energyPath = join(outDir, 'energy.csv');
-  const summaryPath = model.folder.summaryRaw !== null ? join(outDir, 'summary.json') : null;
+  const metricsPath = join(dataDir, 'metrics.csv');
+  const energyPath = join(dataDir, 'energy.csv');
+  const summaryPath = model.folder.summaryRaw !== null ? join(dataDir, 'summary.json') : null;
+  // Inside the run folder every directory written to must be a real one (a planted `report -> /elsewhere`
+  // is refused); outside it, the user named the place.
+  const prepare = (dir: string) => (isInside(model.runDir, dir) ? ensureOwnDir(dir) : mkdirSync(dir, { recursive: true }));
   try {
-    mkdirSync(outDir, { recursive: true });
+    prepare(dirname(pdfPath));
+    prepare(dataDir);
     writeFileAtomic(pdfPath, pdf.bytes);
     writeFileAtomic(metricsPath, metricsCsv(model.metrics));
     writeFileAtomic(energyPath, energyCsv(model.energy.rows));
     if (summaryPath) writeFileAtomic(summaryPath, model.folder.summaryRaw!);
   } catch (error) {
-    throw new RunError(`could not write the report to ${outDir}: ${(error as Error).message}`);
+    if (error instanceof RunError) throw new RunError(`report not written: ${error.message}`);
+    throw new RunError(`could not write the report (${pdfPath}, data in ${dataDir}): ${(error as Error).message}`);
   }
   return {
     pdfPath,
@@ -87,16 +103,18 @@ export async function generateReport(runDir: string, options: ReportOptions = {}
   };
 }
 
-export const REPORT_USAGE = `usage: earlybird report <runDir> [--out file.pdf]
+export const REPORT_USAGE = `usage: earlybird report <runDir> [--out file.pdf] [--data-dir <dir>]
 
-Writes the energy report of a run folder: a PDF (default <runDir>/report/report.pdf) and, next to
-it, metrics.csv, energy.csv and summary.json. Works on unfinished runs too: what is missing is
-named in the report.`;
+Writes the energy report of a run folder: a PDF (default <runDir>/report/report.pdf; --out writes
+exactly that file and nothing beside it) and its data, metrics.csv, energy.csv and summary.json, in
+--data-dir (default <runDir>/report/). Works on unfinished runs too: what is missing is named in
+the report.`;
 
-/** Parses `<runDir> [--out file.pdf]`. */
-export function parseReportArgs(argv: readonly string[]): { help: true } | { help: false; runDir: string; out?: string } {
+/** Parses `<runDir> [--out file.pdf] [--data-dir dir]`. */
+export function parseReportArgs(argv: readonly string[]): { help: true } | { help: false; runDir: string; out?: string; dataDir?: string } {
   let runDir: string | undefined;
   let out: string | undefined;
+  let dataDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') return { help: true };
@@ -107,6 +125,13 @@ export function parseReportArgs(argv: readonly string[]): { help: true } | { hel
     } else if (arg.startsWith('--out=')) {
       out = arg.slice('--out='.length);
       if (!out) throw new RunError('--out needs a file name, e.g. --out=report.pdf');
+    } else if (arg === '--data-dir') {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith('-')) throw new RunError('--data-dir needs a folder, e.g. --data-dir report-data');
+      dataDir = value;
+    } else if (arg.startsWith('--data-dir=')) {
+      dataDir = arg.slice('--data-dir='.length);
+      if (!dataDir) throw new RunError('--data-dir needs a folder, e.g. --data-dir=report-data');
     } else if (arg.startsWith('-')) {
       throw new RunError(`report: unknown option ${arg}\n${REPORT_USAGE}`);
     } else if (runDir === undefined) {
@@ -116,7 +141,7 @@ export function parseReportArgs(argv: readonly string[]): { help: true } | { hel
     }
   }
   if (runDir === undefined) throw new RunError(`report: which run? ${REPORT_USAGE.split('\n')[0]}`);
-  return { help: false, runDir, ...(out !== undefined ? { out } : {}) };
+  return { help: false, runDir, ...(out !== undefined ? { out } : {}), ...(dataDir !== undefined ? { dataDir } : {}) };
 }
 
 /** `earlybird report <runDir> [--out file.pdf]`: returns the exit code; user errors throw RunError. */
@@ -126,7 +151,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${REPORT_USAGE}\n`);
     return 0;
   }
-  const result = await generateReport(args.runDir, args.out !== undefined ? { out: args.out } : {});
+  const result = await generateReport(args.runDir, { ...(args.out !== undefined ? { out: args.out } : {}), ...(args.dataDir !== undefined ? { dataDir: args.dataDir } : {}) });
   const show = (path: string) => {
     const rel = relative(process.cwd(), path);
     return rel && !rel.startsWith('..') ? rel : path;

@@ -3,13 +3,14 @@
  * taken from summary.json where the run finished and rebuilt from events.jsonl where it did not.
  * Each part that cannot be known is named in `missing` with the reason, in words a reader follows.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnergyMeter } from '../energy/meter.ts';
+import { configHash as hashConfig } from '../run/configHash.ts';
 import type { EnergyKind, MethodResult, RunEvent } from '../run/events.ts';
 import { METHODS, PHASES } from '../run/events.ts';
 import type { RunEnergySummary, SlimSummary } from '../run/summary.ts';
+import type { ComputeSummary } from '../energy/computeLedger.ts';
 import { formatDate, formatEpoch, methodLabel, phaseLabel } from './format.ts';
 import { methodOfPhase, type DeepPartial, type MetricsRow, type RunFolder } from '../run/runFolder.ts';
 
@@ -57,6 +58,8 @@ export interface EnergyView {
   spans: PhaseSpan[];
   /** summary.energy when the run wrote one (savings, CO₂e, dense basis). */
   summary: DeepPartial<RunEnergySummary> | null;
+  /** summary.compute: FLOPs per phase and the compute saving. */
+  compute: DeepPartial<ComputeSummary> | null;
   carbonIntensity: number | null;
   pue: number | null;
   intervalMs: number | null;
@@ -122,16 +125,6 @@ export function phaseOrder(phases: Iterable<string>): string[] {
   const rank = (p: string) =>
     p === 'unassigned' ? -1 : p === 'surgery-checks' ? known.indexOf('surgery') + 0.5 : known.includes(p) ? known.indexOf(p) : 100;
   return [...new Set(phases)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
-/** Sorted-key JSON, the same canonical form the runner hashes (src/experiment/summarise.ts). */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** Where the run stopped, in words; null when it completed. */
@@ -318,6 +311,7 @@ function energyView(folder: RunFolder): EnergyView {
     power,
     spans,
     summary: summary?.energy ?? null,
+    compute: summary?.compute ?? null,
     carbonIntensity: num(summary?.energy?.carbonIntensity) ?? num(config?.energy?.carbonIntensity),
     pue: num(summary?.energy?.pue) ?? num(config?.energy?.pue),
     intervalMs: num(config?.energy?.intervalMs),
@@ -411,7 +405,7 @@ export function buildReportModel(folder: RunFolder): ReportModel {
   const configHash = str(summary?.configHash)
     ? { value: summary!.configHash!, computed: false }
     : folder.configRaw !== null && config
-    ? { value: createHash('sha256').update(canonicalJson(JSON.parse(folder.configRaw))).digest('hex').slice(0, 16), computed: true }
+    ? { value: hashConfig(JSON.parse(folder.configRaw)), computed: true }
     : null;
 
   const backend = isObject(summary?.backend) && str(summary.backend.name)
@@ -483,7 +477,8 @@ export function buildReportModel(folder: RunFolder): ReportModel {
   if (!savings || num(savings.savedJoules) === null) {
     const reason = !summary
       ? `${short} before summary.json was written (savings need EB Train finished and a dense baseline)`
-      : !savings ? 'summary.json has no energy section' : str(savings.denseBasis) ?? 'no dense baseline';
+      : !savings ? 'summary.json has no energy section'
+      : str(savings.savedReason)?.replace(/^no saving: /, '') ?? (summary.status !== 'completed' ? `the run ${summary.status}` : str(savings.denseBasis) ?? 'no dense baseline');
     missing.push(`Energy saved and CO₂e avoided: not computed — ${reason}`);
   }
   if (summary && !isObject(summary.hardware)) missing.push('Hardware inventory: not recorded in summary.json');

@@ -3,6 +3,7 @@
  * notes. Every figure comes from the ReportModel and every gap is said in words where the figure
  * would have been.
  */
+import { energyKindLabel } from '../energy/labels.ts';
 import { joulesToWh } from '../energy/units.ts';
 import { accuracyChart, distanceChart, maskChart, methodEnergyChart, phaseEnergyChart, powerChart } from './charts.ts';
 import {
@@ -87,12 +88,13 @@ export function summaryParagraph(model: ReportModel): string {
   const saved = num(energy?.savedJoules);
   const ebJ = num(energy?.ebTrainJoules);
   const denseJ = num(energy?.denseJoules);
-  if (energy && saved !== null && ebJ !== null && denseJ !== null) {
+  const claimed = energy && energy.savedReason === undefined && model.status !== 'completed' ? false : true;
+  if (energy && claimed && saved !== null && ebJ !== null && denseJ !== null) {
     const ratio = num(energy.savedRatio);
     const percent = num(energy.savedPercent);
     const savedCo2 = num(energy.savedCo2eGrams);
     const context = `(at ${sig(num(energy.carbonIntensity) ?? 0, 4)} g CO₂e/kWh, PUE ${formatPue(num(energy.pue) ?? 1)})`;
-    const head = `EB Train (search + surgery + retrain, ${energy.ebTrainKind ?? 'measured'}) used ${formatEnergy(ebJ)} against ${formatEnergy(denseJ)} for dense training (${kindWords(energy.denseKind)})`;
+    const head = `EB Train (search + surgery + retrain, ${energyKindLabel(energy.ebTrainKind ?? 'measured', { estimateModel: energy.estimateModel ?? null })}) used ${formatEnergy(ebJ)} against ${formatEnergy(denseJ)} for dense training (${kindWords(energy.denseKind)}); the saving is ${savingKindOf(energy)}`;
     if (saved >= 0) {
       sentences.push(`${head}: ${ratio !== null ? `${formatRatio(ratio)} less energy, ` : ''}${percent !== null ? `${formatPercent(percent)} saved` : `${formatEnergy(saved)} saved`}${savedCo2 !== null ? `, avoiding ${formatCo2e(savedCo2)} ${context}` : ''}.`);
     } else {
@@ -108,8 +110,29 @@ export function summaryParagraph(model: ReportModel): string {
     const line = model.missing.find((m) => m.startsWith('Energy saved'));
     sentences.push(`${line ?? 'Energy saved and CO₂e avoided: not computed'}.`);
   }
+  const computeSummary = model.energy.compute;
+  if (computeSummary && num(computeSummary.flopSavedRatio) !== null) {
+    const a = computeSummary.agreement;
+    sentences.push(`Counted compute: dense training needs ${formatRatio(computeSummary.flopSavedRatio!)} the FLOPs of EB Train (${computeSummary.denseBasis ?? 'counted'})` +
+      (a && a.disagrees ? `; the energy saving differs from it by ${formatPercent((a.relativeDifference ?? 0) * 100)}, likely because of ${a.likelyReason}.` : a ? `, in line with the energy saving (within ${formatPercent((a.relativeDifference ?? 0) * 100)}).` : '.'));
+  }
+  const contended = contendedPhaseWords(energy);
+  if (contended.length) sentences.push(`Contended: ${contended.join('; ')}.`);
   if (model.status !== 'completed') sentences.push(`This run is ${model.status}: ${model.interruption ?? 'it did not complete'}; the report shows what it recorded.`);
   return sentences.join(' ');
+}
+
+/** The saving's own kind: as weak as the weaker of its two figures. */
+function savingKindOf(energy: { ebTrainKind?: string | undefined; denseKind?: string | null | undefined }): string {
+  if (energy.denseKind === 'projected') return 'projected';
+  return energy.ebTrainKind === 'estimated' || energy.denseKind === 'estimated' ? 'estimated' : 'measured';
+}
+
+/** "dense: others used 48 % of the CPU time (whole-device sensor: their work is in the figure)". */
+function contendedPhaseWords(energy: ReportModel['energy']['summary']): string[] {
+  return Object.entries(energy?.contention ?? {})
+    .filter(([, c]) => c?.contended)
+    .map(([phase, c]) => `${phase}: others used ${formatPercent((c!.othersShare ?? 0) * 100)} of the CPU time (${c!.wholeDevice ? 'whole-device sensor: their work is in the figure' : 'the per-process estimate leaves them out'})`);
 }
 
 function keyFigures(model: ReportModel): string[][] {
@@ -136,20 +159,36 @@ function keyFigures(model: ReportModel): string[][] {
   const ebJ = num(energy?.ebTrainJoules);
   const denseJ = num(energy?.denseJoules);
   const ebSources = method(model, 'ebTrain')?.energy?.source;
-  rows.push(['Energy, EB Train', ebJ !== null ? formatEnergy(ebJ) : 'not recorded', ebJ !== null ? `${energy?.ebTrainKind ?? 'measured'}${ebSources ? ` (${ebSources})` : ''}` : DASH]);
-  rows.push(['Energy, dense training', denseJ !== null ? formatEnergy(denseJ) : 'not recorded', String(energy?.denseBasis ?? energy?.denseKind ?? DASH)]);
+  const estimateModel = energy?.estimateModel ?? null;
+  rows.push(['Energy, EB Train', ebJ !== null ? formatEnergy(ebJ) : 'not recorded', ebJ !== null ? energyKindLabel(energy?.ebTrainKind ?? 'measured', { source: ebSources ?? null, estimateModel }) : DASH]);
+  rows.push(['Energy, dense training', denseJ !== null ? formatEnergy(denseJ) : 'not recorded', denseJ !== null ? energyKindLabel(energy?.denseKind ?? null, { basis: energy?.denseBasis ?? null, estimateModel, source: energy?.phases?.dense?.source ?? null }) : String(energy?.denseBasis ?? DASH)]);
   const saved = num(energy?.savedJoules);
   const ratio = num(energy?.savedRatio);
   const percent = num(energy?.savedPercent);
+  const refused = energy ? (energy.savedReason ?? (energy.savedReason === undefined && model.status !== 'completed' ? `no saving: run ${model.status}` : null)) : null;
   rows.push([
     'Energy saved',
-    saved !== null ? `${formatEnergy(saved)}${ratio !== null ? ` · ${formatRatio(ratio)}` : ''}${percent !== null ? ` · ${formatPercent(percent)}` : ''}` : 'not computed',
-    saved !== null ? 'dense − EB Train; dense / EB Train; saved / dense' : DASH,
+    saved !== null && !refused ? `${formatEnergy(saved)}${ratio !== null ? ` · ${formatRatio(ratio)}` : ''}${percent !== null ? ` · ${formatPercent(percent)}` : ''}` : 'none claimed',
+    saved !== null && !refused ? `${energy ? savingKindOf(energy) : ''}; dense − EB Train; dense / EB Train; saved / dense` : refused ?? DASH,
   ]);
-  const savedCo2 = num(energy?.savedCo2eGrams);
+  const compute = model.energy.compute;
+  if (compute && num(compute.ebTrainFlops) !== null) {
+    const a = compute.agreement;
+    rows.push([
+      'Compute saved',
+      num(compute.flopSavedRatio) !== null ? `${formatRatio(compute.flopSavedRatio!)} fewer FLOPs` : 'none claimed',
+      num(compute.flopSavedRatio) !== null
+        ? `counted: images × 3 × forward FLOPs + evaluation${a?.disagrees ? `; differs from the energy saving by ${formatPercent((a.relativeDifference ?? 0) * 100)}, likely ${a.likelyReason}` : ''}`
+        : compute.savedReason ?? DASH,
+    ]);
+  }
+  if (estimateModel) rows.push(['Power model', 'estimated', estimateModel]);
+  const contended = contendedPhaseWords(energy ?? null);
+  if (contended.length) rows.push(['Contended phases', String(contended.length), contended.join('; ')]);
+  const savedCo2 = refused ? null : num(energy?.savedCo2eGrams);
   rows.push([
     'CO₂e avoided',
-    savedCo2 !== null ? formatCo2e(savedCo2) : 'not computed',
+    savedCo2 !== null ? formatCo2e(savedCo2) : 'none claimed',
     savedCo2 !== null ? `kWh × PUE ${formatPue(num(energy?.pue) ?? 1)} × ${sig(num(energy?.carbonIntensity) ?? 0, 4)} g CO₂e/kWh` : DASH,
   ]);
   return rows;
@@ -255,11 +294,14 @@ function methodRows(model: ReportModel): string[][] {
 /** Per phase per source rows plus a total per phase when a phase has several sources. */
 function energyRows(model: ReportModel): string[][] {
   const rows: string[][] = [];
+  const contention = model.energy.summary?.contention ?? {};
   for (const r of model.energy.rows) {
+    const c = contention[r.phase];
     rows.push([
       phaseLabel(r.phase),
       r.source,
-      r.kind,
+      // Next to the figure: a phase where others used > 10 % of the CPU time.
+      c?.contended ? `${r.kind}; contended (others ${formatPercent((c.othersShare ?? 0) * 100)})` : r.kind,
       formatEnergy(r.joules),
       sig(joulesToWh(r.joules), 3),
       r.seconds !== null ? formatDuration(r.seconds) : DASH,
@@ -293,6 +335,14 @@ function provenance(model: ReportModel): string[] {
     items.push(`EB Train energy = search + surgery + retrain phases, ${summary.ebTrainKind ?? 'measured'}${num(summary.ebTrainJoules) !== null ? ` (${formatEnergy(summary.ebTrainJoules!)})` : ''}.`);
     items.push(`Dense baseline: ${summary.denseBasis ?? 'not recorded'}${num(summary.denseJoules) !== null ? ` (${formatEnergy(summary.denseJoules!)}, ${summary.denseKind})` : ''}.`);
     if (num(summary.co2eGrams) !== null) items.push(`CO₂e = energy in kWh × PUE ${formatPue(num(summary.pue) ?? 1)} × ${sig(num(summary.carbonIntensity) ?? 0, 4)} g CO₂e/kWh: EB Train emitted ${formatCo2e(summary.co2eGrams!)}${num(summary.denseCo2eGrams) !== null ? `, dense training ${formatCo2e(summary.denseCo2eGrams!)}` : ''}${num(summary.savedCo2eGrams) !== null ? `, avoided ${formatCo2e(summary.savedCo2eGrams!)}` : ''}. Joules are what the machine drew; PUE enters only the CO₂e.`);
+    if (summary.estimateModel) items.push(`Estimated figures use the power model ${summary.estimateModel}: the run's own CPU time (its process and children, from /proc) × watts per core, plus its share of idle power. Per-core watts come from CodeCarbon's cpu_power.csv (MIT): TDP / cores of the model.`);
+    if (summary.machine && num(summary.machine.ebTrainJoules) !== null) {
+      items.push(`Machine view (the whole machine, what a wall meter would see; never the basis of a saving): EB Train ${formatEnergy(summary.machine.ebTrainJoules!)}${num(summary.machine.denseJoules) !== null ? `, dense ${formatEnergy(summary.machine.denseJoules!)}` : ''} (estimated).`);
+    }
+    for (const gap of summary.unmeasured ?? []) {
+      if (gap) items.push(`Not measured for ${Math.round(gap.seconds ?? 0)} s (${gap.reason ?? 'no power source left'}): no saving is claimed.`);
+    }
+    if (summary.savedReason) items.push(`No saving is claimed: ${summary.savedReason.replace(/^no saving: /, '')}.`);
     if (num(summary.overheadPercent) !== null) items.push(`The power sampler's own work took ${formatPercent(summary.overheadPercent!, 2)} of one CPU core while it ran; its energy is included in the figures.`);
   } else if (energy.rows.length) {
     items.push(`The per-phase figures were rebuilt from the energy events in events.jsonl (${energy.origin}); no savings are computed for an unfinished run.`);

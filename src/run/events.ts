@@ -31,7 +31,8 @@ interface Base {
 }
 
 export type RunEvent =
-  | (Base & { type: 'run-start'; runId: string; resumed: boolean; backend: string; backendDescription: string; skippedBackends: { choice: string; reason: string }[]; adapter?: GpuAdapterFacts })
+  /** configHash: SHA-256 (16 hex) of the canonical config this attempt ran with; the first one is the run's. */
+  | (Base & { type: 'run-start'; runId: string; resumed: boolean; configHash?: string; backend: string; backendDescription: string; skippedBackends: { choice: string; reason: string }[]; adapter?: GpuAdapterFacts })
   | (Base & { type: 'data'; name: string; source: string; train: number; validation: number; test: number; shape: [number, number, number]; numClasses: number })
   | (Base & { type: 'model'; method: Method; params: number; flops: number; channels?: Record<string, number> })
   | (Base & { type: 'phase-start'; phase: Phase; plannedEpochs: number; startEpoch: number; endEpoch: number })
@@ -53,7 +54,7 @@ export type RunEvent =
   /** The energy meter's own events (`src/energy/meterEvents.ts`): phase changes, and per sampling
    *  interval the joules added per phase and source plus the power readings, for live charts. */
   | (Base & EnergyEvent)
-  | (Base & { type: 'energy-sources'; sources: { name: string; kind: 'measured' | 'estimated'; description: string; formula?: string }[]; skipped: { name: string; reason: string }[] })
+  | (Base & { type: 'energy-sources'; sources: { name: string; kind: 'measured' | 'estimated'; description: string; formula?: string; label?: string; view?: 'activity' }[]; skipped: { name: string; reason: string }[] })
   | (Base & {
       type: 'phase-end';
       phase: Phase;

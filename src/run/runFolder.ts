@@ -4,12 +4,24 @@
  * as a problem with its reason, never thrown; only a folder with neither config.json nor
  * events.jsonl is refused.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { lstatSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { parseConfig, type ExperimentConfig } from '../experiment/config.ts';
 import type { RunEvent } from './events.ts';
 import { METRICS_HEADER, RunError } from './runStore.ts';
 import { expandHome } from '../paths.ts';
+import { readEventLog } from './eventLog.ts';
+import { configPath, eventsPath, metricsPath, summaryPath } from './paths.ts';
+import { READ_CAPS, readRegularFile } from './safeRead.ts';
+
+function lexists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 import type { RunSummary } from './summary.ts';
 
 export type DeepPartial<T> = T extends readonly (infer U)[]
@@ -56,10 +68,12 @@ export interface RunFolder {
   problems: string[];
 }
 
-function readText(path: string): string | null {
+/** A file's text through the safe reader; a refusal (FIFO, symlink, over the cap) becomes a problem. */
+async function readText(path: string, cap: number, problems: string[]): Promise<string | null> {
   try {
-    return readFileSync(path, 'utf8');
-  } catch {
+    return await readRegularFile(path, cap);
+  } catch (error) {
+    problems.push(`${basename(path)}: ${(error as Error).message.replace(`${path}: `, '')}; ignored`);
     return null;
   }
 }
@@ -167,7 +181,7 @@ function metricsFromEvents(events: readonly RunEvent[]): MetricsRow[] {
  * Reads everything the report can use. Throws RunError only when the path is no folder, or the
  * folder holds neither config.json nor events.jsonl (nothing to report on).
  */
-export function readRunFolder(runDir: string): RunFolder {
+export async function readRunFolder(runDir: string): Promise<RunFolder> {
   const dir = resolve(expandHome(runDir));
   let isDir = false;
   try {
@@ -177,24 +191,30 @@ export function readRunFolder(runDir: string): RunFolder {
   }
   if (!isDir) throw new RunError(`${runDir}: no such run folder`);
 
-  const configPath = join(dir, 'config.json');
-  const eventsPath = join(dir, 'events.jsonl');
-  if (!existsSync(configPath) && !existsSync(eventsPath)) {
+  const configFile = configPath(dir);
+  const eventsFile = eventsPath(dir);
+  if (!lexists(configFile) && !lexists(eventsFile)) {
     throw new RunError(`${runDir} is not a run folder: no config.json or events.jsonl`);
   }
 
   const problems: string[] = [];
 
-  // events.jsonl
-  const eventsText = readText(eventsPath);
-  const parsedEvents = eventsText === null ? { events: [], bad: 0, lastLineTorn: false } : parseEvents(eventsText);
+  // events.jsonl, streamed (progress lines are not needed by any reader of a finished folder)
+  let parsedEvents: { events: RunEvent[]; bad: number; lastLineTorn: boolean; present: boolean };
+  try {
+    parsedEvents = await readEventLog(eventsFile, { keep: (e) => e.type !== 'progress' });
+  } catch (error) {
+    problems.push(`events.jsonl: ${(error as Error).message.replace(`${eventsFile}: `, '')}; ignored`);
+    parsedEvents = { events: [], bad: 0, lastLineTorn: false, present: false };
+  }
+  const eventsText = parsedEvents.present ? '' : null;
   if (eventsText !== null && parsedEvents.lastLineTorn) problems.push('events.jsonl: its last line was cut short (the process stopped mid-write); it was ignored');
   if (parsedEvents.bad > (parsedEvents.lastLineTorn ? 1 : 0)) {
     problems.push(`events.jsonl: ${parsedEvents.bad - (parsedEvents.lastLineTorn ? 1 : 0)} unreadable line(s) skipped`);
   }
 
   // summary.json
-  const summaryRaw = readText(join(dir, 'summary.json'));
+  const summaryRaw = await readText(summaryPath(dir), READ_CAPS.summary, problems);
   let summary: DeepPartial<RunSummary> | null = null;
   if (summaryRaw !== null) {
     try {
@@ -207,7 +227,7 @@ export function readRunFolder(runDir: string): RunFolder {
   }
 
   // config.json (validated when possible; summary.config as a fallback)
-  const configRaw = readText(configPath);
+  const configRaw = await readText(configFile, READ_CAPS.config, problems);
   let config: DeepPartial<ExperimentConfig> | null = null;
   let configValid = false;
   if (configRaw !== null) {
@@ -232,7 +252,7 @@ export function readRunFolder(runDir: string): RunFolder {
   // metrics.csv, else the epoch events
   let metrics: MetricsRow[] = [];
   let metricsSource: RunFolder['metricsSource'] = null;
-  const metricsText = readText(join(dir, 'metrics.csv'));
+  const metricsText = await readText(metricsPath(dir), READ_CAPS.metrics, problems);
   if (metricsText !== null) {
     const parsed = parseMetricsCsv(metricsText);
     metrics = parsed.rows;

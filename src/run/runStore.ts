@@ -9,19 +9,24 @@
  * Everything is append-only or replaced atomically, so a run killed at any moment leaves a folder
  * that resumes from its last finished epoch.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { lstatSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { readdir, lstat, realpath } from 'node:fs/promises';
+import { basename, join, resolve, sep } from 'node:path';
 import { expandHome } from '../paths.ts';
 import type { ExperimentConfig } from '../experiment/config.ts';
 import type { RunEvent } from './events.ts';
 import { appendLine, writeJsonAtomic } from './files.ts';
+import { RunError } from './errors.ts';
+import { readEventLog, readEventLogSync, readFirstEvent, type EventLog } from './eventLog.ts';
+import { acquireRunLock, inspectLock, describeHolder, lockRefusal, type RunLock } from './lock.ts';
+import { configPath, eventsPath, metricsPath, summaryPath } from './paths.ts';
+import { READ_CAPS, readRegularFile, readRegularFileSync } from './safeRead.ts';
 import type { RunSummary } from './summary.ts';
+import { savingKind } from '../energy/labels.ts';
 
 export const METRICS_HEADER = 'phase,method,epoch,learningRate,loss,accuracy,valLoss,valAccuracy,seconds,imagesPerSecond';
 
-export class RunError extends Error {
-  override readonly name = 'RunError';
-}
+export { RunError } from './errors.ts';
 
 /** Where runs live unless the user says otherwise: $EARLYBIRD_RUNS, else ./runs. */
 export function defaultRunsDir(): string {
@@ -40,42 +45,124 @@ export function newRunId(config: ExperimentConfig, now = new Date()): string {
   return `${stamp}-${slug(`${config.model.name}-${data}`)}`;
 }
 
+/**
+ * The runs folder as configured: `~` expanded, resolved, and a directory (created when missing).
+ * Throws RunError naming the path when it exists and is something else.
+ */
+export function ensureRunsDir(runsDir: string): string {
+  const dir = resolve(expandHome(runsDir));
+  let stat;
+  try {
+    stat = lstatSync(dir);
+  } catch {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new RunError(`runs folder ${dir}: cannot be created (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    return dir;
+  }
+  if (stat.isSymbolicLink()) {
+    // A symlinked runs folder is the user's choice; what it points to must be a directory.
+    let target;
+    try {
+      target = statSync(dir);
+    } catch {
+      throw new RunError(`runs folder ${dir}: is a broken symbolic link`);
+    }
+    if (!target.isDirectory()) throw new RunError(`runs folder ${dir}: is a link to something that is not a directory`);
+    return dir;
+  }
+  if (!stat.isDirectory()) throw new RunError(`runs folder ${dir}: exists and is not a directory`);
+  return dir;
+}
+
 export class RunStore {
   readonly eventsPath: string;
   readonly metricsPath: string;
+  /** This process's lock on the run, while it writes it. */
+  lock: RunLock | null = null;
 
   constructor(readonly dir: string) {
-    this.eventsPath = join(dir, 'events.jsonl');
-    this.metricsPath = join(dir, 'metrics.csv');
+    this.eventsPath = eventsPath(dir);
+    this.metricsPath = metricsPath(dir);
   }
 
   get id(): string {
     return basename(this.dir);
   }
 
-  static create(runsDir: string, config: ExperimentConfig): RunStore {
-    mkdirSync(runsDir, { recursive: true });
+  /** A new run folder, locked by this process (release it, or hand it on, when done). */
+  static create(runsDir: string, config: ExperimentConfig, purpose = 'run'): RunStore {
+    const root = ensureRunsDir(runsDir);
     let id = newRunId(config);
-    for (let n = 2; existsSync(join(runsDir, id)); n++) id = `${newRunId(config)}-${n}`;
-    const store = new RunStore(join(runsDir, id));
-    mkdirSync(store.dir);
-    writeJsonAtomic(join(store.dir, 'config.json'), config);
+    let dir = join(root, id);
+    for (let n = 2; ; n++) {
+      try {
+        mkdirSync(dir); // exclusive: two processes never get the same folder
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new RunError(`cannot create run folder ${dir}: ${(error as Error).message}`);
+        id = `${newRunId(config)}-${n}`;
+        dir = join(root, id);
+      }
+    }
+    const store = new RunStore(dir);
+    store.lock = acquireRunLock(dir, purpose);
+    writeJsonAtomic(configPath(dir), config);
     appendLine(store.metricsPath, METRICS_HEADER);
     return store;
   }
 
   static open(dir: string): RunStore {
     const path = resolve(expandHome(dir));
-    if (!existsSync(path) || !statSync(path).isDirectory()) throw new RunError(`${dir}: no such run folder`);
-    if (!existsSync(join(path, 'config.json'))) throw new RunError(`${dir} is not a run folder: it has no config.json`);
+    let stat;
+    try {
+      stat = lstatSync(path);
+    } catch {
+      throw new RunError(`${dir}: no such run folder`);
+    }
+    if (!stat.isDirectory()) throw new RunError(`${dir}: ${stat.isSymbolicLink() ? 'is a symbolic link, not a run folder' : 'no such run folder'}`);
+    let config;
+    try {
+      config = lstatSync(configPath(path));
+    } catch {
+      throw new RunError(`${dir} is not a run folder: it has no config.json`);
+    }
+    if (!config.isFile()) throw new RunError(`${configPath(path)}: not a regular file`);
     return new RunStore(path);
   }
 
+  /** Takes the run's lock for this process, or throws RunLockedError naming the holder. */
+  acquireLock(purpose: string): RunLock {
+    if (!this.lock) this.lock = acquireRunLock(this.dir, purpose);
+    return this.lock;
+  }
+
+  releaseLock(): void {
+    this.lock?.release();
+    this.lock = null;
+  }
+
   readConfigJson(): unknown {
+    const path = configPath(this.dir);
+    const text = readRegularFileSync(path, READ_CAPS.config);
+    if (text === null) throw new RunError(`${path}: missing`);
     try {
-      return JSON.parse(readFileSync(join(this.dir, 'config.json'), 'utf8'));
+      return JSON.parse(text);
     } catch (error) {
-      throw new RunError(`${join(this.dir, 'config.json')}: unreadable (${(error as Error).message})`);
+      throw new RunError(`${path}: unreadable (${(error as Error).message})`);
+    }
+  }
+
+  async readConfigJsonAsync(): Promise<unknown> {
+    const path = configPath(this.dir);
+    const text = await readRegularFile(path, READ_CAPS.config);
+    if (text === null) throw new RunError(`${path}: missing`);
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new RunError(`${path}: unreadable (${(error as Error).message})`);
     }
   }
 
@@ -85,7 +172,15 @@ export class RunStore {
 
   /** Every event written so far; a torn last line (the process died mid-write) is ignored. */
   readEvents(): RunEvent[] {
-    return readEventsFile(this.eventsPath);
+    return readEventLogSync(this.eventsPath).events;
+  }
+
+  readEventLog(): EventLog {
+    return readEventLogSync(this.eventsPath);
+  }
+
+  async readEventsAsync(keep?: (event: RunEvent) => boolean): Promise<RunEvent[]> {
+    return (await readEventLog(this.eventsPath, keep ? { keep } : {})).events;
   }
 
   appendMetrics(row: (string | number | null)[]): void {
@@ -93,16 +188,27 @@ export class RunStore {
   }
 
   writeSummary(summary: RunSummary): void {
-    writeJsonAtomic(join(this.dir, 'summary.json'), summary);
+    writeJsonAtomic(summaryPath(this.dir), summary);
   }
 
   readSummary(): RunSummary | null {
-    const path = join(this.dir, 'summary.json');
-    if (!existsSync(path)) return null;
     try {
-      return JSON.parse(readFileSync(path, 'utf8')) as RunSummary;
+      const text = readRegularFileSync(summaryPath(this.dir), READ_CAPS.summary);
+      return text === null ? null : (JSON.parse(text) as RunSummary);
     } catch {
       return null;
+    }
+  }
+
+  /** summary.json, or null when missing; throws RunError naming the file when it cannot be read. */
+  async readSummaryAsync(): Promise<RunSummary | null> {
+    const path = summaryPath(this.dir);
+    const text = await readRegularFile(path, READ_CAPS.summary);
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as RunSummary;
+    } catch (error) {
+      throw new RunError(`${path}: unreadable (${(error as Error).message})`);
     }
   }
 
@@ -112,17 +218,7 @@ export class RunStore {
 }
 
 export function readEventsFile(path: string): RunEvent[] {
-  if (!existsSync(path)) return [];
-  const events: RunEvent[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      events.push(JSON.parse(line) as RunEvent);
-    } catch {
-      // A line cut short by a kill: everything before it is intact.
-    }
-  }
-  return events;
+  return readEventLogSync(path).events;
 }
 
 export interface RunListItem {
@@ -132,51 +228,151 @@ export interface RunListItem {
   createdAt: string | null;
   model: string | null;
   data: string | null;
-  status: 'completed' | 'cancelled' | 'failed' | 'incomplete';
+  status: 'completed' | 'cancelled' | 'failed' | 'incomplete' | 'unreadable';
   ebEpoch: number | null;
   plannedEpochs: number | null;
   testAccuracy: { ebTrain: number | null; dense: number | null };
   savedPercent: number | null;
+  /** measured / estimated / projected, when a saving is given. */
+  savedKind: 'measured' | 'estimated' | 'projected' | null;
+  /** Why no saving is given (null when one is). */
+  savedReason: string | null;
+  /** Who writes the run now (pid, host, since), when its lock is held; null otherwise. */
+  lockedBy: string | null;
+  /** Why part of this run could not be read (the file and the reason); null when all was read. */
+  problem: string | null;
 }
 
-/** The runs under `runsDir`, newest first, from their summaries (or their events when unfinished). */
-export function listRuns(runsDir: string): RunListItem[] {
-  if (!existsSync(runsDir)) return [];
+const LIST_EVENT_TYPES = new Set(['run-start', 'run-end', 'eb-found']);
+
+/**
+ * The runs under `runsDir`, newest first, from their summaries (or their events when unfinished).
+ * Only real directories directly inside runsDir (no symlinks) that hold a config.json; one run that
+ * cannot be read is listed as unreadable, never breaks the list.
+ */
+export async function listRuns(runsDir: string): Promise<RunListItem[]> {
+  const root = resolve(expandHome(runsDir));
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new RunError(`runs folder ${root}: cannot be listed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
   const items: RunListItem[] = [];
-  for (const name of readdirSync(runsDir)) {
-    const dir = join(runsDir, name);
-    if (!existsSync(join(dir, 'config.json'))) continue;
-    items.push(describeRun(new RunStore(dir)));
+  for (const name of names) {
+    const dir = join(root, name);
+    try {
+      if (!(await lstat(dir)).isDirectory()) continue;
+      if (!(await lstat(configPath(dir))).isFile()) continue;
+    } catch {
+      continue;
+    }
+    items.push(await describeRun(new RunStore(dir)));
   }
   return items.sort((a, b) => b.runId.localeCompare(a.runId));
 }
 
-export function describeRun(store: RunStore): RunListItem {
-  const summary = store.readSummary();
-  let config: Partial<ExperimentConfig> = {};
-  try {
-    config = store.readConfigJson() as Partial<ExperimentConfig>;
-  } catch {
-    // Listed all the same, with what is known.
-  }
-  const events = summary ? [] : store.readEvents();
+/** Why a summary gives no saving; older summaries without a reason get one from their status. */
+function savedReasonOf(summary: RunSummary | null): string | null {
+  if (!summary) return 'run not finished';
+  const energy = summary.energy;
+  if (!energy) return 'no saving: energy not measured';
+  // Summaries written before savings were gated claimed one for cancelled and failed runs too.
+  if (energy.savedReason === undefined && summary.status !== 'completed') return `no saving: run ${summary.status}`;
+  if (energy.savedPercent !== null) return null;
+  return energy.savedReason ?? 'no saving: no dense baseline to compare with';
+}
+
+export async function describeRun(store: RunStore): Promise<RunListItem> {
+  const problems: string[] = [];
+  const attempt = async <T>(read: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await read();
+    } catch (error) {
+      problems.push((error as Error).message);
+      return fallback;
+    }
+  };
+  const summary = await attempt(() => store.readSummaryAsync(), null);
+  const config = (await attempt(() => store.readConfigJsonAsync(), {})) as Partial<ExperimentConfig>;
+  const events = summary ? [] : await attempt(() => store.readEventsAsync((e) => LIST_EVENT_TYPES.has(e.type)), [] as RunEvent[]);
   const start = events.find((e) => e.type === 'run-start');
   const end = [...events].reverse().find((e) => e.type === 'run-end');
   const found = events.find((e) => e.type === 'eb-found');
+  const lock = inspectLock(store.dir);
+  const readable = problems.length === 0 || summary !== null || events.length > 0;
   return {
     runId: store.id,
     dir: store.dir,
-    name: summary?.name ?? config.name ?? null,
+    name: summary?.name ?? config?.name ?? null,
     createdAt: summary?.createdAt ?? (start ? new Date(start.time).toISOString() : null),
-    model: config.model?.name ?? null,
-    data: config.data?.spec ?? null,
-    status: summary?.status ?? (end?.type === 'run-end' ? end.status : 'incomplete'),
-    ebEpoch: summary ? summary.earlyBird.epoch : found?.type === 'eb-found' ? found.epoch : null,
-    plannedEpochs: config.training?.epochs ?? null,
+    model: config?.model?.name ?? null,
+    data: config?.data?.spec ?? null,
+    status: !readable ? 'unreadable' : summary?.status ?? (end?.type === 'run-end' ? end.status : 'incomplete'),
+    ebEpoch: summary ? summary.earlyBird?.epoch ?? null : found?.type === 'eb-found' ? found.epoch : null,
+    plannedEpochs: config?.training?.epochs ?? null,
     testAccuracy: {
-      ebTrain: summary?.methods.ebTrain?.testAccuracy ?? null,
-      dense: summary?.methods.dense?.testAccuracy ?? null,
+      ebTrain: summary?.methods?.ebTrain?.testAccuracy ?? null,
+      dense: summary?.methods?.dense?.testAccuracy ?? null,
     },
-    savedPercent: summary?.energy?.savedPercent ?? null,
+    savedPercent: savedReasonOf(summary) === null ? summary!.energy!.savedPercent : null,
+    savedKind: savedReasonOf(summary) === null ? savingKind(summary!.energy!) : null,
+    savedReason: savedReasonOf(summary),
+    lockedBy: lock.state === 'held' ? describeHolder(lock.holder) : lock.state === 'unknown' ? lock.why : null,
+    problem: problems.length ? problems.join('; ') : null,
   };
+}
+
+/**
+ * Whether `dir` is a run of this project: a real directory (not a symlink) directly inside the runs
+ * folder, whose event log starts with a run-start event naming this folder. Anything else (a project
+ * tree that happens to hold a config.json) is not a run and is never deleted.
+ */
+export async function checkIsRun(runsDir: string, runId: string): Promise<{ ok: true; dir: string } | { ok: false; why: string }> {
+  const root = resolve(expandHome(runsDir));
+  const dir = resolve(root, runId);
+  if (dir === root || !dir.startsWith(root + sep) || dir.slice(root.length + 1).includes(sep)) {
+    return { ok: false, why: `"${runId}" does not name a folder directly inside ${root}` };
+  }
+  let stat;
+  try {
+    stat = await lstat(dir);
+  } catch {
+    return { ok: false, why: `no run "${runId}" in ${root}` };
+  }
+  if (stat.isSymbolicLink()) return { ok: false, why: `${dir} is a symbolic link; only real run folders are deleted` };
+  if (!stat.isDirectory()) return { ok: false, why: `${dir} is not a folder` };
+  // The runs folder itself may be a symlink; the run must still resolve inside it.
+  const [realRoot, realDir] = await Promise.all([realpath(root), realpath(dir)]);
+  if (!realDir.startsWith(realRoot + sep)) return { ok: false, why: `${dir} resolves outside ${realRoot}` };
+  let start: RunEvent | null;
+  try {
+    const first = await readFirstEvent(eventsPath(dir));
+    if (!first.present) return { ok: false, why: `${dir} has no events.jsonl, so it is not an earlybird run` };
+    start = first.event;
+  } catch (error) {
+    return { ok: false, why: (error as Error).message };
+  }
+  if (!start || start.type !== 'run-start' || start.runId !== basename(dir)) {
+    return { ok: false, why: `${eventsPath(dir)} does not start with this run's run-start event, so ${dir} is not an earlybird run` };
+  }
+  return { ok: true, dir };
+}
+
+/** Deletes a run folder: only a real run (checkIsRun), only when no process writes it (its lock). */
+export async function deleteRun(runsDir: string, runId: string): Promise<string> {
+  const check = await checkIsRun(runsDir, runId);
+  if (!check.ok) throw new RunError(`not deleted: ${check.why}`);
+  const refusal = lockRefusal(check.dir, 'delete');
+  if (refusal) throw refusal;
+  const lock = acquireRunLock(check.dir, 'delete');
+  try {
+    // rmSync does not follow symlinks inside the tree: a link in the run folder is removed, its target kept.
+    rmSync(check.dir, { recursive: true, force: true });
+  } catch (error) {
+    lock.release();
+    throw new RunError(`could not delete ${check.dir}: ${(error as Error).message}`);
+  }
+  return check.dir;
 }

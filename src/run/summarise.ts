@@ -3,12 +3,12 @@
  * the finishing process knows (energy totals, hardware). Built from events, a resumed run and an
  * uninterrupted one summarise the same way.
  */
-import { createHash } from 'node:crypto';
 import { release, type as osType } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../backend/selectBackend.ts';
 import { packageVersion } from '../version.ts';
-import { summariseEnergy, type DenseProjection } from '../energy/index.ts';
+import { summariseEnergy, savingEligibility, type DenseProjection, type SavingFacts } from '../energy/index.ts';
+import { summariseCompute, type ComputeSummary, type PhaseWork } from '../energy/computeLedger.ts';
 import type { ModelStats } from '../models/index.ts';
 import type { ExperimentConfig } from '../experiment/config.ts';
 import type { EnergyRecording } from '../experiment/energyRecorder.ts';
@@ -26,20 +26,8 @@ export const METHOD_PHASES: Record<Method, Phase[]> = {
   scratchB: ['scratchB'],
 };
 
-/** Sorted-key JSON, so the hash does not depend on key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function configHash(config: ExperimentConfig): string {
-  return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16);
-}
-
+import { configHash } from './configHash.ts';
+export { configHash };
 
 function adapterFacts(a: { vendor: string; architecture: string; description: string; software: boolean }) {
   return { vendor: a.vendor, architecture: a.architecture, description: a.description, software: a.software };
@@ -69,6 +57,9 @@ function earlyBirdFrom(events: RunEvent[], config: ExperimentConfig): EarlyBirdS
   for (const e of events) if (e.type === 'mask-distance') byEpoch.set(e.epoch, e);
   const records = [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
   const lastRecord = records[records.length - 1];
+  const retrainEnd = events
+    .filter((e): e is Extract<RunEvent, { type: 'phase-end' }> => e.type === 'phase-end' && e.phase === 'retrain' && e.status !== 'cancelled')
+    .at(-1);
   return {
     found: Boolean(found),
     epoch: found?.epoch ?? null,
@@ -83,7 +74,26 @@ function earlyBirdFrom(events: RunEvent[], config: ExperimentConfig): EarlyBirdS
     distances: records.flatMap((rec) => rec.ratios.map((r) => ({ epoch: rec.epoch, ratio: r.ratio, maxDistance: r.maxDistance }))),
     layers: lastOf(events, 'layer-mask')?.layers ?? [],
     overheadPercent: records.length ? records.reduce((s, r) => s + r.percentOfEpoch, 0) / records.length : 0,
+    fineTuneEpochs: retrainEnd ? retrainEnd.epochs : null,
   };
+}
+
+/** Whether a saving may be claimed, from the run's own record (see savingEligibility). */
+function savingFacts(events: RunEvent[], earlyBird: EarlyBirdSummary, recording: EnergyRecording | null): SavingFacts {
+  const completed = (phase: Phase) => events.some((e) => e.type === 'phase-end' && e.phase === phase && e.status !== 'cancelled');
+  return {
+    ticketFound: earlyBird.found,
+    ebTrainFinished: completed('search') && completed('surgery') && completed('retrain'),
+    denseFinished: completed('dense'),
+    denseEpochsForProjection: events.filter((e) => e.type === 'epoch' && e.phase === 'search').length,
+    unmeasuredSeconds: (recording?.unmeasured ?? []).reduce((sum, u) => sum + u.seconds, 0),
+  };
+}
+
+/** The estimate's model in one line ("<CPU>: 8.75 W per core (default per core) × 2 cores"), if an estimate was used. */
+function estimateModelOf(recording: EnergyRecording): string | null {
+  const labels = recording.sources.filter((s) => s.kind === 'estimated' && s.label).map((s) => `${s.name}: ${s.label}`);
+  return labels.length ? labels.join('; ') : null;
 }
 
 function energyFrom(events: RunEvent[], config: ExperimentConfig, recording: EnergyRecording, earlyBird: EarlyBirdSummary): RunEnergySummary | null {
@@ -95,6 +105,8 @@ function energyFrom(events: RunEvent[], config: ExperimentConfig, recording: Ene
   const base = summariseEnergy({
     totals: recording.totals, projection, carbonIntensity: config.energy.carbonIntensity, pue: config.energy.pue,
     overheadPercent: recording.overheadPercent,
+    notEligible: savingEligibility(savingFacts(events, earlyBird, recording)),
+    ...(recording.views ? { views: recording.views } : {}),
   });
   const methods: RunEnergySummary['methods'] = {};
   for (const method of METHODS) {
@@ -106,7 +118,52 @@ function energyFrom(events: RunEvent[], config: ExperimentConfig, recording: Ene
   if (!methods.dense && base.denseJoules !== null) {
     methods.dense = { joules: base.denseJoules, source: base.denseBasis, kind: 'projected' };
   }
-  return { ...base, methods, sources: recording.sources, skipped: recording.skipped };
+  return {
+    ...base, methods, sources: recording.sources, skipped: recording.skipped,
+    estimateModel: estimateModelOf(recording), unmeasured: recording.unmeasured ?? [],
+  };
+}
+
+/** Network trained in each phase: the dense one, or the slim one cut by the surgery. */
+const PHASE_NETWORK: Partial<Record<Phase, 'dense' | 'slim'>> = {
+  search: 'dense', dense: 'dense', lotteryTicket: 'dense', retrain: 'slim', ebReinit: 'slim', scratchE: 'slim', scratchB: 'slim',
+};
+
+/** Images each phase trained and evaluated, from its epoch and phase-end events. */
+function computeFrom(events: RunEvent[], earlyBird: EarlyBirdSummary, energy: RunEnergySummary | null, notEligible: string | null, slim: SlimSummary | null): ComputeSummary | null {
+  const data = lastOf(events, 'data');
+  const dense = events.find((e) => e.type === 'model' && e.method === 'dense');
+  const slimModel = lastOf(events, 'model');
+  if (!data || dense?.type !== 'model') return null;
+  const flopsOf = (network: 'dense' | 'slim') => (network === 'dense' ? dense.flops : slimModel?.type === 'model' && slimModel.method === 'ebTrain' ? slimModel.flops : null);
+  const work: PhaseWork[] = [];
+  for (const e of events) {
+    const phase = e.type === 'epoch' || e.type === 'phase-end' ? e.phase : null;
+    const network = phase ? PHASE_NETWORK[phase] : undefined;
+    if (!phase || !network) continue;
+    const forward = flopsOf(network);
+    if (forward === null) continue;
+    if (e.type === 'epoch') {
+      work.push({ phase, network, forwardFlopsPerImage: forward, trainImages: data.train, evalImages: e.logs.valLoss !== null ? data.validation : 0 });
+    } else if (e.type === 'phase-end' && e.result) {
+      work.push({ phase, network, forwardFlopsPerImage: forward, trainImages: 0, evalImages: data.test }); // the test evaluation
+    }
+  }
+  const validatesEachEpoch = events.some((e) => e.type === 'epoch' && e.logs.valLoss !== null);
+  const planned = earlyBird.plannedEpochs;
+  const projectedDense: PhaseWork = {
+    phase: 'dense', network: 'dense', forwardFlopsPerImage: dense.flops,
+    trainImages: planned * data.train, evalImages: planned * (validatesEachEpoch ? data.validation : 0) + data.test,
+  };
+  const contendedPhases = Object.entries(energy?.contention ?? {})
+    .filter(([phase, c]) => c.contended && (METHOD_PHASES.ebTrain.includes(phase as Phase) || phase === 'dense'))
+    .map(([phase]) => phase);
+  return summariseCompute({
+    work, ebPhases: METHOD_PHASES.ebTrain, densePhase: 'dense', projectedDense, notEligible,
+    energyRatio: energy?.savedRatio ?? null, contendedPhases,
+    contendedWholeDevice: contendedPhases.some((phase) => energy?.contention[phase]?.wholeDevice),
+    slim: slim ? { trainSpeedup: slim.speedup.train, flopReduction: slim.flopReduction } : null,
+  });
 }
 
 function quantizationFrom(events: RunEvent[]): RunSummary['quantization'] {
@@ -135,6 +192,7 @@ export function buildSummary(input: {
   let slim: SlimSummary | null = null;
   for (const e of events) if (e.type === 'phase-end' && e.phase === 'surgery' && e.slim) slim = e.slim;
   const earlyBird = earlyBirdFrom(events, config);
+  const energy = energyFrom(events, config, input.recording, earlyBird);
   const denseModel = events.find((e) => e.type === 'model' && e.method === 'dense');
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
@@ -163,7 +221,8 @@ export function buildSummary(input: {
     methods,
     slim,
     quantization: quantizationFrom(events),
-    energy: energyFrom(events, config, input.recording, earlyBird),
+    energy,
+    compute: computeFrom(events, earlyBird, energy, savingEligibility(savingFacts(events, earlyBird, input.recording)), slim),
     seconds: input.seconds,
   };
 }

@@ -5,6 +5,8 @@
  */
 import type { ExperimentConfig } from '../experiment/config.ts';
 import type { EnergySummary } from '../energy/savings.ts';
+import type { ComputeSummary } from '../energy/computeLedger.ts';
+import type { UnmeasuredInterval } from '../experiment/energyRecorder.ts';
 import type { EnergyKind, Method, MethodResult } from './events.ts';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -26,6 +28,11 @@ export interface EarlyBirdSummary {
   layers: { layer: string; kept: number; total: number }[];
   /** Detector cost as a share of the epoch time (mean over the search). */
   overheadPercent: number;
+  /**
+   * Epochs the ticket was fine-tuned (retrained) after the surgery; 0 when it was cut at the last
+   * epoch ("no fine-tuning epochs left"); null when the retrain did not run. Absent in older summaries.
+   */
+  fineTuneEpochs?: number | null;
 }
 
 export interface SlimSummary {
@@ -47,9 +54,13 @@ export interface RunEnergySummary extends EnergySummary {
   /** Per method, summed over its phases (ebTrain = search + surgery + retrain). */
   methods: Partial<Record<Method, { joules: number; source: string; kind: EnergyKind }>>;
   /** The sensors (or estimate) that produced the readings. */
-  sources: { name: string; kind: 'measured' | 'estimated'; description: string; formula?: string }[];
+  sources: { name: string; kind: 'measured' | 'estimated'; description: string; formula?: string; label?: string; view?: 'activity' }[];
   /** Sources that could not be used, with the reason (e.g. RAPL root-only, no NVIDIA GPU). */
   skipped: { name: string; reason: string }[];
+  /** The estimate's power model in one line (CPU, watts per core and their source, cores), or null when nothing was estimated. */
+  estimateModel?: string | null;
+  /** Stretches with no power source left; any makes the saving null. */
+  unmeasured?: UnmeasuredInterval[];
 }
 
 export interface RunSummary {
@@ -73,6 +84,8 @@ export interface RunSummary {
   /** The ticket exported with 8-bit weights (config export.quantize): size and accuracy before/after. */
   quantization: { modelDir: string; bytesBefore: number; bytesAfter: number; accuracyBefore: number; accuracyAfter: number } | null;
   energy: RunEnergySummary | null;
+  /** FLOPs each phase did and the compute saving (src/energy/computeLedger.ts); null before data and model were known. */
+  compute?: ComputeSummary | null;
   /** Wall time of the whole run, seconds. */
   seconds: number;
 }

@@ -7,7 +7,9 @@ import { createReadStream, realpathSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { isAbsolute, join, relative } from 'node:path';
 import { sendText } from './httpUtil.ts';
+import { isRunId } from '../run/paths.ts';
 
+/** `/report/<runId>.pdf`; the id is then checked with isRunId (`.` and `..` are no run ids). */
 export const REPORT_PATH = /^\/report\/([A-Za-z0-9._-]{1,120})\.pdf$/;
 
 /** Where a run's PDF may be, in order: the exported path, `report/report.pdf`, `report.pdf`. */
@@ -32,6 +34,10 @@ export function findReport(runDir: string, exported: string | undefined): string
 }
 
 export function serveReport(runId: string, runDir: string, exported: string | undefined, res: ServerResponse, head: boolean): void {
+  if (!isRunId(runId)) {
+    sendText(res, 404, `not a run id: ${JSON.stringify(runId)}`);
+    return;
+  }
   const path = findReport(runDir, exported);
   if (!path) {
     sendText(res, 404, `no report for run ${runId}: export it first (report:export)`);

@@ -4,11 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchCount, batches } from '../data/batches.ts';
-import { batchTensors } from './batchTensors.ts';
 import type { ImageSet } from '../data/types.ts';
 import type { EpochLogs, TrainCallback, TrainContext, TrainResult } from './callbacks.ts';
 import { evaluate, forTraining } from './evaluate.ts';
 import { Optimizer, type OptimizerSettings, type TrainableParam } from './optimizer.ts';
+import { DataParallelGradientStep } from './parallel/dataParallelStep.ts';
+import { LocalGradientStep, type GradientStep } from './parallel/gradientStep.ts';
 import { learningRateAt, type StepSchedule } from './schedule.ts';
 
 export interface TrainOptions {
@@ -18,6 +19,11 @@ export interface TrainOptions {
   numClasses: number;
   /** Epochs the schedule is planned for (the learning-rate milestones are fractions of it). */
   plannedEpochs: number;
+  /**
+   * Data-parallel replicas (worker threads, each on its own core); 1 (the default) trains on this
+   * thread alone. See parallel/dataParallelStep.ts.
+   */
+  workers?: number;
   /** Train epochs [startEpoch, endEpoch); default [0, plannedEpochs). */
   startEpoch?: number;
   endEpoch?: number;
@@ -47,6 +53,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const params = trainableParams(model);
   const variables = params.map((p) => p.variable);
 
+  const workers = options.workers ?? 1;
+  const gradientStep: GradientStep = workers > 1
+    ? await DataParallelGradientStep.start({
+      model, net, workers, batchSize, numClasses,
+      imageShape: [trainSet.height, trainSet.width, trainSet.channels],
+    })
+    : new LocalGradientStep(net, variables, numClasses);
+
   let stopReason: string | undefined;
   const ctx: TrainContext = {
     model, params, optimizer, plannedEpochs,
@@ -58,71 +72,66 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   let status: TrainResult['status'] = 'completed';
 
-  for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
-  epochs: for (let epoch = startEpoch; epoch < endEpoch; epoch++) {
-    for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
-    const learningRate = learningRateAt(schedule, epoch, plannedEpochs);
-    const total = batchCount(trainSet, batchSize, false);
-    let lossSum = 0;
-    let correctSum = 0;
-    let seen = 0;
-    let trainMs = 0;
-    let index = 0;
-    for (const batch of batches(trainSet, batchSize, { shuffle: true, seed, epoch })) {
+  try {
+    for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
+    epochs: for (let epoch = startEpoch; epoch < endEpoch; epoch++) {
+      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
+      const learningRate = learningRateAt(schedule, epoch, plannedEpochs);
+      const total = batchCount(trainSet, batchSize, false);
+      let lossSum = 0;
+      let correctSum = 0;
+      let seen = 0;
+      let trainMs = 0;
+      let index = 0;
+      for (const batch of batches(trainSet, batchSize, { shuffle: true, seed, epoch })) {
+        if (signal?.aborted) {
+          status = 'cancelled';
+          break epochs;
+        }
+        const stepStart = performance.now();
+        const { loss, correct, grads: computed } = await gradientStep.compute(trainSet, batch);
+        tf.tidy(() => {
+          const grads = { ...computed };
+          for (const cb of callbacks) cb.transformGradients?.(grads, ctx);
+          optimizer.apply(params, grads, learningRate);
+        });
+        tf.dispose(Object.values(computed));
+        trainMs += performance.now() - stepStart;
+        lossSum += loss * batch.size;
+        correctSum += correct;
+        seen += batch.size;
+        for (const cb of callbacks) {
+          await cb.onBatchEnd?.({ epoch, batch: index, batches: total, size: batch.size, loss, accuracy: correct / batch.size }, ctx);
+        }
+        index++;
+        await yieldToEventLoop();
+      }
+      const validation = options.validation && options.validation.count > 0
+        ? await evaluate(model, options.validation, numClasses, batchSize)
+        : null;
+      const logs: EpochLogs = {
+        epoch,
+        learningRate,
+        loss: lossSum / seen,
+        accuracy: correctSum / seen,
+        valLoss: validation?.loss ?? null,
+        valAccuracy: validation?.accuracy ?? null,
+        seconds: trainMs / 1000,
+        imagesPerSecond: seen / (trainMs / 1000),
+      };
+      history.push(logs);
+      for (const cb of callbacks) await cb.onEpochEnd?.(logs, ctx);
       if (signal?.aborted) {
         status = 'cancelled';
-        break epochs;
+        break;
       }
-      const stepStart = performance.now();
-      const [lossT, correctT] = tf.tidy(() => {
-        const { xs, labels } = batchTensors(trainSet, batch);
-        const targets = tf.oneHot(labels, numClasses);
-        let correct: tf.Tensor | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = net.apply(xs, { training: true }) as tf.Tensor2D;
-          correct = tf.keep(tf.equal(tf.argMax(logits, 1), labels).sum());
-          return tf.losses.softmaxCrossEntropy(targets, logits) as tf.Scalar;
-        }, variables);
-        for (const cb of callbacks) cb.transformGradients?.(grads, ctx);
-        optimizer.apply(params, grads, learningRate);
-        return [value, correct!];
-      });
-      // Asynchronous reads: a synchronous one stalls a GPU's queue, and on webgpu in Node it fails.
-      const [loss, correct] = [(await lossT.data())[0]!, (await correctT.data())[0]!];
-      tf.dispose([lossT, correctT]);
-      trainMs += performance.now() - stepStart;
-      lossSum += loss * batch.size;
-      correctSum += correct;
-      seen += batch.size;
-      for (const cb of callbacks) {
-        await cb.onBatchEnd?.({ epoch, batch: index, batches: total, size: batch.size, loss, accuracy: correct / batch.size }, ctx);
+      if (stopReason !== undefined) {
+        status = 'stopped';
+        break;
       }
-      index++;
-      await yieldToEventLoop();
     }
-    const validation = options.validation && options.validation.count > 0
-      ? await evaluate(model, options.validation, numClasses, batchSize)
-      : null;
-    const logs: EpochLogs = {
-      epoch,
-      learningRate,
-      loss: lossSum / seen,
-      accuracy: correctSum / seen,
-      valLoss: validation?.loss ?? null,
-      valAccuracy: validation?.accuracy ?? null,
-      seconds: trainMs / 1000,
-      imagesPerSecond: seen / (trainMs / 1000),
-    };
-    history.push(logs);
-    for (const cb of callbacks) await cb.onEpochEnd?.(logs, ctx);
-    if (signal?.aborted) {
-      status = 'cancelled';
-      break;
-    }
-    if (stopReason !== undefined) {
-      status = 'stopped';
-      break;
-    }
+  } finally {
+    await gradientStep.dispose();
   }
   const result: TrainResult = {
     status,

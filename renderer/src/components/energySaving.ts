@@ -35,11 +35,13 @@ export function createEnergySaving(): EnergySaving {
   const denseBar = bar('Dense', 'dense');
   const ebBar = bar('EB Train', 'eb');
   const basis = h('p', { class: 'basis', testid: 'energy-basis' }, '');
+  const model = h('p', { class: 'basis energy-model', testid: 'energy-model' }, '');
+  const compute = h('p', { class: 'basis energy-compute', testid: 'energy-compute' }, '');
   const element = h('section', { class: 'card energy-saving', testid: 'energy-comparison', 'data-basis': 'live' },
     h('div', { class: 'card-head' }, h('h3', {}, 'Energy: dense vs Early-Bird'), h('span', { class: 'badge basis-badge' }, '')),
     h('div', { class: 'big-figures' }, dense.element, eb.element, saved.element),
     h('div', { class: 'bars', 'aria-hidden': 'true' }, denseBar.element, ebBar.element),
-    basis,
+    basis, model, compute,
   );
   const basisBadge = element.querySelector('.basis-badge')!;
 
@@ -66,23 +68,29 @@ export function createEnergySaving(): EnergySaving {
       const soFar = c.basis === 'live' && running;
       setText(eb.detail, c.ebJoules === null ? 'not yet known' : soFar ? `${formatWattHours(c.ebJoules)} · so far` : `${formatWattHours(c.ebJoules)} · acc. ${formatAccuracy(c.accuracy.ebTrain)}`);
 
-      setText(saved.value, formatPercent(c.savedPercent));
+      setText(saved.value, c.savedPercent === null ? '—' : formatPercent(c.savedPercent));
       saved.element.classList.toggle('negative', (c.savedPercent ?? 0) < 0);
-      setText(saved.kind, c.denseKind === 'projected' || c.basis === 'live' ? 'estimate' : '');
-      saved.kind.className = `badge kind ${c.basis === 'live' ? 'projected' : ''}`;
+      setText(saved.kind, c.savedKind ?? '');
+      saved.kind.className = `badge kind ${c.savedKind ?? ''}`;
       const parts = [
         c.savedJoules === null ? null : `${formatJoules(c.savedJoules)} less`,
         c.ratio === null ? null : `dense needs ${c.ratio.toFixed(2)}×`,
         c.savedCo2eGrams === null ? null : `${formatGrams(c.savedCo2eGrams)} CO2e avoided`,
       ].filter(Boolean);
-      setText(saved.detail, parts.length ? `${soFar ? 'so far: ' : ''}${parts.join(' · ')}` : 'needs both figures');
+      setText(saved.detail, c.savedReason ?? `${c.basis === 'live' ? 'projected: ' : ''}${parts.join(' · ')}`);
+      if (c.basis === 'live' && c.ebSoFarJoules !== null && c.ebKind === 'projected') {
+        setText(eb.detail, `${formatJoules(c.ebSoFarJoules)} so far · whole run projected`);
+      }
 
       const max = Math.max(c.denseJoules ?? 0, c.ebJoules ?? 0, 1e-9);
       denseBar.fill.style.width = `${((c.denseJoules ?? 0) / max) * 100}%`;
       ebBar.fill.style.width = `${((c.ebJoules ?? 0) / max) * 100}%`;
       setText(denseBar.text, formatJoules(c.denseJoules));
       setText(ebBar.text, formatJoules(c.ebJoules));
-      setText(basis, `Dense: ${c.denseBasis}. EB Train = search + surgery + retrain.${c.basis === 'live' ? ' Live figures change as the run goes on; the summary replaces them when it ends.' : ''}`);
+      setText(basis, `Dense: ${c.denseBasis}. EB Train = search + surgery + retrain.${c.basis === 'live' ? ' Live figures change as the run goes on; the summary replaces them when it ends.' : ''}` +
+        (c.contended.length ? ` Contended: ${c.contended.join(', ')} — other processes used more than 10 % of the CPU time.` : ''));
+      setText(model, c.estimateModel ? `Estimated with the power model ${c.estimateModel}.` : '');
+      setText(compute, c.flopRatio !== null ? `Compute saving: dense needs ${c.flopRatio.toFixed(2)}× the FLOPs${c.agreement ? `; the energy saving ${c.agreement}` : ''}.` : '');
     },
   };
 }

@@ -134,10 +134,12 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
         h('td', {}, item.data ?? '—'),
         h('td', { class: 'num' }, ebEpoch),
         h('td', { class: 'num' }, `${formatAccuracy(item.testAccuracy.ebTrain)} / ${formatAccuracy(item.testAccuracy.dense)}`),
-        // A cancelled or failed run's summary compares a partial EB Train with a whole dense run.
-        status === 'completed'
-          ? h('td', { class: `num ${item.savedPercent !== null && item.savedPercent < 0 ? 'negative' : ''}` }, formatPercent(item.savedPercent))
-          : h('td', { class: 'num muted', title: 'Only a finished run has a final saving' }, '—'),
+        // A saving only when it means something: otherwise its reason, from the summary.
+        item.savedPercent !== null
+          ? h('td', { class: `num ${item.savedPercent < 0 ? 'negative' : ''}`, testid: 'run-saved' },
+            formatPercent(item.savedPercent), ' ', h('span', { class: `badge kind ${item.savedKind ?? ''}` }, item.savedKind ?? ''))
+          : h('td', { class: 'num muted', testid: 'run-saved', title: item.savedReason ?? '' }, '—',
+            h('div', { class: 'small' }, (item.savedReason ?? '').replace(/^no saving: /, ''))),
         h('td', {}, h('span', { class: `status ${status}` }, STATUS_LABELS[status] ?? status)),
         h('td', {}, actions));
     }));
@@ -199,9 +201,15 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
       row('p / ε / queue', (r) => `${r.config?.search?.pruneRatio ?? '—'} / ${r.config?.search?.epsilon ?? '—'} / ${r.config?.search?.queueLength ?? '—'}`),
       row('EB Train accuracy', (r) => formatAccuracy(energy(r).accuracy.ebTrain)),
       row('Dense accuracy', (r) => formatAccuracy(energy(r).accuracy.dense)),
-      row('EB Train energy', (r) => formatJoules(energy(r).ebJoules)),
+      row('EB Train energy', (r) => `${formatJoules(energy(r).ebJoules)}${energy(r).ebKind ? ` (${energy(r).ebKind})` : ''}`),
       row('Dense energy', (r) => `${formatJoules(energy(r).denseJoules)}${energy(r).denseKind ? ` (${energy(r).denseKind})` : ''}`),
-      row('Energy saved', (r) => formatPercent(energy(r).savedPercent)),
+      row('Energy saved', (r) => {
+        const e = energy(r);
+        return e.savedPercent === null ? `— (${(e.savedReason ?? '').replace(/^no saving( yet)?: /, '')})` : `${formatPercent(e.savedPercent)} (${e.savedKind})`;
+      }),
+      row('Compute saved', (r) => (energy(r).flopRatio === null ? '—' : `dense needs ${energy(r).flopRatio!.toFixed(2)}× the FLOPs (counted)`)),
+      row('Power model', (r) => energy(r).estimateModel ?? 'measured (no estimate)'),
+      row('Contended phases', (r) => energy(r).contended.join(', ') || 'none'),
       row('Status', (r) => STATUS_LABELS[r.view.status] ?? r.view.status),
     ];
   };

@@ -67,7 +67,9 @@ export interface RunView {
   energyKinds: Record<string, SourceKind>;
   /** Seconds since t0 at which each energy phase began (its curve starts at 0 there). */
   energyPhaseStart: Record<string, number>;
-  energySources: { name: string; kind: SourceKind; description: string }[];
+  energySources: { name: string; kind: SourceKind; description: string; label?: string }[];
+  /** Measured training speed-up of the slim network (surgery), for the live projection of the retrain. */
+  slimTrainSpeedup: number | null;
   warnings: string[];
   /** Number of events folded in (progress excluded). */
   eventCount: number;
@@ -77,7 +79,7 @@ export function emptyRunView(runId: string): RunView {
   return {
     runId, status: 'pending', error: null, t0: null, lastEventAt: null, resumed: false, backend: null, data: null, models: {},
     phases: [], currentPhase: null, epochs: {}, progress: null, maskDistance: {}, foundByRatio: {}, earlyBird: null, layerMask: null,
-    power: {}, powerKinds: {}, energy: {}, energyTotals: {}, energyKinds: {}, energyPhaseStart: {}, energySources: [], warnings: [], eventCount: 0,
+    power: {}, powerKinds: {}, energy: {}, energyTotals: {}, energyKinds: {}, energyPhaseStart: {}, energySources: [], slimTrainSpeedup: null, warnings: [], eventCount: 0,
   };
 }
 
@@ -185,6 +187,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       }
       const touched = new Set<string>();
       for (const d of event.deltas) {
+        if (d.view) continue; // the machine view and CPU activity are not the run's energy
         view.energyTotals[d.phase] = (view.energyTotals[d.phase] ?? 0) + d.joules;
         if (d.kind === 'estimated' || view.energyKinds[d.phase] === undefined) view.energyKinds[d.phase] = d.kind;
         touched.add(d.phase);
@@ -199,7 +202,8 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       view.energyPhaseStart[event.phase] ??= seconds(view, time);
       break;
     case 'energy-sources':
-      view.energySources = event.sources.map((s) => ({ name: s.name, kind: s.kind, description: s.description }));
+      view.energySources = event.sources.filter((s) => s.view !== 'activity')
+        .map((s) => ({ name: s.name, kind: s.kind, description: s.description, ...(s.label ? { label: s.label } : {}) }));
       break;
     case 'phase-end': {
       const phase = view.phases.find((p) => p.phase === event.phase);
@@ -210,6 +214,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
         phase.stopReason = event.stopReason ?? null;
         phase.result = event.result ?? null;
       }
+      if (event.slim) view.slimTrainSpeedup = event.slim.speedup.train;
       if (view.progress?.phase === event.phase) view.progress = null;
       break;
     }

@@ -67,6 +67,21 @@ function insertZeros(backend: WasmBackend, dy: TensorInfo, sh: number, sw: numbe
   return out;
 }
 
+/** [N,H,W,C] → its [N,h,w,C] top-left corner (h ≤ H, w ≤ W). */
+function cropTopLeft(backend: WasmBackend, t: TensorInfo, h: number, w: number): TensorInfo {
+  const [n, fullH, fullW, c] = t.shape as [number, number, number, number];
+  const out = backend.makeOutput([n, h, w, c], 'float32');
+  const src = heapF32(backend, t);
+  const dst = heapF32(backend, out);
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < h; y++) {
+      const from = ((b * fullH + y) * fullW) * c;
+      dst.set(src.subarray(from, from + w * c), ((b * h + y) * w) * c);
+    }
+  }
+  return out;
+}
+
 export function makeConv2DBackpropInput(stock: (args: KernelArgs) => TensorInfo) {
   return function conv2DBackpropInput(args: KernelArgs): TensorInfo {
     const { inputs: { dy, filter }, attrs, backend } = args;
@@ -82,9 +97,15 @@ export function makeConv2DBackpropInput(stock: (args: KernelArgs) => TensorInfo)
     // Negative padding means the forward pass cropped more than a convolution can express.
     if (padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0) return stock(args);
 
+    // conv2dTranspose may pass a dy larger than the convolution's output; like the cpu kernel,
+    // only its top-left [outHeight, outWidth] corner counts. Any other mismatch goes to stock.
+    const [dn, dh, dw, dc] = dy!.shape as [number, number, number, number];
+    if (dn !== batchSize || dc !== info.outChannels || dh < outHeight || dw < outWidth) return stock(args);
+    const cropped = dh > outHeight || dw > outWidth ? cropTopLeft(backend, dy!, outHeight, outWidth) : dy!;
+
     const flipped = flipAndSwapFilter(backend, filter!);
     const strided = sh > 1 || sw > 1;
-    const source = strided ? insertZeros(backend, dy!, sh, sw) : dy!;
+    const source = strided ? insertZeros(backend, cropped, sh, sw) : cropped;
     const dx = backend.makeOutput([batchSize, inHeight, inWidth, info.inChannels], 'float32');
     rawConv2d(backend, source, flipped, dx, {
       batch: batchSize, inHeight: upHeight, inWidth: upWidth,
@@ -95,6 +116,7 @@ export function makeConv2DBackpropInput(stock: (args: KernelArgs) => TensorInfo)
     });
     backend.disposeData(flipped.dataId);
     if (strided) backend.disposeData(source.dataId);
+    if (cropped !== dy) backend.disposeData(cropped.dataId);
     return dx;
   };
 }

@@ -1,104 +1,152 @@
 /**
- * CPU power estimated from utilisation when no counter can be read:
- *   P = idle + (TDP − idle) × utilisation,   idle = idleFraction × TDP
- * TDP comes from the settings, else the model table (scaled to the share of the package's threads
- * this machine sees), else CodeCarbon's 85 W constant. Every reading is marked `estimated`, and the
- * formula with its numbers is kept as a string for the report.
+ * CPU power estimated when no counter can be read, charged to the run's own processes:
+ *
+ *   P_run     = idle per core × cores the run may use + (watts per core − idle per core) × cores busy with the run
+ *   P_machine = idle per core × logical CPUs          + (watts per core − idle per core) × cores busy with anything
+ *
+ * "Cores busy with the run" is the CPU time (user + system) of this process and its descendants per
+ * second of wall time, read from /proc/<pid>/stat: another program on the machine changes P_machine,
+ * never P_run. P_machine is what a wall meter would see; it is kept as a second, labelled view and is
+ * never the basis of a saving. Watts per core come from CodeCarbon's CPU table (TDP / cores of the
+ * model), or the user's override, or a stated default. Every reading is `estimated`.
  */
 import type { PowerReading, PowerSource } from '../types.ts';
-import { DEFAULT_TDP_WATTS, lookupCpuTdp } from './cpuTdpTable.ts';
+import { activityReadings, CpuActivityProbe, logicalCpuCount, type CpuActivityPaths, type CpuActivitySample } from './cpuActivity.ts';
 import { readCpuModel, DEFAULT_CPU_INFO } from './cpuModel.ts';
-import { cpuTimesFromOs, DEFAULT_PROC_STAT, readProcStat, utilisationBetween, type CpuTimes } from './procStat.ts';
+import { coresInModelName, CPU_POWER_TABLE_SOURCE, DEFAULT_WATTS_PER_CORE, lookupCpuPower, type CpuPowerEntry } from './cpuPowerTable.ts';
+import { usableCores, type UsableCoresPaths } from './usableCores.ts';
 
-/** Idle package power as a share of TDP: a modest assumption, stated in the formula string. */
+/** Idle power as a share of full-load power per core: a modest assumption, stated in the formula. */
 export const DEFAULT_IDLE_FRACTION = 0.1;
 
-export interface CpuEstimateSettings {
-  procStat?: string;
+export interface CpuEstimateSettings extends CpuActivityPaths, UsableCoresPaths {
   cpuInfo?: string;
-  /** Overrides the table: the watts this machine's CPUs draw at full load. */
+  /** Override: the watts this machine's CPUs draw at full load, all logical CPUs together. */
   tdpWatts?: number;
   idleFraction?: number;
+  /** Override of the logical CPUs the machine has (default os.cpus().length). */
+  logicalCpus?: number;
 }
 
+/** What the estimate assumes, with where each number came from; shown wherever an estimate is. */
 export interface CpuPowerModel {
-  tdpWatts: number;
-  idleWatts: number;
-  /** Where the TDP came from, in words. */
-  tdpBasis: string;
+  /** The CPU model string, or null when nothing says. */
+  cpuModel: string | null;
+  /** Where the watts come from: the CPU table row, the settings, or the default. */
+  source: string;
+  /** Full-load watts per core (per logical CPU the run may use). */
+  wattsPerCore: number;
+  idleWattsPerCore: number;
+  /** How wattsPerCore was worked out, in words with its numbers. */
+  perCoreBasis: string;
+  /** Cores this run may keep busy (cgroup quota, affinity). */
+  usableCores: number;
+  usableCoresBasis: string;
+  /** Logical CPUs of the whole machine (for the machine view). */
+  machineCpus: number;
+  /** One line: "<model>: 8.75 W per core (CodeCarbon's cpu_power.csv ...) × 2 cores". */
+  summary: string;
   /** The formula with its numbers, for the report. */
   formula: string;
 }
 
-/** Pure: works out TDP and idle power from what is known about the CPU. */
+/** Pure: watts per core and idle from what is known about the CPU. */
 export function cpuPowerModel(input: {
   model: string | null;
-  logicalCpus: number;
+  machineCpus: number;
+  usableCores: number;
+  usableCoresBasis: string;
   tdpWatts?: number;
   idleFraction?: number;
-  utilisationFrom: string;
+  table?: readonly CpuPowerEntry[];
 }): CpuPowerModel {
   const idleFraction = input.idleFraction ?? DEFAULT_IDLE_FRACTION;
-  let tdpWatts: number;
-  let tdpBasis: string;
-  const entry = input.model ? lookupCpuTdp(input.model) : null;
+  let wattsPerCore: number;
+  let perCoreBasis: string;
+  let source: string;
+  const entry = input.model ? lookupCpuPower(input.model, ...(input.table ? [input.table] : [])) : null;
+  const cores = entry?.cores ?? (input.model ? coresInModelName(input.model) : null);
   if (input.tdpWatts !== undefined) {
-    tdpWatts = input.tdpWatts;
-    tdpBasis = `${round(tdpWatts)} W from the settings`;
-  } else if (entry) {
-    tdpWatts = (entry.tdpWatts * input.logicalCpus) / entry.threads;
-    tdpBasis =
-      input.logicalCpus === entry.threads
-        ? `${entry.tdpWatts} W, the TDP of the ${entry.key}`
-        : `${round(tdpWatts)} W = ${entry.tdpWatts} W TDP of the ${entry.key} × ${input.logicalCpus} visible / ${entry.threads} threads per package`;
+    wattsPerCore = input.tdpWatts / input.machineCpus;
+    source = 'the settings (energy.tdpWatts)';
+    perCoreBasis = `${round(wattsPerCore)} W = ${round(input.tdpWatts)} W from the settings / ${input.machineCpus} logical CPUs`;
+  } else if (entry && cores) {
+    // A machine that sees at least twice the model's cores runs two threads per core: a logical
+    // CPU is then half a core. A VM seeing a few vCPUs of a big part gets a whole core each (the
+    // higher, safer figure).
+    const threadsPerCore = input.machineCpus >= 2 * cores ? 2 : 1;
+    wattsPerCore = entry.tdpWatts / (cores * threadsPerCore);
+    source = `${CPU_POWER_TABLE_SOURCE}, row "${entry.name}"`;
+    perCoreBasis = `${round(wattsPerCore)} W = ${entry.tdpWatts} W TDP of the ${entry.name} / ${cores} cores` +
+      (threadsPerCore === 2 ? ' / 2 threads per core' : '') + (entry.cores ? '' : ' (core count from the model name)');
   } else {
-    tdpWatts = DEFAULT_TDP_WATTS;
-    const which = input.model ? `model "${input.model}" is not in the TDP table` : 'the CPU model is unknown';
-    tdpBasis = `${DEFAULT_TDP_WATTS} W, CodeCarbon's default for an unknown CPU (${which}; set tdpWatts to correct it)`;
+    wattsPerCore = DEFAULT_WATTS_PER_CORE;
+    source = 'default per core';
+    const which = !input.model ? 'the CPU model is unknown'
+      : entry ? `"${entry.name}" (${entry.tdpWatts} W) has no core count in the table`
+      : `model "${input.model}" is not in ${CPU_POWER_TABLE_SOURCE}`;
+    perCoreBasis = `${DEFAULT_WATTS_PER_CORE} W, the median TDP per core of ${CPU_POWER_TABLE_SOURCE} (${which}; set energy.tdpWatts to correct it)`;
   }
-  const idleWatts = idleFraction * tdpWatts;
+  const idleWattsPerCore = idleFraction * wattsPerCore;
+  const modelName = input.model ?? 'unknown CPU';
+  const summary = `${modelName}: ${round(wattsPerCore)} W per core (${source}) × ${round(input.usableCores)} cores`;
   const formula =
-    `P = idle + (TDP − idle) × utilisation; TDP = ${tdpBasis}; idle = ${round(idleFraction * 100)}% of TDP = ` +
-    `${round(idleWatts)} W; utilisation from ${input.utilisationFrom} deltas (whole machine)`;
-  return { tdpWatts, idleWatts, tdpBasis, formula };
+    `P = idle per core × cores usable + (W per core − idle per core) × cores busy with the run's processes; ` +
+    `W per core = ${perCoreBasis}; idle = ${round(idleFraction * 100)}% = ${round(idleWattsPerCore)} W per core; ` +
+    `cores usable = ${round(input.usableCores)} (${input.usableCoresBasis})`;
+  return {
+    cpuModel: input.model, source, wattsPerCore, idleWattsPerCore, perCoreBasis,
+    usableCores: input.usableCores, usableCoresBasis: input.usableCoresBasis, machineCpus: input.machineCpus, summary, formula,
+  };
 }
 
-export function estimateCpuWatts(model: Pick<CpuPowerModel, 'tdpWatts' | 'idleWatts'>, utilisation: number): number {
-  return model.idleWatts + (model.tdpWatts - model.idleWatts) * utilisation;
+/** Watts for `busyCores` cores busy out of `cores` powered. */
+export function estimateCpuWatts(model: Pick<CpuPowerModel, 'wattsPerCore' | 'idleWattsPerCore'>, cores: number, busyCores: number): number {
+  const busy = Math.min(Math.max(busyCores, 0), cores);
+  return model.idleWattsPerCore * cores + (model.wattsPerCore - model.idleWattsPerCore) * busy;
 }
 
 export class CpuEstimateSource implements PowerSource {
   readonly name = 'cpu-estimate';
   readonly kind = 'estimated' as const;
-  private lastUtilisation = 0;
+  private lastBusy = { run: 0, machine: 0 };
 
   constructor(
     readonly model: CpuPowerModel,
-    private readonly readTimes: () => Promise<CpuTimes>,
-    private lastTimes: CpuTimes,
+    private readonly probe: { sample(): Promise<CpuActivitySample> },
+    private last: CpuActivitySample,
+    private readonly runFrom: string,
   ) {}
 
   get formula(): string {
-    return this.model.formula;
+    return `${this.model.formula}; run's CPU time from ${this.runFrom}`;
+  }
+
+  get label(): string {
+    return this.model.summary;
   }
 
   describe(): string {
-    return `CPU estimate (no counter readable): ${this.model.formula}`;
+    return `CPU estimate (no counter readable), charged to the run's processes: ${this.model.summary}`;
   }
 
   async read(): Promise<PowerReading[]> {
-    const times = await this.readTimes();
-    const utilisation = utilisationBetween(this.lastTimes, times) ?? this.lastUtilisation;
-    this.lastTimes = times;
-    this.lastUtilisation = utilisation;
-    return [{
-      source: this.name,
-      device: 'cpu',
-      timeMs: Date.now(),
-      watts: estimateCpuWatts(this.model, utilisation),
-      kind: this.kind,
-      utilisation,
-    }];
+    const sample = await this.probe.sample();
+    const seconds = (sample.timeMs - this.last.timeMs) / 1000;
+    if (seconds > 0) {
+      this.lastBusy = {
+        run: Math.max(0, sample.runCpuSeconds - this.last.runCpuSeconds) / seconds,
+        machine: Math.max(0, sample.machineBusySeconds - this.last.machineBusySeconds) / seconds,
+      };
+    }
+    this.last = sample;
+    const m = this.model;
+    const base = { source: this.name, timeMs: sample.timeMs, kind: this.kind };
+    return [
+      { ...base, device: 'cpu', watts: estimateCpuWatts(m, m.usableCores, this.lastBusy.run), utilisation: Math.min(1, this.lastBusy.run / m.usableCores) },
+      { ...base, device: 'cpu', view: 'machine', watts: estimateCpuWatts(m, m.machineCpus, this.lastBusy.machine), utilisation: Math.min(1, this.lastBusy.machine / m.machineCpus) },
+      ...activityReadings(sample),
+    ];
   }
 
   close(): void {}
@@ -106,26 +154,19 @@ export class CpuEstimateSource implements PowerSource {
 
 /** Always succeeds: it is the last resort. */
 export async function openCpuEstimateSource(settings: CpuEstimateSettings = {}): Promise<CpuEstimateSource> {
-  const procStatPath = settings.procStat ?? DEFAULT_PROC_STAT;
-  let readTimes = () => readProcStat(procStatPath);
-  let utilisationFrom = procStatPath;
-  let first: CpuTimes;
-  try {
-    first = await readTimes();
-  } catch {
-    readTimes = async () => cpuTimesFromOs();
-    utilisationFrom = `os.cpus() (${procStatPath} unreadable)`;
-    first = cpuTimesFromOs();
-  }
+  const probe = await CpuActivityProbe.open(settings);
+  const first = await probe.sample();
   const cpu = await readCpuModel(settings.cpuInfo ?? DEFAULT_CPU_INFO);
+  const usable = await usableCores(settings);
   const model = cpuPowerModel({
     model: cpu.model,
-    logicalCpus: cpu.logicalCpus,
+    machineCpus: settings.logicalCpus ?? logicalCpuCount(),
+    usableCores: usable.cores,
+    usableCoresBasis: usable.basis,
     ...(settings.tdpWatts !== undefined ? { tdpWatts: settings.tdpWatts } : {}),
     ...(settings.idleFraction !== undefined ? { idleFraction: settings.idleFraction } : {}),
-    utilisationFrom,
   });
-  return new CpuEstimateSource(model, readTimes, first);
+  return new CpuEstimateSource(model, probe, first, `${probe.runFrom}; machine from ${probe.machineFrom}`);
 }
 
 function round(value: number): number {

@@ -8,6 +8,7 @@
  * already produced are still handed out, then `read()` rejects with the reason, and the sampler
  * drops the source; training is never interrupted.
  */
+import { parseVisibleDevices } from '../nvml/nvmlSource.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { OpenResult, PowerReading, PowerSource } from '../types.ts';
 import { parseNvidiaSmiLine, type NvidiaSmiSample } from './parseLine.ts';
@@ -19,8 +20,10 @@ const QUERY = ['--query-gpu=timestamp,index,power.draw,utilization.gpu', '--form
 const MAX_BUFFERED = 10_000;
 const STDERR_TAIL_CHARS = 2000;
 
-export function nvidiaSmiArguments(intervalMs: number): string[] {
-  return [...QUERY, '-lms', String(Math.max(1, Math.round(intervalMs)))];
+/** `--id` limits nvidia-smi to the GPUs the training uses (CUDA_VISIBLE_DEVICES: indices or UUIDs). */
+export function nvidiaSmiArguments(intervalMs: number, visibleDevices: string | undefined = process.env.CUDA_VISIBLE_DEVICES): string[] {
+  const visible = parseVisibleDevices(visibleDevices);
+  return [...QUERY, ...(visible && visible.length ? [`--id=${visible.join(',')}`] : []), '-lms', String(Math.max(1, Math.round(intervalMs)))];
 }
 
 export class NvidiaSmiPowerSource implements PowerSource {
@@ -172,6 +175,10 @@ export async function openNvidiaSmiSource(options: {
   startTimeoutMs?: number;
 }): Promise<OpenResult<NvidiaSmiPowerSource>> {
   const command = options.command ?? DEFAULT_NVIDIA_SMI;
+  const visible = parseVisibleDevices(process.env.CUDA_VISIBLE_DEVICES);
+  if (visible !== null && visible.length === 0) {
+    return { ok: false, reason: `nvidia-smi: CUDA_VISIBLE_DEVICES="${process.env.CUDA_VISIBLE_DEVICES}" hides every GPU from the training, so none is metered` };
+  }
   const source = new NvidiaSmiPowerSource(command, options.intervalMs);
   const first = await source.waitForFirstSample(options.startTimeoutMs ?? Math.max(3000, 3 * options.intervalMs));
   if (first.ok) return { ok: true, source };

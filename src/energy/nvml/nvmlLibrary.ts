@@ -48,6 +48,8 @@ export interface NvmlLibrary {
   deviceCount(): Promise<NvmlResult<number>>;
   handleByIndex(index: number): Promise<NvmlResult<NvmlDeviceHandle>>;
   name(device: NvmlDeviceHandle): Promise<NvmlResult<string>>;
+  /** "GPU-…" (fails where the library lacks nvmlDeviceGetUUID). */
+  uuid(device: NvmlDeviceHandle): Promise<NvmlResult<string>>;
   totalEnergyMillijoules(device: NvmlDeviceHandle): Promise<NvmlResult<number>>;
   powerMilliwatts(device: NvmlDeviceHandle): Promise<NvmlResult<number>>;
   utilisation(device: NvmlDeviceHandle): Promise<NvmlResult<NvmlUtilisation>>;
@@ -103,6 +105,12 @@ function bind(koffi: Koffi, lib: ReturnType<Koffi['load']>, path: string): NvmlL
     utilisation: lib.func('nvmlDeviceGetUtilizationRates', 'int', [deviceHandle, koffi.out(koffi.pointer(utilisationStruct))]),
     shutdown: lib.func('nvmlShutdown', 'int', []),
   };
+  let uuidFn: AsyncCallable | null = null;
+  try {
+    uuidFn = lib.func('nvmlDeviceGetUUID', 'int', [deviceHandle, 'uint8_t *', 'unsigned int']);
+  } catch {
+    uuidFn = null; // only needed when CUDA_VISIBLE_DEVICES names GPUs by UUID
+  }
   let errorString: ((code: number) => string) | undefined;
   try {
     const bound = lib.func('nvmlErrorString', 'const char *', ['int']);
@@ -140,6 +148,14 @@ function bind(koffi: Koffi, lib: ReturnType<Koffi['load']>, path: string): NvmlL
     name: (device) => {
       const buffer = Buffer.alloc(NAME_BUFFER_SIZE);
       return call(fn.name, [device, buffer, NAME_BUFFER_SIZE], () => {
+        const end = buffer.indexOf(0);
+        return buffer.toString('utf8', 0, end < 0 ? buffer.length : end);
+      });
+    },
+    uuid: (device) => {
+      if (!uuidFn) return Promise.resolve({ ok: false, code: -1, message: 'nvmlDeviceGetUUID is missing from this NVML' });
+      const buffer = Buffer.alloc(NAME_BUFFER_SIZE);
+      return call(uuidFn, [device, buffer, NAME_BUFFER_SIZE], () => {
         const end = buffer.indexOf(0);
         return buffer.toString('utf8', 0, end < 0 ? buffer.length : end);
       });

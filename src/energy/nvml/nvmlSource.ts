@@ -7,7 +7,23 @@ import type { OpenResult, PowerReading, PowerSource } from '../types.ts';
 import { messageOf } from '../types.ts';
 import { loadNvmlLibrary, NvmlLoadError, type NvmlDeviceHandle, type NvmlLibrary } from './nvmlLibrary.ts';
 
-export const DEFAULT_NVML_LIBRARY = 'libnvidia-ml.so.1';
+/** NVML ships with the driver: libnvidia-ml.so.1 on Linux, nvml.dll (in System32 since driver 450) on Windows. */
+export const DEFAULT_NVML_LIBRARY = process.platform === 'win32' ? 'nvml.dll' : 'libnvidia-ml.so.1';
+
+/**
+ * The GPUs the training may use, from CUDA_VISIBLE_DEVICES: null when unset (all of them), else the
+ * listed indices or UUIDs (prefixes allowed), up to the first entry CUDA itself would reject.
+ */
+export function parseVisibleDevices(value: string | undefined): string[] | null {
+  if (value === undefined) return null;
+  const entries: string[] = [];
+  for (const raw of value.split(',')) {
+    const entry = raw.trim();
+    if (!/^\d+$/.test(entry) && !/^(GPU|MIG)-/i.test(entry)) break;
+    entries.push(entry);
+  }
+  return entries;
+}
 
 type MeteringMode = 'energy-counter' | 'power-usage';
 
@@ -94,7 +110,14 @@ export class NvmlPowerSource implements PowerSource {
 }
 
 /** Loads NVML, initialises it and works out how each GPU can be metered. Never throws. */
-export async function openNvmlSource(libraryPath: string = DEFAULT_NVML_LIBRARY): Promise<OpenResult<NvmlPowerSource>> {
+export async function openNvmlSource(
+  libraryPath: string = DEFAULT_NVML_LIBRARY,
+  visibleDevices: string | undefined = process.env.CUDA_VISIBLE_DEVICES,
+): Promise<OpenResult<NvmlPowerSource>> {
+  const visible = parseVisibleDevices(visibleDevices);
+  if (visible !== null && visible.length === 0) {
+    return { ok: false, reason: `NVML: CUDA_VISIBLE_DEVICES="${visibleDevices}" hides every GPU from the training, so none is metered` };
+  }
   let library: NvmlLibrary;
   try {
     library = await loadNvmlLibrary(libraryPath);
@@ -115,6 +138,8 @@ export async function openNvmlSource(libraryPath: string = DEFAULT_NVML_LIBRARY)
 
   const devices: NvmlDevice[] = [];
   const unreadable: string[] = [];
+  /** GPUs in the box that the training does not use (CUDA_VISIBLE_DEVICES): never metered. */
+  const notUsed: string[] = [];
   for (let index = 0; index < count.value; index++) {
     const handle = await library.handleByIndex(index);
     if (!handle.ok) {
@@ -123,6 +148,14 @@ export async function openNvmlSource(libraryPath: string = DEFAULT_NVML_LIBRARY)
     }
     const name = await library.name(handle.value);
     const label = `gpu${index} ${name.ok ? name.value : 'NVIDIA GPU'}`;
+    if (visible !== null) {
+      const uuid = visible.some((v) => !/^\d+$/.test(v)) ? await library.uuid(handle.value) : null;
+      const used = visible.some((v) => (/^\d+$/.test(v) ? Number(v) === index : uuid?.ok === true && uuid.value.toLowerCase().startsWith(v.toLowerCase())));
+      if (!used) {
+        notUsed.push(label);
+        continue;
+      }
+    }
     const energy = await library.totalEnergyMillijoules(handle.value);
     if (energy.ok) {
       devices.push({
@@ -138,6 +171,11 @@ export async function openNvmlSource(libraryPath: string = DEFAULT_NVML_LIBRARY)
       unreadable.push(`${label}: no energy counter (${energy.message}) and no power usage (${power.message})`);
     }
   }
-  if (devices.length === 0) return giveUp(`NVML: no GPU reports energy or power (${unreadable.join('; ')})`);
+  if (devices.length === 0) {
+    return giveUp(notUsed.length && !unreadable.length
+      ? `NVML: CUDA_VISIBLE_DEVICES="${visibleDevices}" matches none of ${notUsed.join(', ')}`
+      : `NVML: no GPU reports energy or power (${unreadable.join('; ')})`);
+  }
+  if (notUsed.length) unreadable.push(`${notUsed.join(', ')} (not used by this run: CUDA_VISIBLE_DEVICES="${visibleDevices}")`);
   return { ok: true, source: new NvmlPowerSource(library, devices, unreadable) };
 }

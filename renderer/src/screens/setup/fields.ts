@@ -70,7 +70,7 @@ export const FIELD_GROUPS: FieldGroup[] = [
   },
   {
     id: 'comparisons', title: 'Comparisons', description: 'Baselines trained in the same run, for accuracy and energy.', fields: [
-      { path: 'comparisons.dense', label: 'Dense baseline (measured, not projected)', kind: 'checkbox' },
+      { path: 'comparisons.dense', label: 'Dense baseline trained in this run (else projected from the search)', kind: 'checkbox' },
       { path: 'comparisons.ebReinit', label: 'EB re-init (ticket from random weights)', kind: 'checkbox' },
       { path: 'comparisons.lotteryTicket.enabled', label: 'Lottery ticket (LTH)', kind: 'checkbox' },
       { path: 'comparisons.lotteryTicket.mode', label: 'LTH mode', kind: 'select', options: [{ value: 'one-shot', label: 'one-shot' }, { value: 'iterative', label: 'iterative' }], enabledWhen: lt },

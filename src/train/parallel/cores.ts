@@ -1,0 +1,47 @@
+/**
+ * How many cores this process may use: the CPU affinity mask (os.availableParallelism) capped by
+ * a cgroup v2 CPU quota (containers, Slurm), never below one.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+
+/** `cpu.max` is "<quota> <period>" or "max <period>"; the quota in whole cores, rounded up. */
+export function cgroupCpuLimit(cpuMax: string | null): number | null {
+  if (!cpuMax) return null;
+  const [quota, period] = cpuMax.trim().split(/\s+/);
+  if (!quota || quota === 'max' || !period) return null;
+  const q = Number(quota);
+  const p = Number(period);
+  if (!(q > 0) || !(p > 0)) return null;
+  return Math.max(1, Math.ceil(q / p));
+}
+
+function readCgroupCpuMax(): string | null {
+  try {
+    return readFileSync('/sys/fs/cgroup/cpu.max', 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export function usableCores(cpuMax: string | null = readCgroupCpuMax()): number {
+  const affinity = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const quota = cgroupCpuLimit(cpuMax);
+  return Math.max(1, quota === null ? affinity : Math.min(affinity, quota));
+}
+
+/**
+ * The replica count a training run uses: what the user asked for, else every usable core on the
+ * wasm backend (single-threaded per replica) and 1 elsewhere (native TensorFlow and WebGPU use
+ * the cores or the device themselves; the cpu backend is only a fallback).
+ */
+export function workersFor(requested: number | undefined, backend: string = tf.getBackend()): number {
+  if (requested !== undefined) {
+    if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`workers: expected an integer ≥ 1, got ${requested}`);
+    // The replicas read and write weights synchronously, which webgpu in Node cannot do.
+    if (requested > 1 && backend === 'webgpu') throw new RangeError(`workers: ${requested} data-parallel replicas need a CPU backend (wasm); on webgpu the GPU runs the whole batch in parallel, use 1`);
+    return requested;
+  }
+  return backend === 'wasm' ? usableCores() : 1;
+}
