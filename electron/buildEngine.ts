@@ -23,6 +23,10 @@ export async function buildEngineBundle(outdir: string = ENGINE_BUNDLE_DIR): Pro
       engine: join(ROOT, 'src', 'api', 'engine.ts'),
       worker: join(ROOT, 'src', 'api', 'worker.ts'),
       cli: join(ROOT, 'src', 'cli.ts'),
+      // Worker-thread entries, found beside the code that starts them (new URL('./x.mjs',
+      // import.meta.url)): in the sources these names are .mjs shims that register tsx first.
+      samplerWorker: join(ROOT, 'src', 'energy', 'samplerThread.ts'),
+      replicaWorker: join(ROOT, 'src', 'train', 'parallel', 'replicaWorker.ts'),
     },
     outdir,
     bundle: true,

@@ -29,11 +29,13 @@ before(async () => {
 after(() => rmSync(runsDir, { recursive: true, force: true }));
 
 describe('engine bundle (dist/engine)', () => {
-  test('the CLI trains from the bundle, without tsx', { timeout: 300_000 }, async () => {
+  test('the CLI trains from the bundle with two data-parallel workers, without tsx', { timeout: 300_000 }, async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [
-      join(ROOT, 'bin', 'earlybird.mjs'), 'train', '--demo', '--backend', 'wasm', '--train-limit', '64', '--test-limit', '32', '--epochs', '1', '--json',
+      join(ROOT, 'bin', 'earlybird.mjs'), 'train', '--demo', '--backend', 'wasm', '--train-limit', '64', '--test-limit', '32', '--epochs', '1', '--workers', '2', '--json',
     ], { env, cwd: ROOT, maxBuffer: 1 << 20 });
-    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { backend: string; status: string; epochs: number };
+    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { backend: string; status: string; epochs: number; workers: number };
+    // Two data-parallel replicas: worker threads started from the bundle's replicaWorker.mjs.
+    assert.equal(result.workers, 2);
     assert.equal(result.backend, 'wasm');
     assert.equal(result.status, 'completed');
     assert.equal(result.epochs, 1);
@@ -45,6 +47,7 @@ describe('engine bundle (dist/engine)', () => {
       training: { epochs: 2, batchSize: 64 }, search: { queueLength: 2 }, comparisons: { dense: false },
     });
     const store = RunStore.create(runsDir, config);
+    store.releaseLock(); // the worker takes it, as after experiment:start
     const child = fork(join(ROOT, 'bin', 'earlybird-worker.mjs'), [], { env, execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
@@ -56,5 +59,8 @@ describe('engine bundle (dist/engine)', () => {
     assert.deepEqual(last.map((m) => m.type), ['done'], `${JSON.stringify(last)}\n${stderr}`);
     assert.equal((last[0] as { status: string }).status, 'completed');
     assert.ok(messages.some((m) => m.type === 'event' && m.event.type === 'phase-end' && m.event.phase === 'retrain'));
+    // The power-sampling thread started from the bundle's samplerWorker.mjs and opened a source.
+    const sources = messages.find((m) => m.type === 'event' && m.event.type === 'energy-sources');
+    assert.ok(sources && sources.type === 'event' && sources.event.type === 'energy-sources' && sources.event.sources.length > 0, JSON.stringify(sources));
   });
 });
