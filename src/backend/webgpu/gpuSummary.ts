@@ -29,7 +29,7 @@ export async function gpuSummary(): Promise<GpuSummary> {
     adapter: adapterLabel(adapter),
     software: adapter.software,
     usedByAuto: !adapter.software,
-    reason: adapter.software ? 'a software adapter (the GPU is emulated on the CPU): auto never picks it; choose webgpu to use it anyway' : null,
+    reason: adapter.software ? 'a software adapter (the GPU is emulated on the CPU): auto never picks it; choose the WebGPU backend to use it anyway' : null,
   };
 }
 
