@@ -122,6 +122,16 @@ describe('wasm helper kernels agree with the cpu backend', () => {
     });
   });
 
+  test('MaxPoolGrad with ties (the first maximum of a window takes the gradient), 2x2 and 3x3 windows', async () => {
+    await check('maxPoolGrad ties', [[2, 6, 8, 3]], (x) => {
+      const ties = x!.mul(1.5).floor(); // small integers: many equal values per window
+      const weight = (y: tf.Tensor) => y.mul(tf.range(0, y.size).reshape(y.shape).mod(5).add(1));
+      const g1 = tf.grad((a: tf.Tensor) => weight(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')).sum())(ties);
+      const g2 = tf.grad((a: tf.Tensor) => weight(tf.maxPool(a as tf.Tensor4D, 3, 1, 'same')).sum())(ties);
+      return [g1, g2];
+    });
+  });
+
   test('BatchNorm training gradient through the replaced kernels', async () => {
     await check('batchnorm', [[4, 6, 6, 5], [5], [5]], (x, gamma, beta) => {
       const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {

@@ -9,7 +9,8 @@
  * (root without CAP_SETUID), the test is skipped with that reason rather than faked.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,9 @@ import { EnergyMeter } from '../src/energy/meter.ts';
 import { counterDelta } from '../src/energy/rapl/counter.ts';
 import { discoverRaplZones, isPermissionError } from '../src/energy/rapl/powercapZones.ts';
 import { openRaplSource } from '../src/energy/rapl/raplSource.ts';
+import { detectPowerSources } from '../src/energy/detect.ts';
+import { summariseEnergy } from '../src/energy/savings.ts';
+import { readAllPidStats } from '../src/energy/estimate/processCpu.ts';
 
 const MAX_RANGE_UJ = 262_143_328_850;
 
@@ -150,5 +154,32 @@ describe('RAPL powercap', () => {
     assert.match(reason, /PLATYPUS/);
     assert.match(reason, /chmod o\+r .*intel-rapl:\*\/energy_uj/);
     assert.match(reason, /udev rule/);
+  });
+});
+
+describe('RAPL and contention', () => {
+  it('a whole-package sensor comes with the run\'s CPU activity, and a phase beside a real busy process is marked contended, whole-device', { skip: !existsSync('/proc/self/stat') }, async () => {
+    const root = await fixtureTree('contended', [{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1_000_000 }]);
+    const detected = await detectPowerSources({ intervalMs: 1000, powercapRoot: root, nvmlLibrary: join(scratch, 'no-nvml.so'), nvidiaSmi: join(scratch, 'no-nvidia-smi') });
+    const busy = spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
+    try {
+      assert.deepEqual(detected.sources.map((s) => s.name), ['rapl', 'cpu-activity']);
+      const meter = new EnergyMeter({ initialPhase: 'dense' });
+      const readAll = async () => (await Promise.all(detected.sources.map((s) => s.read()))).flat();
+      meter.ingest(await readAll());
+      const burnt = async () => (await readAllPidStats()).find((s) => s.pid === busy.pid)?.cpuSeconds ?? 0;
+      const before = await burnt();
+      while ((await burnt()) - before < 0.3) await new Promise((r) => setTimeout(r, 100));
+      await setEnergy(root, 'intel-rapl:0', 3_000_000);
+      meter.ingest(await readAll());
+      const summary = summariseEnergy({ totals: meter.totals(), views: meter.allTotals() });
+      assert.equal(summary.phases.dense!.joules, 2, 'RAPL: 2 J by difference');
+      const dense = summary.contention.dense!;
+      assert.ok(dense.otherCpuSeconds >= 0.3, JSON.stringify(dense));
+      assert.deepEqual([dense.contended, dense.wholeDevice], [true, true]);
+    } finally {
+      busy.kill('SIGKILL');
+      await Promise.all(detected.sources.map((s) => s.close()));
+    }
   });
 });

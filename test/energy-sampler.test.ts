@@ -170,7 +170,7 @@ class BusyLoopSource implements PowerSource {
     this.reads++;
     if (this.reads === 2) {
       setImmediate(() => {
-        const end = Date.now() + 240;
+        const end = Date.now() + 1600;
         while (Date.now() < end) { /* the loop is busy for 4x the read timeout */ }
       });
     }
@@ -183,7 +183,8 @@ class BusyLoopSource implements PowerSource {
 describe('PowerSampler and a busy event loop', () => {
   it('keeps a source whose read was only delayed by a long synchronous step', async () => {
     const source = new BusyLoopSource();
-    const sampler = new PowerSampler([source], { intervalMs: 20, readTimeoutMs: 60 });
+    // A timeout a loaded machine's file read stays well inside (60 ms was not, at load 25 on 2 cores).
+    const sampler = new PowerSampler([source], { intervalMs: 20, readTimeoutMs: 400 });
     const failures: SourceFailure[] = [];
     sampler.onSourceFailure((f) => failures.push(f));
     sampler.start();
@@ -195,7 +196,8 @@ describe('PowerSampler and a busy event loop', () => {
 
 describe('BackgroundSampler: sampling on its own thread', () => {
   it('keeps reading the real CPU estimate while the main thread is blocked for 4x the read timeout', async () => {
-    const sampler = await BackgroundSampler.start({ intervalMs: 100 }, { intervalMs: 100, readTimeoutMs: 500 });
+    // 800 ms: eight times the slowest read of /proc seen at load 25 on this 2-core machine.
+    const sampler = await BackgroundSampler.start({ intervalMs: 100 }, { intervalMs: 100, readTimeoutMs: 800 });
     const readings: PowerReading[] = [];
     const failures: SourceFailure[] = [];
     sampler.onReadings((r) => readings.push(...r));
@@ -205,7 +207,7 @@ describe('BackgroundSampler: sampling on its own thread', () => {
       await sampler.sampleNow();
       // A long synchronous step, as a big training step would be: nothing on this thread runs.
       const blockedFrom = Date.now();
-      const end = blockedFrom + 2000;
+      const end = blockedFrom + 3200;
       while (Date.now() < end) { /* busy */ }
       const blockedTo = Date.now();
       await sampler.sampleNow(); // the messages queued meanwhile are delivered first

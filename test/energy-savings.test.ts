@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MeterTotals } from '../src/energy/meter.ts';
 import { energySaved, projectDenseJoules, savingEligibility, summariseEnergy, type SavingFacts } from '../src/energy/savings.ts';
+import type { RunEvent } from '../src/run/events.ts';
+import { buildRunView } from '../renderer/src/state/runView.ts';
+import { compareEnergy } from '../renderer/src/state/energyComparison.ts';
 import { phaseCompute, summariseCompute, TRAINING_FLOPS_PER_FORWARD } from '../src/energy/computeLedger.ts';
 import { co2eGrams, formatEnergy, joulesToKwh, joulesToWh, kwhToJoules, whToJoules } from '../src/energy/units.ts';
 
@@ -208,5 +211,43 @@ describe('compute ledger', () => {
     assert.match(contended.agreement?.likelyReason ?? '', /^contention: .* in dense/);
     const slow = summariseCompute({ ...base, energyRatio: 1.2, contendedPhases: [], slim: { trainSpeedup: 1.3, flopReduction: 2.5 } });
     assert.match(slow.agreement?.likelyReason ?? '', /measured training speed-up is 1\.30x for 2\.50x fewer FLOPs/);
+  });
+});
+
+describe('the app\'s live saving', () => {
+  const logs = (epoch: number) => ({ epoch, learningRate: 0.1, loss: 1, accuracy: 0.5, valLoss: null, valAccuracy: null, seconds: 1, imagesPerSecond: 100 });
+  const interval = (time: number, phase: string, joules: number): RunEvent =>
+    ({ type: 'energy.interval', time, timeMs: time, deltas: [{ phase, source: 'cpu-estimate', device: 'cpu', kind: 'estimated', joules }], power: [] });
+  const searching: RunEvent[] = [
+    { type: 'phase-start', time: 1, phase: 'search', plannedEpochs: 10, startEpoch: 0, endEpoch: 10 },
+    { type: 'epoch', time: 2, phase: 'search', logs: logs(0) },
+    interval(3, 'search', 50),
+    { type: 'epoch', time: 4, phase: 'search', logs: logs(1) },
+    interval(5, 'search', 50),
+  ];
+
+  it('shows no saving before the ticket, only the reason', () => {
+    const c = compareEnergy(buildRunView('r', searching), null, 10);
+    assert.deepEqual([c.savedPercent, c.ratio, c.savedKind], [null, null, null]);
+    assert.match(c.savedReason!, /shown once the Early-Bird ticket is found/);
+    assert.equal(c.denseKind, 'projected');
+  });
+
+  it('after the ticket: EB so far + the rest of the retrain at the measured slim speed, against the projected dense run, labelled projected', () => {
+    const found: RunEvent[] = [
+      ...searching,
+      { type: 'eb-found', time: 6, epoch: 1, ratio: 0.5, plannedEpochs: 10, checkpoint: 'x', warnings: [] },
+      { type: 'phase-end', time: 7, phase: 'surgery', status: 'completed', seconds: 1, epochs: 0,
+        slim: { params: { dense: 10, slim: 4 }, flops: { dense: 10, slim: 4 }, flopReduction: 2.5, speedup: { train: 2, inference: 2 }, maxAbsDifference: 0 } },
+    ];
+    // 50 J per search epoch; retrain 10 − 2 = 8 epochs at 50 / 2 = 25 J; dense 10 × 50 J.
+    const c = compareEnergy(buildRunView('r', found), null, 10);
+    close(c.ebJoules, 100 + 8 * 25);
+    close(c.denseJoules, 500);
+    close(c.savedPercent, 40);
+    assert.deepEqual([c.savedKind, c.ebKind, c.savedReason], ['projected', 'projected', null]);
+    // Once retrain epochs are measured, their own energy replaces the speed-up.
+    const retraining = [...found, { type: 'epoch', time: 8, phase: 'retrain', logs: logs(2) } as RunEvent, interval(9, 'retrain', 30)];
+    close(compareEnergy(buildRunView('r', retraining), null, 10).ebJoules, 130 + 7 * 30);
   });
 });

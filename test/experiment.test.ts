@@ -16,7 +16,7 @@ import { resumeExperiment, runExperiment, type RunOutcome } from '../src/experim
 import { listRuns, METRICS_HEADER, readEventsFile, RunStore } from '../src/run/runStore.ts';
 import type { RunSummary } from '../src/run/summary.ts';
 import { generateReport } from '../src/report/index.ts';
-import { buildRunView } from '../renderer/src/state/runView.ts';
+import { buildRunView } from '../src/run/project.ts';
 import { compareEnergy } from '../renderer/src/state/energyComparison.ts';
 
 const SMALL: ExperimentConfigInput = {

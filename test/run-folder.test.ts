@@ -294,3 +294,63 @@ describe('small ones', () => {
     assert.ok(!existsSync(lockPath(outcome.runDir)), 'the lock is released when the run ends');
   });
 });
+
+describe('bounds before work', () => {
+  test('CLI flags take their bounds, defaults and help from the schema', async () => {
+    const { trainCommand, TRAIN_USAGE } = await import('../src/cli/trainCommand.ts');
+    const { fieldDefault } = await import('../src/cli/configFlags.ts');
+    const defaults = parseConfig({ model: { name: 'tiny' } });
+    assert.equal(fieldDefault(['training', 'epochs']), defaults.training.epochs);
+    assert.match(TRAIN_USAGE, new RegExp(`--epochs <n> +planned epochs \\(integer ≥ 1, ≤ 10000; default ${defaults.training.epochs}\\)`));
+    assert.match(TRAIN_USAGE, new RegExp(`--batch-size <n> +images per batch \\(integer ≥ 1, ≤ 4096; default ${defaults.training.batchSize}\\)`));
+    await assert.rejects(trainCommand(['--model', 'tiny', '--epochs', '1e9', '--batch-size', '99999999']), (error: Error) => {
+      assert.equal(error.name, 'UsageError');
+      assert.match(error.message, /--epochs: .*10000.*\(got "1e9"\)/);
+      assert.match(error.message, /--batch-size: .*4096.*\(got "99999999"\)/);
+      return true;
+    });
+    await assert.rejects(trainCommand(['--model', 'tiny', '--lr', 'fast']), /--lr: .*\(got "fast"\); expected number > 0, ≤ 10/);
+  });
+
+  test('a batch that cannot fit in memory is refused before the first epoch, with the figure', async () => {
+    const { runExperiment } = await import('../src/experiment/runner.ts');
+    const config = parseConfig({ model: { name: 'vgg-s' }, data: { spec: 'mnist', trainLimit: 64, testLimit: 64 }, training: { batchSize: 4096 }, backend: 'wasm' });
+    const runsDir = join(scratch, 'too-big');
+    await assert.rejects(runExperiment(config, { runsDir }), /vgg-s at batch size 4096 needs at least \d+\.\d GiB to train .* more than the 4 GiB the wasm backend can address; lower training\.batchSize to \d+ or less/);
+    const [run] = await listRuns(runsDir);
+    const events = (await readEventLog(join(run!.dir, 'events.jsonl'))).events;
+    assert.ok(!events.some((e) => e.type === 'phase-start'), 'no phase started');
+    assert.equal(events.filter((e) => e.type === 'run-end').length, 1);
+  });
+
+  test('the app runs at most maxWorkers experiments, and cancel kills a worker that ignores it', async () => {
+    const { ExperimentSupervisor, TooManyRunsError } = await import('../src/api/supervisor.ts');
+    const ends: RunEvent[] = [];
+    // A real process that ignores every message, as a worker stuck in a long batch would.
+    const deaf = () => spawn(process.execPath, ['-e', 'process.on("message", () => {}); setInterval(() => {}, 1000);'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const supervisor = new ExperimentSupervisor({ onEvent: (_id, e) => ends.push(e), spawnWorker: deaf, maxWorkers: 1, cancelGraceMs: 300 });
+    supervisor.start('a', join(scratch, 'a'));
+    assert.throws(() => supervisor.start('b', join(scratch, 'b')), (error: Error) => error instanceof TooManyRunsError && /most this app runs at once is 1/.test(error.message));
+    assert.equal(await supervisor.cancel('a'), true);
+    assert.equal(supervisor.isActive('a'), false);
+    const end = ends.find((e) => e.type === 'run-end');
+    assert.ok(end?.type === 'run-end' && /SIGKILL/.test(end.error ?? ''), JSON.stringify(ends));
+  });
+});
+
+describe('one projection', () => {
+  test('project(events) gives back the methods, slim network and Early-Bird facts the summary holds', async () => {
+    const { project, methodResults } = await import('../src/run/project.ts');
+    const dir = join(process.cwd(), 'test', 'fixtures', 'report', 'run-complete');
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    const state = project((await readEventLog(join(dir, 'events.jsonl'))).events);
+    assert.deepEqual(methodResults(state), summary.methods);
+    assert.deepEqual(state.slim, summary.slim);
+    assert.equal(state.earlyBird?.epoch, summary.earlyBird.epoch);
+    for (const r of summary.earlyBird.ratios as { ratio: number; epoch: number | null }[]) assert.equal(state.foundByRatio[String(r.ratio)] ?? null, r.epoch);
+    const distances = Object.entries(state.maskDistance).flatMap(([ratio, points]) => points.map((p) => ({ epoch: p.x - 1, ratio: Number(ratio), maxDistance: p.y })));
+    const byKey = (d: { epoch: number; ratio: number }) => `${d.epoch}/${d.ratio}`;
+    assert.deepEqual(distances.map(byKey).sort(), (summary.earlyBird.distances as { epoch: number; ratio: number }[]).map(byKey).sort());
+    assert.equal(state.status, summary.status);
+  });
+});

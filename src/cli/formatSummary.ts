@@ -66,15 +66,16 @@ export function formatSummary(s: RunSummary): string {
       out.push(`  not measured: ${new Date(gap.fromMs).toISOString()} to ${new Date(gap.toMs).toISOString()} (${gap.seconds.toFixed(0)} s): ${gap.reason}`);
     }
     out.push('');
-    const eb = `EB Train ${formatEnergy(energy.ebTrainJoules)} ${energyKindLabel(energy.ebTrainKind, { estimateModel: model, source: energy.phases.search?.source ?? null })}`;
+    const modelNote = model ? `; estimates by ${model}` : '';
+    const eb = `EB Train ${formatEnergy(energy.ebTrainJoules)} ${energyKindLabel(energy.ebTrainKind, { source: energy.phases.search?.source ?? null })}`;
     if (energy.denseJoules !== null && energy.savedRatio !== null && energy.savedPercent !== null) {
       const acc = s.methods.ebTrain && s.methods.dense
         ? `; accuracy ${pct(s.methods.ebTrain.testAccuracy)} vs ${pct(s.methods.dense.testAccuracy)} dense (${((s.methods.ebTrain.testAccuracy - s.methods.dense.testAccuracy) * 100).toFixed(2)} points)`
         : '';
-      out.push(`energy saved (${savingKind(energy)}): ${eb} vs dense ${formatEnergy(energy.denseJoules)} ${energyKindLabel(energy.denseKind, { estimateModel: model, basis: energy.denseBasis, source: energy.phases.dense?.source ?? null })} — ` +
-        `${energy.savedRatio.toFixed(2)}x less, ${energy.savedPercent.toFixed(1)} % saved${acc}`);
+      out.push(`energy saved (${savingKind(energy)}): ${eb} vs dense ${formatEnergy(energy.denseJoules)} ${energyKindLabel(energy.denseKind, { basis: energy.denseBasis, source: energy.phases.dense?.source ?? null })} — ` +
+        `${energy.savedRatio.toFixed(2)}x less, ${energy.savedPercent.toFixed(1)} % saved${acc}${modelNote}`);
     } else {
-      out.push(`energy: ${eb}; ${energy.savedReason ?? 'no dense baseline to compare with'}`);
+      out.push(`energy: ${eb}; ${energy.savedReason ?? 'no dense baseline to compare with'}${modelNote}`);
     }
     if (energy.machine) {
       out.push(`machine view (whole machine, what a wall meter would see; never used for the saving): EB Train ${formatEnergy(energy.machine.ebTrainJoules)}` +

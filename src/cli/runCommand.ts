@@ -30,7 +30,7 @@ function readConfigFile(path: string): unknown {
 /** One line per notable event (epoch lines come from the progress reporter). */
 function describeEvent(e: RunEvent): string | null {
   switch (e.type) {
-    case 'run-start': return `run ${e.runId}${e.resumed ? ' (resumed)' : ''} on ${e.backendDescription}` +
+    case 'run-start': return `run ${e.runId}${e.resumed ? ' (resumed)' : ''} on ${e.backendDescription}${e.workers && e.workers > 1 ? `, ${e.workers} data-parallel workers` : ''}` +
       e.skippedBackends.map((s) => `\n  skipped ${s.choice}: ${s.reason}`).join('');
     case 'data': return `data: ${e.name}: ${e.train} train, ${e.validation} validation, ${e.test} test, ${e.shape.join('x')}`;
     case 'energy-sources': return `energy: ${e.sources.map((s) => `${s.name} (${s.kind})`).join(', ') || 'no source'}` +

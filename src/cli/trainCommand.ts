@@ -3,33 +3,42 @@
  * With --json the last line is one JSON object (backend, testAccuracy, epochs, seconds, workers).
  */
 import { parseArgs } from 'node:util';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend/selectBackend.ts';
+import { selectBackend } from '../backend/selectBackend.ts';
 import { checkFitsModel, loadData } from '../data/load.ts';
-import { buildModel, isModelName, MODEL_NAMES, modelStats } from '../models/index.ts';
+import { optimizerOf, scheduleOf } from '../experiment/config.ts';
+import { buildModel, modelStats, type ModelName } from '../models/index.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { train } from '../train/loop.ts';
 import { workersFor } from '../train/parallel/cores.ts';
 import { shardSizes } from '../train/parallel/dataParallelStep.ts';
-import { DEFAULT_OPTIMIZER } from '../train/optimizer.ts';
+import { estimateTrainingMemory, memoryLimit, memoryRefusal } from '../train/memory.ts';
 import { ProgressReporter } from '../train/progress.ts';
-import { EB_SCHEDULE } from '../train/schedule.ts';
-import { choiceFlag, intFlag, numberFlag, UsageError } from './args.ts';
+import { UsageError } from './args.ts';
+import { configFromFlags, flagHelp, parseArgsOptions, type ConfigFlag } from './configFlags.ts';
 
-export const TRAIN_USAGE = `earlybird train [--demo] --model <name> --data <spec> [options]
+/** The flags of `earlybird train`, each a view of one config field (type, bounds, default from the schema). */
+export const TRAIN_FLAGS: readonly ConfigFlag[] = [
+  { flag: 'model', path: ['model', 'name'], help: 'the network', placeholder: 'name' },
+  { flag: 'data', path: ['data', 'spec'], help: 'mnist | fashion-mnist:<dir> | cifar10:<dir> | idx:<dir> | mnist:<dir>', placeholder: 'spec' },
+  { flag: 'epochs', path: ['training', 'epochs'], help: 'planned epochs', placeholder: 'n' },
+  { flag: 'batch-size', path: ['training', 'batchSize'], help: 'images per batch', placeholder: 'n' },
+  { flag: 'lr', path: ['training', 'learningRate'], help: 'base learning rate, ×gamma at each milestone', placeholder: 'x' },
+  { flag: 'optimizer', path: ['training', 'optimizer'], help: 'sgd with momentum, or adam', placeholder: 'name' },
+  { flag: 'weight-decay', path: ['training', 'weightDecay'], help: 'L2 weight decay', placeholder: 'x' },
+  { flag: 'backend', path: ['backend'], help: 'where to train', placeholder: 'name' },
+  { flag: 'workers', path: ['training', 'workers'], help: 'data-parallel replicas, one core each (unset: the usable cores on wasm)', placeholder: 'k' },
+  { flag: 'seed', path: ['seed'], help: 'data order and initialisation', placeholder: 'n' },
+  { flag: 'train-limit', path: ['data', 'trainLimit'], help: 'use a seeded subset of the training images', placeholder: 'n' },
+  { flag: 'test-limit', path: ['data', 'testLimit'], help: 'use a seeded subset of the test images', placeholder: 'n' },
+];
 
-  --demo               lenet5-bn on the embedded MNIST digits (no set-up, no network)
-  --model <name>       ${MODEL_NAMES.join(' | ')}
-  --data <spec>        mnist | fashion-mnist:<dir> | cifar10:<dir> | idx:<dir> | mnist:<dir>
-  --epochs <n>         planned epochs (default 10)
-  --batch-size <n>     default 128
-  --lr <x>             base learning rate (default 0.1, ×0.1 at 50 % and 75 % of the epochs)
-  --optimizer <name>   sgd (momentum 0.9, weight decay 1e-4) | adam
-  --weight-decay <x>   default 1e-4
-  --backend <name>     ${BACKEND_CHOICES.join(' | ')} (default auto)
-  --workers <k>        data-parallel replicas, one core each (default: the usable cores on wasm)
-  --seed <n>           default 1
-  --train-limit <n>    use a seeded subset of the training images
-  --test-limit <n>     use a seeded subset of the test images
+/** What --demo sets (flags given with it still win): a named preset, not a second set of defaults. */
+export const TRAIN_DEMO = { model: { name: 'lenet5-bn' }, data: { spec: 'mnist' }, training: { epochs: 10, batchSize: 64, learningRate: 0.05 } } as const;
+
+export const TRAIN_USAGE = `earlybird train [--demo] --model <name> [--data <spec>] [options]
+
+  --demo               ${TRAIN_DEMO.model.name} on the embedded MNIST digits, ${TRAIN_DEMO.training.epochs} epochs, batch ${TRAIN_DEMO.training.batchSize}, lr ${TRAIN_DEMO.training.learningRate} (no set-up, no network)
+${flagHelp(TRAIN_FLAGS)}
   --json               end with one JSON line: backend, testAccuracy, epochs, seconds`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
@@ -37,59 +46,44 @@ export async function trainCommand(argv: string[]): Promise<number> {
     args: argv,
     options: {
       demo: { type: 'boolean' },
-      model: { type: 'string' },
-      data: { type: 'string' },
-      epochs: { type: 'string' },
-      'batch-size': { type: 'string' },
-      lr: { type: 'string' },
-      optimizer: { type: 'string' },
-      'weight-decay': { type: 'string' },
-      backend: { type: 'string' },
-      seed: { type: 'string' },
-      workers: { type: 'string' },
-      'train-limit': { type: 'string' },
-      'test-limit': { type: 'string' },
+      ...parseArgsOptions(TRAIN_FLAGS),
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
-  });
+  }) as { values: Record<string, string | boolean | undefined> };
   if (values.help) {
     process.stdout.write(`${TRAIN_USAGE}\n`);
     return 0;
   }
-  const demo = values.demo ?? false;
-  const modelName = values.model ?? (demo ? 'lenet5-bn' : undefined);
-  const dataSpec = values.data ?? (demo ? 'mnist' : undefined);
-  if (!modelName) throw new UsageError(`--model is required (one of ${MODEL_NAMES.join(', ')}), or use --demo`);
-  if (!isModelName(modelName)) throw new UsageError(`--model: unknown "${modelName}"; expected one of ${MODEL_NAMES.join(', ')}`);
-  if (!dataSpec) throw new UsageError('--data is required (e.g. mnist, fashion-mnist:<dir>, cifar10:<dir>), or use --demo');
-  const epochs = intFlag('epochs', values.epochs, 10);
-  const batchSize = intFlag('batch-size', values['batch-size'], demo ? 64 : 128);
-  const learningRate = numberFlag('lr', values.lr, demo ? 0.05 : 0.1);
-  const optimizerKind = choiceFlag('optimizer', values.optimizer, ['sgd', 'adam'] as const, 'sgd');
-  const weightDecay = numberFlag('weight-decay', values['weight-decay'], DEFAULT_OPTIMIZER.weightDecay);
-  const backendChoice = choiceFlag('backend', values.backend, BACKEND_CHOICES, 'auto') as BackendChoice;
-  const seed = intFlag('seed', values.seed, 1, 0);
-  const trainLimit = values['train-limit'] === undefined ? undefined : intFlag('train-limit', values['train-limit'], 0);
-  const testLimit = values['test-limit'] === undefined ? undefined : intFlag('test-limit', values['test-limit'], 0);
-  const requestedWorkers = values.workers === undefined ? undefined : intFlag('workers', values.workers, 1, 1);
-  const json = values.json ?? false;
+  const demo = values.demo === true;
+  if (!demo && values.model === undefined) throw new UsageError(`--model is required, or use --demo\n${TRAIN_USAGE}`);
+  const config = configFromFlags(TRAIN_FLAGS, values, demo ? TRAIN_DEMO : {});
+  const modelName = config.model.name as ModelName;
+  const { epochs, batchSize } = config.training;
+  const seed = config.seed;
+  const json = values.json === true;
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
-  const backend = await selectBackend(backendChoice);
+  const backend = await selectBackend(config.backend);
   log(`backend: ${backend.description}`);
   for (const s of backend.skipped) log(`  skipped ${s.choice}: ${s.reason}`);
   for (const w of backend.warnings) log(`warning: ${w}`);
 
-  const data = await loadData(dataSpec, { seed, trainLimit, testLimit });
+  const data = await loadData(config.data.spec, { seed, trainLimit: config.data.trainLimit, testLimit: config.data.testLimit });
   const inputShape: [number, number, number] = [data.train.height, data.train.width, data.train.channels];
   const model = buildModel({ name: modelName, inputShape, numClasses: data.numClasses, seed });
   checkFitsModel(data.train, inputShape, modelName);
   const stats = modelStats(model);
   log(`data: ${data.name} (${data.source}): ${data.train.count} train, ${data.validation.count} validation, ${data.test.count} test`);
   log(`model: ${modelName}, ${stats.params.toLocaleString('en')} parameters, ${(stats.flops / 1e6).toFixed(2)} MFLOP per image`);
-  const workers = workersFor(requestedWorkers);
+  const memory = estimateTrainingMemory(stats, inputShape[0] * inputShape[1] * inputShape[2], batchSize, config.training.optimizer);
+  const refusal = memoryRefusal(modelName, memory, batchSize, memoryLimit(backend.tfBackend));
+  if (refusal) {
+    model.dispose();
+    throw new UsageError(refusal);
+  }
+  const workers = workersFor(config.training.workers);
   log(workers > 1 ? `workers: ${workers} data-parallel replicas (batch ${batchSize} split ${shardSizes(batchSize, workers).join('/')}; BatchNorm per shard)` : 'workers: 1 (one thread)');
 
   const controller = new AbortController();
@@ -105,8 +99,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     numClasses: data.numClasses,
     plannedEpochs: epochs,
     batchSize,
-    schedule: { baseLearningRate: learningRate, ...EB_SCHEDULE },
-    optimizer: { ...DEFAULT_OPTIMIZER, kind: optimizerKind, weightDecay },
+    schedule: scheduleOf(config.training),
+    optimizer: optimizerOf(config.training),
     seed,
     workers,
     signal: controller.signal,

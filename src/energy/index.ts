@@ -1,18 +1,19 @@
 /**
  * The energy engine: power sources, the sampler, the meter, and what the savings come to.
  *
- * Wiring, as the experiment runner is expected to do it:
+ * Wiring, as the experiment runner does it (src/experiment/energyRecorder.ts):
  *
- *   const { sources, skipped } = await detectPowerSources({ intervalMs: 1000 });   // print skipped[].reason
+ *   const sampler = await BackgroundSampler.start({ intervalMs: 1000 }, { intervalMs: 1000 }); // sources live on their own thread
+ *   // print sampler.skipped[].reason
  *   const meter = new EnergyMeter({ initialPhase: 'search', onEvent: (e) => store.append(e) });
- *   const sampler = new PowerSampler(sources, { intervalMs: 1000 });
- *   sampler.onReadings((readings) => meter.ingest(readings));
- *   sampler.onSourceFailure((f) => log(`${f.source} stopped: ${f.reason}`));
- *   sampler.start();
+ *   sampler.onReadings((readings) => meter.ingest(readings));   // integrated by each reading's own time
+ *   sampler.onSourceFailure((f, remaining) => log(`${f.source} stopped: ${f.reason}`));
  *   ...  meter.setPhase('surgery'); ... meter.setPhase('retrain'); ...
- *   await sampler.stop();                       // final sample integrated, sources closed
- *   const energy = summariseEnergy({ totals: meter.totals(), projection, overheadPercent: sampler.overheadPercent });
+ *   const overheadPercent = await sampler.stop();               // final sample integrated, sources closed
+ *   const energy = summariseEnergy({ totals: meter.totals(), views: meter.allTotals(), projection, overheadPercent,
+ *                                    notEligible: savingEligibility(facts) });
  *
+ * PowerSampler is the same loop on the calling thread (for sources that cannot cross threads).
  * On resume: `EnergyMeter.fromEvents(parsedEventsJsonl, { onEvent })`, then the same wiring.
  */
 export type { EnergyKind, SourceKind, PowerReading, PowerSource, OpenResult, ReadingView } from './types.ts';
@@ -37,3 +38,4 @@ export { lookupCpuPower, cpuPowerTable, DEFAULT_WATTS_PER_CORE, CPU_POWER_TABLE_
 export { CpuActivitySource, CpuActivityProbe, CPU_ACTIVITY_SOURCE } from './estimate/cpuActivity.ts';
 export { usableCores } from './estimate/usableCores.ts';
 export { summariseCompute, phaseCompute, TRAINING_FLOPS_PER_FORWARD, DISAGREEMENT_THRESHOLD, type ComputeSummary, type PhaseCompute, type PhaseWork } from './computeLedger.ts';
+export { BackgroundSampler, type SourceInfo } from './backgroundSampler.ts';

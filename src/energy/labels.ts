@@ -10,7 +10,7 @@ import type { ComputeSummary } from './computeLedger.ts';
 export function energyKindLabel(kind: EnergyKind | null, detail: { source?: string | null; estimateModel?: string | null; basis?: string | null }): string {
   if (kind === null) return 'not known';
   if (kind === 'measured') return detail.source ? `measured (${detail.source})` : 'measured';
-  if (kind === 'estimated') return detail.estimateModel ? `estimated (model ${detail.estimateModel})` : 'estimated';
+  if (kind === 'estimated') return detail.estimateModel ? `estimated (model ${detail.estimateModel})` : detail.source ? `estimated (${detail.source})` : 'estimated';
   return detail.basis ? `projected (${detail.basis.replace(/^projected: /, '')})` : 'projected';
 }
 

@@ -77,11 +77,12 @@ export class EnergyRecorder {
       ...(gpuAdapter ? { gpuAdapter: { vendor: gpuAdapter.vendor, architecture: gpuAdapter.architecture, description: gpuAdapter.description, software: gpuAdapter.software } } : {}),
     };
     try {
-      let info: EnergySourceInfo[];
-      let skipped: { name: string; reason: string }[];
-      let attach: (ingest: (r: PowerReading[]) => void, fail: (f: SourceFailure, remaining: string[]) => void) => SamplerHandle;
-      if (detect) {
-        const detected = await detect(detectSettings);
+      let info: EnergySourceInfo[] = [];
+      let skipped: { name: string; reason: string }[] = [];
+      let attach: (ingest: (r: PowerReading[]) => void, fail: (f: SourceFailure, remaining: string[]) => void) => SamplerHandle =
+        () => ({ stop: async () => 0 });
+      const onThisThread = async (detectHere: typeof detectPowerSources) => {
+        const detected = await detectHere(detectSettings);
         info = detected.sources.map((s) => ({ name: s.name, kind: s.kind, description: s.describe(), ...(s.formula ? { formula: s.formula } : {}), ...(s.label ? { label: s.label } : {}), ...(s.view ? { view: s.view } : {}) }));
         skipped = detected.skipped;
         attach = (ingest, fail) => {
@@ -91,15 +92,27 @@ export class EnergyRecorder {
           sampler.start();
           return { stop: async () => (await sampler.stop(), sampler.overheadPercent) };
         };
-      } else {
-        const background = await BackgroundSampler.start(detectSettings, { intervalMs: settings.intervalMs });
-        info = background.sources.map((s: SourceInfo) => ({ ...s }));
-        skipped = background.skipped;
-        attach = (ingest, fail) => {
-          background.onReadings(ingest);
-          background.onSourceFailure(fail);
-          return { stop: () => background.stop() };
-        };
+      };
+      if (detect) await onThisThread(detect);
+      else {
+        let background: BackgroundSampler | null = null;
+        try {
+          background = await BackgroundSampler.start(detectSettings, { intervalMs: settings.intervalMs });
+        } catch (error) {
+          // No thread (an unusual runtime): sample here rather than not at all, and say so.
+          emit({ type: 'warning', time: Date.now(), message: `power sampling thread unavailable (${(error as Error).message}); sampling on the training thread, where long steps delay it` });
+          await onThisThread(detectPowerSources);
+        }
+        if (background) {
+          const b = background;
+          info = b.sources.map((s: SourceInfo) => ({ ...s }));
+          skipped = b.skipped;
+          attach = (ingest, fail) => {
+            b.onReadings(ingest);
+            b.onSourceFailure(fail);
+            return { stop: () => b.stop() };
+          };
+        }
       }
       emit({ type: 'energy-sources', time: Date.now(), sources: info, skipped });
       const meter = previous.length ? EnergyMeter.fromEvents(previous, { onEvent: write }) : new EnergyMeter({ onEvent: write });

@@ -19,7 +19,9 @@ import { EarlyBirdDetector } from '../prune/earlyBirdDetector.ts';
 import { gammaLayers } from '../prune/slimModel.ts';
 import { SlimmingPenalty } from '../prune/slimmingPenalty.ts';
 import type { TrainCallback } from '../train/callbacks.ts';
+import { workersFor } from '../train/parallel/cores.ts';
 import { evaluate } from '../train/evaluate.ts';
+import { estimateTrainingMemory, memoryLimit, memoryRefusal } from '../train/memory.ts';
 import { hasCheckpoint, readCheckpointMeta, restoreWeights, saveCheckpoint } from './checkpoint.ts';
 import type { ExperimentConfig } from './config.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
@@ -134,6 +136,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
       type: 'run-start', time: Date.now(), runId: store.id, resumed, configHash: configHash(config),
       backend: backend.tfBackend, backendDescription: backend.description, skippedBackends: backend.skipped,
       ...(backend.adapter ? { adapter: { vendor: backend.adapter.vendor, architecture: backend.adapter.architecture, description: backend.adapter.description, software: backend.adapter.software } } : {}),
+      workers: workersFor(config.training.workers),
     });
     for (const message of backend.warnings) emit({ type: 'warning', time: Date.now(), message });
     for (const message of notes) emit({ type: 'warning', time: Date.now(), message });
@@ -155,6 +158,10 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     checkFitsModel(data.train, inputShape, config.model.name);
     const denseStats = modelStats(probe);
     probe.dispose();
+    // Bounds before work: a batch that cannot fit is refused now, with the figure, not at epoch 1.
+    const memory = estimateTrainingMemory(denseStats, inputShape[0] * inputShape[1] * inputShape[2], config.training.batchSize, config.training.optimizer);
+    const refusal = memoryRefusal(`${config.model.name}${config.model.width !== undefined ? ` width ${config.model.width}` : ''}`, memory, config.training.batchSize, memoryLimit(backend.tfBackend));
+    if (refusal) throw new RunError(refusal);
     emit({ type: 'model', time: Date.now(), method: 'dense', params: denseStats.params, flops: denseStats.flops });
 
     energy = await EnergyRecorder.start(config.energy, emit, previous, options.detectPowerSources, backend.adapter);

@@ -94,7 +94,8 @@ export function summaryParagraph(model: ReportModel): string {
     const percent = num(energy.savedPercent);
     const savedCo2 = num(energy.savedCo2eGrams);
     const context = `(at ${sig(num(energy.carbonIntensity) ?? 0, 4)} g CO₂e/kWh, PUE ${formatPue(num(energy.pue) ?? 1)})`;
-    const head = `EB Train (search + surgery + retrain, ${energyKindLabel(energy.ebTrainKind ?? 'measured', { estimateModel: energy.estimateModel ?? null })}) used ${formatEnergy(ebJ)} against ${formatEnergy(denseJ)} for dense training (${kindWords(energy.denseKind)}); the saving is ${savingKindOf(energy)}`;
+    const how = energy.ebTrainKind === 'estimated' && energy.estimateModel ? `estimated with the power model ${energy.estimateModel}` : energy.ebTrainKind ?? 'measured';
+    const head = `EB Train (search + surgery + retrain) used ${formatEnergy(ebJ)}, ${how}, against ${formatEnergy(denseJ)} for dense training (${kindWords(energy.denseKind)}); the saving is ${savingKindOf(energy)}`;
     if (saved >= 0) {
       sentences.push(`${head}: ${ratio !== null ? `${formatRatio(ratio)} less energy, ` : ''}${percent !== null ? `${formatPercent(percent)} saved` : `${formatEnergy(saved)} saved`}${savedCo2 !== null ? `, avoiding ${formatCo2e(savedCo2)} ${context}` : ''}.`);
     } else {
@@ -116,8 +117,8 @@ export function summaryParagraph(model: ReportModel): string {
     sentences.push(`Counted compute: dense training needs ${formatRatio(computeSummary.flopSavedRatio!)} the FLOPs of EB Train (${computeSummary.denseBasis ?? 'counted'})` +
       (a && a.disagrees ? `; the energy saving differs from it by ${formatPercent((a.relativeDifference ?? 0) * 100)}, likely because of ${a.likelyReason}.` : a ? `, in line with the energy saving (within ${formatPercent((a.relativeDifference ?? 0) * 100)}).` : '.'));
   }
-  const contended = contendedPhaseWords(energy);
-  if (contended.length) sentences.push(`Contended: ${contended.join('; ')}.`);
+  const contended = contendedSentence(energy);
+  if (contended) sentences.push(contended);
   if (model.status !== 'completed') sentences.push(`This run is ${model.status}: ${model.interruption ?? 'it did not complete'}; the report shows what it recorded.`);
   return sentences.join(' ');
 }
@@ -128,11 +129,13 @@ function savingKindOf(energy: { ebTrainKind?: string | undefined; denseKind?: st
   return energy.ebTrainKind === 'estimated' || energy.denseKind === 'estimated' ? 'estimated' : 'measured';
 }
 
-/** "dense: others used 48 % of the CPU time (whole-device sensor: their work is in the figure)". */
-function contendedPhaseWords(energy: ReportModel['energy']['summary']): string[] {
-  return Object.entries(energy?.contention ?? {})
-    .filter(([, c]) => c?.contended)
-    .map(([phase, c]) => `${phase}: others used ${formatPercent((c!.othersShare ?? 0) * 100)} of the CPU time (${c!.wholeDevice ? 'whole-device sensor: their work is in the figure' : 'the per-process estimate leaves them out'})`);
+/** One sentence naming the contended phases and what that means for the figures. */
+function contendedSentence(energy: ReportModel['energy']['summary']): string | null {
+  const entries = Object.entries(energy?.contention ?? {}).filter(([, c]) => c?.contended);
+  if (!entries.length) return null;
+  const whole = entries.some(([, c]) => c?.wholeDevice);
+  return `Contended phases (other processes used more than 10% of the CPU time): ${entries.map(([phase, c]) => `${phase} ${formatPercent((c!.othersShare ?? 0) * 100)}`).join(', ')}; ` +
+    (whole ? 'a whole-device sensor charges their work to the run there.' : 'the per-process estimate leaves their work out, but they slowed the run.');
 }
 
 function keyFigures(model: ReportModel): string[][] {
@@ -183,8 +186,8 @@ function keyFigures(model: ReportModel): string[][] {
     ]);
   }
   if (estimateModel) rows.push(['Power model', 'estimated', estimateModel]);
-  const contended = contendedPhaseWords(energy ?? null);
-  if (contended.length) rows.push(['Contended phases', String(contended.length), contended.join('; ')]);
+  const contended = contendedSentence(energy ?? null);
+  if (contended) rows.push(['Contended phases', String(Object.values(energy?.contention ?? {}).filter((c) => c?.contended).length), contended]);
   const savedCo2 = refused ? null : num(energy?.savedCo2eGrams);
   rows.push([
     'CO₂e avoided',

@@ -22,6 +22,7 @@ import { acquireRunLock, inspectLock, describeHolder, lockRefusal, type RunLock 
 import { configPath, eventsPath, metricsPath, summaryPath } from './paths.ts';
 import { READ_CAPS, readRegularFile, readRegularFileSync } from './safeRead.ts';
 import type { RunSummary } from './summary.ts';
+import { project } from './project.ts';
 import { savingKind } from '../energy/labels.ts';
 
 export const METRICS_HEADER = 'phase,method,epoch,learningRate,loss,accuracy,valLoss,valAccuracy,seconds,imagesPerSecond';
@@ -237,6 +238,8 @@ export interface RunListItem {
   savedKind: 'measured' | 'estimated' | 'projected' | null;
   /** Why no saving is given (null when one is). */
   savedReason: string | null;
+  /** The power model behind estimated figures (null when nothing was estimated). */
+  estimateModel: string | null;
   /** Who writes the run now (pid, host, since), when its lock is held; null otherwise. */
   lockedBy: string | null;
   /** Why part of this run could not be read (the file and the reason); null when all was read. */
@@ -297,20 +300,18 @@ export async function describeRun(store: RunStore): Promise<RunListItem> {
   const summary = await attempt(() => store.readSummaryAsync(), null);
   const config = (await attempt(() => store.readConfigJsonAsync(), {})) as Partial<ExperimentConfig>;
   const events = summary ? [] : await attempt(() => store.readEventsAsync((e) => LIST_EVENT_TYPES.has(e.type)), [] as RunEvent[]);
-  const start = events.find((e) => e.type === 'run-start');
-  const end = [...events].reverse().find((e) => e.type === 'run-end');
-  const found = events.find((e) => e.type === 'eb-found');
+  const state = project(events, store.id);
   const lock = inspectLock(store.dir);
   const readable = problems.length === 0 || summary !== null || events.length > 0;
   return {
     runId: store.id,
     dir: store.dir,
     name: summary?.name ?? config?.name ?? null,
-    createdAt: summary?.createdAt ?? (start ? new Date(start.time).toISOString() : null),
+    createdAt: summary?.createdAt ?? (state.startedAt !== null ? new Date(state.startedAt).toISOString() : null),
     model: config?.model?.name ?? null,
     data: config?.data?.spec ?? null,
-    status: !readable ? 'unreadable' : summary?.status ?? (end?.type === 'run-end' ? end.status : 'incomplete'),
-    ebEpoch: summary ? summary.earlyBird?.epoch ?? null : found?.type === 'eb-found' ? found.epoch : null,
+    status: !readable ? 'unreadable' : summary?.status ?? (state.status === 'pending' || state.status === 'running' ? 'incomplete' : state.status),
+    ebEpoch: summary ? summary.earlyBird?.epoch ?? null : state.earlyBird?.epoch ?? null,
     plannedEpochs: config?.training?.epochs ?? null,
     testAccuracy: {
       ebTrain: summary?.methods?.ebTrain?.testAccuracy ?? null,
@@ -319,6 +320,7 @@ export async function describeRun(store: RunStore): Promise<RunListItem> {
     savedPercent: savedReasonOf(summary) === null ? summary!.energy!.savedPercent : null,
     savedKind: savedReasonOf(summary) === null ? savingKind(summary!.energy!) : null,
     savedReason: savedReasonOf(summary),
+    estimateModel: summary?.energy?.estimateModel ?? null,
     lockedBy: lock.state === 'held' ? describeHolder(lock.holder) : lock.state === 'unknown' ? lock.why : null,
     problem: problems.length ? problems.join('; ') : null,
   };

@@ -12,8 +12,9 @@ import { summariseCompute, type ComputeSummary, type PhaseWork } from '../energy
 import type { ModelStats } from '../models/index.ts';
 import type { ExperimentConfig } from '../experiment/config.ts';
 import type { EnergyRecording } from '../experiment/energyRecorder.ts';
-import { METHODS, type EnergyKind, type Method, type MethodResult, type Phase, type RunEvent } from './events.ts';
+import { METHODS, type EnergyKind, type Method, type Phase, type RunEvent } from './events.ts';
 import type { RunStore } from './runStore.ts';
+import { methodResults, project, type RunState } from './project.ts';
 import { SUMMARY_SCHEMA_VERSION, type EarlyBirdSummary, type RunEnergySummary, type RunSummary, type SlimSummary } from './summary.ts';
 
 /** Phases whose energy each method is charged. */
@@ -50,31 +51,30 @@ function lastOf<T extends RunEvent['type']>(events: RunEvent[], type: T): Extrac
   return undefined;
 }
 
-function earlyBirdFrom(events: RunEvent[], config: ExperimentConfig): EarlyBirdSummary {
-  const found = lastOf(events, 'eb-found');
-  // One mask-distance record per epoch; a resumed epoch may repeat, the later one wins.
-  const byEpoch = new Map<number, Extract<RunEvent, { type: 'mask-distance' }>>();
-  for (const e of events) if (e.type === 'mask-distance') byEpoch.set(e.epoch, e);
-  const records = [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
-  const lastRecord = records[records.length - 1];
-  const retrainEnd = events
-    .filter((e): e is Extract<RunEvent, { type: 'phase-end' }> => e.type === 'phase-end' && e.phase === 'retrain' && e.status !== 'cancelled')
-    .at(-1);
+/** The Early-Bird facts of the summary, read off the run's projection. */
+function earlyBirdFrom(state: RunState, config: ExperimentConfig): EarlyBirdSummary {
+  // maskDistance is keyed by ratio in the detector's order, one point per epoch (a resumed epoch: the later wins).
+  const epochs = [...new Set(Object.values(state.maskDistance).flatMap((points) => points.map((p) => p.x)))].sort((a, b) => a - b);
+  const percents = Object.values(state.detectorPercent);
+  const retrain = state.phases.find((p) => p.phase === 'retrain' && p.status !== 'cancelled' && p.status !== 'running');
   return {
-    found: Boolean(found),
-    epoch: found?.epoch ?? null,
+    found: state.earlyBird !== null,
+    epoch: state.earlyBird?.epoch ?? null,
     plannedEpochs: config.training.epochs,
     p: config.search.pruneRatio,
     epsilon: config.search.epsilon,
     queueLength: config.search.queueLength,
     ratios: config.search.ratios.map((ratio) => {
-      const r = lastRecord?.ratios.find((x) => x.ratio === ratio);
-      return { ratio, found: Boolean(r?.found), epoch: r?.foundEpoch ?? null };
+      const epoch = state.foundByRatio[String(ratio)];
+      return { ratio, found: epoch !== undefined, epoch: epoch ?? null };
     }),
-    distances: records.flatMap((rec) => rec.ratios.map((r) => ({ epoch: rec.epoch, ratio: r.ratio, maxDistance: r.maxDistance }))),
-    layers: lastOf(events, 'layer-mask')?.layers ?? [],
-    overheadPercent: records.length ? records.reduce((s, r) => s + r.percentOfEpoch, 0) / records.length : 0,
-    fineTuneEpochs: retrainEnd ? retrainEnd.epochs : null,
+    distances: epochs.flatMap((x) => Object.entries(state.maskDistance).flatMap(([ratio, points]) => {
+      const point = points.find((p) => p.x === x);
+      return point ? [{ epoch: x - 1, ratio: Number(ratio), maxDistance: point.y }] : [];
+    })),
+    layers: state.layerMask?.layers ?? [],
+    overheadPercent: percents.length ? percents.reduce((sum, p) => sum + p, 0) / percents.length : 0,
+    fineTuneEpochs: retrain?.epochsTrained ?? null,
   };
 }
 
@@ -166,8 +166,8 @@ function computeFrom(events: RunEvent[], earlyBird: EarlyBirdSummary, energy: Ru
   });
 }
 
-function quantizationFrom(events: RunEvent[]): RunSummary['quantization'] {
-  const q = lastOf(events, 'quantization');
+function quantizationFrom(state: RunState): RunSummary['quantization'] {
+  const q = state.quantization;
   return q ? { modelDir: q.modelDir, bytesBefore: q.bytesBefore, bytesAfter: q.bytesAfter, accuracyBefore: q.accuracyBefore, accuracyAfter: q.accuracyAfter } : null;
 }
 
@@ -184,14 +184,12 @@ export function buildSummary(input: {
 }): RunSummary {
   const { store, config } = input;
   const events = store.readEvents();
+  // The summary is a cache of the projection (plus what only the runner knows: backend, hardware, energy recording).
+  const state = project(events, store.id);
   const data = lastOf(events, 'data');
-  const methods: Partial<Record<Method, MethodResult>> = {};
-  for (const e of events) {
-    if (e.type === 'phase-end' && e.result && e.status !== 'cancelled') methods[e.result.method] = e.result;
-  }
-  let slim: SlimSummary | null = null;
-  for (const e of events) if (e.type === 'phase-end' && e.phase === 'surgery' && e.slim) slim = e.slim;
-  const earlyBird = earlyBirdFrom(events, config);
+  const methods = methodResults(state);
+  const slim: SlimSummary | null = state.slim;
+  const earlyBird = earlyBirdFrom(state, config);
   const energy = energyFrom(events, config, input.recording, earlyBird);
   const denseModel = events.find((e) => e.type === 'model' && e.method === 'dense');
   return {
@@ -220,7 +218,7 @@ export function buildSummary(input: {
     earlyBird,
     methods,
     slim,
-    quantization: quantizationFrom(events),
+    quantization: quantizationFrom(state),
     energy,
     compute: computeFrom(events, earlyBird, energy, savingEligibility(savingFacts(events, earlyBird, input.recording)), slim),
     seconds: input.seconds,

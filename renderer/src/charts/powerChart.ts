@@ -6,9 +6,13 @@ import { LineChartCard, type Series } from './lineChartCard.ts';
 
 export function powerSeries(record: RunRecord): Series[] {
   const { view } = record;
-  return Object.keys(view.power).map((key, index) => ({
-    key, label: `${key} (${view.powerKinds[key] ?? 'estimated'})`, color: PALETTE[index % PALETTE.length]!, points: view.power[key]!,
-  }));
+  // An estimate names its model in the legend: a flat line of assumed watts must say it is one.
+  const modelOf = (key: string) => view.energySources.find((s) => key === s.name || key.startsWith(`${s.name} · `))?.label;
+  return Object.keys(view.power).map((key, index) => {
+    const kind = view.powerKinds[key] ?? 'estimated';
+    const model = kind === 'estimated' ? modelOf(key) : undefined;
+    return { key, label: `${key} (${kind}${model ? `: ${model}` : ''})`, color: PALETTE[index % PALETTE.length]!, points: view.power[key]! };
+  });
 }
 
 export function createPowerChart(): { card: LineChartCard; update(record: RunRecord): void } {

@@ -137,7 +137,8 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
         // A saving only when it means something: otherwise its reason, from the summary.
         item.savedPercent !== null
           ? h('td', { class: `num ${item.savedPercent < 0 ? 'negative' : ''}`, testid: 'run-saved' },
-            formatPercent(item.savedPercent), ' ', h('span', { class: `badge kind ${item.savedKind ?? ''}` }, item.savedKind ?? ''))
+            formatPercent(item.savedPercent), ' ',
+            h('span', { class: `badge kind ${item.savedKind ?? ''}`, title: item.estimateModel ? `power model: ${item.estimateModel}` : '' }, item.savedKind ?? ''))
           : h('td', { class: 'num muted', testid: 'run-saved', title: item.savedReason ?? '' }, '—',
             h('div', { class: 'small' }, (item.savedReason ?? '').replace(/^no saving: /, ''))),
         h('td', {}, h('span', { class: `status ${status}` }, STATUS_LABELS[status] ?? status)),

@@ -6,7 +6,7 @@
  * the ticket there is no saving to show, and the card says so.
  */
 import type { RunSummary } from '../../../src/run/summary.ts';
-import { searchEpochsDone, type RunView } from './runView.ts';
+import { searchEpochsDone, type RunView } from '../../../src/run/project.ts';
 
 export const EB_TRAIN_PHASES = ['search', 'surgery', 'retrain'] as const;
 

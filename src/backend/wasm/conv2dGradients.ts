@@ -180,6 +180,8 @@ export function makeConv2DBackpropFilter() {
 function transposeForFilterGrad(backend: WasmBackend, x: TensorInfo): TensorInfo {
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const first = callWasmKernel('Transpose', backend, { x: { dataId: x.dataId, shape: [n, h * w * c], dtype: x.dtype } }, { perm: [1, 0] });
+  // One channel (a grayscale first layer): [HW, 1, N] already is [1, HW, N].
+  if (c === 1) return { dataId: first.dataId, shape: [c, h, w, n], dtype: x.dtype };
   const second = callWasmKernel('Transpose', backend, { x: { dataId: first.dataId, shape: [h * w, c, n], dtype: x.dtype } }, { perm: [1, 0, 2] });
   backend.disposeData(first.dataId);
   return { dataId: second.dataId, shape: [c, h, w, n], dtype: x.dtype };

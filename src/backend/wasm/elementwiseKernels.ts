@@ -123,6 +123,14 @@ export function makeMaxPoolGrad(stock: Kernel): Kernel {
     const gs = heapF32(backend, dy!);
     const out = heapF32(backend, dx);
     out.fill(0);
+    if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && 2 * ho <= h && 2 * wo <= w) {
+      maxPoolGrad2x2(xs, gs, out, n, h, w, ho, wo, c);
+      return dx;
+    }
+    // Channels innermost: every read is a contiguous run of c values (NHWC), and the window is
+    // visited in the same order as a per-channel scan, so ties go to the same first position.
+    const bestValue = new Float32Array(c);
+    const bestAt = new Int32Array(c);
     for (let b = 0; b < n; b++) {
       for (let oy = 0; oy < ho; oy++) {
         const y0 = Math.max(0, oy * sh - top);
@@ -130,24 +138,61 @@ export function makeMaxPoolGrad(stock: Kernel): Kernel {
         for (let ox = 0; ox < wo; ox++) {
           const x0 = Math.max(0, ox * sw - left);
           const x1 = Math.min(w, ox * sw - left + fw);
-          const gBase = ((b * ho + oy) * wo + ox) * c;
-          for (let ch = 0; ch < c; ch++) {
-            let best = -1;
-            let bestValue = -Infinity;
-            for (let y = y0; y < y1; y++) {
-              for (let x = x0; x < x1; x++) {
-                const at = ((b * h + y) * w + x) * c + ch;
-                if (xs[at]! > bestValue) {
-                  bestValue = xs[at]!;
-                  best = at;
+          if (y0 >= y1 || x0 >= x1) continue;
+          bestValue.fill(-Infinity);
+          bestAt.fill(-1);
+          for (let y = y0; y < y1; y++) {
+            for (let x = x0; x < x1; x++) {
+              const base = ((b * h + y) * w + x) * c;
+              for (let ch = 0; ch < c; ch++) {
+                const v = xs[base + ch]!;
+                if (v > bestValue[ch]!) {
+                  bestValue[ch] = v;
+                  bestAt[ch] = base + ch;
                 }
               }
             }
-            if (best >= 0) out[best]! += gs[gBase + ch]!;
+          }
+          const gBase = ((b * ho + oy) * wo + ox) * c;
+          for (let ch = 0; ch < c; ch++) {
+            const at = bestAt[ch]!;
+            if (at >= 0) out[at]! += gs[gBase + ch]!;
           }
         }
       }
     }
     return dx;
   };
+}
+
+/**
+ * The common case, 2x2 windows at stride 2 without padding: the four candidates of a channel are
+ * compared directly, in window order (top-left, top-right, bottom-left, bottom-right), with the
+ * general path's rule (strictly greater than everything before, so NaN and -∞ never win).
+ */
+function maxPoolGrad2x2(xs: Float32Array, gs: Float32Array, out: Float32Array, n: number, h: number, w: number, ho: number, wo: number, c: number): void {
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < ho; oy++) {
+      for (let ox = 0; ox < wo; ox++) {
+        const p00 = ((b * h + 2 * oy) * w + 2 * ox) * c;
+        const p01 = p00 + c;
+        const p10 = p00 + w * c;
+        const p11 = p10 + c;
+        const g = ((b * ho + oy) * wo + ox) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let at = -1;
+          const v00 = xs[p00 + ch]!;
+          if (v00 > best) { best = v00; at = p00 + ch; }
+          const v01 = xs[p01 + ch]!;
+          if (v01 > best) { best = v01; at = p01 + ch; }
+          const v10 = xs[p10 + ch]!;
+          if (v10 > best) { best = v10; at = p10 + ch; }
+          const v11 = xs[p11 + ch]!;
+          if (v11 > best) { at = p11 + ch; }
+          if (at >= 0) out[at] = gs[g + ch]!;
+        }
+      }
+    }
+  }
 }

@@ -1,10 +1,12 @@
 /**
- * A run as the charts see it, folded from its events one at a time (`applyEvent`), so a live
- * stream, a page opened mid-run and a finished run's events.jsonl all produce the same view.
- * Pure: no DOM, no API.
+ * The one projection of a run's event log: `project(events) → RunState`, folded one event at a time
+ * (`applyEvent`), so a live stream, a page opened mid-run and a finished run's events.jsonl all give
+ * the same state. The page, the run list and the summary builder read runs through it.
+ * Pure: no DOM, no API, no node imports (the page bundles it).
  */
-import type { Method, MethodResult, RunEvent } from '../../../src/run/events.ts';
-import type { EpochLogs } from '../../../src/train/callbacks.ts';
+import type { Method, MethodResult, RunEvent } from './events.ts';
+import type { SlimSummary } from './summary.ts';
+import type { EpochLogs } from '../train/callbacks.ts';
 
 export type RunStatus = 'pending' | 'running' | 'completed' | 'cancelled' | 'failed';
 export type SourceKind = 'measured' | 'estimated';
@@ -73,13 +75,24 @@ export interface RunView {
   warnings: string[];
   /** Number of events folded in (progress excluded). */
   eventCount: number;
+  /** Time of the first run-start (ms): when the run was created. */
+  startedAt: number | null;
+  /** Detector cost per search epoch, % of the epoch (key: zero-based epoch). */
+  detectorPercent: Record<number, number>;
+  /** The surgery's slim network against the dense one. */
+  slim: SlimSummary | null;
+  quantization: Extract<RunEvent, { type: 'quantization' }> | null;
 }
+
+/** The projection under its own name: everything a run's log says, in one object. */
+export type RunState = RunView;
 
 export function emptyRunView(runId: string): RunView {
   return {
     runId, status: 'pending', error: null, t0: null, lastEventAt: null, resumed: false, backend: null, data: null, models: {},
     phases: [], currentPhase: null, epochs: {}, progress: null, maskDistance: {}, foundByRatio: {}, earlyBird: null, layerMask: null,
     power: {}, powerKinds: {}, energy: {}, energyTotals: {}, energyKinds: {}, energyPhaseStart: {}, energySources: [], slimTrainSpeedup: null, warnings: [], eventCount: 0,
+    startedAt: null, detectorPercent: {}, slim: null, quantization: null,
   };
 }
 
@@ -120,6 +133,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       view.status = 'running';
       view.error = null;
       view.resumed ||= event.resumed;
+      view.startedAt ??= time;
       view.backend = event.backendDescription || event.backend;
       break;
     case 'data':
@@ -162,6 +176,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       break;
     }
     case 'mask-distance':
+      view.detectorPercent[event.epoch] = event.percentOfEpoch;
       for (const r of event.ratios) {
         const key = String(r.ratio);
         const points = (view.maskDistance[key] ??= []);
@@ -214,12 +229,18 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
         phase.stopReason = event.stopReason ?? null;
         phase.result = event.result ?? null;
       }
-      if (event.slim) view.slimTrainSpeedup = event.slim.speedup.train;
+      if (event.slim) {
+        view.slim = event.slim;
+        view.slimTrainSpeedup = event.slim.speedup.train;
+      }
       if (view.progress?.phase === event.phase) view.progress = null;
       break;
     }
     case 'warning':
       view.warnings.push(event.message);
+      break;
+    case 'quantization':
+      view.quantization = event;
       break;
     case 'run-end':
       view.status = event.status;
@@ -236,6 +257,18 @@ export function buildRunView(runId: string, events: Iterable<RunEvent>): RunView
   const view = emptyRunView(runId);
   for (const event of events) applyEvent(view, event);
   return view;
+}
+
+/** project(events) → RunState: the run as its log tells it. */
+export function project(events: Iterable<RunEvent>, runId = ''): RunState {
+  return buildRunView(runId, events);
+}
+
+/** The methods whose phase finished (not cancelled), with their results. */
+export function methodResults(state: RunState): Partial<Record<Method, MethodResult>> {
+  const methods: Partial<Record<Method, MethodResult>> = {};
+  for (const phase of state.phases) if (phase.result && phase.status !== 'cancelled') methods[phase.result.method] = phase.result;
+  return methods;
 }
 
 /** Epochs of the search phase that finished (the Early-Bird search is dense training). */
