@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { MeterTotals } from '../src/energy/meter.ts';
 import { energySaved, projectDenseJoules, savingEligibility, summariseEnergy, type SavingFacts } from '../src/energy/savings.ts';
 import type { RunEvent } from '../src/run/events.ts';
-import { buildRunView } from '../renderer/src/state/runView.ts';
+import { buildRunView } from '../src/run/project.ts';
 import { compareEnergy } from '../renderer/src/state/energyComparison.ts';
 import { phaseCompute, summariseCompute, TRAINING_FLOPS_PER_FORWARD } from '../src/energy/computeLedger.ts';
 import { co2eGrams, formatEnergy, joulesToKwh, joulesToWh, kwhToJoules, whToJoules } from '../src/energy/units.ts';
