@@ -27,6 +27,7 @@ const { evaluate, forTraining } = await import('../src/train/evaluate.ts');
 const { train } = await import('../src/train/loop.ts');
 const { DEFAULT_OPTIMIZER } = await import('../src/train/optimizer.ts');
 const { EB_SCHEDULE } = await import('../src/train/schedule.ts');
+const { workersFor } = await import('../src/train/parallel/cores.ts');
 type ModelSpec = import('../src/models/index.ts').ModelSpec;
 
 describe('adapter classification', () => {
@@ -45,6 +46,11 @@ describe('adapter classification', () => {
     assert.equal(amd.software, false);
     assert.equal(amd.api, 'd3d12');
     assert.equal(describeAdapter({ vendor: 'apple', architecture: 'common-3', description: 'Apple M2' }, 'darwin').api, 'metal');
+  });
+
+  test('webgpu trains on one thread; data-parallel replicas are refused with the reason', () => {
+    assert.equal(workersFor(undefined, 'webgpu'), 1);
+    assert.throws(() => workersFor(2, 'webgpu'), /2 data-parallel replicas need a CPU backend \(wasm\)/);
   });
 
   test('tfjs-node-gpu that loaded but placed ops on the CPU is reported, not used', () => {
