@@ -18,6 +18,8 @@ export const API_CHANNELS = [
   'runs:get',
   'runs:delete',
   'report:export',
+  'ticket:export',
+  'runs:reveal',
   'dialog:pickFolder',
   'settings:get',
   'settings:set',

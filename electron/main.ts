@@ -88,7 +88,9 @@ function saveSettings(settings: Settings): void {
 
 /** EARLYBIRD_RUNS, else the saved folder, else ~/Documents/earlybird/runs (never the cwd: it may be /). */
 function initialRunsDir(saved: SavedSettings): string {
-  const dir = process.env.EARLYBIRD_RUNS ?? saved.runsDir ?? join(app.getPath('documents'), 'earlybird', 'runs');
+  const given = process.env.EARLYBIRD_RUNS ?? saved.runsDir ?? join(app.getPath('documents'), 'earlybird', 'runs');
+  // `~` as a shell would expand it: never a literal folder named ~.
+  const dir = given === '~' || given.startsWith('~/') ? join(app.getPath('home'), given.slice(1)) : given;
   try {
     mkdirSync(dir, { recursive: true });
     return dir;
@@ -113,11 +115,17 @@ async function pickFolder(title?: string): Promise<string | null> {
   return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
+/** Opens the folder in the system file manager (Finder, Explorer, Files). */
+async function revealFolder(path: string): Promise<void> {
+  const problem = await shell.openPath(path);
+  if (problem) throw new Error(`could not open ${path}: ${problem}`);
+}
+
 async function startEngine(saved: SavedSettings): Promise<Engine> {
   // Installed, the engine runs from its esbuild bundle; the forked workers inherit the setting.
   if (app.isPackaged && !process.env.EARLYBIRD_ENGINE) process.env.EARLYBIRD_ENGINE = 'bundle';
   const { createEngine } = await loadEngineModule(APP_ROOT);
-  const created = createEngine({ mode: 'electron', runsDir: initialRunsDir(saved), emit, pickFolder });
+  const created = createEngine({ mode: 'electron', runsDir: initialRunsDir(saved), emit, pickFolder, revealFolder });
   if (saved.theme) await created.api['settings:set']({ settings: { theme: saved.theme } });
   engine = created;
   return created;

@@ -39,6 +39,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   gpu: gpuCommand,
 };
 
+/** The subcommands, for checks that documentation names only real ones. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 /** Errors whose message is meant for the user as-is. */
 const USER_ERRORS = new Set(['UsageError', 'DataError', 'ModelSpecError', 'ConfigError', 'RunError']);
 

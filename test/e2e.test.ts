@@ -102,7 +102,7 @@ describe('browser UI end to end', { skip: missing ?? false }, () => {
     await page.getByTestId('field-model.name').selectOption('tiny');
     assert.match(await page.getByTestId('model-description').innerText(), /^tiny:/);
     await field(page, 'training.epochs', '0');
-    await page.getByTestId('error-training.epochs').getByText(/>=\s*1/).waitFor();
+    await page.getByTestId('error-training.epochs').getByText('must be at least 1').waitFor();
     assert.equal(await page.getByTestId('field-training.epochs').getAttribute('aria-invalid'), 'true');
     await field(page, 'training.epochs', '3');
     await page.getByTestId('error-training.epochs').waitFor({ state: 'hidden' });
@@ -143,6 +143,8 @@ describe('browser UI end to end', { skip: missing ?? false }, () => {
     await waitForPoints(page, 'live-panel', 'chart-power', 1);
     await waitForPoints(page, 'live-panel', 'chart-energy', 1);
     assert.ok(await points(page, 'live-panel', 'chart-loss') >= 2);
+    // Besides the phase's ETA, a projection for the whole experiment once an epoch time is known.
+    await page.getByTestId('experiment-eta').getByText(/^about \d.* left in all \(projected\)$/).waitFor({ timeout: 30_000 });
     await screenshot(page, 'live-running-light-1280x800', false);
 
     // Cancel mid-run.

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { detectPowerSources } from '../src/energy/detect.ts';
-import { cpuPowerModel, estimateCpuWatts, openCpuEstimateSource } from '../src/energy/estimate/cpuEstimateSource.ts';
+import { cpuPowerModel, estimateCpuWatts, openCpuEstimateSource, runShareOfBusy } from '../src/energy/estimate/cpuEstimateSource.ts';
 import { parseCpuInfo } from '../src/energy/estimate/cpuModel.ts';
 import { cpuPowerTable, DEFAULT_WATTS_PER_CORE, lookupCpuPower, medianWattsPerCore, type CpuPowerEntry } from '../src/energy/estimate/cpuPowerTable.ts';
 import { parsePidStat, readAllPidStats, treeCpuSeconds } from '../src/energy/estimate/processCpu.ts';
@@ -82,6 +82,16 @@ describe('CPU power table (CodeCarbon cpu_power.csv)', () => {
     assert.equal(unknown.source, 'default per core');
     assert.match(unknown.formula, /8\.75 W, the median TDP per core of CodeCarbon's cpu_power\.csv \(MIT\) \(model "Intel\(R\) Xeon\(R\) Processor" is not in/);
     assert.match(unknown.summary, /^Intel\(R\) Xeon\(R\) Processor: 8\.75 W per core \(default per core\) × 2 cores$/);
+  });
+
+  it('charges the run idle power by its share of the busy CPU time, all of it when it is alone', () => {
+    const m = cpuPowerModel({ model: 'AMD EPYC 7763 64-Core Processor', machineCpus: 2, usableCores: 2, usableCoresBasis: 'affinity' });
+    const idle = m.idleWattsPerCore * 2;
+    assert.equal(runShareOfBusy(1.5, 1.5), 1);
+    assert.equal(runShareOfBusy(0, 0), 1, 'an idle machine is the run\'s');
+    assert.equal(runShareOfBusy(0.5, 2), 0.25);
+    assert.equal(estimateCpuWatts(m, 2, 1.5, runShareOfBusy(1.5, 1.5)), idle + (m.wattsPerCore - m.idleWattsPerCore) * 1.5);
+    assert.equal(estimateCpuWatts(m, 2, 0.5, runShareOfBusy(0.5, 2)), idle * 0.25 + (m.wattsPerCore - m.idleWattsPerCore) * 0.5);
   });
 
   it('user override: tdpWatts over all logical CPUs', () => {
@@ -162,7 +172,7 @@ describe('per-process attribution', () => {
       const runReading = readings.find((r) => r.device === 'cpu' && !r.view)!;
       const activity = Object.fromEntries(readings.filter((r) => r.view === 'activity').map((r) => [r.device, r.counterJoules]));
       assert.ok(runReading.utilisation! > 0, 'the burning child makes the run busy');
-      assert.ok(runReading.watts > source.model.idleWattsPerCore * source.model.usableCores);
+      assert.ok(runReading.watts > 0);
       assert.ok(activity.run! >= tree.seconds, 'run CPU time counts the child');
       assert.ok(activity.others! >= siblingSeconds, 'the sibling is among the others');
     } finally {
@@ -211,7 +221,8 @@ describe('CPU estimate source', () => {
     assert.deepEqual(readings.map((r) => [r.device, r.view ?? 'run', r.kind]), [
       ['cpu', 'run', 'estimated'], ['cpu', 'machine', 'estimated'], ['run', 'activity', 'measured'], ['others', 'activity', 'measured'],
     ]);
-    for (const r of readings.slice(0, 2)) assert.ok(r.watts >= 0.1 * 280 / 64 * 2 - 1e-9 && r.watts <= 280 / 64 * 2 + 1e-9);
+    for (const r of readings.slice(0, 2)) assert.ok(r.watts >= 0 && r.watts <= 280 / 64 * 2 + 1e-9);
+    assert.ok(readings[1]!.watts >= 0.1 * 280 / 64 * 2 - 1e-9, 'the machine view always carries the idle power of every CPU');
   });
 
   it('falls back to os.cpus() when /proc/stat cannot be read', async () => {

@@ -58,7 +58,7 @@ describe('experiment config', () => {
 
   test('cross-field rules: the pruned ratio must be tracked', () => {
     const e = configError({ model: { name: 'tiny' }, search: { ratios: [0.3, 0.7], pruneRatio: 0.5 } });
-    assert.deepEqual(e.issues, [{ path: 'search.pruneRatio', message: 'must be one of search.ratios (0.3, 0.7)' }]);
+    assert.deepEqual(e.issues, [{ path: 'search.pruneRatio', message: 'must be one of the tracked pruning ratios (search.ratios: 0.3, 0.7)' }]);
   });
 });
 

@@ -121,6 +121,21 @@ describe('one writer per run', () => {
     mine.release();
     assert.ok(!existsSync(lockPath(store.dir)));
   });
+
+  test('a lock whose pid now belongs to a later process (pid reuse) is stale', { skip: process.platform !== 'linux' }, () => {
+    const dir = join(scratch, 'reused');
+    mkdirSync(dir);
+    // This test process is alive, but it started long after 2001: the pid in the lock was reused.
+    writeFileSync(lockPath(dir), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2001-01-01T00:00:00.000Z', purpose: 'run' }));
+    const lock = inspectLock(dir);
+    assert.equal(lock.state, 'stale');
+    assert.match(lock.state === 'stale' ? lock.why : '', new RegExp(`pid ${process.pid} now belongs to a process started later`));
+    // The live lock of this very process is not mistaken for a reused one.
+    rmSync(lockPath(dir));
+    const mine = acquireRunLock(dir, 'run');
+    assert.equal(inspectLock(dir).state, 'held');
+    mine.release();
+  });
 });
 
 describe('delete only runs', () => {

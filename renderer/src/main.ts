@@ -74,11 +74,19 @@ async function boot(root: HTMLElement): Promise<void> {
   const livePanel = h('main', { class: 'panel', hidden: true });
   const runsPanel = h('main', { class: 'panel', hidden: true });
 
-  const live = createLiveScreen(api, records, () => tabs.show('setup', true));
+  const runAgain = (config: unknown, runId: string) => {
+    setup.load(config, runId);
+    tabs.show('setup', true);
+  };
+  const openRun = (runId: string) => {
+    tabs.show('runs', true);
+    void runs.open(runId);
+  };
+  const live = createLiveScreen(api, records, () => tabs.show('setup', true), { info, openRun, runAgain });
   const runs = createRunsScreen(api, records, info, (runId) => {
     live.show(runId);
     tabs.show('live');
-  });
+  }, runAgain);
   const setup = createSetupScreen(api, defaults, info, (runId) => {
     records.markStarting(runId);
     live.show(runId);

@@ -29,6 +29,8 @@ export const inputSchemas = {
   'runs:get': z.strictObject({ runId }),
   'runs:delete': z.strictObject({ runId }),
   'report:export': z.strictObject({ runId }),
+  'ticket:export': z.strictObject({ runId }),
+  'runs:reveal': z.strictObject({ runId }),
   'dialog:pickFolder': z.strictObject({ title: z.string().max(200).optional() }),
   'settings:get': z.strictObject({}),
   'settings:set': z.strictObject({
@@ -83,6 +85,10 @@ export interface ApiOutputs {
   'runs:delete': { deleted: boolean };
   /** `path`: where the PDF was written; `url`: where a browser can download it (browser mode). */
   'report:export': { path: string; bytes: number; pages: number; url?: string };
+  /** `path`: the zip of the retrained ticket (and its 8-bit form) in the run folder; `url`: its download (browser mode). */
+  'ticket:export': { path: string; bytes: number; models: string[]; url?: string };
+  /** Shows the run folder in the file manager where there is one (Electron); always says where it is. */
+  'runs:reveal': { path: string; revealed: boolean };
   'dialog:pickFolder': { path: string | null };
   'settings:get': Settings;
   'settings:set': Settings;

@@ -26,6 +26,10 @@ export interface EngineOptions {
   pickFolder?(title?: string): Promise<string | null>;
   /** Browser mode: the URL a page downloads a run's PDF from. */
   reportUrl?(runId: string): string;
+  /** Browser mode: the URL a page downloads a run's ticket zip from. */
+  ticketUrl?(runId: string): string;
+  /** Electron only: shows a folder in the system file manager. */
+  revealFolder?(path: string): Promise<void>;
   spawnWorker?: SupervisorOptions['spawnWorker'];
 }
 
@@ -135,6 +139,23 @@ export function createEngine(options: EngineOptions): Engine {
       const { generateReport } = await import('../report/index.ts');
       const report = await runFolderCall(() => generateReport(store.dir));
       return { path: report.pdfPath, bytes: report.bytes, pages: report.pages, ...(options.reportUrl ? { url: options.reportUrl(runId) } : {}) };
+    },
+    'ticket:export': async ({ runId }) => {
+      const store = openRun(runId);
+      const { writeTicketArchive } = await import('../experiment/ticketArchive.ts');
+      try {
+        const archive = writeTicketArchive(store.dir);
+        return { path: archive.path, bytes: archive.bytes, models: archive.models, ...(options.ticketUrl ? { url: options.ticketUrl(runId) } : {}) };
+      } catch (error) {
+        if (error instanceof RunError) throw new ApiError(error.message, [], 409);
+        throw error;
+      }
+    },
+    'runs:reveal': async ({ runId }) => {
+      const store = openRun(runId);
+      if (!options.revealFolder) return { path: store.dir, revealed: false };
+      await options.revealFolder(store.dir);
+      return { path: store.dir, revealed: true };
     },
     'dialog:pickFolder': async ({ title }) => ({ path: options.pickFolder ? await options.pickFolder(title) : null }),
     'settings:get': async () => ({ ...settings }),

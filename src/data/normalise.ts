@@ -72,3 +72,17 @@ export function normaliseSubset(raw: RawImages, indices: Uint32Array, stats: Cha
   }
   return { images, labels, count, height, width, channels };
 }
+
+/**
+ * The [0,1] pixels (bytes / 255) a normalised set was made from, recovered exactly: each value maps
+ * back to the nearest byte. What a user feeds a model exported with its normalisation inside.
+ */
+export function unitPixels(set: ImageSet, stats: ChannelStats): ImageSet {
+  const { channels } = set;
+  const images = new Float32Array(set.images.length);
+  for (let i = 0; i < images.length; i++) {
+    const c = i % channels;
+    images[i] = Math.round((set.images[i]! * stats.std[c]! + stats.mean[c]!) * 255) / 255;
+  }
+  return { ...set, images };
+}

@@ -102,7 +102,7 @@ export const experimentSchema = z.strictObject({
     ctx.addIssue({
       code: 'custom',
       path: ['search', 'pruneRatio'],
-      message: `must be one of search.ratios (${config.search.ratios.join(', ')})`,
+      message: `must be one of the tracked pruning ratios (search.ratios: ${config.search.ratios.join(', ')})`,
     });
   }
   const lt = config.comparisons.lotteryTicket;
@@ -133,13 +133,29 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * zod's wording for limits and types ("Too small: expected number to be >=1") in plain words for the
+ * form and the CLI ("must be at least 1"); other messages are already written for people.
+ */
+function readableMessage(issue: z.core.$ZodIssue): string {
+  const limit = issue as { origin?: string; minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean; expected?: string };
+  if (issue.code === 'too_small' && limit.origin === 'number') return `must be ${limit.inclusive ? 'at least' : 'more than'} ${limit.minimum}`;
+  if (issue.code === 'too_big' && limit.origin === 'number') return `must be ${limit.inclusive ? 'at most' : 'less than'} ${limit.maximum}`;
+  if (issue.code === 'too_small' && limit.origin === 'array') return `needs at least ${limit.minimum} value${Number(limit.minimum) === 1 ? '' : 's'}`;
+  if (issue.code === 'too_big' && limit.origin === 'array') return `takes at most ${limit.maximum} values`;
+  if (issue.code === 'too_small' && limit.origin === 'string') return Number(limit.minimum) === 1 ? 'must not be empty' : `needs at least ${limit.minimum} characters`;
+  if (issue.code === 'invalid_type' && limit.expected === 'int') return 'must be a whole number';
+  if (issue.code === 'invalid_type' && limit.expected) return `must be ${/^[aeiou]/.test(limit.expected) ? 'an' : 'a'} ${limit.expected}`;
+  return issue.message;
+}
+
 /** Parses and validates; throws ConfigError listing every bad field by path. */
 export function parseConfig(input: unknown, source = 'config'): ExperimentConfig {
   const result = experimentSchema.safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({
     path: issue.path.length ? issue.path.join('.') : '(root)',
-    message: issue.message,
+    message: readableMessage(issue),
   }));
   throw new ConfigError(`${source} is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, issues);
 }

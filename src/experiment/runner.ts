@@ -27,7 +27,9 @@ import type { ExperimentConfig } from './config.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
 import { writeJsonAtomic } from '../run/files.ts';
 import type { Method, MethodResult, Phase, RunEvent } from '../run/events.ts';
-import { loadModelFromDir, saveModelToDir, writePredictionCheck } from './modelFiles.ts';
+import { loadModelFromDir, saveModelToDir, weightsInto, writePredictionCheck, type ExportedInput } from './modelFiles.ts';
+import { unitPixels } from '../data/normalise.ts';
+import { packageVersion } from '../version.ts';
 import { checkpointDir, metricsRow, runTrainingPhase } from './phaseTrainer.ts';
 import { RunStore, RunError, defaultRunsDir } from '../run/runStore.ts';
 import { buildSummary, configHash } from '../run/summarise.ts';
@@ -396,7 +398,7 @@ async function trainMethod(ctx: PhaseContext, args: {
   const stats = modelStats(args.model);
   const modelDir = `models/${args.method}`;
   mkdirSync(store.path(modelDir), { recursive: true });
-  const weightBytes = await saveModelToDir(args.model, store.path(modelDir));
+  const weightBytes = await saveModelToDir(args.model, store.path(modelDir), { input: exportedInput(ctx, args.method) });
   const test = ctx.data.test;
   await writePredictionCheck(args.model, test.images, [test.height, test.width, test.channels], store.path(modelDir));
   await args.afterTrain?.(args.model, evaluation.accuracy, weightBytes);
@@ -435,13 +437,22 @@ async function retrainPhase(ctx: PhaseContext, search: SearchOutcome, surgery: S
   });
 }
 
-/** The ticket with 8-bit weights: its size and the test accuracy it keeps after dequantisation. */
+/** What an exported model says about its input and classes (see saveModelToDir). */
+function exportedInput(ctx: PhaseContext, method: string): ExportedInput {
+  const { data } = ctx;
+  return { mean: data.mean, std: data.std, classNames: data.classNames, dataset: data.name, method, producedBy: `earlybird ${packageVersion()}` };
+}
+
+/**
+ * The ticket with 8-bit weights: its size and the test accuracy it keeps after dequantisation,
+ * measured as a user would: the written file, fed raw pixels / 255.
+ */
 async function exportQuantized(ctx: PhaseContext, model: tf.LayersModel, accuracyBefore: number, bytesBefore: number): Promise<void> {
   const modelDir = 'models/ebTrain-uint8';
   mkdirSync(ctx.store.path(modelDir), { recursive: true });
-  const bytesAfter = await saveModelToDir(model, ctx.store.path(modelDir), { quantize: true });
+  const bytesAfter = await saveModelToDir(model, ctx.store.path(modelDir), { quantize: true, input: exportedInput(ctx, 'ebTrain-uint8') });
   const reloaded = await loadModelFromDir(ctx.store.path(modelDir));
-  const accuracyAfter = (await evaluate(reloaded, ctx.data.test, ctx.data.numClasses, ctx.config.training.batchSize)).accuracy;
+  const accuracyAfter = (await evaluate(reloaded, unitPixels(ctx.data.test, ctx.data), ctx.data.numClasses, ctx.config.training.batchSize)).accuracy;
   reloaded.dispose();
   ctx.emit({ type: 'quantization', time: Date.now(), method: 'ebTrain', modelDir, bytesBefore, bytesAfter, accuracyBefore, accuracyAfter });
 }
@@ -460,6 +471,41 @@ async function densePhase(ctx: PhaseContext): Promise<boolean> {
   return trainMethod(ctx, { phase: 'dense', method: 'dense', spec: ctx.spec, model: buildModel(ctx.spec), plannedEpochs: N, startEpoch: 0, endEpoch: N });
 }
 
+/**
+ * Progress events for a phase made of several training calls (the lottery ticket's rounds): epochs
+ * counted across the calls, the ETA from the mean batch time over all `plannedEpochs`.
+ */
+function phaseProgress(ctx: PhaseContext, phase: Phase, plannedEpochs: number): TrainCallback {
+  const batchesPerEpoch = Math.ceil(ctx.data.train.count / ctx.config.training.batchSize);
+  const total = plannedEpochs * batchesPerEpoch;
+  const started = performance.now();
+  let epochsBefore = 0;
+  let batchesDone = 0;
+  let last = 0;
+  return {
+    onBatchEnd: (logs) => {
+      batchesDone++;
+      const now = performance.now();
+      if (now - last < 500 && logs.batch + 1 < logs.batches) return;
+      last = now;
+      const eta = ((now - started) / 1000 / batchesDone) * Math.max(0, total - batchesDone);
+      ctx.emit({ type: 'progress', time: Date.now(), phase, epoch: epochsBefore + logs.epoch, batch: logs.batch, batches: logs.batches, loss: logs.loss, accuracy: logs.accuracy, etaSeconds: eta });
+    },
+    onTrainEnd: (result) => {
+      epochsBefore += result.epochsCompleted;
+    },
+  };
+}
+
+/** The exported dense model's weights in a freshly built network's order, without its input normalisation. */
+function denseWeights(exported: tf.LayersModel, spec: ModelSpec): tf.Tensor[] {
+  const fresh = buildModel(spec);
+  weightsInto(exported, fresh);
+  const weights = fresh.getWeights().map((w) => w.clone());
+  fresh.dispose();
+  return weights;
+}
+
 async function lotteryTicketPhase(ctx: PhaseContext): Promise<boolean> {
   if (finishedPhase(ctx.previous, 'lotteryTicket')) return false;
   let module: typeof import('../prune/lotteryTicket.ts');
@@ -469,17 +515,21 @@ async function lotteryTicketPhase(ctx: PhaseContext): Promise<boolean> {
     throw new RunError(`lottery-ticket baseline unavailable: ${(error as Error).message}`);
   }
   const { config, emit } = ctx;
-  beginPhase(ctx, 'lotteryTicket', config.training.epochs, 0, config.training.epochs);
-  const started = performance.now();
   // Reuse the dense baseline trained in this experiment instead of training it again.
   const denseDir = ctx.store.path('models', 'dense');
   const dense = existsSync(join(denseDir, 'model.json')) ? await loadModelFromDir(denseDir) : null;
+  // The phase spans every epoch of every round, so its progress and ETA cover the whole phase.
+  const planned = module.plannedLotteryEpochs(config.comparisons.lotteryTicket, config.training.epochs, dense !== null);
+  beginPhase(ctx, 'lotteryTicket', planned, 0, planned);
+  const started = performance.now();
+  const progress = phaseProgress(ctx, 'lotteryTicket', planned);
   try {
     const result = await module.runLotteryTicket({
       spec: ctx.spec, data: ctx.data, training: config.training, settings: config.comparisons.lotteryTicket, seed: config.seed,
-      ...(dense ? { trainedDense: { weights: dense.getWeights() } } : {}),
+      ...(dense ? { trainedDense: { weights: denseWeights(dense, ctx.spec) } } : {}),
       callbacks: [
         ...(ctx.options.callbacks?.('lotteryTicket') ?? []),
+        progress,
         {
           onEpochEnd: (logs) => {
             emit({ type: 'epoch', time: Date.now(), phase: 'lotteryTicket', logs });

@@ -123,6 +123,8 @@ function validate(options: LotteryTicketOptions): void {
   }
 }
 
+export { plannedLotteryEpochs } from './lotteryEpochs.ts';
+
 export async function runLotteryTicket(options: LotteryTicketOptions): Promise<LotteryTicketResult> {
   validate(options);
   const { spec, data, training, settings, seed, signal } = options;

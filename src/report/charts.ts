@@ -78,13 +78,15 @@ const axis = (label: string, extra: Record<string, unknown> = {}) => ({
  * Draws a chart and returns its PNG. `widthPt`/`heightPt` are the size on the page; the bitmap is
  * `scale` times larger.
  */
-export function renderChart(config: ChartConfiguration, widthPt: number, heightPt: number, scale = 3): Buffer {
+/** `inspect` sees the laid-out chart before it is destroyed (tests read its scales). */
+export function renderChart(config: ChartConfiguration, widthPt: number, heightPt: number, scale = 3, inspect?: (chart: Chart) => void): Buffer {
   ensureRegistered();
   const canvas = createCanvas(Math.round(widthPt), Math.round(heightPt));
   const ctx = canvas.getContext('2d');
   const options = { ...(config.options ?? {}), devicePixelRatio: scale, responsive: false, animation: false } as ChartConfiguration['options'];
   const chart = new Chart(ctx as unknown as CanvasRenderingContext2D, { ...config, options, plugins: [opaqueBackground, ...(config.plugins ?? [])] } as ChartConfiguration);
   try {
+    inspect?.(chart);
     return canvas.toBuffer('image/png');
   } finally {
     chart.destroy();
@@ -125,6 +127,14 @@ function verticalMarker(id: string, x: number, label: string, color: string): Pl
   };
 }
 
+/**
+ * Colours and point shapes of the tracked ratios: no red (ε's colour), and a shape each so that two
+ * ratios with the same distances stay distinguishable where their lines coincide.
+ */
+export const RATIO_COLORS = ['#4e79a7', '#59a14f', '#b07aa1', '#e377c2', '#76b7b2'];
+const RATIO_POINTS = ['circle', 'rect', 'triangle', 'rectRot', 'star'] as const;
+export const EPSILON_COLOR = '#c0392b';
+
 /** Max mask distance per epoch per ratio, ε as a dashed line, the detection epoch marked. */
 export function distanceChart(eb: EarlyBirdView, widthPt: number, heightPt: number): Buffer {
   const ratios = [...new Set(eb.distances.map((d) => d.ratio))].sort((a, b) => a - b);
@@ -137,10 +147,13 @@ export function distanceChart(eb: EarlyBirdView, widthPt: number, heightPt: numb
     return {
       label: `p = ${formatFraction(ratio)}${isP ? ' (retrained)' : ''}${found?.found && found.epoch !== null ? `, found at epoch ${formatEpoch(found.epoch)}` : ''}`,
       data: eb.distances.filter((d) => d.ratio === ratio).sort((a, b) => a.epoch - b.epoch).map((d) => ({ x: d.epoch + 1, y: d.maxDistance })) as { x: number; y: number }[],
-      borderColor: PALETTE[i % PALETTE.length],
-      backgroundColor: PALETTE[i % PALETTE.length],
-      borderWidth: isP ? 2.2 : 1.3,
-      pointRadius: isP ? 2.6 : 1.8,
+      borderColor: RATIO_COLORS[i % RATIO_COLORS.length],
+      backgroundColor: RATIO_COLORS[i % RATIO_COLORS.length],
+      borderWidth: isP ? 2.6 : 1.3,
+      pointRadius: isP ? 3 : 2.4,
+      pointStyle: RATIO_POINTS[i % RATIO_POINTS.length],
+      // The retrained ratio's thick line underneath, the thin ones on top: a coinciding line stays visible.
+      order: isP ? 1 : 0,
       spanGaps: false,
     };
   });
@@ -148,7 +161,7 @@ export function distanceChart(eb: EarlyBirdView, widthPt: number, heightPt: numb
     datasets.push({
       label: `ε = ${formatFraction(eb.epsilon)} (stable when every distance ≤ ε)`,
       data: [{ x: 1, y: eb.epsilon }, { x: maxEpoch, y: eb.epsilon }],
-      borderColor: '#c0392b',
+      borderColor: EPSILON_COLOR,
       borderDash: [6, 4],
       borderWidth: 1.2,
       pointRadius: 0,
@@ -194,8 +207,11 @@ export function maskChart(layers: EarlyBirdView['layers'], widthPt: number, heig
   } as ChartConfiguration, widthPt, heightPt);
 }
 
-/** Train (dashed) and validation (solid) accuracy per epoch, one colour per phase. */
-export function accuracyChart(metrics: readonly MetricsRow[], widthPt: number, heightPt: number): Buffer {
+/**
+ * Training (solid) and validation (dashed) accuracy per epoch, one colour per phase: the app's
+ * convention (renderer/src/charts/trainingCurveCharts.ts), so a reader of both sees the same lines.
+ */
+export function accuracyDatasets(metrics: readonly MetricsRow[]): ChartConfiguration<'line'>['data']['datasets'] {
   const phases = phaseOrder(metrics.map((m) => m.phase));
   const datasets: ChartConfiguration<'line'>['data']['datasets'] = [];
   phases.forEach((phase, i) => {
@@ -203,9 +219,14 @@ export function accuracyChart(metrics: readonly MetricsRow[], widthPt: number, h
     const color = phaseColor(phase, i);
     const val = rows.filter((r) => r.valAccuracy !== null).map((r) => ({ x: r.epoch + 1, y: r.valAccuracy! * 100 }));
     const train = rows.filter((r) => r.accuracy !== null).map((r) => ({ x: r.epoch + 1, y: r.accuracy! * 100 }));
-    if (val.length) datasets.push({ label: `${phaseLabel(phase)} (validation)`, data: val, borderColor: color, backgroundColor: color, borderWidth: 1.6, pointRadius: 1.6 });
-    if (train.length) datasets.push({ label: `${phaseLabel(phase)} (train)`, data: train, borderColor: color, backgroundColor: color, borderWidth: 1, borderDash: [4, 3], pointRadius: 0 });
+    if (train.length) datasets.push({ label: `${phaseLabel(phase)} (train)`, data: train, borderColor: color, backgroundColor: color, borderWidth: 1.6, pointRadius: 1.6 });
+    if (val.length) datasets.push({ label: `${phaseLabel(phase)} (validation)`, data: val, borderColor: color, backgroundColor: color, borderWidth: 1, borderDash: [4, 3], pointRadius: 0 });
   });
+  return datasets;
+}
+
+export function accuracyChart(metrics: readonly MetricsRow[], widthPt: number, heightPt: number): Buffer {
+  const datasets = accuracyDatasets(metrics);
   const values = datasets.flatMap((d) => (d.data as { y: number }[]).map((p) => p.y));
   const low = values.length ? Math.min(...values) : 0;
   return renderChart({
@@ -217,7 +238,7 @@ export function accuracyChart(metrics: readonly MetricsRow[], widthPt: number, h
         ...baseOptions().plugins,
         legend: {
           position: 'bottom',
-          labels: { font: font(7.5), boxWidth: 14, boxHeight: 7, padding: 8, color: '#333', filter: (item: { text: string }) => !item.text.endsWith('(train)') },
+          labels: { font: font(7.5), boxWidth: 14, boxHeight: 7, padding: 8, color: '#333', filter: (item: { text: string }) => !item.text.endsWith('(validation)') },
         },
       },
       scales: {
@@ -317,16 +338,9 @@ export function phaseEnergyChart(rows: readonly PhaseEnergyRow[], widthPt: numbe
   } as ChartConfiguration, widthPt, heightPt);
 }
 
-/** The next "round" number at or above `value` (1, 2, 2.5, 5 × 10^k). */
-export function niceCeil(value: number): number {
-  if (!(value > 0)) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  const step = [1, 2, 2.5, 5, 10].find((s) => s * power >= value)!;
-  return step * power;
-}
 
 /** Energy per compared method, coloured by how the figure was obtained. */
-export function methodEnergyChart(methods: readonly MethodView[], widthPt: number, heightPt: number): Buffer {
+export function methodEnergyChart(methods: readonly MethodView[], widthPt: number, heightPt: number, inspect?: (chart: Chart) => void): Buffer {
   const withEnergy = methods.filter((m) => m.energy);
   const useKj = Math.max(...withEnergy.map((m) => m.energy!.joules), 0) >= 10_000;
   const labelPlugin: Plugin = {
@@ -336,17 +350,21 @@ export function methodEnergyChart(methods: readonly MethodView[], widthPt: numbe
       const { ctx } = chart;
       ctx.save();
       ctx.font = `7px "${CHART_FONT}"`;
-      ctx.fillStyle = '#222222';
       ctx.textBaseline = 'middle';
       meta.data.forEach((bar, i) => {
         const m = withEnergy[i]!;
-        const { x, y } = bar.getProps(['x', 'y'], true) as { x: number; y: number };
-        ctx.fillText(`${formatEnergy(m.energy!.joules)} · ${m.energy!.kind}`, x + 4, y);
+        const { x, y, base } = bar.getProps(['x', 'y', 'base'], true) as { x: number; y: number; base: number };
+        const text = `${formatEnergy(m.energy!.joules)} · ${m.energy!.kind}`;
+        const width = ctx.measureText(text).width;
+        // Inside the bar where it fits, so the axis can end at the largest bar instead of leaving room for labels.
+        const inside = x - base > width + 8;
+        ctx.fillStyle = inside ? '#ffffff' : '#222222';
+        ctx.textAlign = inside ? 'right' : 'left';
+        ctx.fillText(text, inside ? x - 4 : x + 4, y);
       });
       ctx.restore();
     },
   };
-  const max = Math.max(...withEnergy.map((m) => m.energy!.joules / (useKj ? 1000 : 1)), 1);
   return renderChart({
     type: 'bar',
     data: {
@@ -362,11 +380,12 @@ export function methodEnergyChart(methods: readonly MethodView[], widthPt: numbe
       indexAxis: 'y',
       plugins: { ...baseOptions().plugins, legend: { display: false } },
       scales: {
-        x: axis(useKj ? 'energy (kJ)' : 'energy (J)', { beginAtZero: true, max: niceCeil(max * 1.45) }),
+        // Chart.js's own nice maximum: the axis ends just past the largest bar.
+        x: axis(useKj ? 'energy (kJ)' : 'energy (J)', { beginAtZero: true }),
         y: axis('', { title: { display: false }, ticks: { font: font(7.5), color: '#333' } }),
       },
     },
     plugins: [labelPlugin],
-  } as ChartConfiguration, widthPt, heightPt);
+  } as ChartConfiguration, widthPt, heightPt, 3, inspect);
 }
 

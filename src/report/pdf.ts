@@ -276,11 +276,60 @@ function setupRows(model: ReportModel): [string, string][] {
   return rows;
 }
 
+type Notes = Record<string, unknown>;
+
+function notesOf(m: ReportModel['methods'][number]): Notes | null {
+  const notes = m.result?.notes;
+  return notes && typeof notes === 'object' ? (notes as Notes) : null;
+}
+
+/** A count as a whole number with separators (29,815, never 29,800); other numbers to 3 significant digits. */
+function noteNumber(v: unknown): string | null {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+  return Number.isInteger(v) ? formatInt(v) : sig(v);
+}
+
+/**
+ * One short line under a method's name in the table: what kind of pruning it was. The full notes
+ * (per-layer sparsity, counts, caveats) go to the method notes, in sentences, not into a narrow cell.
+ */
+function methodCellNote(m: ReportModel['methods'][number]): string {
+  const notes = notesOf(m);
+  if (!notes) return '';
+  if (m.method === 'lotteryTicket') {
+    const sparsity = typeof notes.sparsity === 'number' ? `${formatPercent(notes.sparsity * 100)} of weights pruned` : null;
+    return [typeof notes.mode === 'string' ? notes.mode : null, sparsity].filter(Boolean).join(', ');
+  }
+  return '';
+}
+
+/** The lottery ticket's notes as a paragraph with exact counts; null when the run has none. */
+function lotteryTicketNote(model: ReportModel): string | null {
+  const m = model.methods.find((x) => x.method === 'lotteryTicket');
+  const n = m && notesOf(m);
+  if (!n) return null;
+  const parts: string[] = [];
+  const how = [typeof n.mode === 'string' ? n.mode : null, typeof n.rounds === 'number' && n.mode === 'iterative' ? `${n.rounds} rounds` : null,
+    typeof n.rate === 'number' ? `${formatPercent(n.rate * 100, 0)} of the remaining weights per round` : null,
+    typeof n.scope === 'string' ? `${n.scope} scope` : null, typeof n.reset === 'string' ? `reset to ${n.reset}` : null].filter(Boolean);
+  parts.push(`The lottery ticket (LTH) is unstructured magnitude pruning${how.length ? ` (${how.join(', ')})` : ''}.`);
+  if (typeof n.sparsity === 'number') {
+    const pruned = noteNumber(n.prunedWeights);
+    parts.push(`It pruned ${pruned !== null ? `${pruned} weights, ` : ''}${formatPercent(n.sparsity * 100)} of the prunable kernels${typeof n.targetSparsity === 'number' ? ` (target ${formatPercent(n.targetSparsity * 100)}${typeof n.outputLayerTargetSparsity === 'number' ? `, output layer ${formatPercent(n.outputLayerTargetSparsity * 100)}` : ''})` : ''}.`);
+  }
+  if (typeof n.kernelSparsity === 'string' && n.kernelSparsity) parts.push(`Per layer: ${n.kernelSparsity.split(', ').map((x) => { const [name, v] = x.split(' '); return `${name} ${formatPercent(Number(v) * 100)}`; }).join(', ')}.`);
+  const denseParams = noteNumber(n.denseParams);
+  if (denseParams !== null) parts.push(`Its Params column counts every parameter of the dense network (${denseParams}, BatchNorm statistics included) minus the pruned weights; its FLOPs are the dense network's, since these backends multiply the zeros anyway.`);
+  if (typeof n.denseTestAccuracy === 'number') parts.push(`The dense network it pruned scored ${formatAccuracy(n.denseTestAccuracy)}${n.denseTrainedHere === false ? ' (the dense baseline of this run, reused)' : n.denseTrainedHere === true ? ' (trained for the lottery ticket)' : ''}.`);
+  if (typeof n.warnings === 'string' && n.warnings) parts.push(`Warnings: ${n.warnings}.`);
+  return parts.join(' ');
+}
+
 function methodRows(model: ReportModel): string[][] {
   return model.methods.map((m) => {
     const r = m.result;
     const acc = num(r?.testAccuracy);
-    const notes = r?.notes && typeof r.notes === 'object' ? Object.entries(r.notes).map(([k, v]) => `${k} ${typeof v === 'number' ? sig(v) : String(v)}`).join(', ') : '';
+    const notes = methodCellNote(m);
     return [
       m.label + (notes ? `\n${notes}` : ''),
       acc !== null ? formatAccuracy(acc) : m.note?.startsWith('not run') ? 'not run' : 'not recorded',
@@ -363,6 +412,8 @@ function methodNotes(model: ReportModel): string[] {
     `How energy was measured. A background sampler reads every available power source${interval !== null ? ` every ${interval} ms` : ''}: hardware energy counters where the machine exposes them (RAPL for the CPU package and DRAM, NVML or nvidia-smi for NVIDIA GPUs), read by difference, and otherwise an estimate from CPU utilisation and the processor's TDP, whose formula is printed in section 5. Power between readings is integrated by trapezoid; an interval that spans a phase change is split at the boundary. Each joule is tagged measured or estimated by its source; the dense baseline is measured when the dense network was trained in the same run, and otherwise projected from the mean energy of the search epochs (which are dense training) times the planned epochs.`,
     `Limits. The counters measure the whole CPU package or GPU, so other work on the machine during the run is included. Estimated figures are only as good as the TDP and idle assumptions in their formula. Detector and sampler overheads are part of the measured energy${eb.overheadPercent !== null ? `; the detector cost ${formatPercent(eb.overheadPercent, 2)} of a search epoch on average` : ''}. CO₂e uses one average grid intensity and PUE, not the hour-by-hour mix of the grid.`,
   ];
+  const lottery = lotteryTicketNote(model);
+  if (lottery) notes.splice(2, 0, lottery);
   return notes;
 }
 
@@ -453,7 +504,7 @@ export async function renderPdf(model: ReportModel): Promise<PdfResult> {
   // 4. Accuracy
   layout.heading('Accuracy', 260);
   if (model.metrics.length) {
-    layout.figure(accuracyChart(model.metrics, FULL, 235), FULL, 235, `Figure 3. Accuracy per epoch and phase: solid lines validation, dashed lines training (legend shows the phases). Epochs count from 1; retraining continues the epoch count of the search. Source: ${model.folder.metricsSource}.`);
+    layout.figure(accuracyChart(model.metrics, FULL, 235), FULL, 235, `Figure 3. Accuracy per epoch and phase: solid lines training, dashed lines validation, as in the app (legend shows the phases). Epochs count from 1; retraining continues the epoch count of the search. Source: ${model.folder.metricsSource}.`);
   } else {
     layout.notRecorded(model.missing.find((m) => m.startsWith('Training curves')) ?? 'Training curves: not recorded.');
   }

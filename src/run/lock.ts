@@ -31,6 +31,27 @@ export type LockState =
   | { state: 'stale'; holder: LockHolder; path: string; why: string }
   | { state: 'unknown'; holder: LockHolder | null; path: string; why: string };
 
+/**
+ * When the process with this pid started (ms since the epoch), on Linux from /proc; null elsewhere.
+ * A pid whose process started after the lock was taken was reused: the lock's writer is gone.
+ */
+function processStartMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22 (starttime, clock ticks since boot) counted after the ")" that ends the command name.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    if (!Number.isFinite(ticks) || !btime) return null;
+    return Number(btime[1]) * 1000 + (ticks / USER_HZ) * 1000;
+  } catch {
+    return null;
+  }
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times (100 on every mainstream architecture). */
+const USER_HZ = 100;
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -84,6 +105,12 @@ export function inspectLock(runDir: string): LockState {
   }
   if (!processAlive(holder.pid)) {
     return { state: 'stale', holder, path, why: `stale lock ${path}: ${describeHolder(holder)}, but that process is gone` };
+  }
+  const started = processStartMs(holder.pid);
+  const locked = Date.parse(holder.startedAt);
+  // 30 s of slack: btime and the tick count are coarse, and the wall clock may have been stepped since boot.
+  if (started !== null && Number.isFinite(locked) && started > locked + 30_000) {
+    return { state: 'stale', holder, path, why: `stale lock ${path}: ${describeHolder(holder)}, but pid ${holder.pid} now belongs to a process started later (${new Date(started).toISOString()})` };
   }
   return { state: 'held', holder, path };
 }

@@ -31,7 +31,7 @@ export { RunError } from './errors.ts';
 
 /** Where runs live unless the user says otherwise: $EARLYBIRD_RUNS, else ./runs. */
 export function defaultRunsDir(): string {
-  return resolve(process.env.EARLYBIRD_RUNS ?? 'runs');
+  return resolve(expandHome(process.env.EARLYBIRD_RUNS ?? 'runs'));
 }
 
 

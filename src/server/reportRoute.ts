@@ -1,16 +1,19 @@
 /**
  * `GET /report/<runId>.pdf?token=…`: streams the PDF that `report:export` wrote for the run. The
  * file is looked up where the export said it wrote it, else in the report module's default places
- * inside the run folder — and only ever inside that folder.
+ * inside the run folder — and only ever inside that folder. `GET /ticket/<runId>.zip?token=…`: the
+ * zip that `ticket:export` wrote (export/ticket.zip in the run folder).
  */
 import { createReadStream, realpathSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { isAbsolute, join, relative } from 'node:path';
+import { TICKET_ARCHIVE } from '../experiment/ticketArchive.ts';
 import { sendText } from './httpUtil.ts';
 import { isRunId } from '../run/paths.ts';
 
 /** `/report/<runId>.pdf`; the id is then checked with isRunId (`.` and `..` are no run ids). */
 export const REPORT_PATH = /^\/report\/([A-Za-z0-9._-]{1,120})\.pdf$/;
+export const TICKET_PATH = /^\/ticket\/([A-Za-z0-9._-]{1,120})\.zip$/;
 
 /** Where a run's PDF may be, in order: the exported path, `report/report.pdf`, `report.pdf`. */
 export function reportCandidates(runDir: string, exported: string | undefined): string[] {
@@ -43,11 +46,28 @@ export function serveReport(runId: string, runDir: string, exported: string | un
     sendText(res, 404, `no report for run ${runId}: export it first (report:export)`);
     return;
   }
+  sendFile(path, 'application/pdf', `earlybird-${runId}.pdf`, res, head);
+}
+
+export function serveTicket(runId: string, runDir: string, res: ServerResponse, head: boolean): void {
+  if (!isRunId(runId)) {
+    sendText(res, 404, `not a run id: ${JSON.stringify(runId)}`);
+    return;
+  }
+  const path = join(runDir, TICKET_ARCHIVE);
+  if (!inside(runDir, path) || !statSync(path, { throwIfNoEntry: false })?.isFile()) {
+    sendText(res, 404, `no ticket archive for run ${runId}: export it first (ticket:export)`);
+    return;
+  }
+  sendFile(path, 'application/zip', `earlybird-${runId}-ticket.zip`, res, head);
+}
+
+function sendFile(path: string, type: string, filename: string, res: ServerResponse, head: boolean): void {
   const size = statSync(path).size;
   res.writeHead(200, {
-    'Content-Type': 'application/pdf',
+    'Content-Type': type,
     'Content-Length': size,
-    'Content-Disposition': `attachment; filename="earlybird-${runId}.pdf"`,
+    'Content-Disposition': `attachment; filename="${filename}"`,
   });
   if (head) {
     res.end();

@@ -16,7 +16,7 @@ import { checkToken, newToken } from './auth.ts';
 import { DIST_FILES, ensureRendererBuilt, RENDERER_DIST } from './buildRenderer.ts';
 import { EventStream } from './eventStream.ts';
 import { sendText } from './httpUtil.ts';
-import { REPORT_PATH, serveReport } from './reportRoute.ts';
+import { REPORT_PATH, serveReport, serveTicket, TICKET_PATH } from './reportRoute.ts';
 import { applySecurityHeaders } from './securityHeaders.ts';
 import { isStaticPath, serveStatic } from './staticRoute.ts';
 
@@ -88,6 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     runsDir: options.runsDir,
     emit: (event: ApiEvent) => events.publish(event),
     reportUrl: (runId) => `/report/${encodeURIComponent(runId)}.pdf?token=${token}`,
+    ticketUrl: (runId) => `/ticket/${encodeURIComponent(runId)}.zip?token=${token}`,
   });
   // Remember where each export wrote its PDF, for the download route.
   const reportPaths = new Map<string, string>();
@@ -127,7 +128,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const method = req.method ?? 'GET';
     const isRead = method === 'GET' || method === 'HEAD';
 
-    if (pathname.startsWith(API_PREFIX) || pathname.startsWith('/report/')) {
+    if (pathname.startsWith(API_PREFIX) || pathname.startsWith('/report/') || pathname.startsWith('/ticket/')) {
       if (crossSite(req)) {
         sendText(res, 403, 'forbidden: cross-origin request');
         return;
@@ -153,6 +154,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       }
       const runId = report[1]!;
       serveReport(runId, engine.runDir(runId), reportPaths.get(runId), res, method === 'HEAD');
+      return;
+    }
+    const ticket = TICKET_PATH.exec(pathname);
+    if (ticket) {
+      if (!isRead) {
+        sendText(res, 405, 'GET only', { Allow: 'GET, HEAD' });
+        return;
+      }
+      serveTicket(ticket[1]!, engine.runDir(ticket[1]!), res, method === 'HEAD');
       return;
     }
     if (isStaticPath(pathname)) {

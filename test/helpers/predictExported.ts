@@ -1,12 +1,14 @@
 /**
  * Run as a separate process by test/experiment.test.ts: loads an exported model folder with plain
  * TF.js (`tf.loadLayersModel` over the files, none of earlybird's model code) on the stock wasm backend and
- * compares its predictions with those the training process saved at export time.
+ * compares its predictions with those the training process saved at export time. It feeds raw pixels
+ * / 255: the exported model carries its own input normalisation.
  */
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadData } from '../../src/data/load.ts';
+import { unitPixels } from '../../src/data/normalise.ts';
 
 const dir = process.argv[2]!;
 const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
@@ -25,7 +27,8 @@ const check = JSON.parse(readFileSync(join(dir, 'predictions.json'), 'utf8')) as
 const config = JSON.parse(readFileSync(join(dir, '..', '..', 'config.json'), 'utf8'));
 const data = await loadData(config.data.spec, { seed: config.seed, trainLimit: config.data.trainLimit, testLimit: config.data.testLimit, validationFraction: config.data.validationFraction });
 const per = check.inputShape[0] * check.inputShape[1] * check.inputShape[2];
-const outputs = model.predict(tf.tensor4d(data.test.images.subarray(0, check.images * per), [check.images, ...check.inputShape])) as tf.Tensor;
+const raw = unitPixels(data.test, data);
+const outputs = model.predict(tf.tensor4d(raw.images.subarray(0, check.images * per), [check.images, ...check.inputShape])) as tf.Tensor;
 const values = outputs.dataSync();
 let maxAbsDifference = 0;
 for (let i = 0; i < values.length; i++) maxAbsDifference = Math.max(maxAbsDifference, Math.abs(values[i]! - check.outputs[i]!));

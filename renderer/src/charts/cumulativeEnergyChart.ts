@@ -14,7 +14,8 @@ export function cumulativeEnergySeries(record: RunRecord): Series[] {
 export function createCumulativeEnergyChart(): { card: LineChartCard; update(record: RunRecord): void } {
   const card = new LineChartCard({
     testId: 'chart-energy', title: 'Cumulative energy per phase', caption: 'Joules drawn by each phase so far, summed over every energy source.',
-    xTitle: 'time (m:ss)', yTitle: 'energy', xTick: formatClock, yMin: 0, yTick: (v) => formatJoules(v),
+    // Head room: the top line (dense) must not run along the frame.
+    xTitle: 'time (m:ss)', yTitle: 'energy', xTick: formatClock, yMin: 0, yGrace: '8%', yTick: (v) => formatJoules(v),
     emptyText: 'Waiting for the first energy interval…',
   });
   return { card, update: (record) => card.update(cumulativeEnergySeries(record), { min: 0 }) };

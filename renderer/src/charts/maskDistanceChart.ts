@@ -8,6 +8,8 @@ import { PALETTE } from '../ui/labels.ts';
 import { epochRange } from './epochRange.ts';
 import { LineChartCard, type Series } from './lineChartCard.ts';
 
+const POINT_STYLES = ['circle', 'rect', 'triangle', 'rectRot'] as const;
+
 export function maskDistanceSeries(record: RunRecord): { series: Series[]; epsilon: number | null } {
   const { view } = record;
   const pruneRatio = record.config?.search?.pruneRatio ?? record.summary?.earlyBird.p ?? view.earlyBird?.ratio ?? null;
@@ -15,7 +17,11 @@ export function maskDistanceSeries(record: RunRecord): { series: Series[]; epsil
   const ratios = Object.keys(view.maskDistance).sort((a, b) => Number(a) - Number(b));
   const series: Series[] = ratios.map((ratio, index) => {
     const pruned = pruneRatio !== null && Math.abs(Number(ratio) - pruneRatio) < 1e-9;
-    return { key: `p:${ratio}`, label: `p = ${ratio}${pruned ? ' (pruned)' : ''}`, color: PALETTE[index % PALETTE.length]!, width: pruned ? 3 : 1.5, points: view.maskDistance[ratio]! };
+    // A shape per ratio and the pruned one's thick line underneath: ratios with equal distances stay visible.
+    return {
+      key: `p:${ratio}`, label: `p = ${ratio}${pruned ? ' (pruned)' : ''}`, color: PALETTE[index % PALETTE.length]!, width: pruned ? 3.5 : 1.5,
+      pointStyle: POINT_STYLES[index % POINT_STYLES.length], underneath: pruned, points: view.maskDistance[ratio]!,
+    };
   });
   if (epsilon !== null && series.length) {
     const { min, max } = epochRange(record);

@@ -16,9 +16,10 @@ export function trainingSeries(record: RunRecord, metric: Metric): Series[] {
     if (!logs?.length) return;
     const color = phaseColor(phase, index);
     const name = SHORT_PHASE_LABELS[phase] ?? phase;
-    series.push({ key: `${phase}:train`, label: `${name} · train`, color, points: logs.map((l) => ({ x: l.epoch + 1, y: metric === 'accuracy' ? l.accuracy : l.loss })) });
+    // The legend lists phases (one entry toggles both lines); the caption says solid = training, dashed = validation.
+    series.push({ key: `${phase}:train`, label: `${name} · train`, color, legendGroup: phase, points: logs.map((l) => ({ x: l.epoch + 1, y: metric === 'accuracy' ? l.accuracy : l.loss })) });
     const validation = logs.map((l) => ({ x: l.epoch + 1, y: metric === 'accuracy' ? l.valAccuracy : l.valLoss }));
-    if (validation.some((p) => p.y !== null)) series.push({ key: `${phase}:val`, label: `${name} · validation`, color, dashed: true, points: validation });
+    if (validation.some((p) => p.y !== null)) series.push({ key: `${phase}:val`, label: `${name} · validation`, color, dashed: true, hideFromLegend: true, legendGroup: phase, points: validation });
   });
   return series;
 }
@@ -26,7 +27,9 @@ export function trainingSeries(record: RunRecord, metric: Metric): Series[] {
 export function createAccuracyChart(): { card: LineChartCard; update(record: RunRecord): void } {
   const card = new LineChartCard({
     testId: 'chart-accuracy', title: 'Accuracy per epoch', caption: 'Training (solid) and validation (dashed) accuracy, one colour per phase.',
-    xTitle: 'epoch', yTitle: 'accuracy', integerX: true, yMin: 0, yMax: 1, yTick: (v) => formatPercent(v * 100, 0),
+    xTitle: 'epoch', yTitle: 'accuracy', integerX: true, yMin: 0, yMax: 1, yTick: (v) => formatPercent(v * 100, 0), yCell: (v) => formatPercent(v * 100, 2),
+    // From a round 5 % below the lowest value to 100 %: the differences between 95 and 97 % are what matter.
+    fitY: (values) => ({ min: Math.max(0, Math.floor((Math.min(...values) - 0.02) / 0.05) * 0.05), max: 1 }),
     emptyText: 'Waiting for the first finished epoch…',
   });
   return { card, update: (record) => card.update(trainingSeries(record, 'accuracy'), epochRange(record)) };
@@ -35,7 +38,7 @@ export function createAccuracyChart(): { card: LineChartCard; update(record: Run
 export function createLossChart(): { card: LineChartCard; update(record: RunRecord): void } {
   const card = new LineChartCard({
     testId: 'chart-loss', title: 'Loss per epoch', caption: 'Training (solid) and validation (dashed) cross-entropy, one colour per phase.',
-    xTitle: 'epoch', yTitle: 'loss', integerX: true, yMin: 0, yTick: (v) => v.toFixed(2),
+    xTitle: 'epoch', yTitle: 'loss', integerX: true, yMin: 0, yTick: (v) => v.toFixed(2), yCell: (v) => v.toFixed(4),
     emptyText: 'Waiting for the first finished epoch…',
   });
   return { card, update: (record) => card.update(trainingSeries(record, 'loss'), epochRange(record)) };

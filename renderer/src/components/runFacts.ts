@@ -2,6 +2,7 @@
 import { settledSummary, type RunRecord } from '../state/runRecords.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { formatAccuracy, formatCount } from '../ui/format.ts';
+import { methodLabel } from '../ui/labels.ts';
 
 export function createRunFacts(): { element: HTMLElement; update(record: RunRecord): void } {
   const element = h('dl', { class: 'facts', testid: 'run-facts' });
@@ -23,7 +24,7 @@ export function createRunFacts(): { element: HTMLElement; update(record: RunReco
       const slim = summary?.slim;
       if (slim) facts.push(['slim', `${slim.flopReduction.toFixed(2)}× fewer FLOPs · ${slim.speedup.train.toFixed(2)}× faster training`]);
       if (summary?.methods) {
-        const acc = Object.entries(summary.methods).map(([m, r]) => `${m} ${formatAccuracy(r?.testAccuracy)}`).join(' · ');
+        const acc = Object.entries(summary.methods).map(([m, r]) => `${methodLabel(m)} ${formatAccuracy(r?.testAccuracy)}`).join(' · ');
         if (acc) facts.push(['test accuracy', acc]);
       }
       if (view.backend) facts.push(['backend', view.backend]);

@@ -10,11 +10,28 @@ import type { RunRecord } from '../state/runRecords.ts';
 import { h } from '../ui/dom.ts';
 import { createEnergySaving } from './energySaving.ts';
 import { createRunFacts } from './runFacts.ts';
+import type { LineChartCard } from '../charts/lineChartCard.ts';
 
 export interface RunPanel {
   element: HTMLElement;
   update(record: RunRecord): void;
   destroy(): void;
+  /** The chart cards, in a fixed order (for drawing several runs on shared scales). */
+  cards(): LineChartCard[];
+}
+
+/** Draws the same chart of several panels on one x and one y range: the union of their own. */
+export function shareScales(panels: readonly RunPanel[]): void {
+  const count = panels[0]?.cards().length ?? 0;
+  for (let i = 0; i < count; i++) {
+    const cards = panels.map((p) => p.cards()[i]!);
+    cards.forEach((c) => c.share(null));
+    const ranges = cards.map((c) => c.scaleRanges()).filter((r): r is NonNullable<typeof r> => r !== null);
+    if (ranges.length < 2) continue;
+    const union = (axis: 'x' | 'y') => ({ min: Math.min(...ranges.map((r) => r[axis].min)), max: Math.max(...ranges.map((r) => r[axis].max)) });
+    const shared = { x: union('x'), y: union('y') };
+    cards.forEach((c) => c.share(shared));
+  }
 }
 
 export function createRunPanel(testId: string, options: { compact?: boolean } = {}): RunPanel {
@@ -39,5 +56,6 @@ export function createRunPanel(testId: string, options: { compact?: boolean } = 
       for (const chart of charts) chart.card.destroy();
       element.remove();
     },
+    cards: () => charts.map((c) => c.card),
   };
 }

@@ -3,6 +3,7 @@ import type { RunRecord } from '../state/runRecords.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { formatDuration } from '../ui/format.ts';
 import { phaseLabel, SHORT_PHASE_LABELS, STATUS_LABELS } from '../ui/labels.ts';
+import { experimentEtaSeconds } from '../state/experimentEta.ts';
 
 /** The phases a config will run, in order. */
 export function plannedPhases(record: RunRecord): string[] {
@@ -23,10 +24,11 @@ export function createRunProgress(): { element: HTMLElement; update(record: RunR
   const fill = h('div', { class: 'progress-fill' });
   const bar = h('div', { class: 'progress-track', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0, 'aria-label': 'Phase progress', testid: 'progress-bar' }, fill);
   const eta = h('span', { class: 'eta', testid: 'progress-eta' }, '');
+  const totalEta = h('span', { class: 'eta total-eta', testid: 'experiment-eta', title: 'Projected: the running phase\'s ETA plus the planned epochs of the phases still to come times the epoch times measured so far (search for the full network, retrain for the slim one).' }, '');
   const steps = h('ol', { class: 'steps', 'aria-label': 'Phases' });
   const error = h('p', { class: 'run-error', role: 'alert', hidden: true }, '');
   const element = h('div', { class: 'run-progress', testid: 'progress' },
-    h('div', { class: 'progress-head' }, status, label, eta), bar, steps, error);
+    h('div', { class: 'progress-head' }, status, label, eta, totalEta), bar, steps, error);
   let lastSteps = '';
 
   return {
@@ -56,6 +58,8 @@ export function createRunProgress(): { element: HTMLElement; update(record: RunR
         setText(label, view.status === 'pending' ? (view.phases.length ? 'resuming from the last finished epoch…' : 'starting the worker…') : view.status === 'completed' ? 'all phases done' : view.status === 'running' ? 'preparing…' : '');
         setText(eta, '');
       }
+      const whole = experimentEtaSeconds(record, plannedPhases(record));
+      setText(totalEta, whole !== null ? `about ${formatDuration(whole)} left in all (projected)` : '');
       error.hidden = !view.error;
       setText(error, view.error ?? '');
 

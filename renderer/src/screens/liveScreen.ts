@@ -3,13 +3,16 @@
  * redrawn at most once per frame as events arrive. Follows the run started from Setup, or the
  * run already going when the page opened (`experiment:active`).
  */
-import type { RendererApi } from '../../../src/api/contract.ts';
+import type { ApiOutputs, RendererApi } from '../../../src/api/contract.ts';
+import { hasTicket, runActionButtons } from '../components/runActions.ts';
 import { messageOf } from '../api/connectApi.ts';
 import { createRunPanel } from '../components/runPanel.ts';
 import { createRunProgress } from '../components/runProgress.ts';
 import type { RunRecords } from '../state/runRecords.ts';
 import { h, perFrame, replaceChildren, setText } from '../ui/dom.ts';
 import { createNotice } from '../ui/notice.ts';
+import { phaseLabel } from '../ui/labels.ts';
+import type { RunEvent } from '../../../src/run/events.ts';
 
 export interface LiveScreen {
   element: HTMLElement;
@@ -17,7 +20,14 @@ export interface LiveScreen {
   shownRunId(): string | null;
 }
 
-export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetup: () => void): LiveScreen {
+export interface LiveExtras {
+  info: ApiOutputs['app:info'];
+  /** Opens a run on the Runs screen. */
+  openRun(runId: string): void;
+  runAgain(config: unknown, runId: string): void;
+}
+
+export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetup: () => void, extras?: LiveExtras): LiveScreen {
   let runId: string | null = null;
   const title = h('h2', { testid: 'live-title' }, 'Live run');
   const subtitle = h('p', { class: 'lede mono', testid: 'live-run-id' }, '');
@@ -27,15 +37,48 @@ export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetu
   const notice = createNotice('live-notice');
   const progress = createRunProgress();
   const panel = createRunPanel('live-panel');
+  // After a reload nothing is shown: point at the latest run instead of a dead end.
+  const lastRun = h('p', { class: 'muted', testid: 'live-last-run', hidden: true });
   const empty = h('div', { class: 'empty-state', testid: 'live-empty' },
     h('p', {}, 'No experiment is running.'),
+    lastRun,
     h('button', { type: 'button', class: 'primary', onclick: () => goToSetup() }, 'Set one up'));
+  // Once the run is over: report, ticket, folder, run again (components/runActions.ts).
+  const endActions = h('div', { class: 'toolbar end-actions', testid: 'live-end-actions', hidden: true });
+  const endNotice = createNotice('live-end-notice');
   const body = h('div', { class: 'live-body', hidden: true },
-    h('section', { class: 'card progress-card' }, progress.element, h('div', { class: 'progress-actions' }, notice.element, resumeButton, cancelButton)),
+    h('section', { class: 'card progress-card' }, progress.element, h('div', { class: 'progress-actions' }, notice.element, resumeButton, cancelButton),
+      endActions, endNotice.element),
     panel.element);
+
+  const showLastRun = async () => {
+    if (!extras) return;
+    try {
+      const { runs } = await api.call('runs:list', {});
+      const last = runs[0];
+      if (!last || runId) return;
+      const name = last.name ?? `${last.model ?? 'run'} on ${last.data ?? '?'}`;
+      replaceChildren(lastRun, 'The latest run: ',
+        h('button', { type: 'button', class: 'link-button', testid: 'open-last-run', onclick: () => extras.openRun(last.runId) }, `${name} (${last.status})`),
+        h('span', { class: 'mono small' }, ` ${last.runId}`));
+      lastRun.hidden = false;
+    } catch {
+      // The empty state stays as it is.
+    }
+  };
+  // Screen readers hear the moments that matter (a new phase, the ticket, the end), not every batch.
+  const announcer = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', testid: 'live-announcer' });
   const element = h('div', { class: 'screen live-screen' },
     h('header', { class: 'screen-head' }, h('div', {}, title, subtitle), picker),
-    empty, body);
+    announcer, empty, body);
+
+  const announce = (event: RunEvent): void => {
+    let text = '';
+    if (event.type === 'phase-start') text = `Phase started: ${phaseLabel(event.phase)}.`;
+    else if (event.type === 'eb-found') text = `Early-Bird ticket found at epoch ${event.epoch + 1} of ${event.plannedEpochs}, p = ${event.ratio}.`;
+    else if (event.type === 'run-end') text = `Run ${event.status === 'completed' ? 'completed' : event.status}.`;
+    if (text) announcer.textContent = text;
+  };
 
   const render = perFrame(() => {
     const record = runId ? records.get(runId) : undefined;
@@ -54,6 +97,14 @@ export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetu
     const running = record.view.status === 'running' || record.view.status === 'pending';
     cancelButton.hidden = !running;
     resumeButton.hidden = running || record.view.status === 'completed' || record.active;
+    const endKey = running || record.active ? '' : `${record.runId}:${record.view.status}:${hasTicket(record)}`;
+    if (extras && endActions.dataset.key !== endKey) {
+      endActions.dataset.key = endKey;
+      endNotice.clear();
+      const facts = { runId: record.runId, status: record.view.status, hasTicket: hasTicket(record), config: record.config };
+      replaceChildren(endActions, ...(endKey ? runActionButtons({ api, info: extras.info, notice: endNotice, testPrefix: 'live', runAgain: extras.runAgain }, facts) : []));
+      endActions.hidden = !endKey;
+    }
     const ids = [...new Set([...records.activeIds(), record.runId])];
     picker.hidden = ids.length < 2;
     if (picker.dataset.ids !== ids.join(',')) {
@@ -66,6 +117,7 @@ export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetu
   records.subscribe((id, event) => {
     if (id === runId) {
       if (event?.type === 'run-start') notice.clear();
+      if (event) announce(event);
       render();
     }
     // Follow a run started elsewhere when the one shown is over.
@@ -116,5 +168,6 @@ export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetu
   }
 
   render();
+  void showLastRun();
   return { element, show, shownRunId: () => runId };
 }

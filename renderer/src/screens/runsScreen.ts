@@ -9,26 +9,34 @@ import { messageOf } from '../api/connectApi.ts';
 import { compareEnergy } from '../state/energyComparison.ts';
 import { settledSummary, type RunRecord, type RunRecords } from '../state/runRecords.ts';
 import { plannedEpochs } from '../charts/epochRange.ts';
-import { createRunPanel, type RunPanel } from '../components/runPanel.ts';
+import { createRunPanel, shareScales, type RunPanel } from '../components/runPanel.ts';
+import { exportReport as exportRunReport, hasTicket, runActionButtons } from '../components/runActions.ts';
 import { confirmDialog } from '../ui/confirmDialog.ts';
 import { h, perFrame, replaceChildren } from '../ui/dom.ts';
-import { formatAccuracy, formatCount, formatDate, formatJoules, formatPercent } from '../ui/format.ts';
+import { formatAccuracy, formatDate, formatJoules, formatPercent } from '../ui/format.ts';
 import { STATUS_LABELS } from '../ui/labels.ts';
-import { createNotice } from '../ui/notice.ts';
+import { createNotice, type Notice } from '../ui/notice.ts';
 
 export interface RunsScreen {
   element: HTMLElement;
   refresh(): Promise<void>;
+  /** Opens one run's details (from Live's "open the last run"). */
+  open(runId: string): Promise<void>;
 }
 
 const RESUMABLE = new Set(['cancelled', 'incomplete', 'failed']);
+/** More columns than this do not fit a window side by side. */
+const MAX_COMPARED = 4;
 
-export function createRunsScreen(api: RendererApi, records: RunRecords, info: ApiOutputs['app:info'], onResumed: (runId: string) => void): RunsScreen {
+export function createRunsScreen(
+  api: RendererApi, records: RunRecords, info: ApiOutputs['app:info'], onResumed: (runId: string) => void,
+  runAgain?: (config: unknown, runId: string) => void,
+): RunsScreen {
   let items: RunListItem[] = [];
   let active = new Set<string>();
   const selected = new Set<string>();
   let detail: { runId: string; panel: RunPanel } | null = null;
-  let compare: { ids: [string, string]; panels: [RunPanel, RunPanel] } | null = null;
+  let compare: { ids: string[]; panels: RunPanel[] } | null = null;
 
   const notice = createNotice('runs-notice');
   const tbody = h('tbody', {});
@@ -47,7 +55,7 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
 
   const element = h('div', { class: 'screen runs-screen' },
     h('header', { class: 'screen-head' },
-      h('div', {}, h('h2', {}, 'Runs'), h('p', { class: 'lede' }, 'Every run folder, newest first. Select two to compare them.')),
+      h('div', {}, h('h2', {}, 'Runs'), h('p', { class: 'lede' }, 'Every run folder, newest first. Select two or more to compare them.')),
       h('div', { class: 'toolbar' }, count, refreshButton, compareButton)),
     notice.element,
     h('div', { class: 'table-scroll card' }, table, emptyRow),
@@ -57,22 +65,7 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
 
   const statusOf = (item: RunListItem) => (active.has(item.runId) ? 'running' : item.status);
 
-  const exportReport = async (runId: string, target: ReturnType<typeof createNotice>) => {
-    target.show('info', `Writing the PDF report of ${runId}…`);
-    try {
-      const report = await api.call('report:export', { runId });
-      const size = `${report.pages} page${report.pages === 1 ? '' : 's'}, ${formatCount(report.bytes)}B`;
-      if (report.url && info.mode === 'browser') {
-        const link = h('a', { href: report.url, download: `earlybird-${runId}.pdf`, testid: 'report-link' }, 'Download the PDF');
-        target.show('ok', `Report ready (${size}). `, link);
-        link.click();
-      } else {
-        target.show('ok', `Report written to `, h('code', { testid: 'report-path' }, report.path), ` (${size}).`);
-      }
-    } catch (error) {
-      target.show('error', `Could not export the report: ${messageOf(error)}`);
-    }
-  };
+  const exportReport = (runId: string, target: Notice) => exportRunReport({ api, info, notice: target, testPrefix: 'row' }, runId);
 
   const resume = async (runId: string) => {
     try {
@@ -109,8 +102,8 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
     count.textContent = `${items.length} run${items.length === 1 ? '' : 's'}`;
     emptyRow.hidden = items.length > 0;
     table.hidden = items.length === 0;
-    compareButton.disabled = selected.size !== 2;
-    compareButton.textContent = selected.size === 2 ? 'Compare the two selected' : `Compare selected (${selected.size}/2)`;
+    compareButton.disabled = selected.size < 2 || selected.size > MAX_COMPARED;
+    compareButton.textContent = selected.size > MAX_COMPARED ? `Compare at most ${MAX_COMPARED}` : selected.size >= 2 ? `Compare the ${selected.size} selected` : `Compare selected (${selected.size})`;
     replaceChildren(tbody, items.map((item) => {
       const status = statusOf(item);
       const check = h('input', { type: 'checkbox', 'aria-label': `Select ${item.runId} for comparison`, testid: 'select-run' });
@@ -123,26 +116,33 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
       const actions = h('div', { class: 'row-actions' },
         h('button', { type: 'button', testid: 'open-run', onclick: () => void openDetail(item.runId) }, 'Open'),
         RESUMABLE.has(status) ? h('button', { type: 'button', testid: 'row-resume', onclick: () => void resume(item.runId) }, 'Resume') : null,
-        status === 'completed' ? h('button', { type: 'button', testid: 'export-pdf', onclick: () => void exportReport(item.runId, notice) }, 'Export PDF') : null,
+        // Cancelled and failed runs too: the report says what is missing.
+        status === 'running' ? null : h('button', { type: 'button', testid: 'export-pdf', onclick: () => void exportReport(item.runId, notice) }, 'Export PDF'),
         status === 'running' ? null : h('button', { type: 'button', class: 'danger ghost', testid: 'delete-run', onclick: () => void remove(item.runId) }, 'Delete'),
       );
       const ebEpoch = item.ebEpoch === null ? (status === 'completed' ? 'not found' : '—') : `${item.ebEpoch + 1} / ${item.plannedEpochs ?? '?'}`;
-      return h('tr', { testid: 'run-row', 'data-run-id': item.runId, 'data-status': status, class: detail?.runId === item.runId ? 'current' : '' },
-        h('td', {}, check),
-        h('td', { class: 'nowrap' }, formatDate(item.createdAt)),
-        h('td', {}, h('div', { class: 'run-name' }, item.name ?? item.model ?? '—'), h('div', { class: 'mono muted small' }, item.runId)),
-        h('td', {}, item.data ?? '—'),
-        h('td', { class: 'num' }, ebEpoch),
-        h('td', { class: 'num' }, `${formatAccuracy(item.testAccuracy.ebTrain)} / ${formatAccuracy(item.testAccuracy.dense)}`),
+      // Each cell says what it is (data-label), so a narrow window can stack the row as a card (styles.css).
+      const row = h('tr', { testid: 'run-row', 'data-run-id': item.runId, 'data-status': status, class: `clickable ${detail?.runId === item.runId ? 'current' : ''}`, title: 'Open this run' },
+        h('td', { class: 'cell-check' }, check),
+        h('td', { class: 'cell-date nowrap', 'data-label': 'Date' }, formatDate(item.createdAt)),
+        h('td', { class: 'cell-run' }, h('div', { class: 'run-name' }, item.name ?? item.model ?? '—'), h('div', { class: 'mono muted small' }, item.runId)),
+        h('td', { class: 'cell-data', 'data-label': 'Data' }, item.data ?? '—'),
+        h('td', { class: 'cell-eb num', 'data-label': 'EB epoch' }, ebEpoch),
+        h('td', { class: 'cell-accuracy num', 'data-label': 'Accuracy (EB / dense)' }, `${formatAccuracy(item.testAccuracy.ebTrain)} / ${formatAccuracy(item.testAccuracy.dense)}`),
         // A saving only when it means something: otherwise its reason, from the summary.
         item.savedPercent !== null
-          ? h('td', { class: `num ${item.savedPercent < 0 ? 'negative' : ''}`, testid: 'run-saved' },
+          ? h('td', { class: `cell-saved num ${item.savedPercent < 0 ? 'negative' : ''}`, 'data-label': 'Energy saved', testid: 'run-saved' },
             formatPercent(item.savedPercent), ' ',
             h('span', { class: `badge kind ${item.savedKind ?? ''}`, title: item.estimateModel ? `power model: ${item.estimateModel}` : '' }, item.savedKind ?? ''))
-          : h('td', { class: 'num muted', testid: 'run-saved', title: item.savedReason ?? '' }, '—',
+          : h('td', { class: 'cell-saved num muted', 'data-label': 'Energy saved', testid: 'run-saved', title: item.savedReason ?? '' }, '—',
             h('div', { class: 'small' }, (item.savedReason ?? '').replace(/^no saving: /, ''))),
-        h('td', {}, h('span', { class: `status ${status}` }, STATUS_LABELS[status] ?? status)),
-        h('td', {}, actions));
+        h('td', { class: 'cell-status' }, h('span', { class: `status ${status}` }, STATUS_LABELS[status] ?? status)),
+        h('td', { class: 'cell-actions' }, actions));
+      // A click anywhere on the row opens it, except on its own controls.
+      row.addEventListener('click', (event) => {
+        if (!(event.target as Element).closest('button, input, a, label, select')) void openDetail(item.runId);
+      });
+      return row;
     }));
   };
 
@@ -178,8 +178,9 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
       if (detail?.runId !== runId) return;
       heading.textContent = record.config?.name ?? record.summary?.name ?? `${record.config?.model?.name ?? 'run'} on ${record.config?.data?.spec ?? '?'}`;
       const status = record.active ? 'running' : record.view.status;
+      const facts = { runId, status, hasTicket: hasTicket(record), config: record.config };
       replaceChildren(actions,
-        status === 'completed' ? h('button', { type: 'button', testid: 'detail-export-pdf', onclick: () => void exportReport(runId, exportNotice) }, 'Export PDF') : null,
+        ...runActionButtons({ api, info, notice: exportNotice, testPrefix: 'detail', runAgain }, facts),
         RESUMABLE.has(status) || (status !== 'completed' && status !== 'running') ? h('button', { type: 'button', testid: 'detail-resume', onclick: () => void resume(runId) }, 'Resume') : null,
         h('button', { type: 'button', testid: 'close-detail', onclick: closeDetail }, 'Close'));
       panel.update(record);
@@ -190,50 +191,78 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
     }
   }
 
-  const comparisonRows = (a: RunRecord, b: RunRecord) => {
-    const row = (label: string, f: (r: RunRecord) => string) => h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, f(a)), h('td', {}, f(b)));
+  /** The runs' names for column heads: config name, else model on data. */
+  const runName = (r: RunRecord) => r.config?.name ?? r.summary?.name ?? `${r.config?.model?.name ?? 'run'} on ${r.config?.data?.spec ?? '?'}`;
+
+  /**
+   * One row per fact, one column per run; numeric rows also give each run's difference from the
+   * first run (the reference), so the table answers "how much better or worse" directly.
+   */
+  const comparisonRows = (runs: RunRecord[]) => {
     const energy = (r: RunRecord) => compareEnergy(r.view, settledSummary(r), plannedEpochs(r));
     const ebEpoch = (r: RunRecord) => settledSummary(r)?.earlyBird.epoch ?? r.view.earlyBird?.epoch ?? null;
+    const text = (label: string, f: (r: RunRecord) => string) =>
+      h('tr', {}, h('th', { scope: 'row' }, label), ...runs.map((r) => h('td', {}, f(r))));
+    const numeric = (
+      label: string, value: (r: RunRecord) => number | null, show: (v: number) => string, delta: (d: number) => string,
+      suffix?: (r: RunRecord) => string, missing?: (r: RunRecord) => string,
+    ) =>
+      h('tr', {}, h('th', { scope: 'row' }, label), ...runs.map((r, i) => {
+        const v = value(r);
+        const base = value(runs[0]!);
+        const cell = v === null ? (missing?.(r) ?? '—') : `${show(v)}${suffix?.(r) ?? ''}`;
+        const diff = i > 0 && v !== null && base !== null ? h('span', { class: `delta ${v - base > 0 ? 'up' : v - base < 0 ? 'down' : ''}`, testid: 'compare-delta' }, ` (${delta(v - base)})`) : null;
+        return h('td', { class: 'num' }, cell, diff);
+      }));
+    const signed = (x: string, d: number) => (d > 0 ? `+${x}` : d < 0 ? `−${x.replace(/^-/, '')}` : '±0');
     return [
-      row('Model', (r) => r.config?.model?.name ?? '—'),
-      row('Data', (r) => r.config?.data?.spec ?? '—'),
-      row('Epochs (planned)', (r) => String(r.config?.training?.epochs ?? '—')),
-      row('Early-Bird epoch', (r) => (ebEpoch(r) === null ? 'not found' : `${ebEpoch(r)! + 1} of ${r.config?.training?.epochs ?? '?'}`)),
-      row('p / ε / queue', (r) => `${r.config?.search?.pruneRatio ?? '—'} / ${r.config?.search?.epsilon ?? '—'} / ${r.config?.search?.queueLength ?? '—'}`),
-      row('EB Train accuracy', (r) => formatAccuracy(energy(r).accuracy.ebTrain)),
-      row('Dense accuracy', (r) => formatAccuracy(energy(r).accuracy.dense)),
-      row('EB Train energy', (r) => `${formatJoules(energy(r).ebJoules)}${energy(r).ebKind ? ` (${energy(r).ebKind})` : ''}`),
-      row('Dense energy', (r) => `${formatJoules(energy(r).denseJoules)}${energy(r).denseKind ? ` (${energy(r).denseKind})` : ''}`),
-      row('Energy saved', (r) => {
-        const e = energy(r);
-        return e.savedPercent === null ? `— (${(e.savedReason ?? '').replace(/^no saving( yet)?: /, '')})` : `${formatPercent(e.savedPercent)} (${e.savedKind})`;
-      }),
-      row('Compute saved', (r) => (energy(r).flopRatio === null ? '—' : `dense needs ${energy(r).flopRatio!.toFixed(2)}× the FLOPs (counted)`)),
-      row('Power model', (r) => energy(r).estimateModel ?? 'measured (no estimate)'),
-      row('Contended phases', (r) => energy(r).contended.join(', ') || 'none'),
-      row('Status', (r) => STATUS_LABELS[r.view.status] ?? r.view.status),
+      text('Model', (r) => r.config?.model?.name ?? '—'),
+      text('Data', (r) => r.config?.data?.spec ?? '—'),
+      numeric('Seed', (r) => r.config?.seed ?? null, String, (d) => signed(String(Math.abs(d)), d)),
+      numeric('Epochs (planned)', (r) => r.config?.training?.epochs ?? null, String, (d) => signed(String(Math.abs(d)), d)),
+      numeric('Early-Bird epoch', (r) => (ebEpoch(r) === null ? null : ebEpoch(r)! + 1), (v) => `${v}`, (d) => signed(String(Math.abs(d)), d), (r) => ` of ${r.config?.training?.epochs ?? '?'}`, () => 'not found'),
+      text('p / ε / queue', (r) => `${r.config?.search?.pruneRatio ?? '—'} / ${r.config?.search?.epsilon ?? '—'} / ${r.config?.search?.queueLength ?? '—'}`),
+      numeric('EB Train accuracy', (r) => energy(r).accuracy.ebTrain ?? null, formatAccuracy, (d) => signed(`${Math.abs(d * 100).toFixed(2)} pp`, d)),
+      numeric('Dense accuracy', (r) => energy(r).accuracy.dense ?? null, formatAccuracy, (d) => signed(`${Math.abs(d * 100).toFixed(2)} pp`, d)),
+      numeric('EB Train energy', (r) => energy(r).ebJoules ?? null, formatJoules, (d) => signed(formatJoules(Math.abs(d)), d), (r) => (energy(r).ebKind ? ` (${energy(r).ebKind})` : '')),
+      numeric('Dense energy', (r) => energy(r).denseJoules ?? null, formatJoules, (d) => signed(formatJoules(Math.abs(d)), d), (r) => (energy(r).denseKind ? ` (${energy(r).denseKind})` : '')),
+      numeric('Energy saved', (r) => energy(r).savedPercent ?? null, formatPercent, (d) => signed(`${Math.abs(d).toFixed(1)} pp`, d),
+        (r) => ` (${energy(r).savedKind})`, (r) => `— (${(energy(r).savedReason ?? '').replace(/^no saving( yet)?: /, '')})`),
+      text('Compute saved', (r) => (energy(r).flopRatio === null ? '—' : `dense needs ${energy(r).flopRatio!.toFixed(2)}× the FLOPs (counted)`)),
+      text('Power model', (r) => energy(r).estimateModel ?? 'measured (no estimate)'),
+      text('Contended phases', (r) => energy(r).contended.join(', ') || 'none'),
+      text('Status', (r) => STATUS_LABELS[r.view.status] ?? r.view.status),
     ];
   };
 
   const openCompare = async () => {
-    if (selected.size !== 2) return;
+    if (selected.size < 2 || selected.size > MAX_COMPARED) return;
     closeCompare();
-    const ids = [...selected] as [string, string];
-    const panels: [RunPanel, RunPanel] = [createRunPanel('compare-panel-a', { compact: true }), createRunPanel('compare-panel-b', { compact: true })];
+    const ids = [...selected];
+    const panels = ids.map((_, i) => createRunPanel(`compare-panel-${String.fromCharCode(97 + i)}`, { compact: true }));
     compare = { ids, panels };
     const table = h('table', { class: 'compare-table', testid: 'compare-table' });
-    const heading = h('h2', { tabindex: -1 }, 'Comparison');
+    const heading = h('h2', { tabindex: -1 }, `Comparison of ${ids.length} runs`);
+    const columnTitles = ids.map((id) => h('h3', { class: 'small', testid: 'compare-column-title' }, id));
+    const grid = h('div', { class: 'compare-grid' }, ids.map((id, i) => h('div', { class: 'compare-column', 'data-run-id': id }, columnTitles[i]!, panels[i]!.element)));
+    // Through the CSSOM: the page's CSP refuses style attributes.
+    grid.style.setProperty('--compare-columns', String(Math.min(ids.length, 2)));
     replaceChildren(compareSection,
-      h('div', { class: 'screen-head' }, heading, h('button', { type: 'button', testid: 'close-compare', onclick: closeCompare }, 'Close')),
+      h('div', { class: 'screen-head' }, h('div', {}, heading, h('p', { class: 'lede' }, 'Differences are against the first run; the charts share their scales.')),
+        h('button', { type: 'button', testid: 'close-compare', onclick: closeCompare }, 'Close')),
       h('div', { class: 'card table-scroll' }, table),
-      h('div', { class: 'compare-grid' }, ids.map((id, i) => h('div', { class: 'compare-column' }, h('h3', { class: 'mono small' }, id), panels[i]!.element))));
+      grid);
     compareSection.hidden = false;
     try {
-      const [a, b] = await Promise.all(ids.map((id) => records.load(id, true)));
+      const runs = await Promise.all(ids.map((id) => records.load(id, true)));
       if (compare?.ids !== ids) return;
-      replaceChildren(table, h('thead', {}, h('tr', {}, h('td', {}), h('th', { scope: 'col', class: 'mono small' }, ids[0]), h('th', { scope: 'col', class: 'mono small' }, ids[1]))), h('tbody', {}, comparisonRows(a!, b!)));
-      panels[0].update(a!);
-      panels[1].update(b!);
+      const head = (r: RunRecord) => h('th', { scope: 'col' }, h('div', { class: 'run-name' }, runName(r)), h('div', { class: 'mono muted small' }, r.runId));
+      replaceChildren(table, h('thead', {}, h('tr', {}, h('td', {}), ...runs.map(head))), h('tbody', {}, comparisonRows(runs)));
+      runs.forEach((r, i) => {
+        columnTitles[i]!.textContent = runName(r);
+        panels[i]!.update(r);
+      });
+      shareScales(panels);
       heading.focus();
       heading.scrollIntoView({ block: 'start' });
     } catch (error) {
@@ -268,6 +297,7 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
         const record = records.get(id);
         if (record) compare!.panels[i]!.update(record);
       });
+      shareScales(compare.panels);
     }
   });
   records.subscribe((id, event) => {
@@ -279,5 +309,5 @@ export function createRunsScreen(api: RendererApi, records: RunRecords, info: Ap
     if (detail?.runId === id || compare?.ids.includes(id)) redrawOpen();
   });
 
-  return { element, refresh };
+  return { element, refresh, open: openDetail };
 }

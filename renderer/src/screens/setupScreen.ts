@@ -12,6 +12,8 @@ import { createSetupForm } from './setup/setupForm.ts';
 
 export interface SetupScreen {
   element: HTMLElement;
+  /** Fills the form with a run's config ("Run again"); `from` names the run in the notice. */
+  load(config: unknown, from: string): void;
 }
 
 function download(filename: string, text: string): void {
@@ -153,5 +155,12 @@ export function createSetupScreen(api: RendererApi, defaults: ApiOutputs['experi
 
   form.fill(defaults.config);
   void validate();
-  return { element };
+  return {
+    element,
+    load(config, from) {
+      form.fill(mergeDeep(defaults.config, config));
+      notice.show('info', `Settings of ${from} loaded: change what you like and start.`);
+      void validate();
+    },
+  };
 }

@@ -7,10 +7,15 @@ export function formatJoules(joules: number | null | undefined): string {
   return `${joules.toFixed(abs >= 100 ? 0 : 1)} J`;
 }
 
+/** Three significant digits, as the PDF prints them (src/energy/units.ts), so both say 1.38 Wh. */
+function significant3(value: number): string {
+  return Math.abs(value) >= 100 ? value.toFixed(0) : String(Number(value.toPrecision(3)));
+}
+
 export function formatWattHours(joules: number | null | undefined): string {
   if (joules === null || joules === undefined || !Number.isFinite(joules)) return '—';
   const wh = joules / 3600;
-  return Math.abs(wh) >= 1000 ? `${(wh / 1000).toFixed(2)} kWh` : `${wh.toFixed(wh < 1 ? 3 : 1)} Wh`;
+  return Math.abs(wh) >= 1000 ? `${significant3(wh / 1000)} kWh` : `${significant3(wh)} Wh`;
 }
 
 export function formatPercent(value: number | null | undefined, digits = 1): string {

@@ -11,6 +11,15 @@ export const PHASE_LABELS: Readonly<Record<string, string>> = {
   scratchB: 'Scratch-B',
 };
 
+/** Methods as the paper and the PDF name them (never the config keys ebTrain, lotteryTicket …). */
+export const METHOD_LABELS: Readonly<Record<string, string>> = {
+  ebTrain: 'EB Train', ebReinit: 'EB re-init', dense: 'Dense', lotteryTicket: 'Lottery ticket', scratchE: 'Scratch-E', scratchB: 'Scratch-B',
+};
+
+export function methodLabel(method: string): string {
+  return METHOD_LABELS[method] ?? method;
+}
+
 export const SHORT_PHASE_LABELS: Readonly<Record<string, string>> = {
   search: 'search', surgery: 'surgery', 'surgery-checks': 'checks', retrain: 'retrain', ebReinit: 'EB re-init',
   dense: 'dense', lotteryTicket: 'LTH', scratchE: 'Scratch-E', scratchB: 'Scratch-B',

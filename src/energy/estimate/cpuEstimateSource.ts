@@ -1,8 +1,13 @@
 /**
  * CPU power estimated when no counter can be read, charged to the run's own processes:
  *
- *   P_run     = idle per core × cores the run may use + (watts per core − idle per core) × cores busy with the run
- *   P_machine = idle per core × logical CPUs          + (watts per core − idle per core) × cores busy with anything
+ *   P_run     = idle per core × cores the run may use × the run's share of the busy CPU time
+ *             + (watts per core − idle per core) × cores busy with the run
+ *   P_machine = idle per core × logical CPUs + (watts per core − idle per core) × cores busy with anything
+ *
+ * The run's share of idle power follows its share of the machine's busy CPU time (1 when nothing
+ * else runs): a run slowed down by others would otherwise be charged idle power for all the time
+ * they kept it waiting, and that is most of its energy on a crowded machine.
  *
  * "Cores busy with the run" is the CPU time (user + system) of this process and its descendants per
  * second of wall time, read from /proc/<pid>/stat: another program on the machine changes P_machine,
@@ -91,7 +96,7 @@ export function cpuPowerModel(input: {
   const modelName = input.model ?? 'unknown CPU';
   const summary = `${modelName}: ${round(wattsPerCore)} W per core (${source}) × ${round(input.usableCores)} cores`;
   const formula =
-    `P = idle per core × cores usable + (W per core − idle per core) × cores busy with the run's processes; ` +
+    `P = idle per core × cores usable × run's share of the busy CPU time + (W per core − idle per core) × cores busy with the run's processes; ` +
     `W per core = ${perCoreBasis}; idle = ${round(idleFraction * 100)}% = ${round(idleWattsPerCore)} W per core; ` +
     `cores usable = ${round(input.usableCores)} (${input.usableCoresBasis})`;
   return {
@@ -100,10 +105,17 @@ export function cpuPowerModel(input: {
   };
 }
 
-/** Watts for `busyCores` cores busy out of `cores` powered. */
-export function estimateCpuWatts(model: Pick<CpuPowerModel, 'wattsPerCore' | 'idleWattsPerCore'>, cores: number, busyCores: number): number {
+/** Watts for `busyCores` cores busy out of `cores` powered, charged `idleShare` (0..1) of their idle power. */
+export function estimateCpuWatts(model: Pick<CpuPowerModel, 'wattsPerCore' | 'idleWattsPerCore'>, cores: number, busyCores: number, idleShare = 1): number {
   const busy = Math.min(Math.max(busyCores, 0), cores);
-  return model.idleWattsPerCore * cores + (model.wattsPerCore - model.idleWattsPerCore) * busy;
+  const share = Math.min(Math.max(idleShare, 0), 1);
+  return model.idleWattsPerCore * cores * share + (model.wattsPerCore - model.idleWattsPerCore) * busy;
+}
+
+/** The run's share of the machine's busy CPU time; 1 when the machine is idle (the run holds it alone). */
+export function runShareOfBusy(runBusyCores: number, machineBusyCores: number): number {
+  if (!(machineBusyCores > 0)) return 1;
+  return Math.min(1, Math.max(0, runBusyCores / machineBusyCores));
 }
 
 export class CpuEstimateSource implements PowerSource {
@@ -143,7 +155,11 @@ export class CpuEstimateSource implements PowerSource {
     const m = this.model;
     const base = { source: this.name, timeMs: sample.timeMs, kind: this.kind };
     return [
-      { ...base, device: 'cpu', watts: estimateCpuWatts(m, m.usableCores, this.lastBusy.run), utilisation: Math.min(1, this.lastBusy.run / m.usableCores) },
+      {
+        ...base, device: 'cpu',
+        watts: estimateCpuWatts(m, m.usableCores, this.lastBusy.run, runShareOfBusy(this.lastBusy.run, this.lastBusy.machine)),
+        utilisation: Math.min(1, this.lastBusy.run / m.usableCores),
+      },
       { ...base, device: 'cpu', view: 'machine', watts: estimateCpuWatts(m, m.machineCpus, this.lastBusy.machine), utilisation: Math.min(1, this.lastBusy.machine / m.machineCpus) },
       ...activityReadings(sample),
     ];
