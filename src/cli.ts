@@ -2,6 +2,7 @@
  * The headless entry point: `earlybird <command>`. Errors a user can fix (bad flags, bad data) are
  * printed as one line without a stack trace.
  */
+import { GPU_USAGE, gpuCommand } from './backend/webgpu/gpuSummary.ts';
 import { UsageError } from './cli/args.ts';
 import { RUN_USAGE, runCommand, runsCommand, showCommand } from './cli/runCommand.ts';
 import { TRAIN_USAGE, trainCommand } from './cli/trainCommand.ts';
@@ -22,6 +23,7 @@ Commands:
   serve     the app in a browser: serves the page and the API on 127.0.0.1 with a token
   sweep     a grid of experiments (locally, as a Slurm job array or a Kubernetes Indexed Job)
   study     aggregate a sweep folder: mean ± std over seeds, PDF and CSV
+  gpu       the WebGPU adapter this machine offers, or why there is none
 
 ${SERVE_USAGE}
 
@@ -31,7 +33,9 @@ ${RUN_USAGE}
 
 ${SWEEP_USAGE}
 
-${STUDY_USAGE}`;
+${STUDY_USAGE}
+
+${GPU_USAGE}`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
@@ -42,6 +46,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
   sweep: sweepCommand,
   study: studyCommand,
+  gpu: gpuCommand,
 };
 
 /** The subcommands, for checks that documentation names only real ones. */

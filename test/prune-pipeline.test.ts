@@ -59,12 +59,12 @@ describe('prunePipeline (network slimming) as a method', () => {
 
   test('the prune follows the global |γ| rule on the trained dense network', async () => {
     const dense = await loadModelFromDir(join(outcome.runDir, 'models', 'dense'));
-    const mask = channelMask(gammaLayers(dense), 0.5);
+    const mask = channelMask(await gammaLayers(dense), 0.5);
     const kept = mask.layers.reduce((n, l) => n + l.kept, 0);
     const total = mask.layers.reduce((n, l) => n + l.total, 0);
     dense.dispose();
     const pruned = await loadModelFromDir(join(outcome.runDir, 'models', 'prunePipeline'));
-    const channels = gammaLayers(pruned).reduce((n, l) => n + l.gamma.length, 0);
+    const channels = (await gammaLayers(pruned)).reduce((n, l) => n + l.gamma.length, 0);
     pruned.dispose();
     assert.equal(channels, kept, `kept ${kept} of ${total} channels`);
     assert.ok(kept < total);

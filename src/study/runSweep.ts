@@ -12,13 +12,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appRoot } from '../appRoot.ts';
 import { resumeExperiment, runExperiment, type RunOptions, type RunOutcome } from '../experiment/runner.ts';
 import { writeJsonAtomic } from '../run/files.ts';
 import { RunError, RunStore, defaultRunsDir } from '../run/runStore.ts';
 import type { Sweep, SweepPoint } from './sweep.ts';
 
-export const BIN_PATH = fileURLToPath(new URL('../../bin/earlybird.mjs', import.meta.url));
+/** The CLI the pool's children and cluster tasks run (found from the sources or the bundle alike). */
+export const BIN_PATH = join(appRoot(), 'bin', 'earlybird.mjs');
 
 export type PointState = 'done' | 'unfinished' | 'new';
 
