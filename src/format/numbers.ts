@@ -1,7 +1,8 @@
 /**
  * How numbers are written, for the PDF report (src/report/format.ts) and the page
  * (renderer/src/ui/format.ts) alike: the primitives both build on live here once, so the app and the
- * PDF print the same figure the same way where they agree (Wh, energy with units, durations of minutes).
+ * PDF print the same figure the same way where they agree (three significant digits, Wh, durations of
+ * a minute and more).
  * Pure: no node or DOM imports (the page bundles it).
  *
  * Where the two differ on purpose, the difference is a named option here or a wrapper there, not a
@@ -9,7 +10,7 @@
  * and "—" for an unknown value; the PDF gives seconds under a minute with significant digits, the page
  * (a live clock) in whole seconds; the PDF dates are UTC, the page's are the reader's locale.
  */
-import { formatEnergy as formatEnergyUnits, joulesToWh } from '../energy/units.ts';
+// Imports nothing (no cycle): src/energy/units.ts builds its energy text ("12.3 kJ (3.42 Wh)") on `sig` from here.
 
 /** Significant digits without trailing zeros: 0.0912 → "0.0912", 12.30 → "12.3". */
 export function sig(value: number, digits = 3): string {
@@ -26,17 +27,12 @@ export function typographicMinus(text: string): string {
   return text.replace(/(^|[\s(])-/g, '$1−');
 }
 
-/** Energy in the unit that keeps it readable: "512 J", "12.3 kJ (3.42 Wh)" (src/energy/units.ts). */
-export function energyText(joules: number): string {
-  return formatEnergyUnits(joules);
-}
-
 /**
  * Watt-hours with three significant digits, the Wh the PDF prints in brackets: 4968 J → "1.38 Wh",
  * "1.17 kWh" from 1000 Wh on. At 100 kWh and above whole kWh are kept ("1234 kWh", not "1230 kWh").
  */
 export function wattHoursText(joules: number): string {
-  const wh = joulesToWh(joules);
+  const wh = joules / 3600;
   const three = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : sig(value, 3));
   return Math.abs(wh) >= 1000 ? `${three(wh / 1000)} kWh` : `${three(wh)} Wh`;
 }

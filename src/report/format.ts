@@ -3,7 +3,8 @@
  * build their expected strings with the same functions from summary.json, so what a reviewer reads
  * is checkably the number the run recorded.
  */
-import { durationText, energyText, sig, typographicMinus } from '../format/numbers.ts';
+import { formatEnergy as energyText } from '../energy/units.ts';
+import { durationText, sig, typographicMinus } from '../format/numbers.ts';
 
 // The primitives are shared with the page (src/format/numbers.ts); these are the PDF's conventions.
 export { sig };
