@@ -77,9 +77,9 @@ function gaussian(random: Random): number {
  * channels of layers with large ones, the uneven pattern network slimming produces. (Freshly built
  * models have γ = 1 everywhere, where every layer would lose the same share.)
  */
-function setUnevenGammas(model: tf.LayersModel, seed: number): void {
+async function setUnevenGammas(model: tf.LayersModel, seed: number): Promise<void> {
   const random = mulberry32(seed);
-  for (const { layer: name, gamma } of gammaLayers(model)) {
+  for (const { layer: name, gamma } of await gammaLayers(model)) {
     const layer = model.getLayer(name);
     const scale = 10 ** -random();
     const values = layer.getWeights().map((w, i) =>
@@ -125,8 +125,8 @@ async function main(): Promise<void> {
   const spec: ModelSpec = { name: options.model, inputShape: INPUT_SHAPE, numClasses: NUM_CLASSES, seed: SEED };
 
   const dense = buildModel(spec);
-  setUnevenGammas(dense, SEED);
-  const mask = channelMask(gammaLayers(dense), options.ratio);
+  await setUnevenGammas(dense, SEED);
+  const mask = channelMask(await gammaLayers(dense), options.ratio);
   const slim = slimModel(dense, spec, mask);
 
   const denseStats = modelStats(dense);
@@ -138,11 +138,11 @@ async function main(): Promise<void> {
 
   const denseStep = makeTrainStep(dense, xs, labels, NUM_CLASSES, LEARNING_RATE);
   const slimStep = makeTrainStep(slim.model, xs, labels, NUM_CLASSES, LEARNING_RATE);
-  const training = compare(timeAlternating(denseStep.step, slimStep.step, options.warmup, options.repeats), flopReduction);
+  const training = compare(await timeAlternating(denseStep.step, slimStep.step, options.warmup, options.repeats), flopReduction);
   denseStep.dispose();
   slimStep.dispose();
   const inference = compare(
-    timeAlternating(makeInference(dense, xs), makeInference(slim.model, xs), options.warmup, options.repeats),
+    await timeAlternating(makeInference(dense, xs), makeInference(slim.model, xs), options.warmup, options.repeats),
     flopReduction,
   );
 

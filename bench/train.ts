@@ -20,7 +20,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { selectBackend, type BackendChoice } from '../src/backend/selectBackend.ts';
+import { selectBackend, webGpuAdapter, type BackendChoice } from '../src/backend/selectBackend.ts';
+import { adapterLabel } from '../src/backend/webgpu/adapter.ts';
 import { fallbackCounts } from '../src/backend/wasm/registerFastKernels.ts';
 import type { ImageSet } from '../src/data/types.ts';
 import { loadData } from '../src/data/load.ts';
@@ -205,6 +206,7 @@ const loadBefore = os.loadavg();
 const requested = args.backends ? args.backends.split(',') : ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 const measurements: Measurement[] = [];
 const skipped: { backend: string; reason: string }[] = [];
+let webgpuNote: string | null = null;
 const profiles: Record<string, ProfileRow[]> = {};
 
 for (const backend of requested) {
@@ -257,6 +259,40 @@ const memory = args['memory-epoch'] ? await (async () => {
   return memoryEpoch();
 })() : null;
 
+// --- webgpu rows (issue 11) -------------------------------------------------------------------
+// By default the WebGPU backend (Dawn) is measured wherever Dawn finds an adapter. A hardware
+// adapter trains the same batches as wasm; a software one (SwiftShader, lavapipe) emulates the GPU
+// on the CPU at a few images per second, so it gets small batches and its row is marked "webgpu-sw".
+if (!args.backends) {
+  const probe = await webGpuAdapter();
+  if (!probe.ok) skipped.push({ backend: 'webgpu', reason: probe.reason });
+  else {
+    const report = await selectBackend('webgpu');
+    const software = probe.adapter.software;
+    log(`backend webgpu: ${report.description}`);
+    for (const m of models) {
+      log(`  training ${m} on webgpu…`);
+      if (!software) {
+        measurements.push(await measure(m, 'webgpu', repeats));
+        continue;
+      }
+      const { name, input } = MODELS[m]!;
+      const batch = CPU_BATCH[m]!;
+      const model = buildModel({ name, inputShape: input, numClasses: 10, seed: 1 });
+      const flops = modelStats(model).flops;
+      const result = await train({
+        model, train: syntheticSet(batch * 2, input, 7), numClasses: 10, plannedEpochs: 3, batchSize: batch,
+        schedule: { baseLearningRate: 0.01, ...EB_SCHEDULE }, optimizer: DEFAULT_OPTIMIZER, seed: 1,
+      });
+      model.dispose();
+      const ips = median(result.history.slice(1).map((h) => h.imagesPerSecond));
+      measurements.push({ model: m, backend: 'webgpu-sw', threads: 1, batch, imagesPerSecond: ips, gflops: (3 * flops * ips) / 1e9 });
+    }
+    log(`webgpu${software ? '-sw' : ''} rows: ${adapterLabel(probe.adapter)}${software ? ', a software adapter (CPU emulation): not a GPU figure' : ''}`);
+    webgpuNote = `webgpu${software ? '-sw' : ''}: ${adapterLabel(probe.adapter)}${software ? ' — software adapter, the GPU emulated on the CPU' : ''}`;
+  }
+}
+
 const fmt = (n: number | undefined, d = 1) => (n === undefined ? '-' : n.toFixed(d));
 const lines = [
   'model   backend          workers batch   img/s  GFLOP/s  PyTorch img/s (same threads)  ours/PyTorch  PyTorch 2 threads  scaling',
@@ -274,6 +310,7 @@ lines.push(`load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2
 if (busy) lines.push(`WARNING: the machine was not idle (load ${loadBefore[0]!.toFixed(2)} > ${(0.5 * cores).toFixed(1)} before the run): absolute figures are low; compare ratios within this run only`);
 process.stdout.write(`${lines.join('\n')}\n`);
 for (const s of skipped) process.stdout.write(`skipped ${s.backend}: ${s.reason}\n`);
+if (webgpuNote) process.stdout.write(`${webgpuNote}\n`);
 for (const [m, rows] of Object.entries(profiles)) {
   process.stdout.write(`\nwhere the time goes, wasm, ${m} (one step, kernel time):\n`);
   for (const r of rows) {

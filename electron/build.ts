@@ -11,6 +11,7 @@
  *   built-ins), so everything else is bundled in, and the build fails if anything else is required.
  */
 import { build, type BuildOptions } from 'esbuild';
+import { buildEngineBundle } from './buildEngine.ts';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -47,7 +48,7 @@ export interface BuildResult {
   renderer: 'built' | 'skipped' | 'missing';
 }
 
-export async function buildElectron(options: { outdir?: string; renderer?: boolean } = {}): Promise<BuildResult> {
+export async function buildElectron(options: { outdir?: string; renderer?: boolean; engine?: boolean } = {}): Promise<BuildResult> {
   const outdir = resolve(options.outdir ?? join(ELECTRON_DIR, 'dist'));
   mkdirSync(outdir, { recursive: true });
   const main = join(outdir, 'main.cjs');
@@ -69,6 +70,9 @@ export async function buildElectron(options: { outdir?: string; renderer?: boole
   });
   const bad = forbiddenRequires(readFileSync(preload, 'utf8'));
   if (bad.length) throw new Error(`preload.cjs requires ${bad.join(', ')}: a sandboxed preload can only require electron`);
+
+  // The engine bundle the packaged app runs: <appRoot>/dist/engine, appRoot being two levels above outdir.
+  if (options.engine !== false) await buildEngineBundle(join(outdir, '..', '..', 'dist', 'engine'));
 
   let renderer: BuildResult['renderer'] = 'skipped';
   if (options.renderer !== false) renderer = await buildRendererIfPresent();

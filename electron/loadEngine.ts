@@ -26,6 +26,10 @@ async function registerTsx(): Promise<void> {
 
 /** `appRoot`: the folder holding package.json, src/ and bin/ (the repository, or resources/app). */
 export async function loadEngineModule(appRoot: string): Promise<EngineModule> {
+  // The packaged app runs the esbuild bundle (electron/buildEngine.ts), with no tsx at all.
+  if (process.env.EARLYBIRD_ENGINE === 'bundle') {
+    return (await import(pathToFileURL(join(appRoot, 'dist', 'engine', 'engine.mjs')).href)) as EngineModule;
+  }
   registered ??= registerTsx();
   await registered;
   const url = pathToFileURL(join(appRoot, 'src', 'api', 'engine.ts')).href;

@@ -122,6 +122,8 @@ async function revealFolder(path: string): Promise<void> {
 }
 
 async function startEngine(saved: SavedSettings): Promise<Engine> {
+  // Installed, the engine runs from its esbuild bundle; the forked workers inherit the setting.
+  if (app.isPackaged && !process.env.EARLYBIRD_ENGINE) process.env.EARLYBIRD_ENGINE = 'bundle';
   const { createEngine } = await loadEngineModule(APP_ROOT);
   const created = createEngine({ mode: 'electron', runsDir: initialRunsDir(saved), emit, pickFolder, revealFolder });
   if (saved.theme) await created.api['settings:set']({ settings: { theme: saved.theme } });

@@ -2,6 +2,7 @@
  * The headless entry point: `earlybird <command>`. Errors a user can fix (bad flags, bad data) are
  * printed as one line without a stack trace.
  */
+import { GPU_USAGE, gpuCommand } from './backend/webgpu/gpuSummary.ts';
 import { UsageError } from './cli/args.ts';
 import { RUN_USAGE, runCommand, runsCommand, showCommand } from './cli/runCommand.ts';
 import { TRAIN_USAGE, trainCommand } from './cli/trainCommand.ts';
@@ -18,12 +19,15 @@ Commands:
   report    write a run's PDF energy report, metrics.csv, energy.csv and summary.json
             earlybird report <runDir> [--out file.pdf]
   serve     the app in a browser: serves the page and the API on 127.0.0.1 with a token
+  gpu       the WebGPU adapter this machine offers, or why there is none
 
 ${SERVE_USAGE}
 
 ${TRAIN_USAGE}
 
-${RUN_USAGE}`;
+${RUN_USAGE}
+
+${GPU_USAGE}`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
@@ -32,6 +36,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   show: showCommand,
   report: reportCommand,
   serve: serveCommand,
+  gpu: gpuCommand,
 };
 
 /** The subcommands, for checks that documentation names only real ones. */

@@ -45,15 +45,17 @@ describe('backend selection', () => {
   test('auto picks the best available backend and says why better ones were skipped', async () => {
     const report = await selectBackend('auto');
     assert.equal(currentBackend(), report);
-    // tfjs-node cannot install here; on a machine where it does, it must be chosen instead.
+    // tfjs-node cannot install here and there is no GPU (at most SwiftShader, which auto passes over);
+    // on a machine where one of them works, it must be chosen instead.
     const names = report.skipped.map((s) => s.choice);
-    assert.ok(names.every((n) => n === 'tensorflow-gpu' || n === 'tensorflow'));
+    assert.ok(names.every((n) => n === 'tensorflow-gpu' || n === 'webgpu' || n === 'tensorflow'), names.join(', '));
+    assert.ok(names.includes('webgpu'), 'webgpu is tried before the CPU backends');
     for (const s of report.skipped) assert.match(s.reason, /\w/);
     assert.ok(['tensorflow', 'wasm'].includes(report.tfBackend));
   });
 
   test('an unknown backend name is rejected with the allowed names', async () => {
-    await assert.rejects(selectBackend('gpu' as never), /backend: unknown "gpu"; expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu/);
+    await assert.rejects(selectBackend('gpu' as never), /backend: unknown "gpu"; expected one of auto, tensorflow-gpu, webgpu, tensorflow, wasm, cpu/);
   });
 });
 

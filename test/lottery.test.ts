@@ -313,7 +313,7 @@ describe('runLotteryTicket', () => {
       model: dense, train: digits.train, validation: digits.validation, numClasses: 10, plannedEpochs: 2,
       batchSize: training.batchSize, schedule: scheduleOf(training), optimizer: optimizerOf(training), seed: 9,
     });
-    const denseAccuracy = evaluate(dense, digits.test, 10).accuracy;
+    const denseAccuracy = (await evaluate(dense, digits.test, 10)).accuracy;
     const tensorsBefore = tf.memory().numTensors;
     const result = await runLotteryTicket({
       spec, data: digits, training, seed: 9,

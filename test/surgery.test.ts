@@ -86,10 +86,10 @@ function outChannels(model: tf.LayersModel, layerName: string): number {
 }
 
 /** A dense model with random BN state and its mask at RATIO, ranked by its own |γ|. */
-function prepared(spec: ModelSpec): { dense: tf.LayersModel; mask: ChannelMask } {
+async function prepared(spec: ModelSpec): Promise<{ dense: tf.LayersModel; mask: ChannelMask }> {
   const dense = buildModel(spec);
   randomiseBatchNorms(dense, spec.seed + 100);
-  return { dense, mask: channelMask(gammaLayers(dense), RATIO) };
+  return { dense, mask: channelMask(await gammaLayers(dense), RATIO) };
 }
 
 describe('slimModel: every registered model', () => {
@@ -100,8 +100,8 @@ describe('slimModel: every registered model', () => {
   for (const name of MODEL_NAMES) {
     const spec = SPECS[name];
 
-    test(`${name}: slim logits equal the dense model with pruned channels zeroed`, () => {
-      const { dense, mask } = prepared(spec);
+    test(`${name}: slim logits equal the dense model with pruned channels zeroed`, async () => {
+      const { dense, mask } = await prepared(spec);
       const input = randomInput(spec, 7);
       const { model: slim } = slimModel(dense, spec, mask);
       try {
@@ -123,8 +123,8 @@ describe('slimModel: every registered model', () => {
       }
     });
 
-    test(`${name}: channel counts follow the mask; params and FLOPs drop`, () => {
-      const { dense, mask } = prepared(spec);
+    test(`${name}: channel counts follow the mask; params and FLOPs drop`, async () => {
+      const { dense, mask } = await prepared(spec);
       const result = slimModel(dense, spec, mask);
       const slim = result.model;
       try {
@@ -156,8 +156,8 @@ describe('slimModel: every registered model', () => {
 describe('slimModel: details', () => {
   const spec = SPECS['lenet5-bn'];
 
-  test('copies the kept entries exactly, including Dense rows behind the Flatten (index p·C + c)', () => {
-    const { dense, mask } = prepared(spec);
+  test('copies the kept entries exactly, including Dense rows behind the Flatten (index p·C + c)', async () => {
+    const { dense, mask } = await prepared(spec);
     const { model: slim } = slimModel(dense, spec, mask);
     try {
       const keep = mask.layers.find((l) => l.layer === 'bn2')!.keep;
@@ -183,8 +183,8 @@ describe('slimModel: details', () => {
     }
   });
 
-  test('leaves the dense model untouched and no tensor behind', () => {
-    const { dense, mask } = prepared(spec);
+  test('leaves the dense model untouched and no tensor behind', async () => {
+    const { dense, mask } = await prepared(spec);
     try {
       const weightsBefore = dense.getWeights().map((w) => Float32Array.from(w.dataSync()));
       const tensorsBefore = tf.memory().numTensors;
@@ -197,8 +197,8 @@ describe('slimModel: details', () => {
     }
   });
 
-  test('accepts plain keep-bits by BatchNorm name; a group it does not name keeps every channel', () => {
-    const { dense, mask } = prepared(spec);
+  test('accepts plain keep-bits by BatchNorm name; a group it does not name keeps every channel', async () => {
+    const { dense, mask } = await prepared(spec);
     const bn1 = mask.layers.find((l) => l.layer === 'bn1')!;
     const { model: slim, kept } = slimModel(dense, spec, { bn1: Uint8Array.from(bn1.keep) });
     try {
@@ -212,10 +212,10 @@ describe('slimModel: details', () => {
     }
   });
 
-  test('slims an already slim model again (its spec carries channels)', () => {
-    const { dense, mask } = prepared(spec);
+  test('slims an already slim model again (its spec carries channels)', async () => {
+    const { dense, mask } = await prepared(spec);
     const first = slimModel(dense, spec, mask);
-    const secondMask = channelMask(gammaLayers(first.model), 0.3);
+    const secondMask = channelMask(await gammaLayers(first.model), 0.3);
     const second = slimModel(first.model, first.spec, secondMask);
     const input = randomInput(spec, 9);
     try {
@@ -229,8 +229,8 @@ describe('slimModel: details', () => {
     }
   });
 
-  test('rejects a mask that empties a layer, with the layer named', () => {
-    const { dense, mask } = prepared(spec);
+  test('rejects a mask that empties a layer, with the layer named', async () => {
+    const { dense, mask } = await prepared(spec);
     const tensorsBefore = tf.memory().numTensors;
     try {
       const bn2Total = mask.layers.find((l) => l.layer === 'bn2')!.total;
@@ -246,8 +246,8 @@ describe('slimModel: details', () => {
     }
   });
 
-  test('rejects a mask of the wrong length or naming a layer that is not prunable', () => {
-    const { dense } = prepared(spec);
+  test('rejects a mask of the wrong length or naming a layer that is not prunable', async () => {
+    const { dense } = await prepared(spec);
     try {
       assert.throws(() => slimModel(dense, spec, { bn2: new Uint8Array(15).fill(1) }), /has 15 entries but the layer has 16 channels/);
       assert.throws(() => slimModel(dense, spec, { fc1: new Uint8Array(120).fill(1) }), /"fc1", which is not a prunable BatchNorm/);
@@ -256,10 +256,10 @@ describe('slimModel: details', () => {
     }
   });
 
-  test('gammaLayers reads the γ of each prunable BatchNorm, in model order, as a copy', () => {
-    const { dense } = prepared(SPECS['resnet-s']);
+  test('gammaLayers reads the γ of each prunable BatchNorm, in model order, as a copy', async () => {
+    const { dense } = await prepared(SPECS['resnet-s']);
     try {
-      const layers = gammaLayers(dense);
+      const layers = await gammaLayers(dense);
       // resnet-s: only the channels inside a residual block (conv1, gated by bn2) are prunable.
       assert.deepEqual(layers.map((l) => l.layer), ['stage1_block1_bn2', 'stage2_block1_bn2', 'stage3_block1_bn2']);
       const live = dense.getLayer('stage1_block1_bn2').getWeights()[0]!.dataSync();

@@ -127,7 +127,7 @@ describe('real data', { skip: !existsSync(FASHION_DIR) && `${FASHION_DIR} missin
       model, train: data.train, validation: data.validation, numClasses: 10, plannedEpochs: 4, batchSize: 64,
       schedule: { baseLearningRate: 0.05, ...EB_SCHEDULE }, optimizer: DEFAULT_OPTIMIZER, seed: 1,
     });
-    const test = evaluate(model, data.test, 10);
+    const test = await evaluate(model, data.test, 10);
     assert.equal(result.status, 'completed');
     assert.ok(test.accuracy >= 0.85, `test accuracy ${test.accuracy}`);
     model.dispose();

@@ -71,6 +71,8 @@ export interface ApiOutputs {
     demo: ExperimentConfig;
     models: { name: string; description: string }[];
     backends: readonly string[];
+    /** The WebGPU adapter a run would use, or why there is none (src/backend/webgpu/gpuSummary.ts). */
+    gpu: { adapter: string | null; software: boolean; usedByAuto: boolean; reason: string | null };
     dataForms: string[];
   };
   'experiment:validate': { ok: true; config: ExperimentConfig } | { ok: false; issues: ValidationIssue[] };

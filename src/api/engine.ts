@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
+import { gpuSummaryInChild, type GpuSummary } from '../backend/webgpu/gpuSummary.ts';
 import { DATA_SPEC_FORMS } from '../data/load.ts';
 import { ConfigError, demoConfig, parseConfig } from '../experiment/config.ts';
 import { defaultRunsDir, deleteRun, ensureRunsDir, listRuns, RunError, RunStore } from '../run/runStore.ts';
@@ -75,6 +76,8 @@ export function createEngine(options: EngineOptions): Engine {
     }
   };
 
+  // Asked once per app: the adapter does not change while the app runs.
+  let gpuProbe: Promise<GpuSummary> | null = null;
   const api: EngineApi = {
     'app:info': async () => ({ version: packageVersion(), mode: options.mode, canPickFolders: Boolean(options.pickFolder), platform: process.platform }),
     'experiment:defaults': async () => ({
@@ -82,6 +85,7 @@ export function createEngine(options: EngineOptions): Engine {
       demo: demoConfig(),
       models: MODEL_NAMES.map((name) => ({ name, description: describeModel(name) })),
       backends: BACKEND_CHOICES,
+      gpu: await (gpuProbe ??= gpuSummaryInChild()),
       dataForms: DATA_SPEC_FORMS,
     }),
     'experiment:validate': async ({ config }) => {

@@ -1,14 +1,22 @@
 /**
  * Picks the TF.js backend that trains fastest on this machine and says why the better ones were
- * skipped. Order unless the user names one: tfjs-node-gpu (CUDA) → tfjs-node (libtensorflow CPU)
- * → wasm with this project's gradient kernels → the pure-JS cpu backend (about 35x slower than wasm).
+ * skipped. Order unless the user names one: tfjs-node-gpu (CUDA), only when it really places ops on
+ * the GPU → webgpu (Dawn: Vulkan, D3D12 or Metal) on a hardware adapter → tfjs-node (libtensorflow
+ * CPU) → wasm with this project's gradient kernels → the pure-JS cpu backend (about 35x slower than
+ * wasm). `auto` never picks a software WebGPU adapter (SwiftShader, lavapipe, a fallback adapter):
+ * it emulates a GPU on the CPU, slower than wasm; `webgpu` asked for by name accepts one, with a
+ * warning.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { registerFastWasmKernels } from './wasm/registerFastKernels.ts';
+import { activateWebGpu } from './webgpu/activate.ts';
+import { adapterLabel, probeWebGpu, SOFTWARE_WARNING, type AdapterReport, type WebGpuProbe } from './webgpu/adapter.ts';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type { AdapterReport } from './webgpu/adapter.ts';
+
+export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 type Candidate = Exclude<BackendChoice, 'auto'>;
 
@@ -17,15 +25,19 @@ export interface BackendReport {
   requested: BackendChoice;
   /** Our name of what runs. */
   choice: Candidate;
-  /** TF.js's name of the active backend (`tensorflow`, `wasm`, `cpu`). */
+  /** TF.js's name of the active backend (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
   tfBackend: string;
   /** One human line: what runs and how. */
   description: string;
   /** Better candidates that were passed over, each with the reason. */
   skipped: { choice: Candidate; reason: string }[];
+  /** The WebGPU adapter that runs, when the choice is webgpu. */
+  adapter?: AdapterReport;
+  /** What the user should know about the choice (a software adapter, ops placed on the CPU). */
+  warnings: string[];
 }
 
-const ORDER: Candidate[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const ORDER: Candidate[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 const require = createRequire(import.meta.url);
 
 function isInstalled(pkg: string): boolean {
@@ -42,11 +54,27 @@ function hasCudaDevice(): boolean {
   return existsSync('/proc/driver/nvidia/gpus') || existsSync('/dev/nvidia0');
 }
 
-async function tryNative(pkg: string): Promise<string | null> {
+/**
+ * tfjs-node-gpu falls back to the CPU without a word when the CUDA 11.2 / cuDNN 8.1 runtimes are
+ * missing; its backend says whether it found a GPU device (`isUsingGpuDevice`).
+ */
+export function gpuPlacementProblem(backend: unknown): string | null {
+  const usingGpu = (backend as { isUsingGpuDevice?: boolean } | null)?.isUsingGpuDevice;
+  if (usingGpu === false) {
+    return 'tfjs-node-gpu loaded but placed ops on the CPU (libtensorflow found no usable GPU: CUDA 11.2 and cuDNN 8.1 runtimes are needed)';
+  }
+  return null;
+}
+
+async function tryNative(pkg: string, needGpu = false): Promise<string | null> {
   if (!isInstalled(pkg)) return `not installed (${pkg} is optional: its install downloads libtensorflow)`;
   try {
     await import(pkg);
     if (!(await tf.setBackend('tensorflow'))) return `${pkg} loaded but the tensorflow backend did not initialise`;
+    if (needGpu) {
+      const problem = gpuPlacementProblem(tf.backend());
+      if (problem) return problem;
+    }
     return null;
   } catch (error) {
     return `failed to load: ${(error as Error).message.split('\n')[0]}`;
@@ -65,11 +93,40 @@ async function tryWasm(threads: number | undefined): Promise<string | null> {
   }
 }
 
-async function activate(choice: Candidate, options: SelectOptions): Promise<string | null> {
+/** What a started candidate adds to the report. */
+interface Started {
+  adapter?: AdapterReport;
+  warnings: string[];
+}
+
+let webGpuProbe: Promise<WebGpuProbe> | null = null;
+
+/** Dawn's adapter, asked for once per process (it does not change while we run). */
+export function webGpuAdapter(): Promise<WebGpuProbe> {
+  webGpuProbe ??= probeWebGpu();
+  return webGpuProbe;
+}
+
+async function tryWebGpu(requested: BackendChoice, started: Started): Promise<string | null> {
+  const probe = await webGpuAdapter();
+  if (!probe.ok) return probe.reason;
+  if (probe.adapter.software && requested === 'auto') {
+    return `only a software adapter, ${adapterLabel(probe.adapter)}: a CPU emulation, never chosen by auto (ask for --backend webgpu to use it anyway)`;
+  }
+  const reason = await activateWebGpu(probe.gpuAdapter);
+  if (reason) return `${adapterLabel(probe.adapter)}: ${reason}`;
+  started.adapter = probe.adapter;
+  if (probe.adapter.software) started.warnings.push(`webgpu runs on ${adapterLabel(probe.adapter)}, ${SOFTWARE_WARNING}`);
+  return null;
+}
+
+async function activate(choice: Candidate, requested: BackendChoice, options: SelectOptions, started: Started): Promise<string | null> {
   switch (choice) {
     case 'tensorflow-gpu':
       if (!hasCudaDevice()) return 'no CUDA device (no NVIDIA driver or GPU visible)';
-      return tryNative('@tensorflow/tfjs-node-gpu');
+      return tryNative('@tensorflow/tfjs-node-gpu', true);
+    case 'webgpu':
+      return tryWebGpu(requested, started);
     case 'tensorflow':
       return tryNative('@tensorflow/tfjs-node');
     case 'wasm':
@@ -79,10 +136,12 @@ async function activate(choice: Candidate, options: SelectOptions): Promise<stri
   }
 }
 
-function describe(choice: Candidate): string {
+function describe(choice: Candidate, started: Started): string {
   switch (choice) {
     case 'tensorflow-gpu':
       return 'tensorflow (tfjs-node-gpu, CUDA)';
+    case 'webgpu':
+      return `webgpu (Dawn) on ${started.adapter ? adapterLabel(started.adapter) : 'an unknown adapter'}${started.adapter?.software ? ', software emulation' : ''}`;
     case 'tensorflow':
       return 'tensorflow (tfjs-node, libtensorflow CPU)';
     case 'wasm': {
@@ -125,10 +184,14 @@ async function selectFrom(requested: BackendChoice, options: SelectOptions): Pro
   const candidates = requested === 'auto' ? ORDER : [requested];
   const skipped: BackendReport['skipped'] = [];
   for (const choice of candidates) {
-    const reason = await activate(choice, options);
+    const started: Started = { warnings: [] };
+    const reason = await activate(choice, requested, options, started);
     if (reason === null) {
       await tf.ready();
-      current = { requested, choice, tfBackend: tf.getBackend(), description: describe(choice), skipped };
+      current = {
+        requested, choice, tfBackend: tf.getBackend(), description: describe(choice, started), skipped,
+        ...(started.adapter ? { adapter: started.adapter } : {}), warnings: started.warnings,
+      };
       return current;
     }
     skipped.push({ choice, reason });

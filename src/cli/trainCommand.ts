@@ -68,6 +68,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const backend = await selectBackend(config.backend);
   log(`backend: ${backend.description}`);
   for (const s of backend.skipped) log(`  skipped ${s.choice}: ${s.reason}`);
+  for (const w of backend.warnings) log(`warning: ${w}`);
 
   const data = await loadData(config.data.spec, { seed, trainLimit: config.data.trainLimit, testLimit: config.data.testLimit });
   const inputShape: [number, number, number] = [data.train.height, data.train.width, data.train.channels];
@@ -106,12 +107,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
     callbacks: [new ProgressReporter({ stream: process.stderr })],
   });
   process.off('SIGINT', onSignal);
-  const test = evaluate(model, data.test, data.numClasses);
+  const test = await evaluate(model, data.test, data.numClasses);
   log(`${result.status}: ${result.epochsCompleted} epochs in ${result.seconds.toFixed(1)} s; test accuracy ${(100 * test.accuracy).toFixed(2)}% on ${test.count} images`);
   if (json) {
     process.stdout.write(`${JSON.stringify({
       backend: backend.tfBackend,
       backendDescription: backend.description,
+      ...(backend.adapter ? { adapter: backend.adapter } : {}),
       model: modelName,
       data: data.name,
       testAccuracy: test.accuracy,

@@ -3,6 +3,7 @@
  * RAPL, else the utilisation × TDP estimate. Whatever could not be used is listed with a sentence
  * saying why, which the CLI and the report print as they are.
  */
+import { detectAdapterPower, type GpuAdapterIdentity } from './adapterPower.ts';
 import { CpuActivityProbe, CpuActivitySource } from './estimate/cpuActivity.ts';
 import { openCpuEstimateSource } from './estimate/cpuEstimateSource.ts';
 import { openNvidiaSmiSource } from './nvidiaSmi/nvidiaSmiSource.ts';
@@ -32,6 +33,10 @@ export interface PowerSourceSettings {
   tdpWatts?: number;
   /** Idle CPU power as a share of TDP for the estimate (default 0.1). */
   idleFraction?: number;
+  /** Default /sys/class/drm (amdgpu hwmon power files). */
+  drmRoot?: string;
+  /** The WebGPU adapter that trains, when it does: GPU power then follows it (see adapterPower.ts). */
+  gpuAdapter?: GpuAdapterIdentity;
   /** Sampling interval; nvidia-smi is started with the same period. */
   intervalMs: number;
 }
@@ -52,6 +57,7 @@ export async function detectPowerSources(settings: PowerSourceSettings): Promise
 }
 
 async function detectGpu(settings: PowerSourceSettings): Promise<DetectedSources> {
+  if (settings.gpuAdapter) return detectAdapterPower(settings.gpuAdapter, settings);
   const skipped: SkippedSource[] = [];
   const nvml = await openNvmlSource(settings.nvmlLibrary);
   if (nvml.ok) return { sources: [nvml.source], skipped };

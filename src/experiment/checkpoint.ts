@@ -35,7 +35,7 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimiz
   await replaceDirAtomic(dir, async (temp) => {
     await saveModelToDir(model, temp);
     if (optimizer) {
-      const state = optimizer.getState();
+      const state = await optimizer.getState();
       const entries: SlotEntry[] = [];
       let offset = 0;
       for (const [key, slot] of Object.entries(state.slots)) {

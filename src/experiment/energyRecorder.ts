@@ -7,6 +7,7 @@
 import { BackgroundSampler, type SourceInfo } from '../energy/backgroundSampler.ts';
 import { detectPowerSources, EnergyMeter, PowerSampler, type EnergyEvent, type MeterTotals, type MeterViews, type PowerReading, type PowerSourceSettings } from '../energy/index.ts';
 import type { SourceFailure } from '../energy/sampler.ts';
+import type { GpuAdapterIdentity } from '../energy/adapterPower.ts';
 import type { EnergySettings } from './config.ts';
 import type { RunEvent } from '../run/events.ts';
 
@@ -65,11 +66,15 @@ export class EnergyRecorder {
     emit: (e: RunEvent) => void,
     previous: readonly RunEvent[] = [],
     detect?: typeof detectPowerSources,
+    /** The WebGPU adapter that trains, if any: GPU power follows it. */
+    gpuAdapter?: GpuAdapterIdentity,
   ): Promise<EnergyRecorder> {
     const write = (e: EnergyEvent) => emit({ ...e, time: e.timeMs });
     const detectSettings: PowerSourceSettings = {
       intervalMs: settings.intervalMs,
       ...(settings.tdpWatts !== undefined ? { tdpWatts: settings.tdpWatts } : {}),
+      // A plain object: it crosses to the sampling thread.
+      ...(gpuAdapter ? { gpuAdapter: { vendor: gpuAdapter.vendor, architecture: gpuAdapter.architecture, description: gpuAdapter.description, software: gpuAdapter.software } } : {}),
     };
     try {
       let info: EnergySourceInfo[] = [];

@@ -257,11 +257,11 @@ export function weightsInto(exported: tf.LayersModel, target: tf.LayersModel): v
  * who loads the export (another process, another TF.js) and feeds it those images as raw pixels / 255
  * can check it predicts the same. `images` are the normalised pixels the model trained on.
  */
-export function writePredictionCheck(model: tf.LayersModel, images: Float32Array, shape: [number, number, number], dir: string, count = 8): void {
+export async function writePredictionCheck(model: tf.LayersModel, images: Float32Array, shape: [number, number, number], dir: string, count = 8): Promise<void> {
   const per = shape[0] * shape[1] * shape[2];
   const n = Math.min(count, Math.floor(images.length / per));
   const outputs = tf.tidy(() => model.predict(tf.tensor4d(images.subarray(0, n * per), [n, ...shape])) as tf.Tensor);
-  const values = Array.from(outputs.dataSync());
+  const values = Array.from(await outputs.data());
   outputs.dispose();
   writeFileSync(join(dir, 'predictions.json'), JSON.stringify({ images: n, input: 'the first test images, pixels / 255', inputShape: shape, outputShape: [n, values.length / n], outputs: values }));
 }

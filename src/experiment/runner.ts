@@ -137,8 +137,10 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     emit({
       type: 'run-start', time: Date.now(), runId: store.id, resumed, configHash: configHash(config),
       backend: backend.tfBackend, backendDescription: backend.description, skippedBackends: backend.skipped,
+      ...(backend.adapter ? { adapter: { vendor: backend.adapter.vendor, architecture: backend.adapter.architecture, description: backend.adapter.description, software: backend.adapter.software } } : {}),
       workers: workersFor(config.training.workers),
     });
+    for (const message of backend.warnings) emit({ type: 'warning', time: Date.now(), message });
     for (const message of notes) emit({ type: 'warning', time: Date.now(), message });
     const data = await loadData(config.data.spec, {
       seed: config.seed, trainLimit: config.data.trainLimit, testLimit: config.data.testLimit,
@@ -164,7 +166,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     if (refusal) throw new RunError(refusal);
     emit({ type: 'model', time: Date.now(), method: 'dense', params: denseStats.params, flops: denseStats.flops });
 
-    energy = await EnergyRecorder.start(config.energy, emit, previous, options.detectPowerSources);
+    energy = await EnergyRecorder.start(config.energy, emit, previous, options.detectPowerSources, backend.adapter);
     const ctx: PhaseContext = { store, config, data, spec, emit, signal, previous, energy, options };
 
     const search = await searchPhase(ctx);
@@ -324,7 +326,7 @@ async function searchPhase(ctx: PhaseContext): Promise<SearchOutcome> {
   if (!ticket) {
     // No ticket within the budget: prune with the last mask, and say so.
     const last = outcome.history[outcome.history.length - 1]!;
-    const mask = channelMask(gammaLayers(model), p);
+    const mask = channelMask(await gammaLayers(model), p);
     await saveTicket(last.epoch, mask, false, model);
     emit({ type: 'warning', time: Date.now(), message: `no Early-Bird ticket within ${N} epochs (ε = ${config.search.epsilon}); pruning with the mask of the last epoch` });
   }
@@ -392,13 +394,13 @@ async function trainMethod(ctx: PhaseContext, args: {
     emit({ type: 'phase-end', time: Date.now(), phase: args.phase, status: 'cancelled', seconds, epochs });
     return true;
   }
-  const evaluation = evaluate(args.model, ctx.data.test, ctx.data.numClasses, config.training.batchSize);
+  const evaluation = await evaluate(args.model, ctx.data.test, ctx.data.numClasses, config.training.batchSize);
   const stats = modelStats(args.model);
   const modelDir = `models/${args.method}`;
   mkdirSync(store.path(modelDir), { recursive: true });
   const weightBytes = await saveModelToDir(args.model, store.path(modelDir), { input: exportedInput(ctx, args.method) });
   const test = ctx.data.test;
-  writePredictionCheck(args.model, test.images, [test.height, test.width, test.channels], store.path(modelDir));
+  await writePredictionCheck(args.model, test.images, [test.height, test.width, test.channels], store.path(modelDir));
   await args.afterTrain?.(args.model, evaluation.accuracy, weightBytes);
   args.model.dispose();
   const result: MethodResult = {
@@ -450,7 +452,7 @@ async function exportQuantized(ctx: PhaseContext, model: tf.LayersModel, accurac
   mkdirSync(ctx.store.path(modelDir), { recursive: true });
   const bytesAfter = await saveModelToDir(model, ctx.store.path(modelDir), { quantize: true, input: exportedInput(ctx, 'ebTrain-uint8') });
   const reloaded = await loadModelFromDir(ctx.store.path(modelDir));
-  const accuracyAfter = evaluate(reloaded, unitPixels(ctx.data.test, ctx.data), ctx.data.numClasses, ctx.config.training.batchSize).accuracy;
+  const accuracyAfter = (await evaluate(reloaded, unitPixels(ctx.data.test, ctx.data), ctx.data.numClasses, ctx.config.training.batchSize)).accuracy;
   reloaded.dispose();
   ctx.emit({ type: 'quantization', time: Date.now(), method: 'ebTrain', modelDir, bytesBefore, bytesAfter, accuracyBefore, accuracyAfter });
 }

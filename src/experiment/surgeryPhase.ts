@@ -52,13 +52,15 @@ export async function runSurgery(options: {
   const zeroed = buildModel(options.spec);
   zeroed.setWeights(dense.getWeights());
   zeroPrunedChannels(zeroed, mask);
-  const maxAbsDifference = tf.tidy(() => {
+  const difference = tf.tidy(() => {
     const a = forTraining(slim.model).apply(xs, { training: false }) as tf.Tensor;
     const b = forTraining(zeroed).apply(xs, { training: false }) as tf.Tensor;
-    return a.sub(b).abs().max().dataSync()[0]!;
+    return a.sub(b).abs().max();
   });
+  const maxAbsDifference = (await difference.data())[0]!;
+  difference.dispose();
   zeroed.dispose();
-  const speed = measureSpeedup(dense, slim.model, xs, labels, options.spec.numClasses, { warmup: 1, repeats: 3 });
+  const speed = await measureSpeedup(dense, slim.model, xs, labels, options.spec.numClasses, { warmup: 1, repeats: 3 });
   const denseStats = modelStats(dense);
   const slimStats = modelStats(slim.model);
   tf.dispose([xs, labels]);

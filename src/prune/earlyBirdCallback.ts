@@ -44,7 +44,7 @@ export class EarlyBirdCallback implements TrainCallback {
   async onEpochEnd(logs: EpochLogs, ctx: TrainContext): Promise<void> {
     const { detector, pruneRatio } = this.options;
     const started = performance.now();
-    const ratios = detector.observe(logs.epoch, gammaLayers(ctx.model, prunableGroups(ctx.model)));
+    const ratios = detector.observe(logs.epoch, await gammaLayers(ctx.model, prunableGroups(ctx.model)));
     const seconds = (performance.now() - started) / 1000;
     const percentOfEpoch = (100 * seconds) / Math.max(logs.seconds, 1e-9);
     this.overheadPercents.push(percentOfEpoch);

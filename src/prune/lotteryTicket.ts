@@ -108,9 +108,11 @@ export function resetSurvivors(model: tf.LayersModel, snapshot: WeightSnapshot, 
   mask.applyTo(trainableParams(model));
 }
 
-function magnitudeMaskOf(kernels: MaskableKernel[], previous: Uint8Array[] | null, settings: LotteryTicketSettings, rounds: number): MagnitudeMask {
+async function magnitudeMaskOf(kernels: MaskableKernel[], previous: Uint8Array[] | null, settings: LotteryTicketSettings, rounds: number): Promise<MagnitudeMask> {
   // Copy out: a backend may hand out a view of its heap, which a later allocation could move.
-  const values = kernels.map((k) => ({ name: k.key, values: Float32Array.from(k.variable.dataSync() as Float32Array), isOutput: k.isOutput }));
+  // Asynchronous reads: webgpu in Node has no synchronous one.
+  const values: { name: string; values: Float32Array; isOutput: boolean }[] = [];
+  for (const k of kernels) values.push({ name: k.key, values: Float32Array.from((await k.variable.data()) as Float32Array), isOutput: k.isOutput });
   return pruneByMagnitude(values, previous, { rate: settings.rate, scope: settings.scope, rounds });
 }
 
@@ -153,8 +155,8 @@ export async function runLotteryTicket(options: LotteryTicketOptions): Promise<L
     if (result.status === 'cancelled') throw new LotteryTicketCancelled(rounds);
     return result;
   };
-  const finishRound = (model: tf.LayersModel, round: number, sparsity: number, roundEpochs: number, roundStart: number) => {
-    const testAccuracy = evaluate(model, data.test, data.numClasses).accuracy;
+  const finishRound = async (model: tf.LayersModel, round: number, sparsity: number, roundEpochs: number, roundStart: number) => {
+    const testAccuracy = (await evaluate(model, data.test, data.numClasses)).accuracy;
     rounds.push({ round, sparsity, testAccuracy, epochs: roundEpochs, seconds: (performance.now() - roundStart) / 1000 });
     options.onRound?.({ round, sparsity, testAccuracy });
   };
@@ -181,7 +183,7 @@ export async function runLotteryTicket(options: LotteryTicketOptions): Promise<L
     }
     if (capture && !capture.snapshot) throw new Error(`the dense run stopped before epoch ${settings.rewindEpoch}, so there is no θk to rewind to`);
     const resetTo = capture?.snapshot ?? theta0;
-    finishRound(model, 0, 0, denseEpochs, denseStart);
+    await finishRound(model, 0, 0, denseEpochs, denseStart);
 
     // Rounds of `rate` applied at each pruning: one-shot applies them all at once.
     const schedule = settings.mode === 'one-shot' ? [settings.rounds] : new Array<number>(settings.rounds).fill(1);
@@ -189,13 +191,13 @@ export async function runLotteryTicket(options: LotteryTicketOptions): Promise<L
     for (const [index, roundsAtOnce] of schedule.entries()) {
       checkCancelled();
       const roundStart = performance.now();
-      mask = magnitudeMaskOf(kernels, mask?.masks ?? null, settings, roundsAtOnce);
+      mask = await magnitudeMaskOf(kernels, mask?.masks ?? null, settings, roundsAtOnce);
       const keepMask = mask.masks;
       const maskCallback = new WeightMaskCallback(kernels.map((k, i) => ({ key: k.key, shape: k.shape, keep: keepMask[i]! })));
       try {
         resetSurvivors(model, resetTo, maskCallback);
         const result = await trainEpochs(model, training.epochs, [maskCallback]);
-        finishRound(model, index + 1, mask.sparsity, result.epochsCompleted, roundStart);
+        await finishRound(model, index + 1, mask.sparsity, result.epochsCompleted, roundStart);
       } finally {
         maskCallback.dispose();
       }

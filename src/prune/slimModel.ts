@@ -52,13 +52,16 @@ function weightIndex(layer: Layer, suffix: string): number {
  * The |γ| source for `channelMask`: the γ of every prunable group's BatchNorm, in model order.
  * Copies the values out, so the result stays valid after the model trains on or is disposed.
  */
-export function gammaLayers(model: tf.LayersModel, groups: readonly PrunableGroup[] = prunableGroups(model)): LayerGammas[] {
-  return groups.map(({ bn }) => {
+export async function gammaLayers(model: tf.LayersModel, groups: readonly PrunableGroup[] = prunableGroups(model)): Promise<LayerGammas[]> {
+  const result: LayerGammas[] = [];
+  for (const { bn } of groups) {
     const layer = model.getLayer(bn);
     const index = weightIndex(layer, 'gamma');
     if (index < 0) throw new SurgeryError(`layer "${bn}" has no γ (BatchNormalization built with scale: false); nothing to rank`);
-    return { layer: bn, gamma: Float32Array.from(layer.getWeights()[index]!.dataSync()) };
-  });
+    // An asynchronous read: webgpu in Node has no synchronous one.
+    result.push({ layer: bn, gamma: Float32Array.from((await layer.getWeights()[index]!.data()) as Float32Array) });
+  }
+  return result;
 }
 
 /** The mask as keep-bits by BatchNorm name, whichever form it came in. */

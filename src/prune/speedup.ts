@@ -8,13 +8,13 @@ import { trainableParams } from '../train/loop.ts';
 import { DEFAULT_OPTIMIZER, Optimizer } from '../train/optimizer.ts';
 
 /** One training step, as src/train/loop.ts takes it; returns when the update has been computed. */
-export function makeTrainStep(model: tf.LayersModel, xs: tf.Tensor4D, labels: tf.Tensor1D, numClasses: number, learningRate = 0.01): { step: () => void; dispose: () => void } {
+export function makeTrainStep(model: tf.LayersModel, xs: tf.Tensor4D, labels: tf.Tensor1D, numClasses: number, learningRate = 0.01): { step: () => Promise<void>; dispose: () => void } {
   const net = forTraining(model);
   const params = trainableParams(model);
   const variables = params.map((p) => p.variable);
   const optimizer = new Optimizer(DEFAULT_OPTIMIZER);
   const targets = tf.oneHot(labels, numClasses);
-  const step = () => {
+  const step = async () => {
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
         const logits = net.apply(xs, { training: true }) as tf.Tensor2D;
@@ -24,17 +24,17 @@ export function makeTrainStep(model: tf.LayersModel, xs: tf.Tensor4D, labels: tf
       return value;
     });
     // Reading the loss waits for the step to finish (and is what the loop does each batch).
-    loss.dataSync();
+    await loss.data();
     loss.dispose();
   };
   return { step, dispose: () => (optimizer.dispose(), targets.dispose()) };
 }
 
-export function makeInference(model: tf.LayersModel, xs: tf.Tensor4D): () => void {
+export function makeInference(model: tf.LayersModel, xs: tf.Tensor4D): () => Promise<void> {
   const net = forTraining(model);
-  return () => {
+  return async () => {
     const logits = tf.tidy(() => net.apply(xs, { training: false }) as tf.Tensor);
-    logits.dataSync();
+    await logits.data();
     logits.dispose();
   };
 }
@@ -45,23 +45,25 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function millisecondsOf(run: () => void): number {
+async function millisecondsOf(run: () => Promise<void>): Promise<number> {
   const start = performance.now();
-  run();
+  await run();
   return performance.now() - start;
 }
 
 /** Median wall time of `dense` and of `slim`, alternating between them. */
-export function timeAlternating(dense: () => void, slim: () => void, warmup: number, repeats: number): { denseMs: number; slimMs: number } {
+export async function timeAlternating(
+  dense: () => Promise<void>, slim: () => Promise<void>, warmup: number, repeats: number,
+): Promise<{ denseMs: number; slimMs: number }> {
   for (let i = 0; i < warmup; i++) {
-    dense();
-    slim();
+    await dense();
+    await slim();
   }
   const denseTimes: number[] = [];
   const slimTimes: number[] = [];
   for (let i = 0; i < repeats; i++) {
-    denseTimes.push(millisecondsOf(dense));
-    slimTimes.push(millisecondsOf(slim));
+    denseTimes.push(await millisecondsOf(dense));
+    slimTimes.push(await millisecondsOf(slim));
   }
   return { denseMs: median(denseTimes), slimMs: median(slimTimes) };
 }
@@ -73,17 +75,17 @@ export interface SpeedupMeasurement {
 }
 
 /** Times dense and slim on one batch: `warmup` untimed rounds, then medians of `repeats`. */
-export function measureSpeedup(
+export async function measureSpeedup(
   dense: tf.LayersModel, slim: tf.LayersModel, xs: tf.Tensor4D, labels: tf.Tensor1D, numClasses: number,
   options: { warmup?: number; repeats?: number } = {},
-): SpeedupMeasurement {
+): Promise<SpeedupMeasurement> {
   const warmup = options.warmup ?? 1;
   const repeats = options.repeats ?? 3;
   const denseStep = makeTrainStep(dense, xs, labels, numClasses);
   const slimStep = makeTrainStep(slim, xs, labels, numClasses);
   try {
-    const train = timeAlternating(denseStep.step, slimStep.step, warmup, repeats);
-    const inference = timeAlternating(makeInference(dense, xs), makeInference(slim, xs), warmup, repeats);
+    const train = await timeAlternating(denseStep.step, slimStep.step, warmup, repeats);
+    const inference = await timeAlternating(makeInference(dense, xs), makeInference(slim, xs), warmup, repeats);
     return {
       train: { ...train, speedup: train.denseMs / train.slimMs },
       inference: { ...inference, speedup: inference.denseMs / inference.slimMs },

@@ -7,6 +7,14 @@ import type { EnergyEvent } from '../energy/meterEvents.ts';
 import type { EpochLogs } from '../train/callbacks.ts';
 import type { SlimSummary } from './summary.ts';
 
+/** The WebGPU adapter that trained, when the backend is webgpu (src/backend/webgpu/adapter.ts). */
+export interface GpuAdapterFacts {
+  vendor: string;
+  architecture: string;
+  description: string;
+  software: boolean;
+}
+
 /** An experiment's phases, in the order they run. */
 export const PHASES = ['search', 'surgery', 'retrain', 'ebReinit', 'dense', 'lotteryTicket', 'scratchE', 'scratchB'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -24,7 +32,7 @@ interface Base {
 
 export type RunEvent =
   /** configHash: SHA-256 (16 hex) of the canonical config this attempt ran with; the first one is the run's. */
-  | (Base & { type: 'run-start'; runId: string; resumed: boolean; configHash?: string; backend: string; backendDescription: string; skippedBackends: { choice: string; reason: string }[]; /** Data-parallel replicas every phase trains with (absent in runs from before workers). */ workers?: number })
+  | (Base & { type: 'run-start'; runId: string; resumed: boolean; configHash?: string; backend: string; backendDescription: string; skippedBackends: { choice: string; reason: string }[]; /** Data-parallel replicas every phase trains with (absent in runs from before workers). */ workers?: number; adapter?: GpuAdapterFacts })
   | (Base & { type: 'data'; name: string; source: string; train: number; validation: number; test: number; shape: [number, number, number]; numClasses: number })
   | (Base & { type: 'model'; method: Method; params: number; flops: number; channels?: Record<string, number> })
   | (Base & { type: 'phase-start'; phase: Phase; plannedEpochs: number; startEpoch: number; endEpoch: number })

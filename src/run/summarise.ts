@@ -30,12 +30,18 @@ export const METHOD_PHASES: Record<Method, Phase[]> = {
 import { configHash } from './configHash.ts';
 export { configHash };
 
+function adapterFacts(a: { vendor: string; architecture: string; description: string; software: boolean }) {
+  return { vendor: a.vendor, architecture: a.architecture, description: a.description, software: a.software };
+}
+
 function softwareVersions(): Record<string, string> {
   return {
     earlybird: packageVersion(),
     node: process.versions.node,
     tfjs: tf.version.tfjs,
     'tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm'),
+    'tfjs-backend-webgpu': packageVersion('@tensorflow/tfjs-backend-webgpu'),
+    webgpu: packageVersion('webgpu'),
     os: `${osType()} ${release()}`,
   };
 }
@@ -195,7 +201,10 @@ export function buildSummary(input: {
     finishedAt: new Date().toISOString(),
     config,
     configHash: configHash(config),
-    backend: { name: input.backend.tfBackend, description: input.backend.description, skipped: input.backend.skipped },
+    backend: {
+      name: input.backend.tfBackend, description: input.backend.description, skipped: input.backend.skipped,
+      ...(input.backend.adapter ? { adapter: adapterFacts(input.backend.adapter) } : {}),
+    },
     hardware: input.hardware,
     software: softwareVersions(),
     data: data

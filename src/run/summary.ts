@@ -73,7 +73,7 @@ export interface RunSummary {
   config: ExperimentConfig;
   /** SHA-256 of the canonical config JSON, first 16 hex digits. */
   configHash: string;
-  backend: { name: string; description: string; skipped: { choice: string; reason: string }[] };
+  backend: { name: string; description: string; skipped: { choice: string; reason: string }[]; adapter?: { vendor: string; architecture: string; description: string; software: boolean } };
   hardware: Record<string, unknown> | null;
   software: Record<string, string>;
   data: { name: string; source: string; train: number; validation: number; test: number; shape: [number, number, number]; numClasses: number };

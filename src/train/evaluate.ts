@@ -20,18 +20,19 @@ export interface Evaluation {
   count: number;
 }
 
-export function evaluate(model: tf.LayersModel, set: ImageSet, numClasses: number, batchSize = 256): Evaluation {
+/** Reads each batch's results asynchronously (a GPU backend in Node has no synchronous read). */
+export async function evaluate(model: tf.LayersModel, set: ImageSet, numClasses: number, batchSize = 256): Promise<Evaluation> {
   const net = forTraining(model);
   let lossSum = 0;
   let correctSum = 0;
   for (const batch of batches(set, batchSize, { shuffle: false, seed: 0, epoch: 0 })) {
-    const [loss, correct] = tf.tidy(() => {
+    const [l, c] = tf.tidy(() => {
       const { xs, labels } = batchTensors(set, batch);
       const logits = net.apply(xs, { training: false }) as tf.Tensor2D;
-      const l = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits);
-      const c = tf.equal(tf.argMax(logits, 1), labels).sum();
-      return [l.dataSync()[0]!, c.dataSync()[0]!];
+      return [tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits), tf.equal(tf.argMax(logits, 1), labels).sum()];
     });
+    const [loss, correct] = [(await l.data())[0]!, (await c.data())[0]!];
+    tf.dispose([l, c]);
     lossSum += loss * batch.size;
     correctSum += correct;
   }

@@ -107,7 +107,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         await yieldToEventLoop();
       }
       const validation = options.validation && options.validation.count > 0
-        ? evaluate(model, options.validation, numClasses, batchSize)
+        ? await evaluate(model, options.validation, numClasses, batchSize)
         : null;
       const logs: EpochLogs = {
         epoch,

@@ -77,9 +77,9 @@ export class Optimizer {
     });
   }
 
-  getState(): OptimizerState {
+  async getState(): Promise<OptimizerState> {
     const slots: OptimizerState['slots'] = {};
-    for (const [key, slot] of this.slots) slots[key] = { shape: slot.shape, values: slot.dataSync() as Float32Array };
+    for (const [key, slot] of this.slots) slots[key] = { shape: slot.shape, values: (await slot.data()) as Float32Array };
     return { kind: this.settings.kind, step: this.step, slots };
   }
 

@@ -8,10 +8,12 @@
  * core count, the "N-Core" in the model string (AMD prints it) is used; else the stated default.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { appRoot } from '../../appRoot.ts';
 import { csvRows } from './csvRows.ts';
 
-export const CPU_POWER_TABLE_PATH = fileURLToPath(new URL('../../../assets/energy/cpu_power.csv', import.meta.url));
+// From the app root, so the engine bundle (dist/engine/) finds it too.
+export const CPU_POWER_TABLE_PATH = join(appRoot(), 'assets', 'energy', 'cpu_power.csv');
 export const CPU_POWER_TABLE_SOURCE = "CodeCarbon's cpu_power.csv (MIT)";
 
 /**

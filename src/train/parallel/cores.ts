@@ -39,6 +39,8 @@ export function usableCores(cpuMax: string | null = readCgroupCpuMax()): number 
 export function workersFor(requested: number | undefined, backend: string = tf.getBackend()): number {
   if (requested !== undefined) {
     if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`workers: expected an integer ≥ 1, got ${requested}`);
+    // The replicas read and write weights synchronously, which webgpu in Node cannot do.
+    if (requested > 1 && backend === 'webgpu') throw new RangeError(`workers: ${requested} data-parallel replicas need a CPU backend (wasm); on webgpu the GPU runs the whole batch in parallel, use 1`);
     return requested;
   }
   return backend === 'wasm' ? usableCores() : 1;

@@ -42,8 +42,9 @@ export class LocalGradientStep implements GradientStep {
       const { xs, labels } = batchTensors(set, batch);
       return shardGradients(this.net, this.variables, xs, labels, this.numClasses);
     });
-    const loss = value.dataSync()[0]!;
-    const correctCount = correct.dataSync()[0]!;
+    // Asynchronous reads: a synchronous one stalls a GPU's queue, and on webgpu in Node it fails.
+    const loss = (await value.data())[0]!;
+    const correctCount = (await correct.data())[0]!;
     tf.dispose([value, correct]);
     return { loss, correct: correctCount, grads };
   }

@@ -33,15 +33,32 @@ function numberFrom(text: string, integer: boolean): number | string {
   return Number.isFinite(n) && (!integer || Number.isInteger(n)) ? n : text;
 }
 
+/** Backend choices grouped as the user thinks of them: auto, GPU, CPU. */
+function backendLabel(choice: string): string {
+  switch (choice) {
+    case 'auto': return 'auto (fastest available)';
+    case 'webgpu': return 'GPU: WebGPU (any GPU, through Dawn)';
+    case 'tensorflow-gpu': return 'GPU: CUDA (tfjs-node-gpu, NVIDIA on Linux)';
+    case 'tensorflow': return 'CPU: libtensorflow (tfjs-node)';
+    case 'wasm': return 'CPU: wasm, every core';
+    case 'cpu': return 'CPU: plain JavaScript (slowest)';
+    default: return choice;
+  }
+}
+
 export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experiment:defaults'], info: ApiOutputs['app:info'], onChange: () => void): SetupForm {
   const fields: BoundField[] = [];
   const dataset: DatasetField = createDatasetField(api, info.canPickFolders, defaults.dataForms, onChange);
   const modelHelp = h('p', { class: 'help', testid: 'model-description' });
+  // The adapter a GPU run would use, found before the run (a child process asks Dawn).
+  const gpu = defaults.gpu;
+  const backendHelp = h('p', { class: 'help', testid: 'backend-adapter' },
+    gpu.adapter ? `GPU: ${gpu.adapter}${gpu.usedByAuto ? ' (auto uses it)' : ` — ${gpu.reason}`}` : `GPU: none found (${gpu.reason})`);
   const generalIssues = h('ul', { class: 'form-issues', testid: 'form-issues', role: 'alert', hidden: true });
 
   const optionsFor = (spec: FieldSpec): { value: string; label: string }[] => {
     if (spec.path === 'model.name') return defaults.models.map((m) => ({ value: m.name, label: m.name }));
-    if (spec.path === 'backend') return defaults.backends.map((b) => ({ value: b, label: b === 'auto' ? 'auto (fastest available)' : b }));
+    if (spec.path === 'backend') return defaults.backends.map((b) => ({ value: b, label: backendLabel(b) }));
     return [...(spec.options ?? [])];
   };
 
@@ -65,7 +82,7 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
     const help = spec.help ? h('p', { class: 'help' }, spec.help) : null;
     const wrapper = spec.kind === 'checkbox'
       ? h('div', { class: 'field checkbox-field', 'data-path': spec.path }, h('label', { for: id }, control, spec.label), help, error)
-      : h('div', { class: 'field', 'data-path': spec.path }, h('label', { for: id }, spec.label), control, spec.path === 'model.name' ? modelHelp : null, help, error);
+      : h('div', { class: 'field', 'data-path': spec.path }, h('label', { for: id }, spec.label), control, spec.path === 'model.name' ? modelHelp : spec.path === 'backend' ? backendHelp : null, help, error);
     control.addEventListener(spec.kind === 'checkbox' || spec.kind === 'select' ? 'change' : 'input', () => {
       if (spec.path === 'search.ratios') syncPruneOptions();
       syncEnabled();

@@ -1,0 +1,60 @@
+/// <reference types="@webgpu/types" />
+/**
+ * Starts TF.js's WebGPU backend on the adapter `probeWebGpu` found, so the adapter the report names
+ * is the one that runs. `@tensorflow/tfjs-backend-webgpu` expects a browser: it looks for
+ * `navigator.gpu` when it is imported and when its backend is built, so Dawn's GPU object is put
+ * there first.
+ *
+ * In Node every read must be asynchronous on this backend: `dataSync()` goes through `readSync`,
+ * which needs `OffscreenCanvas` (absent in Node) and fails.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { dawnGpuInstance } from './adapter.ts';
+
+let registeredFor: GPUAdapter | null = null;
+
+function exposeNavigatorGpu(gpu: GPU): void {
+  const g = globalThis as { navigator?: { gpu?: GPU } };
+  if (g.navigator && typeof g.navigator === 'object') {
+    if (g.navigator.gpu !== gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true, writable: true });
+  } else {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  }
+}
+
+/**
+ * Registers the `webgpu` TF.js backend on `adapter` and makes it current. Returns null on success,
+ * or the reason it could not start.
+ */
+export async function activateWebGpu(adapter: GPUAdapter): Promise<string | null> {
+  try {
+    exposeNavigatorGpu(await dawnGpuInstance());
+    const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+    if (registeredFor !== adapter) {
+      // The package registers a factory of its own that asks for an adapter again; ours uses the
+      // probed one, with the same device limits the package requests.
+      if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+      tf.registerBackend('webgpu', async () => {
+        const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+        const limits = adapter.limits;
+        const device = await adapter.requestDevice({
+          requiredFeatures: features,
+          requiredLimits: {
+            maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+            maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+            maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+            maxBufferSize: limits.maxBufferSize,
+            maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+            maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+          },
+        });
+        return new WebGPUBackend(device, adapter.info);
+      }, 0);
+      registeredFor = adapter;
+    }
+    if (!(await tf.setBackend('webgpu'))) return 'the webgpu backend did not initialise (requestDevice failed)';
+    return null;
+  } catch (error) {
+    return `failed to start: ${(error as Error).message.split('\n')[0]}`;
+  }
+}
