@@ -1,7 +1,7 @@
 /**
  * The one projection of a run's event log: `project(events) → RunState`, folded one event at a time
  * (`applyEvent`), so a live stream, a page opened mid-run and a finished run's events.jsonl all give
- * the same state. The page, the run list and the summary builder read runs through it.
+ * the same state. The page, the run list, the summary builder and the report read runs through it.
  * Pure: no DOM, no API, no node imports (the page bundles it).
  */
 import type { Method, MethodResult, RunEvent } from './events.ts';
