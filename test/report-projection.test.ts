@@ -54,3 +54,19 @@ test('an unfinished run is reported as its projection tells it', async () => {
   assert.ok(Math.abs(joules - projected) < 1e-9 * projected);
   assert.match(model.interruption ?? '', /during the retrain phase, before its first epoch ended/);
 });
+
+test('lines a foreign writer left in the log do not stop the projection or the report', async () => {
+  const dir = join(scratch, 'foreign');
+  mkdirSync(dir);
+  const lines = readFileSync(join(FIXTURE, 'events.jsonl'), 'utf8').trimEnd().split('\n');
+  const foreign = [
+    { type: 'epoch', phase: 'search' }, { type: 'mask-distance', epoch: 0, ratios: [null] }, { type: 'energy.interval', timeMs: 1, deltas: [null], power: [null] },
+    { type: 'energy-sources', sources: [null], skipped: [null] }, { type: 'layer-mask', ratio: 0.5 }, { type: 'phase-end', phase: 'nowhere' },
+  ].map((e) => JSON.stringify({ time: 1, ...e }));
+  writeFileSync(join(dir, 'events.jsonl'), `${[...lines.slice(0, 5), ...foreign, ...lines.slice(5)].join('\n')}\n`);
+  const folder = await readRunFolder(dir);
+  const clean = project(lines.map((l) => JSON.parse(l)));
+  const state = project(folder.events);
+  assert.deepEqual(state.epochs, clean.epochs);
+  assert.equal(buildReportModel(folder).earlyBird.epoch, clean.earlyBird?.epoch);
+});

@@ -203,6 +203,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       break;
     }
     case 'epoch': {
+      if (typeof event.logs?.epoch !== 'number' || !Number.isFinite(event.logs.epoch)) break; // a foreign line
       const list = (view.epochs[event.phase] ??= []);
       const at = list.findIndex((l) => l.epoch >= event.logs.epoch);
       if (at === -1) list.push(event.logs);
@@ -214,6 +215,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
     case 'mask-distance':
       view.detectorPercent[event.epoch] = event.percentOfEpoch;
       for (const r of list(event.ratios)) {
+        if (typeof r?.ratio !== 'number') continue;
         const key = String(r.ratio);
         const points = (view.maskDistance[key] ??= []);
         const x = event.epoch + 1;
@@ -245,7 +247,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       for (const [source, watts] of sums) view.sourcePower[source]!.points.push({ timeMs: time, watts });
       const touched = new Set<string>();
       for (const d of list(event.deltas)) {
-        if (d.view) continue; // the machine view and CPU activity are not the run's energy
+        if (!d || d.view || typeof d.joules !== 'number') continue; // the machine view and CPU activity are not the run's energy
         view.energyTotals[d.phase] = (view.energyTotals[d.phase] ?? 0) + d.joules;
         const bySource = ((view.energyBySource[d.phase] ??= {})[d.source] ??= { joules: 0, kind: d.kind });
         bySource.joules += d.joules;
@@ -264,10 +266,10 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       view.energyPhaseMarks.push({ phase: event.phase, timeMs: time });
       break;
     case 'energy-sources':
-      view.energySources = list(event.sources).filter((s) => s.view !== 'activity')
+      view.energySources = list(event.sources).filter((s) => s && s.view !== 'activity')
         .map((s) => ({ name: s.name, kind: s.kind, description: s.description, ...(s.formula ? { formula: s.formula } : {}), ...(s.label ? { label: s.label } : {}) }));
       view.energySourcesLogged = true;
-      view.energySkipped = list(event.skipped).map((s) => ({ name: s?.name, reason: s?.reason }));
+      view.energySkipped = list(event.skipped).filter((s) => s).map((s) => ({ name: s?.name, reason: s?.reason }));
       break;
     case 'phase-end': {
       const phase = view.phases.find((p) => p.phase === event.phase);
