@@ -68,6 +68,17 @@ describe('savings', () => {
     assert.doesNotThrow(() => JSON.stringify(summary));
   });
 
+  it('states the projection basis in readable units, not raw joules (956.064 J over 4 epochs → "239 J")', () => {
+    const summary = summariseEnergy({
+      totals: { search: { cpu: { joules: 956.064, source: 'cpu', kind: 'measured', devices: { d: 956.064 } } } },
+      projection: { searchEpochs: 4, plannedEpochs: 10 },
+      carbonIntensity: 100,
+      pue: 1,
+    });
+    assert.match(summary.denseBasis, /^projected: 239 J mean per dense epoch over 4 search epochs/);
+    assert.doesNotMatch(summary.denseBasis, /239\.016/);
+  });
+
   it('projected dense baseline: 1200 J over 4 search epochs × 160 planned = 48 000 J', () => {
     const summary = summariseEnergy({
       totals: ebPhases,

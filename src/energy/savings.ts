@@ -16,7 +16,7 @@
  */
 import type { MeterTotals, MeterViews } from './meter.ts';
 import type { EnergyKind, SourceKind } from './types.ts';
-import { co2eGrams, DEFAULT_CARBON_INTENSITY_G_PER_KWH, DEFAULT_PUE } from './units.ts';
+import { co2eGrams, DEFAULT_CARBON_INTENSITY_G_PER_KWH, DEFAULT_PUE, formatEnergy } from './units.ts';
 
 export const EB_TRAIN_PHASES: readonly string[] = ['search', 'surgery', 'retrain'];
 export const DENSE_PHASE = 'dense';
@@ -254,10 +254,6 @@ function denseBaseline(
   return {
     joules,
     kind: 'projected',
-    basis: `projected: ${round(perEpoch)} J mean per dense epoch over ${from} × ${projection.plannedEpochs} planned epochs`,
+    basis: `projected: ${formatEnergy(perEpoch)} mean per dense epoch over ${from} × ${projection.plannedEpochs} planned epochs`,
   };
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }

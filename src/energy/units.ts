@@ -2,6 +2,7 @@
  * Energy units and the carbon conversion. Joules are the engine's only internal unit; Wh and kWh exist
  * for people (and for carbon intensities, which are quoted per kWh).
  */
+import { sig } from '../format/numbers.ts';
 
 export const JOULES_PER_WH = 3600;
 export const JOULES_PER_KWH = 3_600_000;
@@ -39,6 +40,5 @@ export function formatEnergy(joules: number): string {
   return `${round3(joules / 1e6)} MJ (${round3(joulesToKwh(joules))} kWh)`;
 }
 
-function round3(value: number): string {
-  return Number(value.toPrecision(3)).toString();
-}
+/** Three significant digits (the one `sig`, shared by the PDF and the page). */
+const round3 = (value: number): string => sig(value, 3);

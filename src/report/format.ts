@@ -3,14 +3,11 @@
  * build their expected strings with the same functions from summary.json, so what a reviewer reads
  * is checkably the number the run recorded.
  */
-import { formatEnergy as formatEnergyUnits } from '../energy/units.ts';
+import { formatEnergy as energyText } from '../energy/units.ts';
+import { durationText, sig, typographicMinus } from '../format/numbers.ts';
 
-/** Significant digits without trailing zeros: 0.0912 → "0.0912", 12.30 → "12.3". */
-export function sig(value: number, digits = 3): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (value === 0) return '0';
-  return Number(value.toPrecision(digits)).toString();
-}
+// The primitives are shared with the page (src/format/numbers.ts); these are the PDF's conventions.
+export { sig };
 
 /** Test/validation accuracy in [0, 1] as a percentage with two decimals: 0.97851 → "97.85%". */
 export function formatAccuracy(accuracy: number): string {
@@ -27,8 +24,7 @@ export function formatAccuracyDelta(delta: number): string {
 
 /** A percentage that is already ×100: 63.24 → "63.2%". */
 export function formatPercent(percent: number, decimals = 1): string {
-  const text = percent.toFixed(decimals);
-  return `${text.startsWith('-') ? '−' + text.slice(1) : text}%`;
+  return `${typographicMinus(percent.toFixed(decimals))}%`;
 }
 
 /** A ratio such as dense / EB energy: 2.7213 → "2.72×". */
@@ -38,8 +34,7 @@ export function formatRatio(ratio: number): string {
 
 /** Energy in the unit that keeps it readable: "512 J", "12.3 kJ (3.42 Wh)" (the energy engine's own format). */
 export function formatEnergy(joules: number): string {
-  const text = formatEnergyUnits(joules);
-  return text.startsWith('-') ? `−${text.slice(1)}` : text;
+  return typographicMinus(energyText(joules));
 }
 
 /** Grams of CO₂-equivalent: "412 mg CO₂e", "4.86 g CO₂e", "1.2 kg CO₂e". */
@@ -79,12 +74,7 @@ export function formatFlops(flops: number): string {
 
 /** Wall time: "6.2 s", "5 min 18 s", "1 h 05 min". */
 export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return String(seconds);
-  if (seconds < 60) return `${sig(seconds, seconds < 10 ? 2 : 3)} s`;
-  const total = Math.round(seconds);
-  if (total < 3600) return `${Math.floor(total / 60)} min ${String(total % 60).padStart(2, '0')} s`;
-  const minutes = Math.round(seconds / 60);
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+  return durationText(seconds, 'significant');
 }
 
 /** Power: "42.1 W". */

@@ -1,14 +1,15 @@
 /**
  * The report's view of a run: one object holding every figure the PDF, the CSVs and the tests use,
- * taken from summary.json where the run finished and rebuilt from events.jsonl where it did not.
+ * taken from summary.json where the run finished and, where it did not, from the run's one projection
+ * of events.jsonl (`project(events) → RunState`, src/run/project.ts): the report never walks the log.
  * Each part that cannot be known is named in `missing` with the reason, in words a reader follows.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EnergyMeter } from '../energy/meter.ts';
 import { configHash as hashConfig } from '../run/configHash.ts';
-import type { EnergyKind, MethodResult, RunEvent } from '../run/events.ts';
+import type { EnergyKind, MethodResult } from '../run/events.ts';
 import { METHODS, PHASES } from '../run/events.ts';
+import { project, type RunState } from '../run/project.ts';
 import type { RunEnergySummary, SlimSummary } from '../run/summary.ts';
 import type { ComputeSummary } from '../energy/computeLedger.ts';
 import { formatDate, formatEpoch, methodLabel, phaseLabel } from './format.ts';
@@ -115,9 +116,6 @@ const num = (value: unknown): number | null => (typeof value === 'number' && Num
 const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function eventsOf<T extends RunEvent['type']>(events: readonly RunEvent[], type: T): Extract<RunEvent, { type: T }>[] {
-  return events.filter((e) => e.type === type) as Extract<RunEvent, { type: T }>[];
-}
 
 /** Phases in run order, unknown ones after, the meter's "unassigned" first. */
 export function phaseOrder(phases: Iterable<string>): string[] {
@@ -128,23 +126,18 @@ export function phaseOrder(phases: Iterable<string>): string[] {
 }
 
 /** Where the run stopped, in words; null when it completed. */
-function describeInterruption(folder: RunFolder, status: RunStatus): string | null {
-  const { events, summary } = folder;
+function describeInterruption(folder: RunFolder, state: RunState, status: RunStatus): string | null {
+  const { summary } = folder;
   if (status === 'completed') return null;
-  const end = [...events].reverse().find((e) => e.type === 'run-end');
-  const error = end?.type === 'run-end' ? str(end.error) : null;
-  const lastEpoch = [...events].reverse().find((e) => e.type === 'epoch');
-  const started = eventsOf(events, 'phase-start');
-  const ended = new Set(eventsOf(events, 'phase-end').map((e) => e.phase));
-  const open = [...started].reverse().find((e) => !ended.has(e.phase));
-  const last = events.length ? events[events.length - 1]! : null;
-  const when = last && Number.isFinite(last.time) ? ` (last event ${formatDate(last.time)})` : '';
+  const error = str(state.lastRunEnd?.error);
+  const open = [...state.phases].reverse().find((p) => !p.ended);
+  const when = state.lastEventAt !== null && Number.isFinite(state.lastEventAt) ? ` (last event ${formatDate(state.lastEventAt)})` : '';
   let where = '';
   if (open) {
-    const epochInPhase = lastEpoch?.type === 'epoch' && lastEpoch.phase === open.phase ? num(lastEpoch.logs?.epoch) : null;
+    const epochInPhase = state.lastEpoch?.phase === open.phase ? num(state.lastEpoch.epoch) : null;
     const planned = num(folder.config?.training?.epochs);
     where = ` during the ${phaseLabel(open.phase)} phase` + (epochInPhase !== null ? `, after epoch ${formatEpoch(epochInPhase)}${planned ? ` of ${planned}` : ''}` : ', before its first epoch ended');
-  } else if (started.length === 0 && events.length > 0) {
+  } else if (state.phases.length === 0 && state.eventCount > 0) {
     where = ' before training started';
   }
   if (status === 'failed') return `the run failed${where}${error ? `: ${error}` : ''}${when}`;
@@ -153,13 +146,11 @@ function describeInterruption(folder: RunFolder, status: RunStatus): string | nu
   return `the run ended${where}${when}`;
 }
 
-function earlyBirdView(folder: RunFolder): EarlyBirdView {
+function earlyBirdView(folder: RunFolder, state: RunState): EarlyBirdView {
   const s = folder.summary?.earlyBird;
-  const { events, config } = folder;
-  const maskEvents = eventsOf(events, 'mask-distance');
-  const found = eventsOf(events, 'eb-found');
-  const p = num(s?.p) ?? num(config?.search?.pruneRatio) ?? (found[0] ? num(found[0].ratio) : null);
-  const foundForP = found.find((e) => p === null || Math.abs(e.ratio - p) < 1e-9) ?? null;
+  const { config } = folder;
+  const p = num(s?.p) ?? num(config?.search?.pruneRatio) ?? (state.earlyBird ? num(state.earlyBird.ratio) : null);
+  const foundForP = state.earlyBird && (p === null || Math.abs(state.earlyBird.ratio - p) < 1e-9) ? state.earlyBird : null;
 
   let distances: EarlyBirdView['distances'] = [];
   if (Array.isArray(s?.distances) && s.distances.length > 0) {
@@ -169,23 +160,23 @@ function earlyBirdView(folder: RunFolder): EarlyBirdView {
       return epoch !== null && ratio !== null ? [{ epoch, ratio, maxDistance: num(d?.maxDistance) }] : [];
     });
   } else {
-    for (const event of maskEvents) {
-      for (const r of Array.isArray(event.ratios) ? event.ratios : []) {
-        if (num(r?.ratio) !== null && num(event.epoch) !== null) distances.push({ epoch: event.epoch, ratio: r.ratio, maxDistance: num(r.maxDistance) });
-      }
+    // The projection keys distances by ratio with x = epoch + 1; the report lists them by epoch.
+    for (const [key, points] of Object.entries(state.maskDistance)) {
+      const ratio = num(Number(key));
+      if (ratio === null) continue;
+      for (const point of points) if (num(point.x) !== null) distances.push({ epoch: point.x - 1, ratio, maxDistance: num(point.y) });
     }
+    distances.sort((a, b) => a.epoch - b.epoch);
   }
 
   let ratios: EarlyBirdView['ratios'] = [];
   if (Array.isArray(s?.ratios) && s.ratios.length > 0) {
     ratios = s.ratios.flatMap((r) => (num(r?.ratio) !== null ? [{ ratio: r!.ratio!, found: r?.found === true, epoch: num(r?.epoch) }] : []));
   } else {
-    const last = maskEvents[maskEvents.length - 1];
     const tracked = (config?.search?.ratios ?? []).filter((r): r is number => typeof r === 'number');
-    const fromLast = new Map((last?.ratios ?? []).map((r) => [r.ratio, r]));
-    for (const ratio of tracked.length ? tracked : [...fromLast.keys()]) {
-      const r = fromLast.get(ratio);
-      ratios.push({ ratio, found: r?.found === true, epoch: r?.found ? num(r.foundEpoch) : null });
+    for (const ratio of tracked.length ? tracked : Object.keys(state.maskDistance).map(Number)) {
+      const epoch = state.foundByRatio[String(ratio)];
+      ratios.push({ ratio, found: epoch !== undefined, epoch: epoch !== undefined ? num(epoch) : null });
     }
   }
 
@@ -193,13 +184,13 @@ function earlyBirdView(folder: RunFolder): EarlyBirdView {
   if (Array.isArray(s?.layers) && s.layers.length > 0) {
     layers = s.layers.flatMap((l) => (str(l?.layer) && num(l?.kept) !== null && num(l?.total) !== null ? [{ layer: l!.layer!, kept: l!.kept!, total: l!.total! }] : []));
   } else {
-    const maskEvent = eventsOf(events, 'layer-mask').find((e) => p === null || Math.abs(e.ratio - p) < 1e-9);
-    layers = (maskEvent?.layers ?? []).filter((l) => str(l?.layer) && num(l?.kept) !== null && num(l?.total) !== null);
+    const mask = state.layerMask && (p === null || Math.abs(state.layerMask.ratio - p) < 1e-9) ? state.layerMask : null;
+    layers = (Array.isArray(mask?.layers) ? mask.layers : []).filter((l) => str(l?.layer) && num(l?.kept) !== null && num(l?.total) !== null);
   }
 
-  const overheads = maskEvents.map((e) => num(e.percentOfEpoch)).filter((v): v is number => v !== null);
+  const overheads = Object.values(state.detectorPercent).map(num).filter((v): v is number => v !== null);
   const searchRows = folder.metrics.filter((m) => m.phase === 'search');
-  const searchEnd = eventsOf(events, 'phase-end').find((e) => e.phase === 'search');
+  const searchEnd = state.phases.find((ph) => ph.phase === 'search' && ph.ended);
   return {
     found: s ? s.found === true : foundForP !== null,
     epoch: s ? num(s.epoch) : foundForP ? num(foundForP.epoch) : null,
@@ -211,24 +202,21 @@ function earlyBirdView(folder: RunFolder): EarlyBirdView {
     distances,
     layers,
     overheadPercent: num(s?.overheadPercent) ?? (overheads.length ? overheads.reduce((a, b) => a + b, 0) / overheads.length : null),
-    searchEpochs: searchEnd && num(searchEnd.epochs) !== null ? searchEnd.epochs : new Set(searchRows.map((r) => r.epoch)).size,
+    searchEpochs: searchEnd && num(searchEnd.epochsTrained) !== null ? searchEnd.epochsTrained! : new Set(searchRows.map((r) => r.epoch)).size,
     searchEnded: Boolean(searchEnd) || folder.summary?.status === 'completed',
   };
 }
 
-function energyView(folder: RunFolder): EnergyView {
-  const { events, summary, config } = folder;
-  const sourcesEvent = eventsOf(events, 'energy-sources').at(-1);
-  const intervals = events.filter((e) => e.type === 'energy.interval') as (RunEvent & { type: 'energy.interval' })[];
-  const phaseMarks = events.filter((e) => e.type === 'energy.phase') as (RunEvent & { type: 'energy.phase' })[];
+function energyView(folder: RunFolder, state: RunState): EnergyView {
+  const { summary, config } = folder;
 
   // Timeline: minutes since the first event of the run.
-  const firstTime = events.map((e) => num((e as { timeMs?: number }).timeMs) ?? num(e.time)).find((t) => t !== null) ?? null;
-  const t0 = firstTime ?? 0;
+  const t0 = num(state.t0) ?? 0;
   const minutes = (ms: number) => (ms - t0) / 60000;
 
   // Phase spans from the meter's phase marks up to the next mark (or the last reading).
-  const lastReading = intervals.length ? num(intervals[intervals.length - 1]!.timeMs) : null;
+  const lastReading = num(state.lastReadingAt);
+  const phaseMarks = state.energyPhaseMarks;
   const spans: PhaseSpan[] = [];
   const spanSeconds = new Map<string, number>();
   phaseMarks.forEach((mark, index) => {
@@ -238,7 +226,7 @@ function energyView(folder: RunFolder): EnergyView {
     spans.push({ phase: mark.phase, startMin: minutes(start), endMin: minutes(next) });
     spanSeconds.set(mark.phase, (spanSeconds.get(mark.phase) ?? 0) + (next - start) / 1000);
   });
-  const phaseEndSeconds = new Map(eventsOf(events, 'phase-end').map((e) => [e.phase as string, num(e.seconds)]));
+  const phaseEndSeconds = new Map(state.phases.filter((ph) => ph.ended).map((ph) => [ph.phase, num(ph.seconds)]));
   const secondsOf = (phase: string) => spanSeconds.get(phase) ?? phaseEndSeconds.get(phase) ?? null;
 
   // Per phase per source: the summary's figures when there are any, else the events replayed.
@@ -256,50 +244,30 @@ function energyView(folder: RunFolder): EnergyView {
         rows.push({ phase, source, kind: total?.kind === 'estimated' ? 'estimated' : 'measured', joules, seconds: secondsOf(phase) });
       }
     }
-  } else if (intervals.length > 0) {
+  } else if (state.lastReadingAt !== null) {
     origin = 'events';
-    let totals: ReturnType<EnergyMeter['totals']> = {};
-    try {
-      totals = EnergyMeter.fromEvents(events).totals();
-    } catch {
-      totals = {};
-    }
+    const totals = state.energyBySource;
     for (const phase of phaseOrder(Object.keys(totals))) {
-      for (const total of Object.values(totals[phase] ?? {})) {
-        rows.push({ phase, source: total.source, kind: total.kind, joules: total.joules, seconds: secondsOf(phase) });
+      for (const [source, total] of Object.entries(totals[phase] ?? {})) {
+        rows.push({ phase, source, kind: total.kind, joules: total.joules, seconds: secondsOf(phase) });
       }
     }
   }
 
   // Power per source (devices summed), bucket-averaged to at most ~600 points per source.
-  const bySource = new Map<string, { kind: 'measured' | 'estimated'; devices: Set<string>; raw: { x: number; y: number }[] }>();
-  for (const interval of intervals) {
-    const time = num(interval.timeMs);
-    if (time === null || !Array.isArray(interval.power)) continue;
-    const sums = new Map<string, number>();
-    for (const reading of interval.power) {
-      const watts = num(reading?.watts);
-      if (watts === null || !str(reading.source)) continue;
-      const entry = bySource.get(reading.source) ?? { kind: reading.kind === 'estimated' ? 'estimated' : 'measured', devices: new Set<string>(), raw: [] };
-      entry.devices.add(String(reading.device));
-      bySource.set(reading.source, entry);
-      sums.set(reading.source, (sums.get(reading.source) ?? 0) + watts);
-    }
-    for (const [source, watts] of sums) bySource.get(source)!.raw.push({ x: minutes(time), y: watts });
-  }
-  const power: PowerSeries[] = [...bySource].map(([source, entry]) => ({
+  const power: PowerSeries[] = Object.entries(state.sourcePower).map(([source, series]) => ({
     source,
-    kind: entry.kind,
-    devices: [...entry.devices],
-    points: downsample(entry.raw, 600),
+    kind: series.kind,
+    devices: [...series.devices],
+    points: downsample(series.points.map((p) => ({ x: minutes(p.timeMs), y: p.watts })), 600),
   }));
 
   const summarySources = summary?.energy?.sources;
-  const sources = (Array.isArray(summarySources) && summarySources.length ? summarySources : sourcesEvent?.sources ?? [])
+  const sources = (Array.isArray(summarySources) && summarySources.length ? summarySources : state.energySources)
     .filter((s) => str(s?.name))
     .map((s) => ({ name: s!.name!, kind: s!.kind === 'estimated' ? 'estimated' as const : 'measured' as const, description: str(s!.description) ?? '', ...(str(s!.formula) ? { formula: s!.formula! } : {}) }));
   const summarySkipped = summary?.energy?.skipped;
-  const skipped = (Array.isArray(summarySkipped) && summarySkipped.length ? summarySkipped : sourcesEvent?.skipped ?? [])
+  const skipped = (Array.isArray(summarySkipped) && summarySkipped.length ? summarySkipped : state.energySkipped)
     .filter((s) => str(s?.name))
     .map((s) => ({ name: s!.name!, reason: str(s!.reason) ?? '' }));
 
@@ -346,12 +314,11 @@ function plannedMethods(config: RunFolder['config']): string[] {
   return METHODS.filter((m) => wanted[m]);
 }
 
-function methodViews(folder: RunFolder, energy: EnergyView, stopped: string | null): MethodView[] {
-  const { summary, events } = folder;
-  const ended = eventsOf(events, 'phase-end');
+function methodViews(folder: RunFolder, state: RunState, energy: EnergyView, stopped: string | null): MethodView[] {
+  const { summary } = folder;
   const resultFromEvents = new Map<string, Partial<MethodResult>>();
-  for (const e of ended) if (isObject(e.result) && str(e.result.method)) resultFromEvents.set(e.result.method, e.result);
-  const endedPhases = new Set(ended.map((e) => e.phase as string));
+  for (const ph of state.phases) if (ph.ended && isObject(ph.result) && str(ph.result.method)) resultFromEvents.set(ph.result.method, ph.result);
+  const endedPhases = new Set(state.phases.filter((ph) => ph.ended).map((ph) => ph.phase));
 
   // Energy per method: summary.energy.methods, else the per-phase rows summed (finished methods only).
   const phaseJoules = new Map<string, { joules: number; sources: Set<string>; estimated: boolean }>();
@@ -384,7 +351,7 @@ function methodViews(folder: RunFolder, energy: EnergyView, stopped: string | nu
       else if (!stopped) note = 'not recorded — the phase reported no result';
       else {
         const phases = method === 'ebTrain' ? ['search', 'surgery', 'retrain'] : [method];
-        const started = eventsOf(events, 'phase-start').some((e) => phases.includes(e.phase));
+        const started = state.phases.some((ph) => phases.includes(ph.phase));
         const what = method === 'ebTrain'
           ? (started ? 'before EB Train (search + surgery + retrain) finished' : 'before the search started')
           : started ? `during the ${phaseLabel(method)} phase` : `before the ${phaseLabel(method)} phase started`;
@@ -397,11 +364,11 @@ function methodViews(folder: RunFolder, energy: EnergyView, stopped: string | nu
 }
 
 export function buildReportModel(folder: RunFolder): ReportModel {
-  const { summary, events, config } = folder;
-  const start = eventsOf(events, 'run-start')[0];
-  const end = eventsOf(events, 'run-end').at(-1);
-  const status: RunStatus = summary?.status ?? end?.status ?? 'incomplete';
-  const interruption = describeInterruption(folder, status);
+  const { summary, config } = folder;
+  const state = project(folder.events, folder.folderName);
+  const start = state.created;
+  const status: RunStatus = summary?.status ?? state.lastRunEnd?.status ?? 'incomplete';
+  const interruption = describeInterruption(folder, state, status);
 
   const configHash = str(summary?.configHash)
     ? { value: summary!.configHash!, computed: false }
@@ -411,40 +378,38 @@ export function buildReportModel(folder: RunFolder): ReportModel {
 
   const backend = isObject(summary?.backend) && str(summary.backend.name)
     ? { name: summary.backend.name!, description: str(summary.backend.description) ?? '', skipped: (summary.backend.skipped ?? []).map((s) => ({ choice: String(s?.choice), reason: String(s?.reason) })) }
-    : start ? { name: String(start.backend), description: String(start.backendDescription ?? ''), skipped: (start.skippedBackends ?? []).map((s) => ({ choice: String(s.choice), reason: String(s.reason) })) }
+    : start ? { name: start.backend, description: start.backendDescription, skipped: start.skippedBackends }
     : null;
 
-  const dataEvent = eventsOf(events, 'data').at(-1);
-  const d = summary?.data ?? dataEvent;
+  const d = summary?.data ?? state.data;
   const data = d && str(d.name)
     ? { name: d.name!, source: str(d.source) ?? '', train: num(d.train) ?? 0, validation: num(d.validation) ?? 0, test: num(d.test) ?? 0, shape: Array.isArray(d.shape) ? d.shape.map(Number) : [], numClasses: num(d.numClasses) ?? 0 }
     : null;
 
-  const denseModelEvent = eventsOf(events, 'model').find((e) => e.method === 'dense' || e.method === 'ebTrain');
+  const denseModelEvent = state.models.dense ?? state.models.ebTrain;
   const modelName = str(summary?.model?.name) ?? str(config?.model?.name);
   const model = modelName || denseModelEvent
     ? { name: modelName ?? '?', params: num(summary?.model?.params) ?? num(denseModelEvent?.params), flops: num(summary?.model?.flops) ?? num(denseModelEvent?.flops) }
     : null;
 
-  const surgeryEnd = eventsOf(events, 'phase-end').find((e) => e.phase === 'surgery');
-  const slim = (isObject(summary?.slim) ? summary.slim : isObject(surgeryEnd?.slim) ? surgeryEnd.slim : null) as DeepPartial<SlimSummary> | null;
+  const slim = (isObject(summary?.slim) ? summary.slim : isObject(state.slim) ? state.slim : null) as DeepPartial<SlimSummary> | null;
 
-  const phases = phaseOrder([...eventsOf(events, 'phase-start').map((e) => e.phase as string), ...eventsOf(events, 'phase-end').map((e) => e.phase as string)]).map((phase) => {
-    const endEvent = eventsOf(events, 'phase-end').find((e) => e.phase === phase);
+  const phases = phaseOrder(state.phases.map((ph) => ph.phase)).map((phase) => {
+    const info = state.phases.find((ph) => ph.phase === phase && ph.ended);
     return {
       phase,
-      status: endEvent ? String(endEvent.status) : 'not finished',
-      seconds: num(endEvent?.seconds),
-      epochs: num(endEvent?.epochs),
-      stopReason: str(endEvent?.stopReason),
+      status: info ? String(info.status) : 'not finished',
+      seconds: num(info?.seconds),
+      epochs: num(info?.epochsTrained),
+      stopReason: str(info?.stopReason),
     };
   });
 
-  const earlyBird = earlyBirdView(folder);
-  const energy = energyView(folder);
+  const earlyBird = earlyBirdView(folder, state);
+  const energy = energyView(folder, state);
   /** Subject and verb for short reasons: "the run ended", "the run failed", "the run was cancelled". */
   const stopped = status === 'completed' ? null : status === 'failed' ? 'the run failed' : status === 'cancelled' ? 'the run was cancelled' : 'the run ended';
-  const methods = methodViews(folder, energy, stopped);
+  const methods = methodViews(folder, state, energy, stopped);
 
   // What is missing, named.
   const missing: string[] = [];
@@ -468,7 +433,7 @@ export function buildReportModel(folder: RunFolder): ReportModel {
     const skipped = energy.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
     const reason = !folder.eventsPresent && !summary?.energy
       ? 'neither events.jsonl nor summary.json holds energy figures'
-      : eventsOf(events, 'energy-sources').length === 0 && !summary?.energy
+      : !state.energySourcesLogged && !summary?.energy
       ? `${short} before the energy meter started`
       : skipped ? `no power source could be read (${skipped})` : 'no power reading was recorded';
     missing.push(`Energy: not recorded — ${reason}`);
@@ -487,13 +452,15 @@ export function buildReportModel(folder: RunFolder): ReportModel {
 
   const notes = [
     ...folder.problems,
-    ...eventsOf(events, 'warning').map((w) => `run warning (${formatDate(w.time)}): ${w.message}`),
+    ...state.warningLog.map((w) => `run warning (${formatDate(w.time)}): ${w.message}`),
   ];
 
-  const createdAt = str(summary?.createdAt) ?? (start && Number.isFinite(start.time) ? new Date(start.time).toISOString() : null);
-  const finishedAt = str(summary?.finishedAt) ?? (end && Number.isFinite(end.time) ? new Date(end.time).toISOString() : null);
-  const lastTime = events.length ? events[events.length - 1]!.time : NaN;
-  const wallSeconds = num(summary?.seconds) ?? (start && Number.isFinite(lastTime) ? (lastTime - start.time) / 1000 : null);
+  const startedAt = num(state.startedAt);
+  const endedAt = num(state.lastRunEnd?.time);
+  const lastTime = num(state.lastEventAt);
+  const createdAt = str(summary?.createdAt) ?? (startedAt !== null ? new Date(startedAt).toISOString() : null);
+  const finishedAt = str(summary?.finishedAt) ?? (endedAt !== null ? new Date(endedAt).toISOString() : null);
+  const wallSeconds = num(summary?.seconds) ?? (startedAt !== null && lastTime !== null ? (lastTime - startedAt) / 1000 : null);
 
   return {
     runId: str(summary?.runId) ?? (start ? str(start.runId) : null) ?? folder.folderName,

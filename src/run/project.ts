@@ -1,7 +1,7 @@
 /**
  * The one projection of a run's event log: `project(events) → RunState`, folded one event at a time
  * (`applyEvent`), so a live stream, a page opened mid-run and a finished run's events.jsonl all give
- * the same state. The page, the run list and the summary builder read runs through it.
+ * the same state. The page, the run list, the summary builder and the report read runs through it.
  * Pure: no DOM, no API, no node imports (the page bundles it).
  */
 import type { Method, MethodResult, RunEvent } from './events.ts';
@@ -21,6 +21,8 @@ export interface PhaseInfo {
   epochsTrained: number | null;
   stopReason: string | null;
   result: MethodResult | null;
+  /** A phase-end was logged (status alone cannot say: run-end closes open phases). */
+  ended: boolean;
 }
 
 export interface ProgressInfo {
@@ -47,7 +49,15 @@ export interface RunView {
   lastEventAt: number | null;
   resumed: boolean;
   backend: string | null;
-  data: { name: string; train: number; validation: number; test: number; shape: [number, number, number] } | null;
+  data: { name: string; source: string; train: number; validation: number; test: number; shape: [number, number, number]; numClasses: number } | null;
+  /** The first run-start: the run's id and the backend it was created on. */
+  created: { runId: string; backend: string; backendDescription: string; skippedBackends: { choice: string; reason: string }[] } | null;
+  /** The last run-end, kept when a resume starts the run again (status and error above are then reset). */
+  lastRunEnd: { time: number; status: 'completed' | 'cancelled' | 'failed'; error: string | null } | null;
+  /** An energy-sources event was logged (the meter started), even if it named no source. */
+  energySourcesLogged: boolean;
+  /** The last epoch logged, in any phase (zero-based epoch). */
+  lastEpoch: { phase: string; epoch: number } | null;
   models: Partial<Record<Method, { params: number; flops: number }>>;
   /** Phases in the order they started. */
   phases: PhaseInfo[];
@@ -69,10 +79,22 @@ export interface RunView {
   energyKinds: Record<string, SourceKind>;
   /** Seconds since t0 at which each energy phase began (its curve starts at 0 there). */
   energyPhaseStart: Record<string, number>;
-  energySources: { name: string; kind: SourceKind; description: string; label?: string }[];
+  energySources: { name: string; kind: SourceKind; description: string; formula?: string; label?: string }[];
   /** Measured training speed-up of the slim network (surgery), for the live projection of the retrain. */
   slimTrainSpeedup: number | null;
   warnings: string[];
+  /** The same warnings with their times (ms). */
+  warningLog: { time: number; message: string }[];
+  /** The energy sources the meter skipped, with the reason. */
+  energySkipped: { name: string; reason: string }[];
+  /** Every energy phase mark in log order (a phase may be marked again after a resume). */
+  energyPhaseMarks: { phase: string; timeMs: number }[];
+  /** Time of the last energy reading (ms). */
+  lastReadingAt: number | null;
+  /** The run's joules per energy phase and source (machine view and CPU activity excluded). */
+  energyBySource: Record<string, Record<string, { joules: number; kind: SourceKind }>>;
+  /** Watts per source summed over its devices, at each reading's time (ms). */
+  sourcePower: Record<string, { kind: SourceKind; devices: string[]; points: { timeMs: number; watts: number }[] }>;
   /** Number of events folded in (progress excluded). */
   eventCount: number;
   /** Time of the first run-start (ms): when the run was created. */
@@ -93,6 +115,8 @@ export function emptyRunView(runId: string): RunView {
     phases: [], currentPhase: null, epochs: {}, progress: null, maskDistance: {}, foundByRatio: {}, earlyBird: null, layerMask: null,
     power: {}, powerKinds: {}, energy: {}, energyTotals: {}, energyKinds: {}, energyPhaseStart: {}, energySources: [], slimTrainSpeedup: null, warnings: [], eventCount: 0,
     startedAt: null, detectorPercent: {}, slim: null, quantization: null,
+    created: null, lastRunEnd: null, energySourcesLogged: false, lastEpoch: null, warningLog: [], energySkipped: [], energyPhaseMarks: [], lastReadingAt: null,
+    energyBySource: {}, sourcePower: {},
   };
 }
 
@@ -115,6 +139,11 @@ function pushPoint(points: Point[], point: Point): void {
   }
 }
 
+/** An event's array field, or none when a foreign writer left it out: the log is read, not trusted. */
+function list<T>(value: readonly T[] | undefined): readonly T[] {
+  return Array.isArray(value) ? value : [];
+}
+
 /** Folds one event into the view (mutating it) and returns it. */
 export function applyEvent(view: RunView, event: RunEvent): RunView {
   const time = eventTime(event);
@@ -135,9 +164,15 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       view.resumed ||= event.resumed;
       view.startedAt ??= time;
       view.backend = event.backendDescription || event.backend;
+      view.created ??= {
+        runId: typeof event.runId === 'string' ? event.runId : '', backend: String(event.backend), backendDescription: String(event.backendDescription ?? ''),
+        skippedBackends: list(event.skippedBackends).map((s) => ({ choice: String(s?.choice), reason: String(s?.reason) })),
+      };
       break;
     case 'data':
-      view.data = { name: event.name, train: event.train, validation: event.validation, test: event.test, shape: event.shape };
+      view.data = {
+        name: event.name, source: event.source, train: event.train, validation: event.validation, test: event.test, shape: event.shape, numClasses: event.numClasses,
+      };
       break;
     case 'model':
       view.models[event.method] = { params: event.params, flops: event.flops };
@@ -146,7 +181,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       const existing = view.phases.find((p) => p.phase === event.phase);
       const info: PhaseInfo = {
         phase: event.phase, plannedEpochs: event.plannedEpochs, startEpoch: event.startEpoch, endEpoch: event.endEpoch,
-        status: 'running', seconds: null, epochsTrained: null, stopReason: null, result: null,
+        status: 'running', seconds: null, epochsTrained: null, stopReason: null, result: null, ended: false,
       };
       if (existing) Object.assign(existing, { ...info, startEpoch: Math.min(existing.startEpoch, event.startEpoch) });
       else view.phases.push(info);
@@ -168,16 +203,19 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       break;
     }
     case 'epoch': {
+      if (typeof event.logs?.epoch !== 'number' || !Number.isFinite(event.logs.epoch)) break; // a foreign line
       const list = (view.epochs[event.phase] ??= []);
       const at = list.findIndex((l) => l.epoch >= event.logs.epoch);
       if (at === -1) list.push(event.logs);
       else if (list[at]!.epoch === event.logs.epoch) list[at] = event.logs;
       else list.splice(at, 0, event.logs);
+      view.lastEpoch = { phase: event.phase, epoch: event.logs.epoch };
       break;
     }
     case 'mask-distance':
       view.detectorPercent[event.epoch] = event.percentOfEpoch;
-      for (const r of event.ratios) {
+      for (const r of list(event.ratios)) {
+        if (typeof r?.ratio !== 'number') continue;
         const key = String(r.ratio);
         const points = (view.maskDistance[key] ??= []);
         const x = event.epoch + 1;
@@ -195,15 +233,25 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       break;
     case 'energy.interval': {
       const x = seconds(view, time);
-      for (const p of event.power) {
+      view.lastReadingAt = time;
+      const sums = new Map<string, number>();
+      for (const p of list(event.power)) {
+        if (typeof p?.watts !== 'number' || !Number.isFinite(p.watts) || typeof p.source !== 'string' || p.source === '') continue;
+        const series = (view.sourcePower[p.source] ??= { kind: p.kind === 'estimated' ? 'estimated' : 'measured', devices: [], points: [] });
+        if (!series.devices.includes(String(p.device))) series.devices.push(String(p.device));
+        sums.set(p.source, (sums.get(p.source) ?? 0) + p.watts);
         const key = p.device && p.device !== p.source ? `${p.source} · ${p.device}` : p.source;
         pushPoint((view.power[key] ??= []), { x, y: p.watts });
         view.powerKinds[key] = p.kind;
       }
+      for (const [source, watts] of sums) view.sourcePower[source]!.points.push({ timeMs: time, watts });
       const touched = new Set<string>();
-      for (const d of event.deltas) {
-        if (d.view) continue; // the machine view and CPU activity are not the run's energy
+      for (const d of list(event.deltas)) {
+        if (!d || d.view || typeof d.joules !== 'number') continue; // the machine view and CPU activity are not the run's energy
         view.energyTotals[d.phase] = (view.energyTotals[d.phase] ?? 0) + d.joules;
+        const bySource = ((view.energyBySource[d.phase] ??= {})[d.source] ??= { joules: 0, kind: d.kind });
+        bySource.joules += d.joules;
+        if (d.kind === 'estimated') bySource.kind = 'estimated'; // a source is as good as its weakest reading
         if (d.kind === 'estimated' || view.energyKinds[d.phase] === undefined) view.energyKinds[d.phase] = d.kind;
         touched.add(d.phase);
       }
@@ -215,10 +263,13 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
     }
     case 'energy.phase':
       view.energyPhaseStart[event.phase] ??= seconds(view, time);
+      view.energyPhaseMarks.push({ phase: event.phase, timeMs: time });
       break;
     case 'energy-sources':
-      view.energySources = event.sources.filter((s) => s.view !== 'activity')
-        .map((s) => ({ name: s.name, kind: s.kind, description: s.description, ...(s.label ? { label: s.label } : {}) }));
+      view.energySources = list(event.sources).filter((s) => s && s.view !== 'activity')
+        .map((s) => ({ name: s.name, kind: s.kind, description: s.description, ...(s.formula ? { formula: s.formula } : {}), ...(s.label ? { label: s.label } : {}) }));
+      view.energySourcesLogged = true;
+      view.energySkipped = list(event.skipped).filter((s) => s).map((s) => ({ name: s?.name, reason: s?.reason }));
       break;
     case 'phase-end': {
       const phase = view.phases.find((p) => p.phase === event.phase);
@@ -228,6 +279,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
         phase.epochsTrained = event.epochs;
         phase.stopReason = event.stopReason ?? null;
         phase.result = event.result ?? null;
+        phase.ended = true;
       }
       if (event.slim) {
         view.slim = event.slim;
@@ -238,6 +290,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
     }
     case 'warning':
       view.warnings.push(event.message);
+      view.warningLog.push({ time, message: event.message });
       break;
     case 'quantization':
       view.quantization = event;
@@ -245,6 +298,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
     case 'run-end':
       view.status = event.status;
       view.error = event.error ?? null;
+      view.lastRunEnd = { time, status: event.status, error: event.error ?? null };
       view.progress = null;
       view.currentPhase = null;
       for (const p of view.phases) if (p.status === 'running') p.status = event.status === 'completed' ? 'completed' : 'cancelled';

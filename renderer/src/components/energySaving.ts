@@ -74,7 +74,7 @@ export function createEnergySaving(): EnergySaving {
       saved.kind.className = `badge kind ${c.savedKind ?? ''}`;
       const parts = [
         c.savedJoules === null ? null : `${formatJoules(c.savedJoules)} less`,
-        c.ratio === null ? null : `dense needs ${c.ratio.toFixed(2)}×`,
+        c.ratio === null ? null : `${c.ratio.toFixed(2)}× less energy than dense`,
         c.savedCo2eGrams === null ? null : `${formatGrams(c.savedCo2eGrams)} CO2e avoided`,
       ].filter(Boolean);
       setText(saved.detail, c.savedReason ?? `${c.basis === 'live' ? 'projected: ' : ''}${parts.join(' · ')}`);
@@ -90,7 +90,7 @@ export function createEnergySaving(): EnergySaving {
       setText(basis, `Dense: ${c.denseBasis}. EB Train = search + surgery + retrain.${c.basis === 'live' ? ' Live figures change as the run goes on; the summary replaces them when it ends.' : ''}` +
         (c.contended.length ? ` Contended: ${c.contended.join(', ')} — other processes used more than 10 % of the CPU time.` : ''));
       setText(model, c.estimateModel ? `Estimated with the power model ${c.estimateModel}.` : '');
-      setText(compute, c.flopRatio !== null ? `Compute saving: dense needs ${c.flopRatio.toFixed(2)}× the FLOPs${c.agreement ? `; the energy saving ${c.agreement}` : ''}.` : '');
+      setText(compute, c.flopRatio !== null ? `Compute saving: EB Train needs ${c.flopRatio.toFixed(2)}× fewer FLOPs than dense${c.agreement ? `; the energy saving ${c.agreement}` : ''}.` : '');
     },
   };
 }

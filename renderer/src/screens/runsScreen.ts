@@ -231,7 +231,7 @@ export function createRunsScreen(
       numeric('Dense energy', (r) => energy(r).denseJoules ?? null, formatJoules, (d) => signed(formatJoules(Math.abs(d)), d), (r) => (energy(r).denseKind ? ` (${energy(r).denseKind})` : '')),
       numeric('Energy saved', (r) => energy(r).savedPercent ?? null, formatPercent, (d) => signed(`${Math.abs(d).toFixed(1)} pp`, d),
         (r) => ` (${energy(r).savedKind})`, (r) => `— (${(energy(r).savedReason ?? '').replace(/^no saving( yet)?: /, '')})`),
-      text('Compute saved', (r) => (energy(r).flopRatio === null ? '—' : `dense needs ${energy(r).flopRatio!.toFixed(2)}× the FLOPs (counted)`)),
+      text('Compute saved', (r) => (energy(r).flopRatio === null ? '—' : `${energy(r).flopRatio!.toFixed(2)}× fewer FLOPs (counted)`)),
       text('Power model', (r) => energy(r).estimateModel ?? 'measured (no estimate)'),
       text('Contended phases', (r) => energy(r).contended.join(', ') || 'none'),
       text('Status', (r) => STATUS_LABELS[r.view.status] ?? r.view.status),

@@ -1,4 +1,10 @@
-/** Numbers as a researcher reads them: joules with SI prefixes, percentages, durations. */
+/**
+ * Numbers as a researcher reads them: joules with SI prefixes, percentages, durations. The primitives
+ * are shared with the PDF (src/format/numbers.ts); the page's own conventions stay here and are
+ * deliberate: "—" for an unknown value, "93.12 %" with a space, whole seconds, dates in the reader's locale.
+ */
+import { durationText, wattHoursText } from '../../../src/format/numbers.ts';
+
 export function formatJoules(joules: number | null | undefined): string {
   if (joules === null || joules === undefined || !Number.isFinite(joules)) return '—';
   const abs = Math.abs(joules);
@@ -7,15 +13,10 @@ export function formatJoules(joules: number | null | undefined): string {
   return `${joules.toFixed(abs >= 100 ? 0 : 1)} J`;
 }
 
-/** Three significant digits, as the PDF prints them (src/energy/units.ts), so both say 1.38 Wh. */
-function significant3(value: number): string {
-  return Math.abs(value) >= 100 ? value.toFixed(0) : String(Number(value.toPrecision(3)));
-}
-
+/** The Wh the PDF prints (three significant digits), so both say 1.38 Wh. */
 export function formatWattHours(joules: number | null | undefined): string {
   if (joules === null || joules === undefined || !Number.isFinite(joules)) return '—';
-  const wh = joules / 3600;
-  return Math.abs(wh) >= 1000 ? `${significant3(wh / 1000)} kWh` : `${significant3(wh)} Wh`;
+  return wattHoursText(joules);
 }
 
 export function formatPercent(value: number | null | undefined, digits = 1): string {
@@ -30,11 +31,7 @@ export function formatAccuracy(value: number | null | undefined): string {
 
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+  return durationText(seconds, 'whole');
 }
 
 /** Seconds on a chart axis: 75 → "1:15". */
