@@ -84,6 +84,10 @@ export class RunRecords {
   handleLive({ runId, event }: ApiEvent): void {
     const record = this.ensure(runId);
     if (event.type === 'run-start') record.active = true;
+    // A summary.json read before this event belongs to an earlier attempt (a resumed run's is the
+    // one its cancellation left behind): showing it as the final figures until the new one is read
+    // back would put the cancelled run's "—" on a completed run.
+    if (event.type === 'run-start' || event.type === 'run-end') record.summary = null;
     if (event.type !== 'progress') record.live.push(event);
     const changed = this.fold(record, event);
     if (event.type === 'run-end') {
