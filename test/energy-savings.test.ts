@@ -262,3 +262,23 @@ describe('the app\'s live saving', () => {
     close(compareEnergy(buildRunView('r', retraining), null, 10).ebJoules, 130 + 7 * 30);
   });
 });
+
+describe('the app card and an old summary', () => {
+  it('shows no saving for a cancelled run even where its summary (written before the eligibility rules) carries one', () => {
+    const old = {
+      status: 'cancelled',
+      methods: {},
+      energy: {
+        ebTrainJoules: 2630, ebTrainKind: 'measured', denseJoules: 3330, denseKind: 'measured', denseBasis: 'measured in this experiment',
+        savedJoules: 693, savedRatio: 1.26, savedPercent: 20.8, co2eGrams: 0.3, savedCo2eGrams: 0.09,
+      },
+    } as unknown as Parameters<typeof compareEnergy>[1];
+    const c = compareEnergy(buildRunView('old', []), old, 12);
+    assert.equal(c.basis, 'summary');
+    assert.equal(c.savedPercent, null);
+    assert.equal(c.ratio, null);
+    assert.equal(c.savedCo2eGrams, null);
+    assert.equal(c.savedReason, 'no saving: run cancelled');
+    assert.equal(c.denseJoules, 3330, 'the energy figures themselves stay');
+  });
+});

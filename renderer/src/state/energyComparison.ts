@@ -48,8 +48,13 @@ export function compareEnergy(view: RunView, summary: RunSummary | null, planned
     dense: summary?.methods.dense?.testAccuracy ?? view.phases.find((p) => p.phase === 'dense')?.result?.testAccuracy ?? null,
   };
   const liveModel = view.energySources.filter((s) => s.kind === 'estimated' && s.label).map((s) => s.label).join('; ') || null;
-  const energy = summary?.energy;
-  if (energy) {
+  const stored = summary?.energy;
+  // Summaries written before savings had eligibility rules carry a saving for cancelled and failed
+  // runs too: a saving is only ever shown for a completed run, whatever the file says.
+  const energy = stored && summary.status !== 'completed' && stored.savedPercent !== null
+    ? { ...stored, savedJoules: null, savedRatio: null, savedPercent: null, savedCo2eGrams: null, savedReason: stored.savedReason ?? `no saving: run ${summary.status}` }
+    : stored;
+  if (summary && energy) {
     const savedKind: FigureKind | null = energy.savedPercent === null ? null
       : energy.denseKind === 'projected' ? 'projected'
       : energy.ebTrainKind === 'estimated' || energy.denseKind === 'estimated' ? 'estimated' : 'measured';
