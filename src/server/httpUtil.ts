@@ -1,4 +1,5 @@
 /** Small response and body helpers for the plain node:http server. */
+import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class HttpError extends Error {
@@ -45,4 +46,21 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   } catch (error) {
     throw new HttpError(400, `request body is not valid JSON (${(error as Error).message})`);
   }
+}
+
+/** Streams a file as a download (the report PDF, the ticket zip, the study PDF); HEAD gets the headers only. */
+export function sendFile(path: string, type: string, filename: string, res: ServerResponse, head: boolean): void {
+  const size = statSync(path).size;
+  res.writeHead(200, {
+    'Content-Type': type,
+    'Content-Length': size,
+    'Content-Disposition': `attachment; filename="${filename}"`,
+  });
+  if (head) {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(path);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
 }

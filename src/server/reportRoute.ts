@@ -4,11 +4,11 @@
  * inside the run folder — and only ever inside that folder. `GET /ticket/<runId>.zip?token=…`: the
  * zip that `ticket:export` wrote (export/ticket.zip in the run folder).
  */
-import { createReadStream, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { isAbsolute, join, relative } from 'node:path';
 import { TICKET_ARCHIVE } from '../experiment/ticketArchive.ts';
-import { sendText } from './httpUtil.ts';
+import { sendFile, sendText } from './httpUtil.ts';
 import { isRunId } from '../run/paths.ts';
 
 /** `/report/<runId>.pdf`; the id is then checked with isRunId (`.` and `..` are no run ids). */
@@ -60,20 +60,4 @@ export function serveTicket(runId: string, runDir: string, res: ServerResponse, 
     return;
   }
   sendFile(path, 'application/zip', `earlybird-${runId}-ticket.zip`, res, head);
-}
-
-function sendFile(path: string, type: string, filename: string, res: ServerResponse, head: boolean): void {
-  const size = statSync(path).size;
-  res.writeHead(200, {
-    'Content-Type': type,
-    'Content-Length': size,
-    'Content-Disposition': `attachment; filename="${filename}"`,
-  });
-  if (head) {
-    res.end();
-    return;
-  }
-  const stream = createReadStream(path);
-  stream.on('error', () => res.destroy());
-  stream.pipe(res);
 }

@@ -2,11 +2,11 @@
  * `GET /study/<sweep>.pdf?token=…`: streams the study PDF that `study:export` wrote for a sweep,
  * from <runs>/sweeps/<sweep>/study/study.pdf and from nowhere else.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { sweepsRoot } from '../study/listSweeps.ts';
-import { sendText } from './httpUtil.ts';
+import { sendFile, sendText } from './httpUtil.ts';
 
 export const STUDY_PATH = /^\/study\/([A-Za-z0-9][A-Za-z0-9._-]{0,80})\.pdf$/;
 
@@ -21,12 +21,5 @@ export function serveStudy(sweep: string, runsDir: string, res: ServerResponse, 
     sendText(res, 404, `no study for sweep ${sweep}: export it first (study:export)`);
     return;
   }
-  res.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Length': stat.size, 'Content-Disposition': `attachment; filename="earlybird-study-${sweep}.pdf"` });
-  if (head) {
-    res.end();
-    return;
-  }
-  const stream = createReadStream(path);
-  stream.on('error', () => res.destroy());
-  stream.pipe(res);
+  sendFile(path, 'application/pdf', `earlybird-study-${sweep}.pdf`, res, head);
 }
