@@ -112,6 +112,7 @@ describe('a whole experiment', () => {
     assert.ok(s.methods.ebTrain.params < s.methods.dense.params, 'the ticket is smaller');
     assert.ok(s.slim.flopReduction > 1 && s.slim.speedup.train > 0 && s.slim.maxAbsDifference < 1e-4);
     assert.ok(s.energy && s.energy.ebTrainJoules > 0 && s.energy.methods.dense.joules > 0);
+    assert.equal(s.energy.methods.prunePipeline, undefined, 'no standard-pipeline energy when the pipeline did not run (its dense phase alone is not it)');
     // Sampled on its own thread, charged to this run's processes, with the model named.
     assert.ok(s.energy.sources.some((src: { name: string }) => src.name === 'cpu-estimate' || src.name === 'rapl'));
     if (s.energy.ebTrainKind === 'estimated') assert.match(s.energy.estimateModel, /W per core \(.+\) × [\d.]+ cores/);

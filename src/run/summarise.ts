@@ -114,6 +114,10 @@ function energyFrom(events: RunEvent[], config: ExperimentConfig, recording: Ene
   for (const method of METHODS) {
     const phases = METHOD_PHASES[method].map((p) => base.phases[p]).filter((p) => p !== undefined);
     if (phases.length === 0) continue;
+    // A method that reuses another's phases (the pipeline reuses dense) exists only once a phase of
+    // its own ran: dense energy alone is not a standard-pipeline figure.
+    const own = METHOD_PHASES[method].filter((p) => !METHODS.some((m) => m !== method && METHOD_PHASES[m].includes(p)));
+    if (own.length > 0 && !own.some((p) => base.phases[p] !== undefined)) continue;
     const kind: EnergyKind = phases.some((p) => p.kind === 'estimated') ? 'estimated' : 'measured';
     methods[method] = { joules: phases.reduce((s, p) => s + p.joules, 0), source: [...new Set(phases.map((p) => p.source))].join(' + '), kind };
   }
