@@ -9,7 +9,7 @@
  * (root without CAP_SETUID), the test is skipped with that reason rather than faked.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -161,7 +161,11 @@ describe('RAPL and contention', () => {
   it('a whole-package sensor comes with the run\'s CPU activity, and a phase beside a real busy process is marked contended, whole-device', { skip: !existsSync('/proc/self/stat') }, async () => {
     const root = await fixtureTree('contended', [{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1_000_000 }]);
     const detected = await detectPowerSources({ intervalMs: 1000, powercapRoot: root, nvmlLibrary: join(scratch, 'no-nvml.so'), nvidiaSmi: join(scratch, 'no-nvidia-smi') });
-    const busy = spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
+    // Another process on the machine, not part of this run: started through a shell that exits at
+    // once, so it is not a descendant of this process (a child of ours is the run's own work).
+    const busyPid = Number(spawnSync('sh', ['-c', `'${process.execPath}' -e 'for(;;){}' >/dev/null 2>&1 & echo $!`], { encoding: 'utf8' }).stdout.trim());
+    assert.ok(busyPid > 0, 'the busy process started');
+    const busy = { pid: busyPid, kill: (signal: NodeJS.Signals) => { try { process.kill(busyPid, signal); } catch { /* already gone */ } } };
     try {
       assert.deepEqual(detected.sources.map((s) => s.name), ['rapl', 'cpu-activity']);
       const meter = new EnergyMeter({ initialPhase: 'dense' });
