@@ -277,8 +277,8 @@ describe('hardware inventory', () => {
       const fake = join(dir, 'nvidia-smi');
       writeFileSync(fake, '#!/bin/sh\n[ "$1" = "--query-gpu=name,memory.total" ] || exit 9\nprintf "NVIDIA H100 80GB HBM3, 81559\\nNVIDIA A100-SXM4-40GB, 40960\\n"\n', { mode: 0o755 });
       assert.deepEqual(await nvidiaSmiGpus(fake), [
-        { vendor: 'NVIDIA', model: 'NVIDIA H100 80GB HBM3', vramMb: 81559 },
-        { vendor: 'NVIDIA', model: 'NVIDIA A100-SXM4-40GB', vramMb: 40960 },
+        { vendor: 'NVIDIA', model: 'H100 80GB HBM3', vramMb: 81559 },
+        { vendor: 'NVIDIA', model: 'A100-SXM4-40GB', vramMb: 40960 },
       ]);
       assert.equal(await nvidiaSmiGpus(join(dir, 'absent')), null);
     } finally {

@@ -72,7 +72,14 @@ await build({
 });
 
 const copy = (from: string, to: string) => cpSync(join(ROOT, from), join(kit, to), { recursive: true, dereference: true });
-writeFileSync(join(kit, 'package.json'), JSON.stringify({ name: 'earlybird', private: true, type: 'module' }, null, 2));
+const manifest = (path: string) => JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as { name: string; version: string };
+writeFileSync(join(kit, 'package.json'), JSON.stringify({ name: 'earlybird', version: manifest('package.json').version, private: true, type: 'module' }, null, 2));
+// The bundled packages' versions, for the run record's software list (src/version.ts reads package.json files).
+for (const name of ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu']) {
+  const { version } = manifest(`node_modules/${name}/package.json`);
+  mkdirSync(join(kit, 'node_modules', name), { recursive: true });
+  writeFileSync(join(kit, 'node_modules', name, 'package.json'), JSON.stringify({ name, version, description: 'version stub: the package itself is inside dist/engine (bench/gpu-machine/pack.ts)' }));
+}
 copy('bin', 'bin');
 copy('assets', 'assets');
 copy('bench/reference_torch.py', 'bench/reference_torch.py');

@@ -15,7 +15,7 @@
 #
 #   bash .device/run.sh            (from the repository root; .device/ holds node.xz, kit.tar.xz, run.sh)
 #   EB_DEADLINE_S=480              seconds the whole script may take (default 480)
-#   EB_SKIP_WASM_BENCH=1           leave out step 7
+#   EB_SKIP_WASM_BENCH=1, EB_SKIP_WEBGPU_BENCH=1   leave out step 7, step 5
 #   EB_TRAIN_ARGS, EB_EXPERIMENT, EB_BENCH_MODELS, EB_WASM_WORKERS   smaller work for a local try
 #                                  on SwiftShader (VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)
 set -u
@@ -83,7 +83,7 @@ timeout "$(budget 120)" $EB train --demo --backend wasm --workers 1 $TRAIN_ARGS 
 tail -c 300 "$W/train-wasm.json"; echo
 
 step "bench:train, webgpu rows, under NVML"
-timeout "$(budget 150)" $PROBE --idle-seconds 2 -- \
+[ -z "${EB_SKIP_WEBGPU_BENCH:-}" ] && timeout "$(budget 150)" $PROBE --idle-seconds 2 -- \
   sh -c "node dist/engine/benchTrain.mjs --backends webgpu --models $BENCH_MODELS --no-torch --no-profile --repeats 3 --json > '$OUT/bench-webgpu.txt'"
 cat "$OUT/bench-webgpu.txt" | head -20
 

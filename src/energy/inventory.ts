@@ -75,7 +75,8 @@ export function nvidiaSmiGpus(command = 'nvidia-smi'): Promise<GpuController[] |
       if (error) return resolve(null);
       const gpus = stdout.split('\n').map((line) => line.trim()).filter(Boolean).map((line) => {
         const [name, memory] = line.split(',').map((field) => field.trim());
-        return { vendor: 'NVIDIA', model: text(name), vramMb: count(Number(memory)) };
+        // The report writes vendor and model side by side: "NVIDIA H100 80GB HBM3", not "NVIDIA NVIDIA …".
+        return { vendor: 'NVIDIA', model: text(name?.replace(/^NVIDIA\s+/i, '')), vramMb: count(Number(memory)) };
       });
       resolve(gpus.length ? gpus : null);
     });
