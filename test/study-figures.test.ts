@@ -188,7 +188,7 @@ describe('a seeds sweep on the Runs screen', () => {
         for (const text of missing) assert.match(text, /^no mean\n(seed \d \(point \d\): (energy left out — \d+ s of the run unmeasured|no energy recorded).*\n?)+$/);
         for (const m of ['ebTrain', 'dense'] as const) {
           const row = figure('accuracy').locator(`[data-method="${m}"]`);
-          assert.equal(await row.getByTestId('study-value').innerText(), `${pct(mean(accuracy(m)))} ± ${pct(std(accuracy(m)))}`, m);
+          assert.equal(await row.getByTestId('study-value').innerText(), `${(100 * mean(accuracy(m))).toFixed(2)} ± ${pct(std(accuracy(m)))}`, m);
           // The error bar: a mean dot, a ± std bar, a 95 % interval with two caps, one ring per seed.
           assert.equal(await row.locator('svg circle.eb-mean').count(), 1);
           assert.equal(await row.locator('svg line.eb-std').count(), 1);

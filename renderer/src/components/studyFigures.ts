@@ -53,11 +53,12 @@ function flopsIn(largest: number): (x: number) => string {
   return (x) => `${(x / unit).toFixed(2)} ${prefix}FLOP`;
 }
 
-/** "2.48 GFLOP … 2.50 GFLOP" → "2.48 … 2.50 GFLOP": one unit said once. */
-function range(lo: string, hi: string): string {
+/** "2.48 GFLOP", " ± ", "0.02 GFLOP" → "2.48 ± 0.02 GFLOP": a unit both share is said once. */
+function joinUnit(a: string, between: string, b: string): string {
   const unit = (text: string) => / (\S+)$/.exec(text)?.[1] ?? null;
-  return unit(lo) !== null && unit(lo) === unit(hi) ? `${lo.slice(0, -unit(lo)!.length - 1)} … ${hi}` : `${lo} … ${hi}`;
+  return unit(a) !== null && unit(a) === unit(b) ? `${a.slice(0, -unit(a)!.length - 1)}${between}${b}` : `${a}${between}${b}`;
 }
+const range = (lo: string, hi: string) => joinUnit(lo, ' … ', hi);
 
 const seedsText = (n: number) => `n = ${n} seed${n === 1 ? '' : 's'}`;
 
@@ -107,7 +108,7 @@ function figureCard(figure: Figure, group: StudyGroup): HTMLElement {
       h('span', { class: 'eb-name' }, row.label),
       h('div', { class: 'eb-plot' }, bar),
       h('div', { class: 'eb-figure' },
-        h('span', { class: 'eb-value', testid: 'study-value' }, s.std !== null ? `${figure.format(s.mean)} ± ${figure.format(s.std)}` : figure.format(s.mean)),
+        h('span', { class: 'eb-value', testid: 'study-value' }, s.std !== null ? joinUnit(figure.format(s.mean), ' ± ', figure.format(s.std)) : figure.format(s.mean)),
         h('span', { class: 'small muted eb-ci-text' }, s.ci95 ? `95 % CI ${range(figure.format(s.ci95[0]), figure.format(s.ci95[1]))}` : 'no spread with one seed'),
         h('span', { class: 'small eb-n', testid: 'study-n' }, figure.nounOf(row, group))));
   });
