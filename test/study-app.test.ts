@@ -6,6 +6,7 @@
  * started, so no training runs here.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -96,6 +97,9 @@ describe('studies in the app', () => {
     assert.equal(g.savings.dense?.n, 1);
     const url = exported.body.result.url as string;
     assert.match(url, /^\/study\/fixture-seeds\.pdf\?token=/);
+    // The PDF's table names the seed whose energy is in no mean, rather than saying "not recorded".
+    const text = spawnSync('pdftotext', ['-layout', exported.body.result.path, '-'], { encoding: 'utf8' }).stdout;
+    assert.match(text, /no mean: seed 2 without/);
     const pdf = await get(server.port, url);
     assert.equal(pdf.status, 200);
     assert.equal(pdf.type, 'application/pdf');
