@@ -213,6 +213,7 @@ describe('a seeds sweep on the Runs screen', () => {
         await page.getByTestId('detail-title').filter({ hasText: 'ui seeds' }).waitFor();
         await page.getByTestId('detail-export-pdf').waitFor();
         assert.equal(await page.getByTestId('detail-resume').count(), 0, 'a point is resumed by its sweep');
+        assert.deepEqual(await card.locator('[data-testid="sweep-point"].current').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.runId)), [`${SWEEP}~${pointIds[1]}`]);
         await page.getByTestId('energy-comparison').last().waitFor();
         await screenshot(page, `study-point-detail-${viewport.width}`);
         assert.deepEqual(problems, []);

@@ -17,6 +17,8 @@ import { createNotice } from '../ui/notice.ts';
 export interface SweepList {
   element: HTMLElement;
   refresh(): Promise<void>;
+  /** Marks the point whose run the detail panel shows (null: none). */
+  setCurrent(runId: string | null): void;
 }
 
 const valueText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -25,6 +27,7 @@ const valueText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)
 export function createSweepList(api: RendererApi, info: ApiOutputs['app:info'], openRun: (runId: string) => void): SweepList {
   /** Sweeps whose card is open: their figures are (re)loaded on refresh. */
   const open = new Set<string>();
+  let current: string | null = null;
   const list = h('div', { class: 'sweep-list' });
   const notice = createNotice('study-notice');
   const element = h('section', { class: 'sweeps', testid: 'sweeps', hidden: true, 'aria-label': 'Sweeps and studies' },
@@ -62,7 +65,7 @@ export function createSweepList(api: RendererApi, info: ApiOutputs['app:info'], 
       const status = p.run?.status ?? 'not started';
       const eb = p.run?.ebEpoch;
       const id = sweepRunId(sweep.name, p.id);
-      const row = h('tr', { testid: 'sweep-point', 'data-status': status, 'data-run-id': id, class: p.run ? 'clickable' : '', title: p.run ? 'Open this run' : '' },
+      const row = h('tr', { testid: 'sweep-point', 'data-status': status, 'data-run-id': id, class: `${p.run ? 'clickable' : ''} ${id === current ? 'current' : ''}`, title: p.run ? 'Open this run' : '' },
         h('td', { class: 'num' }, String(p.index)),
         h('td', {}, Object.entries(p.values).map(([k, v]) => `${k} = ${valueText(v)}`).join(', ') || 'base'),
         h('td', {}, h('span', { class: `status ${p.run?.status ?? 'incomplete'}` }, STATUS_LABELS[status] ?? status)),
@@ -107,5 +110,9 @@ export function createSweepList(api: RendererApi, info: ApiOutputs['app:info'], 
       notice.show('error', `Could not list sweeps: ${messageOf(error)}`);
     }
   }
-  return { element, refresh };
+  const setCurrent = (runId: string | null) => {
+    current = runId;
+    for (const row of list.querySelectorAll<HTMLElement>('[data-testid="sweep-point"]')) row.classList.toggle('current', row.dataset.runId === runId);
+  };
+  return { element, refresh, setCurrent };
 }

@@ -155,6 +155,7 @@ export function createRunsScreen(
     detail = null;
     detailSection.hidden = true;
     detailSection.replaceChildren();
+    sweeps.setCurrent(null);
     renderRows();
   };
 
@@ -181,6 +182,7 @@ export function createRunsScreen(
           : h('p', { class: 'lede mono' }, runId)), actions),
       exportNotice.element, panel.element);
     detailSection.hidden = false;
+    sweeps.setCurrent(runId);
     renderRows();
     try {
       const record = await records.load(runId, true);
