@@ -20,6 +20,7 @@ export const API_CHANNELS = [
   'report:export',
   'studies:list',
   'study:export',
+  'study:get',
   'ticket:export',
   'runs:reveal',
   'dialog:pickFolder',

@@ -6,6 +6,7 @@
  * started, so no training runs here.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -96,6 +97,9 @@ describe('studies in the app', () => {
     assert.equal(g.savings.dense?.n, 1);
     const url = exported.body.result.url as string;
     assert.match(url, /^\/study\/fixture-seeds\.pdf\?token=/);
+    // The PDF's table names the seed whose energy is in no mean, rather than saying "not recorded".
+    const text = spawnSync('pdftotext', ['-layout', exported.body.result.path, '-'], { encoding: 'utf8' }).stdout;
+    assert.match(text, /no mean: seed 2 without/);
     const pdf = await get(server.port, url);
     assert.equal(pdf.status, 200);
     assert.equal(pdf.type, 'application/pdf');
@@ -119,6 +123,22 @@ describe('studies in the app', () => {
         assert.match(await card.locator('summary').innerText(), /fixture-seeds\s+2 of 3 runs finished · seed/);
         await card.locator('summary').click();
         assert.equal(await page.getByTestId('sweep-point').count(), 3);
+        // Seed 2 lost its power source: named in the box and under the energy figure, which has no
+        // mean; accuracy keeps both finished seeds; the seed never started is said, not counted.
+        await card.getByTestId('study-figures').waitFor();
+        assert.match(await card.getByTestId('energy-left-out').innerText(), /point 1 \(seed = 2\): energy left out — 42 s of the run unmeasured \(rapl stopped/);
+        assert.match(await card.getByTestId('study-unfinished').innerText(), /point 2 \(seed = 3\), runs\/aaaa000000000003: not started/);
+        const energy = card.locator('[data-figure="energy"]');
+        assert.equal(await energy.locator('svg').count(), 0, 'no energy mean over one seed');
+        for (const text of await energy.getByTestId('study-missing').allInnerTexts()) {
+          assert.match(text, /^no mean\nseed 2 \(point 1\): energy left out — 42 s of the run unmeasured/);
+        }
+        assert.ok((await energy.getByTestId('study-missing').count()) >= 2);
+        for (const n of await card.locator('[data-figure="accuracy"]').getByTestId('study-n').allInnerTexts()) assert.equal(n, 'n = 2 seeds');
+        // A copied folder whose log names another run is no run of this sweep: it does not open.
+        const copied = await post(server, 'runs:get', { runId: 'fixture-seeds~aaaa000000000001' });
+        assert.equal(copied.status, 404);
+        assert.match(copied.body.error, /does not start with this run's run-start event/);
         await page.getByTestId('export-study').click();
         await page.getByTestId('study-link').waitFor({ timeout: 60_000 });
         await screenshot(page, `runs-sweep-light-${viewport.width}`);

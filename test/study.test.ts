@@ -108,11 +108,11 @@ describe('sweep grid', () => {
 
   test('the recommendation: earliest ticket within 1 point of dense', () => {
     const group = (label: string, ticket: number, eb: number, dense: number, found = 2): StudyGroup => ({
-      values: { p: label }, label, seeds: [1, 2], n: 2, found, plannedEpochs: 10,
+      values: { p: label }, label, seeds: [1, 2], points: [0, 1], n: 2, found, plannedEpochs: 10,
       ticketEpoch: describeStats([ticket, ticket]), savings: {},
       methods: {
-        ebTrain: { accuracy: describeStats([eb, eb])!, energy: null, energyKinds: [], compute: describeStats([1, 1])!, params: 1, flops: 1 },
-        dense: { accuracy: describeStats([dense, dense])!, energy: null, energyKinds: [], compute: describeStats([1, 1])!, params: 1, flops: 1 },
+        ebTrain: { accuracy: describeStats([eb, eb])!, energy: null, energyKinds: [], energyLabels: [], energyMissing: [], compute: describeStats([1, 1])!, params: 1, flops: 1 },
+        dense: { accuracy: describeStats([dense, dense])!, energy: null, energyKinds: [], energyLabels: [], energyMissing: [], compute: describeStats([1, 1])!, params: 1, flops: 1 },
       },
     });
     const r = recommend([group('late', 6, 0.97, 0.975), group('early-but-bad', 2, 0.9, 0.975), group('early', 3, 0.968, 0.975), group('never', 1, 0.99, 0.975, 1)], 0.01);

@@ -12,10 +12,16 @@ import type { RunEvent } from '../run/events.ts';
 import { RUN_ID_PATTERN } from '../run/paths.ts';
 import type { RunListItem } from '../run/runStore.ts';
 import type { RunSummary } from '../run/summary.ts';
+import type { Study } from '../study/aggregate.ts';
 import type { SweepListItem } from '../study/listSweeps.ts';
+import { ANY_RUN_ID_PATTERN } from '../study/sweepRunId.ts';
 
 // Never `.` or `..`: a run id becomes a path under the runs folder.
 const runId = z.string().regex(RUN_ID_PATTERN, 'a run id: letters, digits, dot, dash, underscore (not . or ..)');
+const sweepName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/, 'a sweep name: letters, digits, dot, dash, underscore');
+// What can be read of a run can also be read of a sweep point's (`<sweep>~<point>`); resuming,
+// cancelling and deleting a point stay with its sweep (earlybird sweep), so those take plain ids.
+const readableRunId = z.string().regex(ANY_RUN_ID_PATTERN, 'a run id (letters, digits, dot, dash, underscore; not . or ..) or a sweep point\'s <sweep>~<point>');
 
 /** Input schemas, one per call. */
 export const inputSchemas = {
@@ -27,13 +33,14 @@ export const inputSchemas = {
   'experiment:resume': z.strictObject({ runId }),
   'experiment:active': z.strictObject({}),
   'runs:list': z.strictObject({}),
-  'runs:get': z.strictObject({ runId }),
+  'runs:get': z.strictObject({ runId: readableRunId }),
   'runs:delete': z.strictObject({ runId }),
-  'report:export': z.strictObject({ runId }),
+  'report:export': z.strictObject({ runId: readableRunId }),
   'studies:list': z.strictObject({}),
-  'study:export': z.strictObject({ sweep: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/, 'a sweep name: letters, digits, dot, dash, underscore') }),
-  'ticket:export': z.strictObject({ runId }),
-  'runs:reveal': z.strictObject({ runId }),
+  'study:export': z.strictObject({ sweep: sweepName }),
+  'study:get': z.strictObject({ sweep: sweepName }),
+  'ticket:export': z.strictObject({ runId: readableRunId }),
+  'runs:reveal': z.strictObject({ runId: readableRunId }),
   'dialog:pickFolder': z.strictObject({ title: z.string().max(200).optional() }),
   'settings:get': z.strictObject({}),
   'settings:set': z.strictObject({
@@ -92,6 +99,11 @@ export interface ApiOutputs {
   'studies:list': { sweeps: SweepListItem[] };
   /** Writes the sweep's study PDF and CSVs; `url` as for reports. */
   'study:export': { path: string; pages: number; csv: string; recommendation: string; url?: string };
+  /**
+   * The sweep aggregated over seeds by the study PDF's own code (src/study/aggregate.ts buildStudy):
+   * per setting and method mean ± std and 95 % interval, n, energy labels and the seeds left out.
+   */
+  'study:get': { study: Study };
   /** `path`: the zip of the retrained ticket (and its 8-bit form) in the run folder; `url`: its download (browser mode). */
   'ticket:export': { path: string; bytes: number; models: string[]; url?: string };
   /** Shows the run folder in the file manager where there is one (Electron); always says where it is. */

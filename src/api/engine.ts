@@ -14,7 +14,7 @@ import { lockRefusal, RunLockedError } from '../run/lock.ts';
 import { expandHome } from '../paths.ts';
 import { describeModel, MODEL_NAMES } from '../models/index.ts';
 import { packageVersion } from '../version.ts';
-import { listSweeps, sweepsRoot } from '../study/listSweeps.ts';
+import { checkSweepRun, listSweeps, sweepRunDir, sweepsRoot } from '../study/listSweeps.ts';
 import { ApiError, type ApiEvent, type EngineApi, type Settings } from './contract.ts';
 import { ExperimentSupervisor, TooManyRunsError, type SupervisorOptions } from './supervisor.ts';
 
@@ -50,7 +50,8 @@ export function createEngine(options: EngineOptions): Engine {
     onEvent: (runId, event) => options.emit({ runId, event }),
     spawnWorker: options.spawnWorker,
   });
-  const runDir = (runId: string) => join(settings.runsDir, runId);
+  // A sweep point's id (`<sweep>~<point>`) names its folder under <runs>/sweeps; any other id, a folder in <runs>.
+  const runDir = (runId: string) => sweepRunDir(settings.runsDir, runId) ?? join(settings.runsDir, runId);
   /** A run-folder failure as the API's error: a lock held is a conflict, anything else bad input. */
   const asApiError = (error: unknown): unknown =>
     error instanceof RunLockedError || error instanceof TooManyRunsError ? new ApiError(error.message, [], 409) : error instanceof RunError ? new ApiError(error.message, [], 400) : error;
@@ -61,7 +62,16 @@ export function createEngine(options: EngineOptions): Engine {
       throw asApiError(error);
     }
   };
-  const openRun = (runId: string) => {
+  const openRun = async (runId: string) => {
+    if (sweepRunDir(settings.runsDir, runId)) {
+      const check = await checkSweepRun(settings.runsDir, runId);
+      if (!check.ok) throw new ApiError(check.why, [], 404);
+      try {
+        return RunStore.open(check.dir);
+      } catch (error) {
+        throw asApiError(error);
+      }
+    }
     const dir = runDir(runId);
     if (!existsSync(join(dir, 'config.json'))) throw new ApiError(`no run "${runId}" in ${settings.runsDir}`, [], 404);
     try {
@@ -77,6 +87,13 @@ export function createEngine(options: EngineOptions): Engine {
       if (error instanceof ConfigError) throw new ApiError(error.message, error.issues);
       throw error;
     }
+  };
+
+  /** A sweep's folder, or a 404 naming where it was looked for. */
+  const sweepDir = (sweep: string) => {
+    const dir = join(sweepsRoot(settings.runsDir), sweep);
+    if (!existsSync(join(dir, 'sweep.json'))) throw new ApiError(`no sweep "${sweep}" in ${sweepsRoot(settings.runsDir)}`, [], 404);
+    return dir;
   };
 
   // Asked once per app: the adapter does not change while the app runs.
@@ -110,7 +127,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     'experiment:cancel': async ({ runId }) => ({ cancelled: await supervisor.cancel(runId) }),
     'experiment:resume': async ({ runId }) => {
-      const store = openRun(runId);
+      const store = await openRun(runId);
       if (supervisor.isActive(runId)) throw new ApiError(`run ${runId} is already running`, [], 409);
       const refusal = lockRefusal(store.dir, 'resume');
       if (refusal) throw new ApiError(refusal.message, [], 409);
@@ -123,7 +140,7 @@ export function createEngine(options: EngineOptions): Engine {
     'experiment:active': async () => ({ runs: supervisor.active() }),
     'runs:list': async () => ({ runs: await runFolderCall(() => listRuns(settings.runsDir)) }),
     'runs:get': async ({ runId }) => {
-      const store = openRun(runId);
+      const store = await openRun(runId);
       return runFolderCall(async () => ({
         runId,
         config: await store.readConfigJsonAsync(),
@@ -138,15 +155,24 @@ export function createEngine(options: EngineOptions): Engine {
       return { deleted: true };
     },
     'report:export': async ({ runId }) => {
-      const store = openRun(runId);
+      const store = await openRun(runId);
       const { generateReport } = await import('../report/index.ts');
       const report = await runFolderCall(() => generateReport(store.dir));
       return { path: report.pdfPath, bytes: report.bytes, pages: report.pages, ...(options.reportUrl ? { url: options.reportUrl(runId) } : {}) };
     },
     'studies:list': async () => ({ sweeps: await listSweeps(settings.runsDir) }),
+    'study:get': async ({ sweep }) => {
+      const dir = sweepDir(sweep);
+      const { buildStudy } = await import('../study/aggregate.ts');
+      try {
+        return { study: buildStudy(dir) };
+      } catch (error) {
+        if ((error as Error).name === 'RunError') throw new ApiError((error as Error).message, [], 409);
+        throw error;
+      }
+    },
     'study:export': async ({ sweep }) => {
-      const dir = join(sweepsRoot(settings.runsDir), sweep);
-      if (!existsSync(join(dir, 'sweep.json'))) throw new ApiError(`no sweep "${sweep}" in ${sweepsRoot(settings.runsDir)}`, [], 404);
+      const dir = sweepDir(sweep);
       const { generateStudy } = await import('../study/studyReport.ts');
       try {
         const study = await generateStudy(dir);
@@ -157,7 +183,7 @@ export function createEngine(options: EngineOptions): Engine {
       }
     },
     'ticket:export': async ({ runId }) => {
-      const store = openRun(runId);
+      const store = await openRun(runId);
       const { writeTicketArchive } = await import('../experiment/ticketArchive.ts');
       try {
         const archive = writeTicketArchive(store.dir);
@@ -168,7 +194,7 @@ export function createEngine(options: EngineOptions): Engine {
       }
     },
     'runs:reveal': async ({ runId }) => {
-      const store = openRun(runId);
+      const store = await openRun(runId);
       if (!options.revealFolder) return { path: store.dir, revealed: false };
       await options.revealFolder(store.dir);
       return { path: store.dir, revealed: true };

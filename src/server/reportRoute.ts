@@ -9,11 +9,15 @@ import type { ServerResponse } from 'node:http';
 import { isAbsolute, join, relative } from 'node:path';
 import { TICKET_ARCHIVE } from '../experiment/ticketArchive.ts';
 import { sendFile, sendText } from './httpUtil.ts';
-import { isRunId } from '../run/paths.ts';
+import { ANY_RUN_ID_PATTERN } from '../study/sweepRunId.ts';
 
-/** `/report/<runId>.pdf`; the id is then checked with isRunId (`.` and `..` are no run ids). */
-export const REPORT_PATH = /^\/report\/([A-Za-z0-9._-]{1,120})\.pdf$/;
-export const TICKET_PATH = /^\/ticket\/([A-Za-z0-9._-]{1,120})\.zip$/;
+/**
+ * `/report/<runId>.pdf`; the id (a run's, or a sweep point's `<sweep>~<point>`) is then checked
+ * with ANY_RUN_ID_PATTERN (`.` and `..` are no run ids).
+ */
+export const REPORT_PATH = /^\/report\/([A-Za-z0-9._~-]{1,202})\.pdf$/;
+export const TICKET_PATH = /^\/ticket\/([A-Za-z0-9._~-]{1,202})\.zip$/;
+const isRunId = (id: string) => ANY_RUN_ID_PATTERN.test(id);
 
 /** Where a run's PDF may be, in order: the exported path, `report/report.pdf`, `report.pdf`. */
 export function reportCandidates(runDir: string, exported: string | undefined): string[] {

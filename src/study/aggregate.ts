@@ -13,6 +13,7 @@ import { expandHome } from '../paths.ts';
 import { METHODS, type EnergyKind, type Method } from '../run/events.ts';
 import { RunError, RunStore } from '../run/runStore.ts';
 import type { RunSummary } from '../run/summary.ts';
+import { energyKindLabel } from '../energy/labels.ts';
 import { savingsAgainstReferences, SAVING_REFERENCES, type SavingReference } from '../experiment/references.ts';
 import { describe, type Stat } from './stats.ts';
 
@@ -20,6 +21,8 @@ export interface PointMethod {
   accuracy: number;
   joules: number | null;
   energyKind: EnergyKind | null;
+  /** What the energy figure is, as the app and the PDF say it: "measured (rapl)", "estimated (model …)". */
+  energyLabel: string | null;
   /** Estimated training FLOPs (see the file comment). */
   compute: number;
   params: number;
@@ -47,6 +50,10 @@ export interface GroupMethod {
   accuracy: Stat;
   energy: Stat | null;
   energyKinds: EnergyKind[];
+  /** The distinct energyKindLabel of the seeds' figures. */
+  energyLabels: string[];
+  /** The seeds whose energy is not in `energy` (then null), each named with the reason. */
+  energyMissing: string[];
   compute: Stat;
   params: number;
   flops: number;
@@ -57,6 +64,8 @@ export interface StudyGroup {
   values: Record<string, unknown>;
   label: string;
   seeds: number[];
+  /** Indices of the sweep points of this setting (finished or not). */
+  points: number[];
   /** Points that finished; the figures stand on these. */
   n: number;
   /** How many of the seeds found a ticket. */
@@ -159,6 +168,7 @@ function readPoint(sweepDir: string, p: SweepManifest['points'][number]): StudyP
     const e = energyMethods?.[method];
     methods[method] = {
       accuracy: r.testAccuracy, joules: e?.joules ?? null, energyKind: e?.kind ?? null,
+      energyLabel: e ? energyKindLabel(e.kind, { source: e.source, estimateModel: e.kind === 'estimated' ? summary.energy?.estimateModel ?? null : null }) : null,
       compute: trainingCompute(summary, method) ?? 0, params: r.params, flops: r.flops, epochs: r.epochs,
     };
   }
@@ -198,13 +208,19 @@ export function buildStudy(sweepDirInput: string, options: { tolerance?: number 
     const values = Object.fromEntries(groupAxes.map((a) => [a, members[0]!.values[a]]));
     const methods: StudyGroup['methods'] = {};
     for (const method of METHODS) {
-      const rows = done.map((m) => m.methods[method]).filter((r): r is PointMethod => r !== undefined);
+      const ran = done.filter((m) => m.methods[method] !== undefined);
+      const rows = ran.map((m) => m.methods[method]!);
       if (rows.length === 0) continue;
       const joules = rows.map((r) => r.joules);
+      // A seed without energy is named, never averaged over: the group then has no energy mean.
+      const energyMissing = ran.filter((m) => m.methods[method]!.joules === null).map((m) =>
+        `${m.seed !== null ? `seed ${m.seed}` : 'a seed'} (point ${m.index}): ${m.energyLeftOut ? `energy left out — ${m.energyLeftOut}` : 'no energy recorded'}`);
       methods[method] = {
         accuracy: describe(rows.map((r) => r.accuracy))!,
-        energy: joules.every((j) => j !== null) ? describe(joules as number[]) : null,
+        energy: energyMissing.length === 0 ? describe(joules as number[]) : null,
         energyKinds: [...new Set(rows.map((r) => r.energyKind).filter((k): k is EnergyKind => k !== null))],
+        energyLabels: [...new Set(rows.map((r) => r.energyLabel).filter((k): k is string => k !== null))],
+        energyMissing,
         compute: describe(rows.map((r) => r.compute))!,
         params: rows[0]!.params,
         flops: rows[0]!.flops,
@@ -217,7 +233,7 @@ export function buildStudy(sweepDirInput: string, options: { tolerance?: number 
     }
     const tickets = done.map((m) => m.ticketEpoch).filter((t): t is number => t !== null);
     groups.push({
-      values, label: groupLabel(values), seeds: done.map((m) => m.seed).filter((s): s is number => s !== null), n: done.length,
+      values, label: groupLabel(values), points: members.map((m) => m.index), seeds: done.map((m) => m.seed).filter((s): s is number => s !== null), n: done.length,
       found: tickets.length, ticketEpoch: describe(tickets), plannedEpochs: done[0]?.plannedEpochs ?? null, methods, savings,
     });
   }

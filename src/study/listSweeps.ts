@@ -2,10 +2,11 @@
  * The sweeps under a runs folder (<runs>/sweeps/<name>/sweep.json), each with its points' run
  * headlines, for the app's Runs screen and `study:export`. Points are read through RunStore.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRun, RunStore, type RunListItem } from '../run/runStore.ts';
+import { checkIsRun, describeRun, RunStore, type RunListItem } from '../run/runStore.ts';
 import { readSweepManifest } from './aggregate.ts';
+import { parseSweepRunId } from './sweepRunId.ts';
 
 export interface SweepListItem {
   name: string;
@@ -52,4 +53,33 @@ export async function listSweeps(runsDir: string): Promise<SweepListItem[]> {
     }
   }
   return out;
+}
+
+/** Where the run a sweep point id (`<sweep>~<point>`, src/study/sweepRunId.ts) names would be; null for other ids. */
+export function sweepRunDir(runsDir: string, id: string): string | null {
+  const ref = parseSweepRunId(id);
+  return ref ? join(sweepsRoot(runsDir), ref.sweep, 'runs', ref.point) : null;
+}
+
+/**
+ * Whether `id` names a run of a sweep: a real sweep folder (not a symlink) whose sweep.json lists
+ * the point, and a point folder that is a run by the runs' own rule (checkIsRun: a real folder
+ * directly inside the sweep's runs/, whose log starts with its own run-start).
+ */
+export async function checkSweepRun(runsDir: string, id: string): Promise<{ ok: true; dir: string; sweep: string; index: number; values: Record<string, unknown> } | { ok: false; why: string }> {
+  const ref = parseSweepRunId(id);
+  if (!ref) return { ok: false, why: `"${id}" is not a sweep point id (<sweep>~<point>)` };
+  const sweepDir = join(sweepsRoot(runsDir), ref.sweep);
+  const stat = lstatSync(sweepDir, { throwIfNoEntry: false });
+  if (!stat?.isDirectory()) return { ok: false, why: `no sweep "${ref.sweep}" in ${sweepsRoot(runsDir)}${stat?.isSymbolicLink() ? ' (a symbolic link, not a sweep folder)' : ''}` };
+  let point;
+  try {
+    point = readSweepManifest(sweepDir).points.find((p) => p.id === ref.point);
+  } catch (error) {
+    return { ok: false, why: (error as Error).message };
+  }
+  if (!point) return { ok: false, why: `sweep "${ref.sweep}" has no point ${ref.point}` };
+  const check = await checkIsRun(join(sweepDir, 'runs'), ref.point);
+  if (!check.ok) return check;
+  return { ok: true, dir: check.dir, sweep: ref.sweep, index: point.index, values: point.values };
 }

@@ -15,7 +15,7 @@ import { METHODS, type Method } from '../run/events.ts';
 import { RunError } from '../run/runStore.ts';
 import { REFERENCE_LABELS, SAVING_REFERENCES } from '../experiment/references.ts';
 import { expandHome } from '../paths.ts';
-import { buildStudy, describeValue, type Study, type StudyGroup } from './aggregate.ts';
+import { buildStudy, describeValue, type GroupMethod, type Study, type StudyGroup } from './aggregate.ts';
 import type { Stat } from './stats.ts';
 import { methodBarsChart, paretoChart, ticketChartAxis, ticketEpochChart, type ParetoMetric } from './studyCharts.ts';
 
@@ -138,7 +138,7 @@ export async function renderStudyPdf(study: Study): Promise<{ bytes: Buffer; pag
     study.groups.flatMap((g) => methods.filter((m) => g.methods[m]).map((m) => {
       const r = g.methods[m]!;
       return [g.label, methodLabel(m), formatStat(r.accuracy, acc, { ci: true }),
-        r.energy ? `${formatStat(r.energy, formatEnergy, { ci: true })}${r.energyKinds.length ? ` · ${r.energyKinds.join('+')}` : ''}` : 'not recorded',
+        r.energy ? `${formatStat(r.energy, formatEnergy, { ci: true })}${r.energyKinds.length ? ` · ${r.energyKinds.join('+')}` : ''}` : energyGap(r),
         formatStat(r.compute, gflop).replace(/ \(n = \d+\)$/, ''), `${formatInt(r.params)} params · ${formatFlops(r.flops)}/image`];
     })),
     { caption: 'Table 2. Per setting and method: mean ± std [95 % confidence interval of the mean] (n seeds). Energy says how it was obtained (measured by a sensor, estimated from utilisation, projected).', size: 7.6 },
@@ -189,6 +189,12 @@ export async function generateStudy(sweepDir: string, options: { out?: string } 
 }
 
 /** Plain-text table of a study for the terminal: per setting and method, mean ± std (n). */
+/** Why a method has no energy mean: the seeds without one, by name ("no mean: seed 2 left out"), never a silent average. */
+function energyGap(r: GroupMethod): string {
+  if (r.energyMissing.length === 0 || r.energyMissing.length === r.accuracy.n) return 'not recorded';
+  return `no mean: ${r.energyMissing.map((line) => line.replace(/ \(point \d+\):.*/, '')).join(', ')} without energy`;
+}
+
 export function formatStudy(study: Study): string {
   const lines: string[] = [];
   for (const g of study.groups) {
@@ -196,7 +202,7 @@ export function formatStudy(study: Study): string {
     for (const m of METHODS) {
       const r = g.methods[m];
       if (!r) continue;
-      lines.push(`  ${methodLabel(m).padEnd(44)} accuracy ${formatStat(r.accuracy, acc, { ci: true })}; energy ${r.energy ? formatStat(r.energy, formatEnergy, { ci: true }) : 'not recorded'}; compute ${formatStat(r.compute, gflop)} (estimated)`);
+      lines.push(`  ${methodLabel(m).padEnd(44)} accuracy ${formatStat(r.accuracy, acc, { ci: true })}; energy ${r.energy ? formatStat(r.energy, formatEnergy, { ci: true }) : energyGap(r)}; compute ${formatStat(r.compute, gflop)} (estimated)`);
     }
     for (const ref of SAVING_REFERENCES) {
       if (g.savings[ref]) lines.push(`  EB Train energy saved ${REFERENCE_LABELS[ref]}: ${formatStat(g.savings[ref], (x) => formatPercent(x), { ci: true })}`);

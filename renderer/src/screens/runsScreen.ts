@@ -10,6 +10,7 @@ import { compareEnergy } from '../state/energyComparison.ts';
 import { settledSummary, type RunRecord, type RunRecords } from '../state/runRecords.ts';
 import { plannedEpochs } from '../charts/epochRange.ts';
 import { createSweepList } from '../components/sweepList.ts';
+import { parseSweepRunId } from '../../../src/study/sweepRunId.ts';
 import { createRunPanel, shareScales, type RunPanel } from '../components/runPanel.ts';
 import { exportReport as exportRunReport, hasTicket, runActionButtons } from '../components/runActions.ts';
 import { confirmDialog } from '../ui/confirmDialog.ts';
@@ -46,7 +47,7 @@ export function createRunsScreen(
   const refreshButton = h('button', { type: 'button', testid: 'refresh-runs' }, 'Refresh');
   const emptyRow = h('p', { class: 'empty-state', testid: 'runs-empty', hidden: true }, 'No runs yet. Start one from Setup.');
   const detailSection = h('section', { class: 'run-detail', testid: 'run-detail', hidden: true, 'aria-label': 'Run details' });
-  const sweeps = createSweepList(api, info);
+  const sweeps = createSweepList(api, info, (runId) => void openDetail(runId));
   const compareSection = h('section', { class: 'run-compare', testid: 'run-compare', hidden: true, 'aria-label': 'Run comparison' });
   const table = h('table', { class: 'runs-table', testid: 'runs-table' },
     h('caption', { class: 'visually-hidden' }, 'Runs, newest first'),
@@ -154,6 +155,7 @@ export function createRunsScreen(
     detail = null;
     detailSection.hidden = true;
     detailSection.replaceChildren();
+    sweeps.setCurrent(null);
     renderRows();
   };
 
@@ -171,10 +173,16 @@ export function createRunsScreen(
     detail = { runId, panel };
     const heading = h('h2', { tabindex: -1, testid: 'detail-title' }, runId);
     const actions = h('div', { class: 'toolbar' });
+    // A sweep's point: it is resumed by running its sweep again, not from here.
+    const point = parseSweepRunId(runId);
     replaceChildren(detailSection,
-      h('div', { class: 'screen-head' }, h('div', {}, heading, h('p', { class: 'lede mono' }, runId)), actions),
+      h('div', { class: 'screen-head' }, h('div', {}, heading,
+        point
+          ? h('p', { class: 'lede', testid: 'detail-sweep' }, 'Point ', h('span', { class: 'mono' }, point.point), ' of sweep ', h('strong', {}, point.sweep), ' (resumed by running the sweep again)')
+          : h('p', { class: 'lede mono' }, runId)), actions),
       exportNotice.element, panel.element);
     detailSection.hidden = false;
+    sweeps.setCurrent(runId);
     renderRows();
     try {
       const record = await records.load(runId, true);
@@ -184,7 +192,7 @@ export function createRunsScreen(
       const facts = { runId, status, hasTicket: hasTicket(record), config: record.config };
       replaceChildren(actions,
         ...runActionButtons({ api, info, notice: exportNotice, testPrefix: 'detail', runAgain }, facts),
-        RESUMABLE.has(status) || (status !== 'completed' && status !== 'running') ? h('button', { type: 'button', testid: 'detail-resume', onclick: () => void resume(runId) }, 'Resume') : null,
+        !point && (RESUMABLE.has(status) || (status !== 'completed' && status !== 'running')) ? h('button', { type: 'button', testid: 'detail-resume', onclick: () => void resume(runId) }, 'Resume') : null,
         h('button', { type: 'button', testid: 'close-detail', onclick: closeDetail }, 'Close'));
       panel.update(record);
       heading.focus();

@@ -13,7 +13,7 @@ export const PHASE_LABELS: Readonly<Record<string, string>> = {
 
 /** Methods as the paper and the PDF name them (never the config keys ebTrain, lotteryTicket …). */
 export const METHOD_LABELS: Readonly<Record<string, string>> = {
-  ebTrain: 'EB Train', ebReinit: 'EB re-init', dense: 'Dense', lotteryTicket: 'Lottery ticket', scratchE: 'Scratch-E', scratchB: 'Scratch-B',
+  ebTrain: 'EB Train', ebReinit: 'EB re-init', dense: 'Dense', prunePipeline: 'Standard pipeline', lotteryTicket: 'Lottery ticket', scratchE: 'Scratch-E', scratchB: 'Scratch-B',
 };
 
 export function methodLabel(method: string): string {
