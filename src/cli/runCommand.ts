@@ -82,7 +82,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     let outcome;
     if (values.resume) {
       const store = RunStore.open(values.resume);
-      const config = parseConfig(store.readConfigJson(), `${store.path('config.json')}`);
+      const config = parseConfig(store.readConfigJson(), store.configPath);
       outcome = await resumeExperiment(store.dir, config, runOptions);
     } else {
       if (!values.demo && positionals.length === 0) throw new RunError(`give a config file, --demo or --resume <runDir>\n${RUN_USAGE}`);

@@ -79,12 +79,14 @@ export function ensureRunsDir(runsDir: string): string {
 }
 
 export class RunStore {
+  readonly configPath: string;
   readonly eventsPath: string;
   readonly metricsPath: string;
   /** This process's lock on the run, while it writes it. */
   lock: RunLock | null = null;
 
   constructor(readonly dir: string) {
+    this.configPath = configPath(dir);
     this.eventsPath = eventsPath(dir);
     this.metricsPath = metricsPath(dir);
   }

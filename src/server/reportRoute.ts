@@ -6,10 +6,9 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { isAbsolute, join, relative } from 'node:path';
-import { TICKET_ARCHIVE } from '../experiment/ticketArchive.ts';
+import { isAbsolute, relative } from 'node:path';
 import { sendFile, sendText } from './httpUtil.ts';
-import { isRunId } from '../run/paths.ts';
+import { isRunId, legacyReportPdfPath, reportPdfPath, ticketArchivePath } from '../run/paths.ts';
 
 /** `/report/<runId>.pdf`; the id is then checked with isRunId (`.` and `..` are no run ids). */
 export const REPORT_PATH = /^\/report\/([A-Za-z0-9._-]{1,120})\.pdf$/;
@@ -17,7 +16,7 @@ export const TICKET_PATH = /^\/ticket\/([A-Za-z0-9._-]{1,120})\.zip$/;
 
 /** Where a run's PDF may be, in order: the exported path, `report/report.pdf`, `report.pdf`. */
 export function reportCandidates(runDir: string, exported: string | undefined): string[] {
-  return [exported, join(runDir, 'report', 'report.pdf'), join(runDir, 'report.pdf')].filter((p): p is string => Boolean(p));
+  return [exported, reportPdfPath(runDir), legacyReportPdfPath(runDir)].filter((p): p is string => Boolean(p));
 }
 
 function inside(dir: string, path: string): boolean {
@@ -54,7 +53,7 @@ export function serveTicket(runId: string, runDir: string, res: ServerResponse, 
     sendText(res, 404, `not a run id: ${JSON.stringify(runId)}`);
     return;
   }
-  const path = join(runDir, TICKET_ARCHIVE);
+  const path = ticketArchivePath(runDir);
   if (!inside(runDir, path) || !statSync(path, { throwIfNoEntry: false })?.isFile()) {
     sendText(res, 404, `no ticket archive for run ${runId}: export it first (ticket:export)`);
     return;
