@@ -23,7 +23,7 @@ import { workersFor } from '../train/parallel/cores.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { estimateTrainingMemory, memoryLimit, memoryRefusal } from '../train/memory.ts';
 import { hasCheckpoint, readCheckpointMeta, restoreWeights, saveCheckpoint } from './checkpoint.ts';
-import { fineTuneEpochsOf, type ExperimentConfig } from './config.ts';
+import { fineTuneEpochsOf, optimizerOf, type ExperimentConfig } from './config.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
 import { writeJsonAtomic } from '../run/files.ts';
 import type { Method, MethodResult, Phase, RunEvent } from '../run/events.ts';
@@ -364,6 +364,7 @@ async function surgeryPhase(ctx: PhaseContext, ebEpoch: number): Promise<Surgery
   beginPhase(ctx, 'surgery', 0, ebEpoch, ebEpoch);
   const outcome = await runSurgery({
     ebDir: phaseCheckpointDir(ctx.store.dir, EB_DIR), spec: ctx.spec, data: ctx.data, batchSize: ctx.config.training.batchSize,
+    optimizer: optimizerOf(ctx.config.training), learningRate: ctx.config.training.learningRate,
     saveSlim: async (model, slimSpec) => saveCheckpoint(dir, model, null, { phase: 'surgery', epoch: ebEpoch, spec: slimSpec, history: [] }),
     // Equality check and speed measurement are diagnostics: metered apart from the ticket's cost.
     onChecksStart: () => ctx.energy.setPhase(SURGERY_CHECKS_PHASE),

@@ -106,9 +106,9 @@ export async function generateReport(runDir: string, options: ReportOptions = {}
 
 export const REPORT_USAGE = `usage: earlybird report <runDir> [--out file.pdf] [--data-dir <dir>]
 
-Writes the energy report of a run folder: a PDF (default <runDir>/report/report.pdf; --out writes
+Writes the energy report of a run folder: a PDF (default ${reportPdfPath('<runDir>')}; --out writes
 exactly that file and nothing beside it) and its data, metrics.csv, energy.csv and summary.json, in
---data-dir (default <runDir>/report/). Works on unfinished runs too: what is missing is named in
+--data-dir (default ${reportDir('<runDir>')}/). Works on unfinished runs too: what is missing is named in
 the report.`;
 
 /** Parses `<runDir> [--out file.pdf] [--data-dir dir]`. */

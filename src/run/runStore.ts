@@ -29,9 +29,18 @@ export const METRICS_HEADER = 'phase,method,epoch,learningRate,loss,accuracy,val
 
 export { RunError } from './errors.ts';
 
+/** The variable that names the runs folder, and the folder (relative to the working directory) without it. */
+export const RUNS_DIR_ENV = 'EARLYBIRD_RUNS';
+export const RUNS_DIR_FALLBACK = 'runs';
+
+/** A runs folder as the user wrote it: `~` expanded, resolved against the working directory. */
+export function resolveRunsDir(text: string): string {
+  return resolve(expandHome(text));
+}
+
 /** Where runs live unless the user says otherwise: $EARLYBIRD_RUNS, else ./runs. */
 export function defaultRunsDir(): string {
-  return resolve(expandHome(process.env.EARLYBIRD_RUNS ?? 'runs'));
+  return resolveRunsDir(process.env[RUNS_DIR_ENV] ?? RUNS_DIR_FALLBACK);
 }
 
 

@@ -25,8 +25,8 @@ export const BIN_PATH = join(appRoot(), 'bin', 'earlybird.mjs');
 export type PointState = 'done' | 'unfinished' | 'new';
 
 /** Where a sweep's folder goes unless --out says: <runs root>/sweeps/<name>. */
-export function defaultSweepDir(name: string): string {
-  return join(defaultRunsDir(), 'sweeps', name);
+export function defaultSweepDir(name: string, runsDir = defaultRunsDir()): string {
+  return join(runsDir, 'sweeps', name);
 }
 
 export function pointDir(sweepDir: string, point: Pick<SweepPoint, 'id'>): string {
