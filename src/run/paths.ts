@@ -12,6 +12,11 @@ export const configPath = (runDir: string) => join(runDir, 'config.json');
 export const eventsPath = (runDir: string) => join(runDir, 'events.jsonl');
 export const metricsPath = (runDir: string) => join(runDir, 'metrics.csv');
 export const summaryPath = (runDir: string) => join(runDir, 'summary.json');
+/**
+ * Written by RunStore when it creates the folder (kind, run id, creation time, config hash): marks a
+ * folder this engine made, a run even when it failed before its first event.
+ */
+export const runMarkerPath = (runDir: string) => join(runDir, 'earlybird-run.json');
 /** Held while a process writes the run: pid, host and start time (see lock.ts). */
 export const lockPath = (runDir: string) => join(runDir, 'run.lock');
 export const checkpointsDir = (runDir: string) => join(runDir, 'checkpoints');
