@@ -10,6 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import type { RunEvent } from '../src/run/events.ts';
 import { finishedPhase, lastLoggedEpoch, project } from '../src/run/project.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { parseConfig } from '../src/experiment/config.ts';
+import { RunStore } from '../src/run/runStore.ts';
+import { buildSummary } from '../src/run/summarise.ts';
+import type { EnergyRecording } from '../src/experiment/energyRecorder.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -46,6 +52,12 @@ test('no module outside src/run/ joins a run-folder file name by hand', () => {
   const offenders = OUTSIDE.flatMap((file) =>
     readFileSync(join(ROOT, file), 'utf8').split('\n').flatMap((line, i) => (RUN_FILES.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])));
   assert.deepEqual(offenders, [], 'use the functions of src/run/paths.ts');
+});
+
+test('the summary builder reads the run through the projection, not by walking its events', () => {
+  const text = readFileSync(join(ROOT, 'src/run/summarise.ts'), 'utf8');
+  assert.deepEqual([...text.matchAll(EVENT_TEST)].map((m) => m[0]), []);
+  assert.doesNotMatch(text, /events\.(find|filter|some)\(|for \(const e of events\)/);
 });
 
 test('no module outside src/run/ walks a run\'s events to learn its state', () => {
@@ -109,4 +121,44 @@ test('the projection gives the resume checks their facts: config hash, finished 
   assert.equal(finishedPhase(completed, 'dense')?.epochsTrained, 4);
   assert.equal(completed.lastRunEnd?.status, 'completed');
   assert.equal(completed.configHash, 'aaaa', 'later attempts never replace the hash the run was created with');
+});
+
+test('a resumed run\'s summary counts the retrain\'s work on the slim network (the resume logs the dense model again)', () => {
+  const runsDir = mkdtempSync(join(tmpdir(), 'eb-boundary-'));
+  try {
+    const config = parseConfig({ model: { name: 'tiny' }, training: { epochs: 4 } });
+    const store = RunStore.create(runsDir, config);
+    store.releaseLock();
+    const data: RunEvent = { type: 'data', time: T, name: 'mnist', source: 'embedded', train: 100, validation: 10, test: 50, shape: [28, 28, 1], numClasses: 10 };
+    const dense: RunEvent = { type: 'model', time: T, method: 'dense', params: 1000, flops: 2000 };
+    const result = { method: 'ebTrain', testAccuracy: 0.9, params: 500, flops: 700, epochs: 4, seconds: 8, modelDir: 'models/ebTrain' };
+    const events: RunEvent[] = [
+      start(T, false, 'h'), data, dense,
+      phaseStart(T + 1, 'search'), epoch(T + 2, 'search', 0), epoch(T + 3, 'search', 1), phaseEnd(T + 4, 'search', 'stopped', 2),
+      phaseStart(T + 5, 'surgery', 1), { type: 'model', time: T + 6, method: 'ebTrain', params: 500, flops: 700, channels: {} } as RunEvent,
+      { type: 'phase-end', time: T + 7, phase: 'surgery', status: 'completed', seconds: 1, epochs: 0 } as RunEvent,
+      phaseStart(T + 8, 'retrain', 2), epoch(T + 9, 'retrain', 2), { type: 'run-end', time: T + 10, status: 'failed', error: 'killed' },
+      // The resumed attempt logs its data and dense model again before the retrain goes on.
+      start(T + 11, true, 'h'), data, dense,
+      phaseStart(T + 12, 'retrain', 3), epoch(T + 13, 'retrain', 3),
+      { type: 'phase-end', time: T + 14, phase: 'retrain', status: 'completed', seconds: 4, epochs: 2, result } as RunEvent,
+    ];
+    for (const e of events) store.append(e);
+    const recording: EnergyRecording = { totals: {}, overheadPercent: 0, sources: [], skipped: [] };
+    const summary = buildSummary({
+      store, config, status: 'completed', createdAt: T, backend: { tfBackend: 'cpu', description: 'cpu', skipped: [] } as never,
+      hardware: null, recording, seconds: 10, denseStats: null,
+    });
+    const retrain = summary.compute?.phases.retrain;
+    assert.ok(retrain, 'the retrain is counted');
+    assert.equal(retrain.network, 'slim');
+    assert.equal(retrain.forwardFlopsPerImage, 700);
+    assert.equal(retrain.trainImages, 2 * 100, 'both retrain epochs, one per attempt');
+    assert.equal(retrain.evalImages, 2 * 10 + 50, 'their validations and the test evaluation');
+    assert.equal(summary.compute?.phases.search?.trainImages, 2 * 100);
+    assert.equal(summary.model.flops, 2000);
+    assert.equal(summary.data.train, 100);
+  } finally {
+    rmSync(runsDir, { recursive: true, force: true });
+  }
 });

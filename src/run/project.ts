@@ -65,6 +65,11 @@ export interface RunView {
   phases: PhaseInfo[];
   currentPhase: string | null;
   epochs: Record<string, EpochLogs[]>;
+  /**
+   * Epoch events per phase as logged, and how many of them validated: the work done. Counted, not
+   * keyed by epoch like `epochs`, because the lottery ticket's rounds restart their epoch numbers.
+   */
+  epochsLogged: Record<string, { count: number; validated: number }>;
   progress: ProgressInfo | null;
   /** Max mask distance per tracked ratio (key: the ratio as text), x = epoch (1-based). */
   maskDistance: Record<string, Point[]>;
@@ -114,7 +119,7 @@ export type RunState = RunView;
 export function emptyRunView(runId: string): RunView {
   return {
     runId, status: 'pending', error: null, t0: null, lastEventAt: null, resumed: false, backend: null, data: null, models: {},
-    phases: [], currentPhase: null, epochs: {}, progress: null, maskDistance: {}, foundByRatio: {}, earlyBird: null, layerMask: null,
+    phases: [], currentPhase: null, epochs: {}, epochsLogged: {}, progress: null, maskDistance: {}, foundByRatio: {}, earlyBird: null, layerMask: null,
     power: {}, powerKinds: {}, energy: {}, energyTotals: {}, energyKinds: {}, energyPhaseStart: {}, energySources: [], slimTrainSpeedup: null, warnings: [], eventCount: 0,
     startedAt: null, detectorPercent: {}, slim: null, quantization: null,
     created: null, configHash: null, lastRunEnd: null, energySourcesLogged: false, lastEpoch: null, warningLog: [], energySkipped: [], energyPhaseMarks: [], lastReadingAt: null,
@@ -213,6 +218,9 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       else if (list[at]!.epoch === event.logs.epoch) list[at] = event.logs;
       else list.splice(at, 0, event.logs);
       view.lastEpoch = { phase: event.phase, epoch: event.logs.epoch };
+      const logged = (view.epochsLogged[event.phase] ??= { count: 0, validated: 0 });
+      logged.count++;
+      if (event.logs.valLoss !== null) logged.validated++;
       break;
     }
     case 'mask-distance':
