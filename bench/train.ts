@@ -21,7 +21,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { selectBackend, webGpuAdapter, type BackendChoice } from '../src/backend/selectBackend.ts';
-import { adapterLabel } from '../src/backend/webgpu/adapter.ts';
+import { adapterLabel, type AdapterReport } from '../src/backend/webgpu/adapter.ts';
 import { fallbackCounts } from '../src/backend/wasm/registerFastKernels.ts';
 import type { ImageSet } from '../src/data/types.ts';
 import { loadData } from '../src/data/load.ts';
@@ -80,21 +80,36 @@ interface Measurement {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * Batch and steps per epoch for a backend: the pure-JS cpu backend and a software WebGPU adapter
+ * (SwiftShader, lavapipe: the GPU emulated on the CPU at a few images per second) train small
+ * batches for a step or two; their figures are per image all the same.
+ */
+function plan(modelKey: string, backend: string): { batch: number; stepsPerEpoch: number; epochs: (repeats: number) => number } {
+  if (backend === 'cpu') return { batch: CPU_BATCH[modelKey]!, stepsPerEpoch: 1, epochs: () => 2 };
+  if (backend === 'webgpu-sw') return { batch: CPU_BATCH[modelKey]!, stepsPerEpoch: 2, epochs: () => 3 };
+  return { batch: BATCH, stepsPerEpoch: modelKey === 'tiny' ? 12 : 3, epochs: (repeats) => 1 + repeats };
+}
+
+/** `backend` is the row's label: 'webgpu-sw' trains on webgpu (a software adapter) with a small plan. */
 async function measure(modelKey: string, backend: string, repeats: number, workers = 1): Promise<Measurement> {
   const { name, input } = MODELS[modelKey]!;
-  const batch = backend === 'cpu' ? CPU_BATCH[modelKey]! : BATCH;
-  const stepsPerEpoch = backend === 'cpu' ? 1 : modelKey === 'tiny' ? 12 : 3;
-  const epochs = backend === 'cpu' ? 2 : 1 + repeats;
+  const { batch, stepsPerEpoch, epochs } = plan(modelKey, backend);
   const model = buildModel({ name, inputShape: input, numClasses: 10, seed: 1 });
   const flops = modelStats(model).flops;
   const result = await train({
     model, train: syntheticSet(batch * stepsPerEpoch, input, 7), numClasses: 10,
-    plannedEpochs: epochs, batchSize: batch, schedule: { baseLearningRate: 0.01, ...EB_SCHEDULE },
+    plannedEpochs: epochs(repeats), batchSize: batch, schedule: { baseLearningRate: 0.01, ...EB_SCHEDULE },
     optimizer: DEFAULT_OPTIMIZER, seed: 1, workers,
   });
   model.dispose();
   const ips = median(result.history.slice(1).map((h) => h.imagesPerSecond));
   return { model: modelKey, backend, threads: workers, batch, imagesPerSecond: ips, gflops: (3 * flops * ips) / 1e9 };
+}
+
+/** The line under the table that names the WebGPU adapter, and says so when it is a CPU emulation. */
+function webGpuNote(adapter: AdapterReport): string {
+  return `${adapter.software ? 'webgpu-sw' : 'webgpu'}: ${adapterLabel(adapter)}${adapter.software ? ' — software adapter, the GPU emulated on the CPU: not a GPU figure' : ''}`;
 }
 
 type ProfileRow = { kernel: string; ms: number; percent: number; gflops?: number; vsForward?: number };
@@ -218,12 +233,14 @@ for (const backend of requested) {
     continue;
   }
   log(`backend ${backend}: ${report.description}`);
+  const label = backend === 'webgpu' && report.adapter?.software ? 'webgpu-sw' : backend;
+  if (backend === 'webgpu' && report.adapter) webgpuNote = webGpuNote(report.adapter);
   for (const m of models) {
     log(`  training ${m}…`);
     // Data parallelism is for wasm (one thread per replica); the others use their own threads.
     for (const k of backend === 'wasm' ? workerCounts : [1]) {
       if (k > 1) log(`  training ${m}, ${k} workers…`);
-      measurements.push(await measure(m, backend, repeats, k));
+      measurements.push(await measure(m, label, repeats, k));
     }
     if (backend === 'wasm' && !args['no-profile']) profiles[m] = await profile(m);
   }
@@ -268,28 +285,14 @@ if (!args.backends) {
   if (!probe.ok) skipped.push({ backend: 'webgpu', reason: probe.reason });
   else {
     const report = await selectBackend('webgpu');
-    const software = probe.adapter.software;
+    const label = probe.adapter.software ? 'webgpu-sw' : 'webgpu';
     log(`backend webgpu: ${report.description}`);
     for (const m of models) {
       log(`  training ${m} on webgpu…`);
-      if (!software) {
-        measurements.push(await measure(m, 'webgpu', repeats));
-        continue;
-      }
-      const { name, input } = MODELS[m]!;
-      const batch = CPU_BATCH[m]!;
-      const model = buildModel({ name, inputShape: input, numClasses: 10, seed: 1 });
-      const flops = modelStats(model).flops;
-      const result = await train({
-        model, train: syntheticSet(batch * 2, input, 7), numClasses: 10, plannedEpochs: 3, batchSize: batch,
-        schedule: { baseLearningRate: 0.01, ...EB_SCHEDULE }, optimizer: DEFAULT_OPTIMIZER, seed: 1,
-      });
-      model.dispose();
-      const ips = median(result.history.slice(1).map((h) => h.imagesPerSecond));
-      measurements.push({ model: m, backend: 'webgpu-sw', threads: 1, batch, imagesPerSecond: ips, gflops: (3 * flops * ips) / 1e9 });
+      measurements.push(await measure(m, label, repeats));
     }
-    log(`webgpu${software ? '-sw' : ''} rows: ${adapterLabel(probe.adapter)}${software ? ', a software adapter (CPU emulation): not a GPU figure' : ''}`);
-    webgpuNote = `webgpu${software ? '-sw' : ''}: ${adapterLabel(probe.adapter)}${software ? ' — software adapter, the GPU emulated on the CPU' : ''}`;
+    webgpuNote = webGpuNote(probe.adapter);
+    log(webgpuNote);
   }
 }
 
@@ -325,5 +328,5 @@ if (memory) {
     `peak RSS ${memory.peakRssMB.toFixed(0)} MB, wasm heap ${fmt(memory.wasmHeapMB ?? undefined, 0)} MB\n`);
 }
 if (args.json) {
-  process.stdout.write(`${JSON.stringify({ torchVersion, torchPython: python, measurements, torch, skipped, profiles, memory, loadBefore, loadAfter, cores, busy })}\n`);
+  process.stdout.write(`${JSON.stringify({ torchVersion, torchPython: python, measurements, torch, skipped, webgpu: webgpuNote, profiles, memory, loadBefore, loadAfter, cores, cpu: os.cpus()[0]?.model ?? null, busy })}\n`);
 }

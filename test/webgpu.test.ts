@@ -21,6 +21,7 @@ if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK
 const { gpuPlacementProblem, selectBackend, webGpuAdapter } = await import('../src/backend/selectBackend.ts');
 const { adapterLabel, describeAdapter, explainNoVulkanAdapter, findVulkanLoader, vulkanDriverManifests, vulkanPrecheck } = await import('../src/backend/webgpu/adapter.ts');
 const { gpuSummaryInChild } = await import('../src/backend/webgpu/gpuSummary.ts');
+const { webGpuBackendClass } = await import('../src/backend/webgpu/activate.ts');
 const { loadData } = await import('../src/data/load.ts');
 const { buildModel, MODEL_NAMES } = await import('../src/models/index.ts');
 const { evaluate, forTraining } = await import('../src/train/evaluate.ts');
@@ -51,6 +52,14 @@ describe('adapter classification', () => {
   test('webgpu trains on one thread; data-parallel replicas are refused with the reason', () => {
     assert.equal(workersFor(undefined, 'webgpu'), 1);
     assert.throws(() => workersFor(2, 'webgpu'), /2 data-parallel replicas need a CPU backend \(wasm\)/);
+  });
+
+  test('the WebGPUBackend class is found as a named export (Node) and under default (a bundle that inlines the package)', async () => {
+    const real = await import('@tensorflow/tfjs-backend-webgpu');
+    assert.equal(typeof real.WebGPUBackend, 'function');
+    assert.equal(webGpuBackendClass(real), real.WebGPUBackend);
+    assert.equal(webGpuBackendClass({ default: { WebGPUBackend: real.WebGPUBackend } }), real.WebGPUBackend);
+    assert.throws(() => webGpuBackendClass({ default: {} }), /exports no WebGPUBackend class/);
   });
 
   test('tfjs-node-gpu that loaded but placed ops on the CPU is reported, not used', () => {

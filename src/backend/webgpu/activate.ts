@@ -12,6 +12,20 @@ import * as tf from '@tensorflow/tfjs';
 import { dawnGpuInstance } from './adapter.ts';
 
 let registeredFor: GPUAdapter | null = null;
+/** What the backend factory threw on its last try. */
+let factoryError: Error | null = null;
+
+type WebGpuModule = typeof import('@tensorflow/tfjs-backend-webgpu');
+
+/**
+ * The package's WebGPUBackend class. Node gives a CommonJS package's exports as named exports, but
+ * a bundle that inlines the package (bench/gpu-machine/pack.ts) gives them only as `default`.
+ */
+export function webGpuBackendClass(module: WebGpuModule | { default?: Partial<WebGpuModule> }): WebGpuModule['WebGPUBackend'] {
+  const found = (module as Partial<WebGpuModule>).WebGPUBackend ?? (module as { default?: Partial<WebGpuModule> }).default?.WebGPUBackend;
+  if (typeof found !== 'function') throw new Error('@tensorflow/tfjs-backend-webgpu exports no WebGPUBackend class');
+  return found;
+}
 
 function exposeNavigatorGpu(gpu: GPU): void {
   const g = globalThis as { navigator?: { gpu?: GPU } };
@@ -29,30 +43,39 @@ function exposeNavigatorGpu(gpu: GPU): void {
 export async function activateWebGpu(adapter: GPUAdapter): Promise<string | null> {
   try {
     exposeNavigatorGpu(await dawnGpuInstance());
-    const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+    const WebGPUBackend = webGpuBackendClass(await import('@tensorflow/tfjs-backend-webgpu'));
     if (registeredFor !== adapter) {
       // The package registers a factory of its own that asks for an adapter again; ours uses the
       // probed one, with the same device limits the package requests.
       if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+      // tfjs swallows a factory's exception (setBackend just answers false): keep it for the report.
       tf.registerBackend('webgpu', async () => {
-        const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-        const limits = adapter.limits;
-        const device = await adapter.requestDevice({
-          requiredFeatures: features,
-          requiredLimits: {
-            maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
-            maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
-            maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-            maxBufferSize: limits.maxBufferSize,
-            maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
-            maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
-          },
-        });
-        return new WebGPUBackend(device, adapter.info);
+        factoryError = null;
+        try {
+          const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+          const limits = adapter.limits;
+          const device = await adapter.requestDevice({
+            requiredFeatures: features,
+            requiredLimits: {
+              maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+              maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+              maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+              maxBufferSize: limits.maxBufferSize,
+              maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+              maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+            },
+          });
+          return new WebGPUBackend(device, adapter.info);
+        } catch (error) {
+          factoryError = error as Error;
+          throw error;
+        }
       }, 0);
       registeredFor = adapter;
     }
-    if (!(await tf.setBackend('webgpu'))) return 'the webgpu backend did not initialise (requestDevice failed)';
+    if (!(await tf.setBackend('webgpu'))) {
+      return `the webgpu backend did not initialise (${factoryError ? factoryError.message.split('\n')[0] : 'no reason given by tfjs'})`;
+    }
     return null;
   } catch (error) {
     return `failed to start: ${(error as Error).message.split('\n')[0]}`;
