@@ -119,5 +119,11 @@ describe('GPU power follows the adapter', () => {
     assert.equal(labelMatchesAdapter('gpu1 NVIDIA H100 80GB HBM3', nv.description), true);
     assert.equal(labelMatchesAdapter('gpu0 NVIDIA A100-SXM4-40GB', nv.description), false);
     assert.equal(labelMatchesAdapter('gpu0', nv.description), false);
+    // What Dawn reported on a real H100 (NVIDIA's Vulkan driver 580.159.04, 2026-11-26): the
+    // description holds only the driver version, the name is in the device slug.
+    const h100 = { description: 'NVIDIA: 580.159.04 580.159.4.0', device: 'nvidia-h100-80gb-hbm3' };
+    assert.equal(labelMatchesAdapter('gpu0 NVIDIA H100 80GB HBM3', h100.description, h100.device), true);
+    assert.equal(labelMatchesAdapter('gpu1 NVIDIA A100-SXM4-40GB', h100.description, h100.device), false);
+    assert.equal(labelMatchesAdapter('gpu0 NVIDIA H100 80GB HBM3', h100.description), false);
   });
 });

@@ -4,7 +4,7 @@
  * the hardware inventory.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { cpuPowerTable, DEFAULT_WATTS_PER_CORE, lookupCpuPower, medianWattsPerCo
 import { parsePidStat, readAllPidStats, treeCpuSeconds } from '../src/energy/estimate/processCpu.ts';
 import { usableCores } from '../src/energy/estimate/usableCores.ts';
 import { parseProcStat, utilisationBetween } from '../src/energy/estimate/procStat.ts';
-import { hardwareInventory } from '../src/energy/inventory.ts';
+import { hardwareInventory, nvidiaSmiGpus } from '../src/energy/inventory.ts';
 import { EnergyMeter } from '../src/energy/meter.ts';
 import { summariseEnergy } from '../src/energy/savings.ts';
 
@@ -269,5 +269,20 @@ describe('hardware inventory', () => {
     assert.ok(inventory.cpu.cores === null || inventory.cpu.cores > 0);
     assert.ok(inventory.memory.totalBytes === null || inventory.memory.totalBytes > 0);
     assert.equal(typeof inventory.os.platform, 'string');
+  });
+
+  it('names NVIDIA GPUs through nvidia-smi when lspci finds no controller (a real process answering like the H100 machine did)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eb-fake-smi-'));
+    try {
+      const fake = join(dir, 'nvidia-smi');
+      writeFileSync(fake, '#!/bin/sh\n[ "$1" = "--query-gpu=name,memory.total" ] || exit 9\nprintf "NVIDIA H100 80GB HBM3, 81559\\nNVIDIA A100-SXM4-40GB, 40960\\n"\n', { mode: 0o755 });
+      assert.deepEqual(await nvidiaSmiGpus(fake), [
+        { vendor: 'NVIDIA', model: 'NVIDIA H100 80GB HBM3', vramMb: 81559 },
+        { vendor: 'NVIDIA', model: 'NVIDIA A100-SXM4-40GB', vramMb: 40960 },
+      ]);
+      assert.equal(await nvidiaSmiGpus(join(dir, 'absent')), null);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

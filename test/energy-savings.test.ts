@@ -222,6 +222,12 @@ describe('compute ledger', () => {
     assert.match(contended.agreement?.likelyReason ?? '', /^contention: .* in dense/);
     const slow = summariseCompute({ ...base, energyRatio: 1.2, contendedPhases: [], slim: { trainSpeedup: 1.3, flopReduction: 2.5 } });
     assert.match(slow.agreement?.likelyReason ?? '', /measured training speed-up is 1\.30x for 2\.50x fewer FLOPs/);
+    // Seen on an H100 (webgpu): only the short surgery phase was contended (11 %) while the slim
+    // network trained slower than the dense one; the reason is the slim network, not contention.
+    const gpu = summariseCompute({ ...base, energyRatio: 0.91, contendedPhases: ['surgery'], contendedWholeDevice: true, slim: { trainSpeedup: 0.89, flopReduction: 2.23 } });
+    assert.match(gpu.agreement?.likelyReason ?? '', /^the slim network does less per FLOP: its measured training speed-up is 0\.89x for 2\.23x fewer FLOPs$/);
+    const both = summariseCompute({ ...base, energyRatio: 1.2, contendedPhases: ['search'], slim: { trainSpeedup: 1.3, flopReduction: 2.5 } });
+    assert.match(both.agreement?.likelyReason ?? '', /^contention: .* in search, .*; and the slim network does less per FLOP/);
   });
 });
 

@@ -47,6 +47,13 @@ describe('adapter classification', () => {
     assert.equal(amd.software, false);
     assert.equal(amd.api, 'd3d12');
     assert.equal(describeAdapter({ vendor: 'apple', architecture: 'common-3', description: 'Apple M2' }, 'darwin').api, 'metal');
+    // Dawn's info on a real H100 (NVIDIA Vulkan driver 580.159.04, 2026-11-26): the description is
+    // only the driver version, the GPU's name is the device slug.
+    const h100 = describeAdapter({ vendor: 'nvidia', architecture: '', device: 'nvidia-h100-80gb-hbm3', description: 'NVIDIA: 580.159.04 580.159.4.0', isFallbackAdapter: false }, 'linux');
+    assert.equal(h100.software, false);
+    assert.equal(adapterLabel(h100), 'NVIDIA H100 80GB HBM3, driver 580.159.04 (nvidia, Vulkan)');
+    // A PCI id in device is no name: the description stays.
+    assert.equal(adapterLabel(describeAdapter({ vendor: 'amd', device: '0x744c', description: 'AMD Radeon RX 7900 XTX' }, 'linux')), 'AMD Radeon RX 7900 XTX (amd, Vulkan)');
   });
 
   test('webgpu trains on one thread; data-parallel replicas are refused with the reason', () => {

@@ -4,16 +4,18 @@
 # engine + dawn.node + koffi) and, each step under its own timeout so one hang cannot eat the lease:
 #   1. the machine: GPU, driver, Vulkan loader and driver manifests as found;
 #   2. the backend probe (`earlybird gpu --json`) as found, then with the Vulkan loader carried in
-#      .gl/ (Debian's libvulkan1) and NVIDIA's manifest named, when either was missing;
+#      .gl/ (Debian's libvulkan1, and libglvnd's libGLX/libEGL/libGLdispatch that NVIDIA's Vulkan
+#      driver, libGLX_nvidia.so.0, is loaded through) and NVIDIA's manifest named, when missing;
 #   3. NVML through the engine's own source (bench/gpu-machine/nvmlProbe.ts): idle, then during
 #      4. issue 11's done-when command on webgpu (and on wasm, one worker, for the accuracy),
-#      5. a whole experiment on webgpu (every phase, energy metered by the adapter's NVML device),
-#      6. bench:train's webgpu rows;
+#      5. bench:train's webgpu rows,
+#      6. a whole experiment on webgpu (every phase, energy metered by the adapter's NVML device);
 #   7. with the time left, bench:train's wasm rows for K = 1, 2, 4, 8, 16 beside PyTorch on the CPU.
 # Everything is logged to $OUT/log.txt; the figures land in $OUT as JSON/CSV.
 #
 #   bash .device/run.sh            (from the repository root; .device/ holds node.xz, kit.tar.xz, run.sh)
 #   EB_DEADLINE_S=480              seconds the whole script may take (default 480)
+#   EB_SKIP_WASM_BENCH=1           leave out step 7
 #   EB_TRAIN_ARGS, EB_EXPERIMENT, EB_BENCH_MODELS, EB_WASM_WORKERS   smaller work for a local try
 #                                  on SwiftShader (VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)
 set -u
@@ -23,7 +25,7 @@ OUT=${OUT:-/tmp/eb-out}
 W=${EB_WORK:-/tmp/eb}
 DEADLINE=${EB_DEADLINE_S:-480}
 TRAIN_ARGS=${EB_TRAIN_ARGS:---train-limit 1000 --test-limit 500 --epochs 3}
-EXPERIMENT=${EB_EXPERIMENT:-bench/gpu-machine/webgpu-experiment.json}
+EXPERIMENT=${EB_EXPERIMENT:-$REPO/bench/gpu-machine/webgpu-experiment.json}
 BENCH_MODELS=${EB_BENCH_MODELS:-tiny,vgg-s}
 WASM_WORKERS=${EB_WASM_WORKERS:-1,2,4,8,16}
 mkdir -p "$OUT"
@@ -58,14 +60,16 @@ ls /dev/nvidia* /dev/dri 2>&1 | tr '\n' ' '; echo
 
 step "backend probe, as found"
 timeout "$(budget 90)" $EB gpu --json
-if ! ldconfig -p | grep -q 'libvulkan.so.1' && ls "$REPO"/.gl/*.deb >/dev/null 2>&1; then
-  echo "carrying the Vulkan loader from .gl/"; for f in "$REPO"/.gl/*.deb; do dpkg -x "$f" /; done; ldconfig
+if ls "$REPO"/.gl/*.deb >/dev/null 2>&1; then
+  echo "unpacking the Vulkan loader and libglvnd carried in .gl/"; for f in "$REPO"/.gl/*.deb; do dpkg -x "$f" /; done; ldconfig
 fi
 if ! ls /etc/vulkan/icd.d/*.json /usr/share/vulkan/icd.d/*.json >/dev/null 2>&1 && [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
   echo "naming NVIDIA's Vulkan manifest"; export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 fi
+NV=$(ldconfig -p | grep -m1 'libGLX_nvidia.so.0' | awk '{print $NF}')
+[ -n "$NV" ] && { echo "NVIDIA's Vulkan driver: $NV; its missing libraries: $(ldd "$NV" | grep 'not found' | tr '\n' ' ')"; }
 step "backend probe"
-timeout "$(budget 90)" $EB gpu --json | tee "$OUT/probe.json"
+VK_LOADER_DEBUG=error,driver timeout "$(budget 90)" $EB gpu --json 2>&1 | grep -v '^DRIVER: *$' | tail -40 | tee "$OUT/probe.txt"
 
 step "NVML, idle"
 timeout "$(budget 30)" $PROBE --idle-seconds 5
@@ -78,6 +82,11 @@ step "the same on wasm, one worker (the same algorithm)"
 timeout "$(budget 120)" $EB train --demo --backend wasm --workers 1 $TRAIN_ARGS --json > "$W/train-wasm.json"
 tail -c 300 "$W/train-wasm.json"; echo
 
+step "bench:train, webgpu rows, under NVML"
+timeout "$(budget 150)" $PROBE --idle-seconds 2 -- \
+  sh -c "node dist/engine/benchTrain.mjs --backends webgpu --models $BENCH_MODELS --no-torch --no-profile --repeats 3 --json > '$OUT/bench-webgpu.txt'"
+cat "$OUT/bench-webgpu.txt" | head -20
+
 step "an experiment on webgpu, every phase, under NVML"
 timeout "$(budget 240)" $PROBE --idle-seconds 2 -- \
   $EB run "$EXPERIMENT" --runs "$W/runs"
@@ -87,12 +96,7 @@ if [ -n "$SUMMARY" ]; then
   timeout "$(budget 60)" $EB report "$(dirname "$SUMMARY")" --out "$OUT/experiment-report.pdf"
 fi
 
-step "bench:train, webgpu rows, under NVML"
-timeout "$(budget 150)" $PROBE --idle-seconds 2 -- \
-  sh -c "node dist/engine/benchTrain.mjs --backends webgpu --models $BENCH_MODELS --no-torch --no-profile --repeats 3 --json > '$OUT/bench-webgpu.txt'"
-cat "$OUT/bench-webgpu.txt" | head -20
-
-if [ "$(left)" -gt 100 ]; then
+if [ -z "${EB_SKIP_WASM_BENCH:-}" ] && [ "$(left)" -gt 100 ]; then
   step "bench:train, wasm rows K = $WASM_WORKERS beside PyTorch (CPU), $(left) s left"
   timeout "$(budget 400)" node dist/engine/benchTrain.mjs --backends wasm --models $BENCH_MODELS --workers $WASM_WORKERS --repeats 2 --json > "$OUT/bench-wasm.txt"
   head -40 "$OUT/bench-wasm.txt"

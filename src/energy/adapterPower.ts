@@ -14,6 +14,8 @@ export interface GpuAdapterIdentity {
   vendor: string;
   architecture: string;
   description: string;
+  /** Dawn's device field: a name slug on NVIDIA's Vulkan driver ("nvidia-h100-80gb-hbm3"), else often a PCI id. */
+  device?: string;
   software: boolean;
 }
 
@@ -33,11 +35,15 @@ export interface AdapterPowerResult {
 
 const normalise = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '');
 
-/** Whether an NVML device label (`gpu0 NVIDIA H100 80GB HBM3`) names the adapter's GPU. */
-export function labelMatchesAdapter(label: string, description: string): boolean {
+/**
+ * Whether an NVML device label (`gpu0 NVIDIA H100 80GB HBM3`) names the adapter's GPU: by the
+ * adapter's description, or by its device slug where the description is only the driver's version
+ * (NVIDIA's Vulkan driver: description "NVIDIA: 580.159.04 580.159.4.0", device "nvidia-h100-80gb-hbm3").
+ */
+export function labelMatchesAdapter(label: string, description: string, device = ''): boolean {
   const name = normalise(label.replace(/^gpu\d+\s+/, ''));
-  const wanted = normalise(description);
-  return name.length > 0 && wanted.length > 0 && (name.includes(wanted) || wanted.includes(name));
+  if (name.length === 0) return false;
+  return [description, device].map(normalise).some((wanted) => wanted.length > 3 && (name.includes(wanted) || wanted.includes(name)));
 }
 
 /**
@@ -55,15 +61,18 @@ export class AdapterFilteredSource implements PowerSource {
   }
 
   describe(): string {
-    const which = this.matched === false
-      ? `; no device name matched the adapter "${this.adapter.description}", so every device is metered`
-      : `; only the device(s) named "${this.adapter.description}" (the WebGPU adapter)`;
+    const adapter = this.adapter.device ? `"${this.adapter.description}" (${this.adapter.device})` : `"${this.adapter.description}"`;
+    const which = this.matched === null
+      ? `; the device(s) matching the WebGPU adapter ${adapter}, or every device if none matches`
+      : this.matched
+        ? `; only the device(s) matching the WebGPU adapter ${adapter}`
+        : `; no device name matched the WebGPU adapter ${adapter}, so every device is metered`;
     return `${this.inner.describe()}${which}`;
   }
 
   async read(): Promise<PowerReading[]> {
     const readings = await this.inner.read();
-    const mine = readings.filter((r) => labelMatchesAdapter(r.device, this.adapter.description));
+    const mine = readings.filter((r) => labelMatchesAdapter(r.device, this.adapter.description, this.adapter.device));
     this.matched ??= mine.length > 0;
     return this.matched ? mine : readings;
   }

@@ -91,14 +91,19 @@ export function summariseCompute(input: {
   return { phases, ebTrainFlops, denseFlops: dense?.flops ?? null, denseBasis: dense?.basis ?? null, flopSavedRatio, savedReason, agreement };
 }
 
+/** The phases whose energy makes up the compared totals; a contended surgery or evaluation pass is too small to explain a gap. */
+const TRAINING_PHASES = new Set(['search', 'retrain', 'dense']);
+
 function likelyReason(input: { contendedPhases: string[]; contendedWholeDevice?: boolean; slim: { trainSpeedup: number; flopReduction: number } | null }): string {
-  if (input.contendedPhases.length) {
-    return `contention: other processes used more than 10 % of the CPU time in ${input.contendedPhases.join(', ')}` +
-      (input.contendedWholeDevice ? ' and the whole-device sensor charged their work to the run' : ', which slowed the run and stretched its share of idle power');
+  const reasons: string[] = [];
+  const contended = input.contendedPhases.filter((phase) => TRAINING_PHASES.has(phase));
+  if (contended.length) {
+    reasons.push(`contention: other processes used more than 10 % of the CPU time in ${contended.join(', ')}` +
+      (input.contendedWholeDevice ? ' and the whole-device sensor charged their work to the run' : ', which slowed the run and stretched its share of idle power'));
   }
   const slim = input.slim;
   if (slim && slim.trainSpeedup < slim.flopReduction * (1 - DISAGREEMENT_THRESHOLD)) {
-    return `the slim network does less per FLOP: its measured training speed-up is ${slim.trainSpeedup.toFixed(2)}x for ${slim.flopReduction.toFixed(2)}x fewer FLOPs`;
+    reasons.push(`the slim network does less per FLOP: its measured training speed-up is ${slim.trainSpeedup.toFixed(2)}x for ${slim.flopReduction.toFixed(2)}x fewer FLOPs`);
   }
-  return 'costs that do not scale with FLOPs (data handling, the detector, evaluation, idle power)';
+  return reasons.length ? reasons.join('; and ') : 'costs that do not scale with FLOPs (data handling, the detector, evaluation, idle power)';
 }

@@ -1,8 +1,10 @@
 /**
  * What the experiment ran on, for the run record and the report: a plain JSON object. Each
  * systeminformation query runs in parallel under one shared deadline, so the whole call stays under
- * ~2 s; anything that fails or is late is null. Never throws.
+ * ~2 s (up to 3 s where nvidia-smi is present but slow to answer); anything that fails or is late is
+ * null. Never throws.
  */
+import { execFile } from 'node:child_process';
 import os from 'node:os';
 
 export interface GpuController {
@@ -30,12 +32,14 @@ export async function hardwareInventory(budgetMs: number = INVENTORY_BUDGET_MS):
   const ask = <T>(query: (() => Promise<T>) | undefined): Promise<T | null> =>
     query ? withDeadline(query(), remainingMs()) : Promise.resolve(null);
 
-  const [cpu, mem, graphics, osInfo] = await Promise.all([
+  const [cpu, mem, graphics, osInfo, nvidia] = await Promise.all([
     ask(si ? () => si.cpu() : undefined),
     ask(si ? () => si.mem() : undefined),
     ask(si ? () => si.graphics() : undefined),
     ask(si ? () => si.osInfo() : undefined),
+    nvidiaSmiGpus(),
   ]);
+  const controllers = graphics?.controllers.map((c) => ({ vendor: text(c.vendor), model: text(c.model), vramMb: count(c.vram ?? undefined) })) ?? [];
 
   return {
     cpu: {
@@ -46,9 +50,9 @@ export async function hardwareInventory(budgetMs: number = INVENTORY_BUDGET_MS):
       sockets: count(cpu?.processors),
     },
     memory: { totalBytes: count(mem?.total ?? os.totalmem()) },
-    gpus: graphics
-      ? graphics.controllers.map((c) => ({ vendor: text(c.vendor), model: text(c.model), vramMb: count(c.vram ?? undefined) }))
-      : null,
+    // systeminformation finds controllers through lspci, which containers often lack (an H100
+    // machine here had none): then nvidia-smi, where present, names the NVIDIA GPUs.
+    gpus: controllers.length ? controllers : nvidia?.length ? nvidia : graphics ? [] : null,
     os: {
       platform: osInfo?.platform ?? process.platform,
       distro: text(osInfo?.distro),
@@ -59,6 +63,23 @@ export async function hardwareInventory(budgetMs: number = INVENTORY_BUDGET_MS):
     node: process.version,
     collectedAt: new Date().toISOString(),
   };
+}
+
+/** How long `nvidia-smi --query-gpu` may take: its first call after boot can take a second or more. */
+const NVIDIA_SMI_DEADLINE_MS = 3000;
+
+/** The NVIDIA GPUs nvidia-smi lists (name, memory), or null when it is absent or fails. */
+export function nvidiaSmiGpus(command = 'nvidia-smi'): Promise<GpuController[] | null> {
+  return new Promise((resolve) => {
+    execFile(command, ['--query-gpu=name,memory.total', '--format=csv,noheader,nounits'], { timeout: NVIDIA_SMI_DEADLINE_MS }, (error, stdout) => {
+      if (error) return resolve(null);
+      const gpus = stdout.split('\n').map((line) => line.trim()).filter(Boolean).map((line) => {
+        const [name, memory] = line.split(',').map((field) => field.trim());
+        return { vendor: 'NVIDIA', model: text(name), vramMb: count(Number(memory)) };
+      });
+      resolve(gpus.length ? gpus : null);
+    });
+  });
 }
 
 /** The value, or null when the promise rejects or is later than the deadline. */

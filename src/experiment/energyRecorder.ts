@@ -74,7 +74,7 @@ export class EnergyRecorder {
       intervalMs: settings.intervalMs,
       ...(settings.tdpWatts !== undefined ? { tdpWatts: settings.tdpWatts } : {}),
       // A plain object: it crosses to the sampling thread.
-      ...(gpuAdapter ? { gpuAdapter: { vendor: gpuAdapter.vendor, architecture: gpuAdapter.architecture, description: gpuAdapter.description, software: gpuAdapter.software } } : {}),
+      ...(gpuAdapter ? { gpuAdapter: { vendor: gpuAdapter.vendor, architecture: gpuAdapter.architecture, description: gpuAdapter.description, ...(gpuAdapter.device ? { device: gpuAdapter.device } : {}), software: gpuAdapter.software } } : {}),
     };
     try {
       let info: EnergySourceInfo[] = [];

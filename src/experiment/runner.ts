@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { selectBackend, type BackendReport } from '../backend/selectBackend.ts';
+import { adapterName } from '../backend/webgpu/adapter.ts';
 import { checkFitsModel, loadData } from '../data/load.ts';
 import type { DataSplits } from '../data/types.ts';
 import { detectPowerSources, hardwareInventory } from '../energy/index.ts';
@@ -134,7 +135,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     emit({
       type: 'run-start', time: Date.now(), runId: store.id, resumed, configHash: configHash(config),
       backend: backend.tfBackend, backendDescription: backend.description, skippedBackends: backend.skipped,
-      ...(backend.adapter ? { adapter: { vendor: backend.adapter.vendor, architecture: backend.adapter.architecture, description: backend.adapter.description, software: backend.adapter.software } } : {}),
+      ...(backend.adapter ? { adapter: { vendor: backend.adapter.vendor, architecture: backend.adapter.architecture, description: adapterName(backend.adapter), software: backend.adapter.software } } : {}),
       workers: workersFor(config.training.workers),
     });
     for (const message of backend.warnings) emit({ type: 'warning', time: Date.now(), message });

@@ -54,12 +54,37 @@ export function describeAdapter(info: AdapterInfoLike, platform: NodeJS.Platform
   return { vendor, architecture, device, description, isFallbackAdapter, software, api: nativeApi(platform) };
 }
 
+/** "NVIDIA: 580.159.04 580.159.4.0": a description that holds only the driver's version. */
+const DRIVER_ONLY = /^[^:]*:\s*[\d.]+(\s+[\d.]+)*\s*$/;
+
+/** "nvidia-h100-80gb-hbm3" → "NVIDIA H100 80GB HBM3": short words and model numbers in capitals. */
+function deviceSlugName(slug: string): string {
+  return slug.split(/[-_\s]+/).filter(Boolean)
+    .map((word) => (word.length <= 4 || /\d/.test(word) || word === 'nvidia' ? word.toUpperCase() : word[0]!.toUpperCase() + word.slice(1)))
+    .join(' ');
+}
+
+/**
+ * The GPU's name for people. Dawn's description is usually it ("SwiftShader driver 5.0.0",
+ * "AMD Radeon RX 7900 XTX"), but NVIDIA's Vulkan driver gives only its version there
+ * ("NVIDIA: 580.159.04 580.159.4.0", seen on an H100) and the name as a slug in `device`
+ * ("nvidia-h100-80gb-hbm3"): then the name comes from the slug and the driver version follows it.
+ */
+export function adapterName(adapter: Pick<AdapterReport, 'description' | 'device'>): string {
+  const { description, device } = adapter;
+  const slugUsable = /[a-z]/i.test(device) && !/^(0x)?[0-9a-f]+$/i.test(device);
+  if (slugUsable && (!description || DRIVER_ONLY.test(description))) {
+    const version = description ? description.split(':').slice(1).join(':').trim().split(/\s+/)[0] : '';
+    return `${deviceSlugName(device)}${version ? `, driver ${version}` : ''}`;
+  }
+  return description || device || 'unnamed adapter';
+}
+
 /** One line naming the adapter: "SwiftShader driver 5.0.0 (google swiftshader, Vulkan)". */
 export function adapterLabel(adapter: AdapterReport): string {
   const id = [adapter.vendor, adapter.architecture].filter(Boolean).join(' ');
   const api = adapter.api === 'd3d12' ? 'D3D12' : adapter.api === 'metal' ? 'Metal' : 'Vulkan';
-  const name = adapter.description || adapter.device || 'unnamed adapter';
-  return `${name} (${[id, api].filter(Boolean).join(', ')})`;
+  return `${adapterName(adapter)} (${[id, api].filter(Boolean).join(', ')})`;
 }
 
 export const SOFTWARE_WARNING =
