@@ -7,18 +7,18 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, ftruncateSync, appendFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine } from '../src/api/engine.ts';
 import { ApiError } from '../src/api/contract.ts';
 import { parseConfig, type ExperimentConfig } from '../src/experiment/config.ts';
 import { readOptimizerState } from '../src/experiment/checkpoint.ts';
-import { resumeExperiment } from '../src/experiment/runner.ts';
+import { resumeExperiment, runExperiment } from '../src/experiment/runner.ts';
 import { configHash } from '../src/run/configHash.ts';
 import { readEventLog } from '../src/run/eventLog.ts';
 import type { RunEvent } from '../src/run/events.ts';
 import { acquireRunLock, inspectLock, lockRefusal } from '../src/run/lock.ts';
-import { lockPath } from '../src/run/paths.ts';
+import { lockPath, runMarkerPath } from '../src/run/paths.ts';
 import { deleteRun, listRuns, RunStore } from '../src/run/runStore.ts';
 import { readRegularFile } from '../src/run/safeRead.ts';
 
@@ -165,6 +165,43 @@ describe('delete only runs', () => {
     assert.deepEqual(await engine.api['runs:delete']({ runId: real.id }), { deleted: true });
     assert.ok(!existsSync(real.dir));
     assert.equal(readFileSync(outside, 'utf8'), 'outside');
+  });
+
+  test('a run that failed before its run-start (no backend) is listed as failed and can be deleted; a forged marker is not enough', async () => {
+    const runsDir = join(scratch, 'failed-early');
+    // tfjs-node-gpu is not a dependency: the backend cannot start, so the run fails before run-start.
+    await assert.rejects(runExperiment({ ...CONFIG, backend: 'tensorflow-gpu' }, { runsDir }), /backend: could not start tensorflow-gpu/);
+    const [run] = await listRuns(runsDir);
+    assert.ok(run, 'the failed run is listed');
+    assert.equal(run.status, 'failed');
+    const first = JSON.parse(readFileSync(join(run.dir, 'events.jsonl'), 'utf8').split('\n')[0]!) as RunEvent;
+    assert.equal(first.type, 'run-end', 'its log starts with its run-end: there was never a run-start');
+    const marker = JSON.parse(readFileSync(runMarkerPath(run.dir), 'utf8'));
+    assert.deepEqual({ ...marker, createdAt: typeof marker.createdAt }, { kind: 'earlybird-run', runId: run.runId, createdAt: 'string', configHash: configHash({ ...CONFIG, backend: 'tensorflow-gpu' }) });
+
+    // Folders that copy the look of such a run, but not made for this id by the engine, stay.
+    const forge = (name: string, markerRunId: string) => {
+      const dir = join(runsDir, name);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'config.json'), '{}');
+      writeFileSync(join(dir, 'events.jsonl'), `${JSON.stringify({ type: 'run-end', time: 1, status: 'failed', error: 'x' })}\n`);
+      writeFileSync(join(dir, 'keep.txt'), 'keep');
+      writeFileSync(runMarkerPath(dir), JSON.stringify({ ...marker, runId: markerRunId }));
+      return dir;
+    };
+    const otherId = forge('copied', run.runId); // a marker copied from another run names that run
+    const linked = forge('linked-marker', 'linked-marker');
+    rmSync(runMarkerPath(linked));
+    symlinkSync(runMarkerPath(run.dir), runMarkerPath(linked)); // a link to a real marker is not read
+    const engine = createEngine({ mode: 'browser', runsDir, emit() {} });
+    for (const dir of [otherId, linked]) {
+      const refused = await apiError(engine.api['runs:delete']({ runId: basename(dir) }));
+      assert.match(refused.message, /not deleted: .*does not start with this run's run-start event and it has no earlybird-run\.json naming it/);
+      assert.equal(readFileSync(join(dir, 'keep.txt'), 'utf8'), 'keep');
+    }
+
+    assert.deepEqual(await engine.api['runs:delete']({ runId: run.runId }), { deleted: true });
+    assert.ok(!existsSync(run.dir));
   });
 
   test('runsDir expands ~ and must be a directory, and the API says so', async () => {

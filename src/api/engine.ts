@@ -11,6 +11,7 @@ import { DATA_SPEC_FORMS } from '../data/load.ts';
 import { ConfigError, demoConfig, parseConfig } from '../experiment/config.ts';
 import { defaultRunsDir, deleteRun, ensureRunsDir, listRuns, RunError, RunStore } from '../run/runStore.ts';
 import { lockRefusal, RunLockedError } from '../run/lock.ts';
+import { configPath } from '../run/paths.ts';
 import { expandHome } from '../paths.ts';
 import { describeModel, MODEL_NAMES } from '../models/index.ts';
 import { packageVersion } from '../version.ts';
@@ -73,7 +74,7 @@ export function createEngine(options: EngineOptions): Engine {
       }
     }
     const dir = runDir(runId);
-    if (!existsSync(join(dir, 'config.json'))) throw new ApiError(`no run "${runId}" in ${settings.runsDir}`, [], 404);
+    if (!existsSync(configPath(dir))) throw new ApiError(`no run "${runId}" in ${settings.runsDir}`, [], 404);
     try {
       return RunStore.open(dir);
     } catch (error) {

@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RunEvent } from '../run/events.ts';
+import { project } from '../run/project.ts';
 import type { ActiveRun } from './contract.ts';
 import type { FromWorker, ToWorker } from './workerProtocol.ts';
 
@@ -33,6 +34,11 @@ export class TooManyRunsError extends Error {
 }
 
 export const DEFAULT_MAX_WORKERS = 2;
+
+/** Whether the run's relayed events include its run-end, as the one projection reads them. */
+function hasEnded(run: ActiveRun): boolean {
+  return project(run.events, run.runId).lastRunEnd !== null;
+}
 
 export class ExperimentSupervisor {
   private readonly workers = new Map<string, Worker>();
@@ -67,7 +73,7 @@ export class ExperimentSupervisor {
           this.options.onEvent(runId, message.event);
         } else if (message.type === 'error') {
           // The runner logs its own run-end before it fails; only a failure before that gets one here.
-          if (!run.events.some((e) => e.type === 'run-end')) {
+          if (!hasEnded(run)) {
             const end: RunEvent = { type: 'run-end', time: Date.now(), status: 'failed', error: message.message };
             run.events.push(end);
             this.options.onEvent(runId, end);
@@ -76,8 +82,7 @@ export class ExperimentSupervisor {
       });
       child.once('exit', (code, signal) => {
         this.workers.delete(runId);
-        const ended = run.events.some((e) => e.type === 'run-end');
-        if (!ended) {
+        if (!hasEnded(run)) {
           this.options.onEvent(runId, { type: 'run-end', time: Date.now(), status: 'failed', error: `worker exited (${signal ?? `code ${code}`})` });
         }
         resolve();

@@ -21,7 +21,7 @@ process.on('message', async (message: ToWorker) => {
   }
   try {
     const store = RunStore.open(message.runDir);
-    const config = parseConfig(store.readConfigJson(), store.path('config.json'));
+    const config = parseConfig(store.readConfigJson(), store.configPath);
     const outcome = await resumeExperiment(store.dir, config, { signal: controller.signal, onEvent: (event) => send({ type: 'event', event }) });
     send({ type: 'done', status: outcome.status });
   } catch (error) {

@@ -57,17 +57,20 @@ function numberBounds(schema: AnySchema): string {
   return [integer ? 'integer' : 'number', [low, high].filter(Boolean).join(', ')].filter(Boolean).join(' ');
 }
 
-/** "integer ≥ 1, ≤ 10000; default 20" / "one of sgd | adam; default sgd". */
-export function describeField(path: readonly string[]): string {
-  const raw = fieldSchema(path);
-  const schema = unwrap(raw);
-  // Only a field the schema defaults has a default; a required one (model.name) has none to show.
-  const fallback = raw.def?.type === 'default' ? fieldDefault(path) : undefined;
+/** "integer ≥ 1, ≤ 10000; default 20" / "one of sgd | adam; default sgd", from a schema and its default. */
+export function schemaFacts(schema: AnySchema, fallback: unknown): string {
   const parts: string[] = [];
   if (schema.def?.type === 'number') parts.push(numberBounds(schema));
   else if (schema.def?.type === 'enum') parts.push(`one of ${(schema.options as string[]).join(' | ')}`);
   if (fallback !== undefined && typeof fallback !== 'object') parts.push(`default ${String(fallback)}`);
   return parts.join('; ');
+}
+
+/** The facts of a config field's flag: bounds, choices and the schema's default. */
+export function describeField(path: readonly string[]): string {
+  const raw = fieldSchema(path);
+  // Only a field the schema defaults has a default; a required one (model.name) has none to show.
+  return schemaFacts(unwrap(raw), raw.def?.type === 'default' ? fieldDefault(path) : undefined);
 }
 
 /** One usage line per flag: `--epochs <n>   planned epochs (integer ≥ 1, ≤ 10000; default 20)`. */

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { demoConfig, parseConfig, ConfigError, type ExperimentConfig } from '../experiment/config.ts';
 import type { RunEvent } from '../run/events.ts';
 import { resumeExperiment, runExperiment, type RunOptions } from '../experiment/runner.ts';
@@ -13,14 +14,34 @@ import { configHash } from '../run/summarise.ts';
 import { runSweepLocally } from '../study/runSweep.ts';
 import { seedSweep } from '../study/sweep.ts';
 import { formatStudy, generateStudy } from '../study/studyReport.ts';
-import { defaultRunsDir, describeRun, listRuns, RunError, RunStore } from '../run/runStore.ts';
+import { describeRun, listRuns, RunError, RunStore } from '../run/runStore.ts';
 import { ProgressReporter } from '../train/progress.ts';
-import { expandHome } from '../paths.ts';
 import { formatSummary } from './formatSummary.ts';
+import { option, optionsHelp, parseArgsSpec, parseOptions, runsDirOption } from './options.ts';
 
-export const RUN_USAGE = `earlybird run <config.json> | --demo | --resume <runDir> [--runs <dir>] [--json]
+const demo = demoConfig();
+
+/** The options of `earlybird run` (type, default and help from these schemas; see options.ts). */
+export const RUN_OPTIONS = {
+  demo: option(z.boolean().default(false), {
+    help: `the built-in demo: ${demo.model.name} on ${demo.data.trainLimit ?? 'all'} embedded MNIST digits, ${demo.training.epochs} epochs, compared with ${
+      Object.entries(demo.comparisons).filter(([, on]) => on === true || (typeof on === 'object' && on.enabled)).map(([name]) => name).join(', ')}`,
+  }),
+  resume: option(z.string().min(1, 'expected a run folder').optional(), { help: 'continue a stopped run folder from its last finished epoch, with its own config.json', placeholder: 'runDir' }),
+  runs: runsDirOption('where the run folder is created'),
+  json: option(z.boolean().default(false), { help: 'end with one JSON line: runDir, status, summary (with seeds: sweepDir, study)' }),
+};
+
+/** The options of `earlybird runs`. */
+export const RUNS_OPTIONS = {
+  runs: runsDirOption('the folder whose runs are listed'),
+};
+
+export const RUN_USAGE = `earlybird run <config.json> | --demo | --resume <runDir> [options]
   A config with "seeds": [1, 2, 3] (or "repeats": 3) runs once per seed and reports mean ± std.
-earlybird runs [--runs <dir>]
+${optionsHelp(RUN_OPTIONS)}
+earlybird runs [options]
+${optionsHelp(RUNS_OPTIONS)}
 earlybird show <runDir>`;
 
 function readConfigFile(path: string): unknown {
@@ -53,14 +74,13 @@ export function describeEvent(e: RunEvent): string | null {
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: { demo: { type: 'boolean' }, resume: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
+  const parsed = parseArgs({ args: argv, allowPositionals: true, options: parseArgsSpec(RUN_OPTIONS) });
+  if (parsed.values.help) {
     process.stdout.write(`${RUN_USAGE}\n`);
     return 0;
   }
+  const { positionals } = parsed;
+  const values = parseOptions(RUN_OPTIONS, parsed.values);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const controller = new AbortController();
   const onSignal = () => {
@@ -70,7 +90,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const runOptions = {
-    runsDir: values.runs ? resolve(expandHome(values.runs)) : defaultRunsDir(),
+    runsDir: values.runs,
     signal: controller.signal,
     onEvent: (e: RunEvent) => {
       const line = describeEvent(e);
@@ -82,12 +102,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     let outcome;
     if (values.resume) {
       const store = RunStore.open(values.resume);
-      const config = parseConfig(store.readConfigJson(), `${store.path('config.json')}`);
+      const config = parseConfig(store.readConfigJson(), store.configPath);
       outcome = await resumeExperiment(store.dir, config, runOptions);
     } else {
       if (!values.demo && positionals.length === 0) throw new RunError(`give a config file, --demo or --resume <runDir>\n${RUN_USAGE}`);
       const config = values.demo ? demoConfig() : parseConfig(readConfigFile(positionals[0]!), positionals[0]!);
-      if (config.seeds || config.repeats !== undefined) return await runSeeds(config, runOptions, values.json === true);
+      if (config.seeds || config.repeats !== undefined) return await runSeeds(config, runOptions, values.json);
       outcome = await runExperiment(config, runOptions);
     }
     process.stdout.write(`\n${formatSummary(outcome.summary)}\n\nrun folder: ${outcome.runDir}\n`);
@@ -122,8 +142,12 @@ async function runSeeds(config: ExperimentConfig, runOptions: { runsDir: string;
 }
 
 export async function runsCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { runs: { type: 'string' } } });
-  const dir = values.runs ? resolve(expandHome(values.runs)) : defaultRunsDir();
+  const parsed = parseArgs({ args: argv, options: parseArgsSpec(RUNS_OPTIONS) });
+  if (parsed.values.help) {
+    process.stdout.write(`${RUN_USAGE}\n`);
+    return 0;
+  }
+  const dir = parseOptions(RUNS_OPTIONS, parsed.values).runs;
   const runs = await listRuns(dir);
   if (runs.length === 0) {
     process.stdout.write(`no runs in ${dir}\n`);

@@ -1,21 +1,32 @@
 /** `earlybird study <sweepDir> [--out study.pdf]`: aggregates a sweep folder into the study report. */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { option, optionsHelp, parseArgsSpec, parseOptions } from './options.ts';
 import { RunError } from '../run/runStore.ts';
-import { formatStudy, generateStudy } from '../study/studyReport.ts';
+import { defaultStudyPdf, formatStudy, generateStudy } from '../study/studyReport.ts';
+
+/** The options of `earlybird study`. */
+export const STUDY_OPTIONS = {
+  out: option(z.string().min(1, 'expected a file name').optional(), {
+    help: 'the study PDF; study.csv, study-points.csv and study.json go beside it', placeholder: 'file.pdf', short: 'o', defaultText: defaultStudyPdf('<sweepDir>'),
+  }),
+};
 
 export const STUDY_USAGE = `earlybird study <sweepDir> [--out file.pdf]
   Aggregates every point of a sweep folder (earlybird sweep, or earlybird run with seeds): per
-  setting and method mean ± std and 95 % intervals over seeds; writes study.pdf with study.csv,
-  study-points.csv and study.json beside it (default <sweepDir>/study/).`;
+  setting and method mean ± std and 95 % intervals over seeds.
+${optionsHelp(STUDY_OPTIONS)}`;
 
 export async function studyCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
+  const parsed = parseArgs({ args: argv, allowPositionals: true, options: parseArgsSpec(STUDY_OPTIONS) });
+  const { positionals } = parsed;
+  if (parsed.values.help) {
     process.stdout.write(`${STUDY_USAGE}\n`);
     return 0;
   }
   if (positionals.length !== 1) throw new RunError(`give one sweep folder\n${STUDY_USAGE}`);
+  const values = parseOptions(STUDY_OPTIONS, parsed.values);
   const result = await generateStudy(positionals[0]!, values.out !== undefined ? { out: values.out } : {});
   const show = (p: string) => {
     const rel = relative(process.cwd(), p);

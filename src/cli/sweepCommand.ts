@@ -1,10 +1,7 @@
 /**
- * `earlybird sweep <sweep.json>`: the grid's points, each one run named by its config hash.
- *   (no flag)         all points here, up to --parallel N at once; finished points are skipped
- *   --index I         point I only (default from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)
- *   --slurm           write the job-array script (and with --submit, sbatch it)
- *   --kubernetes      write an Indexed Job manifest
- *   --list            print the points and their state, run nothing
+ * `earlybird sweep <sweep.json>`: the grid's points, each one run named by its config hash: all of
+ * them here (up to --parallel at once; finished points are skipped), one (--index), a Slurm job array
+ * or a Kubernetes Indexed Job. The options, their defaults and help: SWEEP_OPTIONS.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,16 +13,25 @@ import {
 } from '../study/runSweep.ts';
 import { loadSweepFile, type Sweep } from '../study/sweep.ts';
 import { detectGpuCount } from '../study/gpus.ts';
-import { intFlag } from './args.ts';
+import { z } from 'zod';
+import { option, optionsHelp, parseArgsSpec, parseOptions } from './options.ts';
 import { describeEvent } from './runCommand.ts';
 
-export const SWEEP_USAGE = `earlybird sweep <sweep.json> [--out <sweepDir>] [--parallel N] [--index I] [--list]
-                 [--slurm [--submit]] [--kubernetes]
+/** The options of `earlybird sweep` (type, default and help from these schemas; see options.ts). */
+export const SWEEP_OPTIONS = {
+  out: option(z.string().min(1, 'expected a folder').optional(), { help: 'the sweep folder; runs go to <sweepDir>/runs/', placeholder: 'sweepDir', defaultText: defaultSweepDir('<name>', '<runs>') }),
+  parallel: option(z.number().int().min(1).max(256).optional(), { help: 'points run at once', placeholder: 'N', defaultText: 'one per GPU, else half the cores' }),
+  index: option(z.string().min(1).optional(), { help: 'run point I only', placeholder: 'I', defaultText: 'from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX' }),
+  list: option(z.boolean().default(false), { help: 'print the points and their state, run nothing' }),
+  slurm: option(z.boolean().default(false), { help: 'write <sweepDir>/sweep.sbatch, a job array --array=0-(N-1)%P' }),
+  submit: option(z.boolean().default(false), { help: 'with --slurm: sbatch it' }),
+  kubernetes: option(z.boolean().default(false), { help: 'write <sweepDir>/sweep-job.yaml, an Indexed Job' }),
+};
+
+export const SWEEP_USAGE = `earlybird sweep <sweep.json> [options]
   Runs every point of the grid (one run each, named by the hash of its config) into
-  <sweepDir>/runs/ (default <runs>/sweeps/<name>); finished points are skipped, unfinished ones
-  resumed. --index runs one point (default from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX).
-  --slurm writes <sweepDir>/sweep.sbatch, a job array --array=0-(N-1)%P; --submit sbatches it.
-  --kubernetes writes <sweepDir>/sweep-job.yaml, an Indexed Job. Then: earlybird study <sweepDir>`;
+  <sweepDir>/runs/; finished points are skipped, unfinished ones resumed. Then: earlybird study <sweepDir>
+${optionsHelp(SWEEP_OPTIONS)}`;
 
 /** The sweep as the tasks read it: base config inlined, so tasks need only the sweep folder. */
 function writeTaskSweepFile(sweep: Sweep, sweepDir: string): string {
@@ -36,17 +42,13 @@ function writeTaskSweepFile(sweep: Sweep, sweepDir: string): string {
 }
 
 export async function sweepCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: {
-      out: { type: 'string' }, parallel: { type: 'string' }, index: { type: 'string' }, list: { type: 'boolean' },
-      slurm: { type: 'boolean' }, submit: { type: 'boolean' }, kubernetes: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
+  const parsed = parseArgs({ args: argv, allowPositionals: true, options: parseArgsSpec(SWEEP_OPTIONS) });
+  if (parsed.values.help) {
     process.stdout.write(`${SWEEP_USAGE}\n`);
     return 0;
   }
+  const { positionals } = parsed;
+  const values = parseOptions(SWEEP_OPTIONS, parsed.values);
   if (positionals.length !== 1) throw new RunError(`give one sweep file\n${SWEEP_USAGE}`);
   if (values.submit && !values.slurm) throw new RunError('--submit goes with --slurm');
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -108,7 +110,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const parallel = intFlag('parallel', values.parallel, defaultParallel(detectGpuCount()));
+  const parallel = values.parallel ?? defaultParallel(detectGpuCount());
   log(`sweep "${sweep.name}": ${sweep.points.length} points over ${sweep.axes.join(', ') || 'no axis'}, up to ${parallel} at once, into ${sweepDir}`);
   const controller = new AbortController();
   const onSignal = () => {

@@ -15,6 +15,8 @@ import { estimateTrainingMemory, memoryLimit, memoryRefusal } from '../train/mem
 import { ProgressReporter } from '../train/progress.ts';
 import { UsageError } from './args.ts';
 import { configFromFlags, flagHelp, parseArgsOptions, type ConfigFlag } from './configFlags.ts';
+import { option, optionsHelp, parseArgsSpec, parseOptions } from './options.ts';
+import { z } from 'zod';
 
 /** The flags of `earlybird train`, each a view of one config field (type, bounds, default from the schema). */
 export const TRAIN_FLAGS: readonly ConfigFlag[] = [
@@ -35,34 +37,36 @@ export const TRAIN_FLAGS: readonly ConfigFlag[] = [
 /** What --demo sets (flags given with it still win): a named preset, not a second set of defaults. */
 export const TRAIN_DEMO = { model: { name: 'lenet5-bn' }, data: { spec: 'mnist' }, training: { epochs: 10, batchSize: 64, learningRate: 0.05 } } as const;
 
+/** The options of `earlybird train` that are not config fields. */
+export const TRAIN_OPTIONS = {
+  demo: option(z.boolean().default(false), {
+    help: `${TRAIN_DEMO.model.name} on the embedded MNIST digits, ${TRAIN_DEMO.training.epochs} epochs, batch ${TRAIN_DEMO.training.batchSize}, lr ${TRAIN_DEMO.training.learningRate} (no set-up, no network)`,
+  }),
+  json: option(z.boolean().default(false), { help: 'end with one JSON line: backend, testAccuracy, epochs, seconds' }),
+};
+
 export const TRAIN_USAGE = `earlybird train [--demo] --model <name> [--data <spec>] [options]
 
-  --demo               ${TRAIN_DEMO.model.name} on the embedded MNIST digits, ${TRAIN_DEMO.training.epochs} epochs, batch ${TRAIN_DEMO.training.batchSize}, lr ${TRAIN_DEMO.training.learningRate} (no set-up, no network)
+${optionsHelp({ demo: TRAIN_OPTIONS.demo })}
 ${flagHelp(TRAIN_FLAGS)}
-  --json               end with one JSON line: backend, testAccuracy, epochs, seconds`;
+${optionsHelp({ json: TRAIN_OPTIONS.json })}`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      demo: { type: 'boolean' },
-      ...parseArgsOptions(TRAIN_FLAGS),
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...parseArgsSpec(TRAIN_OPTIONS), ...parseArgsOptions(TRAIN_FLAGS) },
     strict: true,
   }) as { values: Record<string, string | boolean | undefined> };
   if (values.help) {
     process.stdout.write(`${TRAIN_USAGE}\n`);
     return 0;
   }
-  const demo = values.demo === true;
+  const { demo, json } = parseOptions(TRAIN_OPTIONS, values);
   if (!demo && values.model === undefined) throw new UsageError(`--model is required, or use --demo\n${TRAIN_USAGE}`);
   const config = configFromFlags(TRAIN_FLAGS, values, demo ? TRAIN_DEMO : {});
   const modelName = config.model.name as ModelName;
   const { epochs, batchSize } = config.training;
   const seed = config.seed;
-  const json = values.json === true;
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   const backend = await selectBackend(config.backend);

@@ -47,12 +47,15 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimiz
       writeFileSync(join(temp, 'optimizer.bin'), new Uint8Array(values.buffer));
       writeFileSync(join(temp, 'optimizer.json'), JSON.stringify({ kind: state.kind, step: state.step, slots: entries }));
     }
-    writeFileSync(join(temp, 'checkpoint.json'), JSON.stringify(meta));
+    writeFileSync(checkpointMetaPath(temp), JSON.stringify(meta));
   });
 }
 
+/** A checkpoint's own description (phase, epoch, spec, history): present when the checkpoint is. */
+export const checkpointMetaPath = (dir: string) => join(dir, 'checkpoint.json');
+
 export function hasCheckpoint(dir: string): boolean {
-  return existsSync(join(dir, 'checkpoint.json'));
+  return existsSync(checkpointMetaPath(dir));
 }
 
 /** A damaged checkpoint, said in one line naming the file and what is wrong. */
@@ -61,7 +64,7 @@ function damaged(file: string, what: string): RunError {
 }
 
 export function readCheckpointMeta(dir: string): CheckpointMeta {
-  const path = join(dir, 'checkpoint.json');
+  const path = checkpointMetaPath(dir);
   let text: string | null;
   try {
     text = readRegularFileSync(path, READ_CAPS.checkpointMeta);

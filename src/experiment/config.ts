@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { sameRatio } from '../prune/ratio.ts';
 import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
 import { MODEL_NAMES } from '../models/registry.ts';
+import { DEFAULT_OPTIMIZER, type OptimizerSettings } from '../train/optimizerSettings.ts';
+import { EB_SCHEDULE } from '../train/schedule.ts';
 
 export const CONFIG_SCHEMA_VERSION = 1;
 
@@ -17,12 +19,13 @@ export const trainingSchema = z.strictObject({
   epochs: z.number().int().min(1).max(10_000).default(20),
   batchSize: z.number().int().min(1).max(4096).default(128),
   learningRate: z.number().positive().max(10).default(0.1),
-  optimizer: z.enum(['sgd', 'adam']).default('sgd'),
-  momentum: z.number().min(0).lt(1).default(0.9),
-  weightDecay: z.number().min(0).max(1).default(1e-4),
+  // The optimizer's defaults are the training loop's own (src/train/optimizer.ts), read here, not repeated.
+  optimizer: z.enum(['sgd', 'adam']).default(DEFAULT_OPTIMIZER.kind),
+  momentum: z.number().min(0).lt(1).default(DEFAULT_OPTIMIZER.momentum),
+  weightDecay: z.number().min(0).max(1).default(DEFAULT_OPTIMIZER.weightDecay),
   /** Learning-rate drops, as fractions of the planned epochs. */
-  milestones: z.array(z.number().gt(0).lt(1)).max(10).default([0.5, 0.75]),
-  gamma: z.number().gt(0).max(1).default(0.1),
+  milestones: z.array(z.number().gt(0).lt(1)).max(10).default(() => [...EB_SCHEDULE.milestones]),
+  gamma: z.number().gt(0).max(1).default(EB_SCHEDULE.gamma),
   /**
    * Data-parallel replicas (worker threads, one core each; the batch is split among them). Unset:
    * the cores this process may use on the wasm backend, 1 on the others. 1: one thread.
@@ -221,6 +224,7 @@ export function scheduleOf(training: TrainingSettings) {
   return { baseLearningRate: training.learningRate, milestones: training.milestones, gamma: training.gamma };
 }
 
-export function optimizerOf(training: TrainingSettings) {
-  return { kind: training.optimizer, momentum: training.momentum, weightDecay: training.weightDecay, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+/** The optimizer a run trains with: the config's choices, Adam's constants from the loop's defaults. */
+export function optimizerOf(training: TrainingSettings): OptimizerSettings {
+  return { ...DEFAULT_OPTIMIZER, kind: training.optimizer, momentum: training.momentum, weightDecay: training.weightDecay };
 }

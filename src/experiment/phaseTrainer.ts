@@ -10,12 +10,13 @@ import type { EpochLogs, TrainCallback, TrainResult } from '../train/callbacks.t
 import { train, trainableParams } from '../train/loop.ts';
 import { Optimizer } from '../train/optimizer.ts';
 import { workersFor } from '../train/parallel/cores.ts';
-import { hasCheckpoint, readCheckpointMeta, readOptimizerState, restoreWeights, saveCheckpoint } from './checkpoint.ts';
+import { checkpointMetaPath, hasCheckpoint, readCheckpointMeta, readOptimizerState, restoreWeights, saveCheckpoint } from './checkpoint.ts';
 import { optimizerOf, scheduleOf, type TrainingSettings } from './config.ts';
 import type { Method, Phase, RunEvent } from '../run/events.ts';
 import type { RunStore } from '../run/runStore.ts';
 import { RunError } from '../run/errors.ts';
-import { join } from 'node:path';
+import { lastLoggedEpoch, type RunState } from '../run/project.ts';
+import { phaseCheckpointDir } from '../run/paths.ts';
 
 export interface PhaseOptions {
   store: RunStore;
@@ -35,10 +36,10 @@ export interface PhaseOptions {
   emit(event: RunEvent): void;
   /** Extra state to keep in every checkpoint (e.g. the detector), read when the phase resumes. */
   checkpointExtra?(): Record<string, unknown>;
-  /** Resume from this phase's checkpoint: the run has earlier attempts (their events in previousEvents). */
+  /** Resume from this phase's checkpoint: the run has earlier attempts (their projection in `previous`). */
   resume: boolean;
-  /** The run's events from earlier attempts: a checkpoint is trusted only as far as they agree. */
-  previousEvents?: readonly RunEvent[];
+  /** The projection of the earlier attempts' events: a checkpoint is trusted only as far as it agrees. */
+  previous?: RunState;
   /** After a resume: a reason when the phase had already ended (e.g. the ticket was found), else null. */
   endedBefore?(): string | null;
 }
@@ -57,9 +58,8 @@ export interface PhaseOutcome {
  */
 function checkResumePoint(options: PhaseOptions, dir: string): { meta: ReturnType<typeof readCheckpointMeta>; unlogged: EpochLogs | null } | null {
   const { phase } = options;
-  const logged = (options.previousEvents ?? []).flatMap((e) => (e.type === 'epoch' && e.phase === phase && Number.isFinite(e.logs?.epoch) ? [e.logs.epoch] : []));
-  const lastLogged = logged.length ? Math.max(...logged) : null;
-  const metaPath = join(dir, 'checkpoint.json');
+  const lastLogged = options.previous ? lastLoggedEpoch(options.previous, phase) : null;
+  const metaPath = checkpointMetaPath(dir);
   if (!hasCheckpoint(dir)) {
     if (lastLogged === null) return null; // the phase never finished an epoch: it starts from its beginning
     throw new RunError(`cannot resume ${phase}: events.jsonl records its epochs up to ${lastLogged + 1}, but ${metaPath} is missing (continuing would repeat them)`);
@@ -77,7 +77,7 @@ function checkResumePoint(options: PhaseOptions, dir: string): { meta: ReturnTyp
 }
 
 export function checkpointDir(store: RunStore, phase: Phase): string {
-  return store.path('checkpoints', phase);
+  return phaseCheckpointDir(store.dir, phase);
 }
 
 export function metricsRow(phase: Phase, method: Method, logs: EpochLogs): (string | number | null)[] {

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { selectBackend, type BackendReport } from '../backend/selectBackend.ts';
 import { adapterName } from '../backend/webgpu/adapter.ts';
 import { checkFitsModel, loadData } from '../data/load.ts';
@@ -24,15 +24,17 @@ import { workersFor } from '../train/parallel/cores.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { estimateTrainingMemory, memoryLimit, memoryRefusal } from '../train/memory.ts';
 import { hasCheckpoint, readCheckpointMeta, restoreWeights, saveCheckpoint } from './checkpoint.ts';
-import { fineTuneEpochsOf, type ExperimentConfig } from './config.ts';
+import { fineTuneEpochsOf, optimizerOf, type ExperimentConfig } from './config.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
 import { writeJsonAtomic } from '../run/files.ts';
 import type { Method, MethodResult, Phase, RunEvent } from '../run/events.ts';
-import { loadModelFromDir, saveModelToDir, weightsInto, writePredictionCheck, type ExportedInput } from './modelFiles.ts';
+import { MODEL_JSON, loadModelFromDir, saveModelToDir, weightsInto, writePredictionCheck, type ExportedInput } from './modelFiles.ts';
 import { unitPixels } from '../data/normalise.ts';
 import { packageVersion } from '../version.ts';
 import { checkpointDir, metricsRow, runTrainingPhase } from './phaseTrainer.ts';
 import { RunStore, RunError, defaultRunsDir } from '../run/runStore.ts';
+import { finishedPhase, project, type RunState } from '../run/project.ts';
+import { maskPath, modelDir, modelFolder, phaseCheckpointDir, summaryPath } from '../run/paths.ts';
 import { buildSummary, configHash } from '../run/summarise.ts';
 import type { RunSummary } from '../run/summary.ts';
 import { runSurgery, type SurgeryOutcome } from './surgeryPhase.ts';
@@ -82,7 +84,7 @@ export async function resumeExperiment(runDir: string, config: ExperimentConfig,
     const previous = log.events;
     const notes: string[] = [];
     if (lock.tookOver) notes.push(`took over a ${lock.tookOver}`);
-    checkResumable(store, config, previous);
+    checkResumable(store, config, project(previous, store.id));
     if (log.lastLineTorn) {
       // Close the torn line so the resumed run's first event starts on a line of its own (the torn
       // bytes stay, as one unreadable line: nothing is lost).
@@ -96,14 +98,12 @@ export async function resumeExperiment(runDir: string, config: ExperimentConfig,
 }
 
 /** Refuses a resume that would mix two configs or extend a finished run. */
-function checkResumable(store: RunStore, config: ExperimentConfig, previous: readonly RunEvent[]): void {
-  const recorded = previous.find((e): e is Extract<RunEvent, { type: 'run-start' }> => e.type === 'run-start' && typeof e.configHash === 'string');
+function checkResumable(store: RunStore, config: ExperimentConfig, previous: RunState): void {
   const hash = configHash(config);
-  if (recorded?.configHash && recorded.configHash !== hash) {
-    throw new RunError(`cannot resume ${store.dir}: config.json changed since the run started (config hash ${hash}, the run was started with ${recorded.configHash})`);
+  if (previous.configHash !== null && previous.configHash !== hash) {
+    throw new RunError(`cannot resume ${store.dir}: config.json changed since the run started (config hash ${hash}, the run was started with ${previous.configHash})`);
   }
-  const end = [...previous].reverse().find((e) => e.type === 'run-end');
-  if (end?.type === 'run-end' && end.status === 'completed') throw new RunError(`cannot resume ${store.dir}: it has already completed`);
+  if (previous.lastRunEnd?.status === 'completed') throw new RunError(`cannot resume ${store.dir}: it has already completed`);
 }
 
 function closeTornTail(path: string, bytes: number): void {
@@ -115,23 +115,16 @@ function closeTornTail(path: string, bytes: number): void {
   }
 }
 
-/** The phase-end event of a phase that finished in an earlier attempt, if any. */
-function finishedPhase(events: readonly RunEvent[], phase: Phase) {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i]!;
-    if (e.type === 'phase-end' && e.phase === phase && e.status !== 'cancelled') return e;
-  }
-  return undefined;
-}
-
 async function execute(store: RunStore, config: ExperimentConfig, previous: RunEvent[], options: RunOptions, notes: string[]): Promise<RunOutcome> {
   const resumed = previous.length > 0;
+  // What earlier attempts did, as the one projection of the log reads it: phases finished, epochs logged.
+  const before = project(previous, store.id);
   const emit = (event: RunEvent) => {
     store.append(event);
     options.onEvent?.(event);
   };
   const signal = options.signal;
-  const createdAt = previous.find((e) => e.type === 'run-start')?.time ?? Date.now();
+  const createdAt = before.startedAt ?? Date.now();
   const started = performance.now();
   let energy: EnergyRecorder | null = null;
   let backend: BackendReport | null = null;
@@ -172,7 +165,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     emit({ type: 'model', time: Date.now(), method: 'dense', params: denseStats.params, flops: denseStats.flops });
 
     energy = await EnergyRecorder.start(config.energy, emit, previous, options.detectPowerSources, backend.adapter);
-    const ctx: PhaseContext = { store, config, data, spec, emit, signal, previous, energy, options };
+    const ctx: PhaseContext = { store, config, data, spec, emit, signal, resumed, before, energy, options };
 
     const search = await searchPhase(ctx);
     let cancelled = search.cancelled;
@@ -202,7 +195,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
       seconds: (performance.now() - started) / 1000, denseStats,
     });
     store.writeSummary(summary);
-    emit({ type: 'run-end', time: Date.now(), status, summary: 'summary.json' });
+    emit({ type: 'run-end', time: Date.now(), status, summary: basename(summaryPath(store.dir)) });
     return { runId: store.id, runDir: store.dir, status, summary };
   } catch (error) {
     const message = (error as Error).message;
@@ -229,7 +222,10 @@ interface PhaseContext {
   spec: ModelSpec;
   emit(event: RunEvent): void;
   signal?: AbortSignal;
-  previous: RunEvent[];
+  /** The run has earlier attempts: phases resume from their checkpoints. */
+  resumed: boolean;
+  /** The projection of the earlier attempts' events. */
+  before: RunState;
   energy: EnergyRecorder;
   options: RunOptions;
 }
@@ -277,15 +273,15 @@ export const SURGERY_CHECKS_PHASE = 'surgery-checks';
 
 async function searchPhase(ctx: PhaseContext): Promise<SearchOutcome> {
   const { store, config, emit } = ctx;
-  const done = finishedPhase(ctx.previous, 'search');
-  const ebDir = store.path('checkpoints', EB_DIR);
+  const done = finishedPhase(ctx.before, 'search');
+  const ebDir = phaseCheckpointDir(store.dir, EB_DIR);
   if (done) {
     const meta = readCheckpointMeta(ebDir);
-    return { cancelled: false, ebEpoch: meta.epoch, found: Boolean(meta.extra?.found), searchEpochs: done.epochs, seconds: done.seconds };
+    return { cancelled: false, ebEpoch: meta.epoch, found: Boolean(meta.extra?.found), searchEpochs: done.epochsTrained, seconds: done.seconds };
   }
   const N = config.training.epochs;
   const p = config.search.pruneRatio;
-  const resume = ctx.previous.length > 0;
+  const resume = ctx.resumed;
   const savedDetector = resume && hasCheckpoint(checkpointDir(store, 'search')) ? readCheckpointMeta(checkpointDir(store, 'search')).extra?.detector : undefined;
   const detector = savedDetector
     ? EarlyBirdDetector.fromJSON(savedDetector)
@@ -318,7 +314,7 @@ async function searchPhase(ctx: PhaseContext): Promise<SearchOutcome> {
   beginPhase(ctx, 'search', N, 0, N);
   const outcome = await runTrainingPhase({
     store, phase: 'search', method: 'ebTrain', model, spec: ctx.spec, data: ctx.data, training: config.training,
-    plannedEpochs: N, startEpoch: 0, endEpoch: N, seed: config.seed, signal: ctx.signal, emit, resume, previousEvents: ctx.previous,
+    plannedEpochs: N, startEpoch: 0, endEpoch: N, seed: config.seed, signal: ctx.signal, emit, resume, previous: ctx.before,
     callbacks: [new SlimmingPenalty(config.search.l1), earlyBird, ...(ctx.options.callbacks?.('search') ?? [])],
     checkpointExtra: () => ({ detector: detector.toJSON() }),
     endedBefore: () => (config.search.stopOnFound && detector.foundFor(p) ? `Early-Bird ticket found at epoch ${detector.ticket(p)!.epoch + 1}` : null),
@@ -349,7 +345,7 @@ async function searchPhase(ctx: PhaseContext): Promise<SearchOutcome> {
  * enough to rebuild any slim network of the run.
  */
 function writeMasks(store: RunStore, name: string, epoch: number, masks: { ratio: number; mask: ReturnType<typeof channelMask> }[]): void {
-  writeJsonAtomic(store.path('masks', name), {
+  writeJsonAtomic(maskPath(store.dir, name), {
     epoch,
     ratios: masks.map(({ ratio, mask }) => ({
       ratio,
@@ -360,15 +356,16 @@ function writeMasks(store: RunStore, name: string, epoch: number, masks: { ratio
 }
 
 async function surgeryPhase(ctx: PhaseContext, ebEpoch: number): Promise<SurgeryOutcome> {
-  const done = finishedPhase(ctx.previous, 'surgery');
+  const done = finishedPhase(ctx.before, 'surgery');
   const dir = checkpointDir(ctx.store, 'surgery');
-  if (done?.slim && hasCheckpoint(dir)) {
+  if (done && ctx.before.slim && hasCheckpoint(dir)) {
     const meta = readCheckpointMeta(dir);
-    return { slimSpec: meta.spec, slim: done.slim, seconds: done.seconds };
+    return { slimSpec: meta.spec, slim: ctx.before.slim, seconds: done.seconds };
   }
   beginPhase(ctx, 'surgery', 0, ebEpoch, ebEpoch);
   const outcome = await runSurgery({
-    ebDir: ctx.store.path('checkpoints', EB_DIR), spec: ctx.spec, data: ctx.data, batchSize: ctx.config.training.batchSize,
+    ebDir: phaseCheckpointDir(ctx.store.dir, EB_DIR), spec: ctx.spec, data: ctx.data, batchSize: ctx.config.training.batchSize,
+    optimizer: optimizerOf(ctx.config.training), learningRate: ctx.config.training.learningRate,
     saveSlim: async (model, slimSpec) => saveCheckpoint(dir, model, null, { phase: 'surgery', epoch: ebEpoch, spec: slimSpec, history: [] }),
     // Equality check and speed measurement are diagnostics: metered apart from the ticket's cost.
     onChecksStart: () => ctx.energy.setPhase(SURGERY_CHECKS_PHASE),
@@ -392,12 +389,12 @@ async function trainMethod(ctx: PhaseContext, args: {
   afterTrain?(model: tf.LayersModel, testAccuracy: number, weightBytes: number): Promise<void>;
 }): Promise<boolean> {
   const { store, config, emit } = ctx;
-  const resume = ctx.previous.length > 0;
+  const resume = ctx.resumed;
   beginPhase(ctx, args.phase, args.plannedEpochs, args.startEpoch, args.endEpoch);
   const outcome = await runTrainingPhase({
     store, phase: args.phase, method: args.method, model: args.model, spec: args.spec, data: ctx.data, training: config.training,
     plannedEpochs: args.plannedEpochs, startEpoch: args.startEpoch, endEpoch: args.endEpoch, seed: config.seed,
-    signal: ctx.signal, emit, resume, previousEvents: ctx.previous, callbacks: [...(args.callbacks ?? []), ...(ctx.options.callbacks?.(args.phase) ?? [])],
+    signal: ctx.signal, emit, resume, previous: ctx.before, callbacks: [...(args.callbacks ?? []), ...(ctx.options.callbacks?.(args.phase) ?? [])],
   });
   const epochs = outcome.history.length;
   const seconds = outcome.history.reduce((s, h) => s + h.seconds, 0);
@@ -408,11 +405,12 @@ async function trainMethod(ctx: PhaseContext, args: {
   }
   const evaluation = await evaluate(args.model, ctx.data.test, ctx.data.numClasses, config.training.batchSize);
   const stats = modelStats(args.model);
-  const modelDir = `models/${args.method}`;
-  mkdirSync(store.path(modelDir), { recursive: true });
-  const weightBytes = await saveModelToDir(args.model, store.path(modelDir), { input: exportedInput(ctx, args.method) });
+  const folder = modelFolder(args.method);
+  const dir = modelDir(store.dir, args.method);
+  mkdirSync(dir, { recursive: true });
+  const weightBytes = await saveModelToDir(args.model, dir, { input: exportedInput(ctx, args.method) });
   const test = ctx.data.test;
-  await writePredictionCheck(args.model, test.images, [test.height, test.width, test.channels], store.path(modelDir));
+  await writePredictionCheck(args.model, test.images, [test.height, test.width, test.channels], dir);
   await args.afterTrain?.(args.model, evaluation.accuracy, weightBytes);
   args.model.dispose();
   const result: MethodResult = {
@@ -422,7 +420,7 @@ async function trainMethod(ctx: PhaseContext, args: {
     flops: stats.flops,
     epochs: epochs + (args.carried?.epochs ?? 0),
     seconds: seconds + (args.carried?.seconds ?? 0),
-    modelDir,
+    modelDir: folder,
     ...(args.notes ? { notes: args.notes } : {}),
   };
   emit({ type: 'phase-end', time: Date.now(), phase: args.phase, status: 'completed', seconds, epochs, result });
@@ -430,7 +428,7 @@ async function trainMethod(ctx: PhaseContext, args: {
 }
 
 async function retrainPhase(ctx: PhaseContext, search: SearchOutcome, surgery: SurgeryOutcome): Promise<boolean> {
-  if (finishedPhase(ctx.previous, 'retrain')) return false;
+  if (finishedPhase(ctx.before, 'retrain')) return false;
   const model = buildModel(surgery.slimSpec);
   // The ticket's own weights, as cut by the surgery (a resumed retrain restores its checkpoint instead).
   await restoreWeights(checkpointDir(ctx.store, 'surgery'), model);
@@ -461,25 +459,25 @@ function exportedInput(ctx: PhaseContext, method: string): ExportedInput {
  * measured as a user would: the written file, fed raw pixels / 255.
  */
 async function exportQuantized(ctx: PhaseContext, model: tf.LayersModel, accuracyBefore: number, bytesBefore: number): Promise<void> {
-  const modelDir = 'models/ebTrain-uint8';
-  mkdirSync(ctx.store.path(modelDir), { recursive: true });
-  const bytesAfter = await saveModelToDir(model, ctx.store.path(modelDir), { quantize: true, input: exportedInput(ctx, 'ebTrain-uint8') });
-  const reloaded = await loadModelFromDir(ctx.store.path(modelDir));
+  const dir = modelDir(ctx.store.dir, 'ebTrain-uint8');
+  mkdirSync(dir, { recursive: true });
+  const bytesAfter = await saveModelToDir(model, dir, { quantize: true, input: exportedInput(ctx, 'ebTrain-uint8') });
+  const reloaded = await loadModelFromDir(dir);
   const accuracyAfter = (await evaluate(reloaded, unitPixels(ctx.data.test, ctx.data), ctx.data.numClasses, ctx.config.training.batchSize)).accuracy;
   reloaded.dispose();
-  ctx.emit({ type: 'quantization', time: Date.now(), method: 'ebTrain', modelDir, bytesBefore, bytesAfter, accuracyBefore, accuracyAfter });
+  ctx.emit({ type: 'quantization', time: Date.now(), method: 'ebTrain', modelDir: modelFolder('ebTrain-uint8'), bytesBefore, bytesAfter, accuracyBefore, accuracyAfter });
 }
 
 /** The slim architecture from a fresh, differently seeded initialisation (EB re-init, Scratch-E/B). */
 async function slimFromScratch(ctx: PhaseContext, phase: 'ebReinit' | 'scratchE' | 'scratchB', surgery: SurgeryOutcome, epochs: number): Promise<boolean> {
-  if (finishedPhase(ctx.previous, phase)) return false;
+  if (finishedPhase(ctx.before, phase)) return false;
   const offset = { ebReinit: 1, scratchE: 2, scratchB: 3 }[phase];
   const spec = { ...surgery.slimSpec, seed: surgery.slimSpec.seed + offset * 1_000_003 };
   return trainMethod(ctx, { phase, method: phase, spec, model: buildModel(spec), plannedEpochs: epochs, startEpoch: 0, endEpoch: epochs });
 }
 
 async function densePhase(ctx: PhaseContext): Promise<boolean> {
-  if (finishedPhase(ctx.previous, 'dense')) return false;
+  if (finishedPhase(ctx.before, 'dense')) return false;
   const N = ctx.config.training.epochs;
   // With the standard pipeline asked for, the dense baseline is trained with the slimming L1 term,
   // so that one dense run serves both as the baseline and as the pipeline's first stage.
@@ -497,11 +495,11 @@ async function densePhase(ctx: PhaseContext): Promise<boolean> {
  * reuses (epochs, seconds; energy through METHOD_PHASES).
  */
 async function prunePipelinePhase(ctx: PhaseContext): Promise<boolean> {
-  if (finishedPhase(ctx.previous, 'prunePipeline')) return false;
+  if (finishedPhase(ctx.before, 'prunePipeline')) return false;
   const { config } = ctx;
-  const dense = finishedPhase(ctx.store.readEvents(), 'dense');
-  const denseDir = ctx.store.path('models', 'dense');
-  if (!dense?.result || !existsSync(join(denseDir, 'model.json'))) {
+  const dense = finishedPhase(project(ctx.store.readEvents(), ctx.store.id), 'dense');
+  const denseDir = modelDir(ctx.store.dir, 'dense');
+  if (!dense?.result || !existsSync(join(denseDir, MODEL_JSON))) {
     throw new RunError('the standard pipeline needs the trained dense network (models/dense), which this run does not have');
   }
   ctx.energy.setPhase('prunePipeline');
@@ -519,8 +517,8 @@ async function prunePipelinePhase(ctx: PhaseContext): Promise<boolean> {
   const F = fineTuneEpochsOf(config);
   return trainMethod(ctx, {
     phase: 'prunePipeline', method: 'prunePipeline', spec: slim.spec, model: slim.model, plannedEpochs: F, startEpoch: 0, endEpoch: F,
-    carried: { epochs: dense.epochs, seconds: dense.seconds },
-    notes: { pruneRatio: p, l1: config.search.l1, trainEpochs: dense.epochs, fineTuneEpochs: F },
+    carried: { epochs: dense.epochsTrained, seconds: dense.seconds },
+    notes: { pruneRatio: p, l1: config.search.l1, trainEpochs: dense.epochsTrained, fineTuneEpochs: F },
   });
 }
 
@@ -560,7 +558,7 @@ function denseWeights(exported: tf.LayersModel, spec: ModelSpec): tf.Tensor[] {
 }
 
 async function lotteryTicketPhase(ctx: PhaseContext): Promise<boolean> {
-  if (finishedPhase(ctx.previous, 'lotteryTicket')) return false;
+  if (finishedPhase(ctx.before, 'lotteryTicket')) return false;
   let module: typeof import('../prune/lotteryTicket.ts');
   try {
     module = await import('../prune/lotteryTicket.ts');
@@ -569,8 +567,8 @@ async function lotteryTicketPhase(ctx: PhaseContext): Promise<boolean> {
   }
   const { config, emit } = ctx;
   // Reuse the dense baseline trained in this experiment instead of training it again.
-  const denseDir = ctx.store.path('models', 'dense');
-  const dense = existsSync(join(denseDir, 'model.json')) ? await loadModelFromDir(denseDir) : null;
+  const denseDir = modelDir(ctx.store.dir, 'dense');
+  const dense = existsSync(join(denseDir, MODEL_JSON)) ? await loadModelFromDir(denseDir) : null;
   // The phase spans every epoch of every round, so its progress and ETA cover the whole phase.
   const planned = module.plannedLotteryEpochs(config.comparisons.lotteryTicket, config.training.epochs, dense !== null);
   beginPhase(ctx, 'lotteryTicket', planned, 0, planned);

@@ -10,6 +10,7 @@ import { batchTensors } from '../train/batchTensors.ts';
 import { buildModel, modelStats, type ModelSpec } from '../models/index.ts';
 import { slimModel, zeroPrunedChannels } from '../prune/slimModel.ts';
 import { measureSpeedup } from '../prune/speedup.ts';
+import type { OptimizerSettings } from '../train/optimizer.ts';
 import { forTraining } from '../train/evaluate.ts';
 import { readCheckpointMeta, restoreWeights } from './checkpoint.ts';
 import type { SlimSummary } from '../run/summary.ts';
@@ -31,6 +32,9 @@ export async function runSurgery(options: {
   spec: ModelSpec;
   data: DataSplits;
   batchSize: number;
+  /** The run's optimizer and base learning rate: the speed probe times the step the retrain takes. */
+  optimizer: OptimizerSettings;
+  learningRate: number;
   saveSlim(model: tf.LayersModel, spec: ModelSpec): Promise<void>;
   /** Called when the cut is done and the checks begin (their energy is not the ticket's cost). */
   onChecksStart?(): void;
@@ -60,7 +64,7 @@ export async function runSurgery(options: {
   const maxAbsDifference = (await difference.data())[0]!;
   difference.dispose();
   zeroed.dispose();
-  const speed = await measureSpeedup(dense, slim.model, xs, labels, options.spec.numClasses, { warmup: 1, repeats: 3 });
+  const speed = await measureSpeedup(dense, slim.model, xs, labels, options.spec.numClasses, { warmup: 1, repeats: 3, optimizer: options.optimizer, learningRate: options.learningRate });
   const denseStats = modelStats(dense);
   const slimStats = modelStats(slim.model);
   tf.dispose([xs, labels]);

@@ -9,8 +9,7 @@ import { zipArchive, type ZipEntry } from '../zip.ts';
 import { writeFileAtomic } from '../run/files.ts';
 import { MODEL_JSON } from './modelFiles.ts';
 import { RunError, RunStore } from '../run/runStore.ts';
-
-export const TICKET_ARCHIVE = join('export', 'ticket.zip');
+import { exportDir, modelDir, ticketArchivePath } from '../run/paths.ts';
 
 export interface TicketArchive {
   path: string;
@@ -25,7 +24,7 @@ function percent(x: number): string {
 
 function readme(store: RunStore, models: { folder: string; accuracy: number | null }[]): string {
   const summary = store.readSummary();
-  const meta = JSON.parse(readFileSync(store.path('models', models[0]!.folder, MODEL_JSON), 'utf8')).userDefinedMetadata as
+  const meta = JSON.parse(readFileSync(join(modelDir(store.dir, models[0]!.folder), MODEL_JSON), 'utf8')).userDefinedMetadata as
     | { classNames?: string[]; input?: { shape: (number | null)[]; description: string } }
     | undefined;
   const lines = [
@@ -56,19 +55,19 @@ export function writeTicketArchive(runDir: string): TicketArchive {
     { folder: 'ebTrain', accuracy: summary?.methods.ebTrain?.testAccuracy ?? null },
     { folder: 'ebTrain-uint8', accuracy: summary?.quantization?.accuracyAfter ?? null },
   ];
-  const models = candidates.filter((m) => existsSync(store.path('models', m.folder, MODEL_JSON)));
+  const models = candidates.filter((m) => existsSync(join(modelDir(store.dir, m.folder), MODEL_JSON)));
   if (models.length === 0) throw new RunError(`run ${store.id} has no retrained ticket yet (models/ebTrain): it ends with the retrain phase`);
   const entries: ZipEntry[] = [];
   for (const m of models) {
-    const dir = store.path('models', m.folder);
+    const dir = modelDir(store.dir, m.folder);
     for (const file of readdirSync(dir).sort()) {
       if (statSync(join(dir, file)).isFile()) entries.push({ name: `${store.id}/${m.folder}/${file}`, data: readFileSync(join(dir, file)) });
     }
   }
   entries.unshift({ name: `${store.id}/README.txt`, data: Buffer.from(readme(store, models), 'utf8') });
   const archive = zipArchive(entries);
-  const path = store.path(TICKET_ARCHIVE);
-  mkdirSync(store.path('export'), { recursive: true });
+  const path = ticketArchivePath(store.dir);
+  mkdirSync(exportDir(store.dir), { recursive: true });
   writeFileAtomic(path, archive);
   return { path, bytes: archive.byteLength, models: models.map((m) => m.folder) };
 }

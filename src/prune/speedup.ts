@@ -5,14 +5,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { forTraining } from '../train/evaluate.ts';
 import { trainableParams } from '../train/loop.ts';
-import { DEFAULT_OPTIMIZER, Optimizer } from '../train/optimizer.ts';
+import { DEFAULT_OPTIMIZER, Optimizer, type OptimizerSettings } from '../train/optimizer.ts';
 
-/** One training step, as src/train/loop.ts takes it; returns when the update has been computed. */
-export function makeTrainStep(model: tf.LayersModel, xs: tf.Tensor4D, labels: tf.Tensor1D, numClasses: number, learningRate = 0.01): { step: () => Promise<void>; dispose: () => void } {
+/**
+ * One training step, as src/train/loop.ts takes it, with the optimizer the run trains with (Adam
+ * keeps two slots per weight, SGD one: they cost differently); returns when the update is computed.
+ */
+export function makeTrainStep(
+  model: tf.LayersModel, xs: tf.Tensor4D, labels: tf.Tensor1D, numClasses: number, learningRate: number, settings: OptimizerSettings = DEFAULT_OPTIMIZER,
+): { step: () => Promise<void>; dispose: () => void } {
   const net = forTraining(model);
   const params = trainableParams(model);
   const variables = params.map((p) => p.variable);
-  const optimizer = new Optimizer(DEFAULT_OPTIMIZER);
+  const optimizer = new Optimizer(settings);
   const targets = tf.oneHot(labels, numClasses);
   const step = async () => {
     const loss = tf.tidy(() => {
@@ -74,15 +79,17 @@ export interface SpeedupMeasurement {
   inference: { denseMs: number; slimMs: number; speedup: number };
 }
 
-/** Times dense and slim on one batch: `warmup` untimed rounds, then medians of `repeats`. */
+/**
+ * Times dense and slim on one batch: `warmup` untimed rounds, then medians of `repeats`, training
+ * with the run's optimizer and learning rate (the caller's: prune/ does not know the config).
+ */
 export async function measureSpeedup(
   dense: tf.LayersModel, slim: tf.LayersModel, xs: tf.Tensor4D, labels: tf.Tensor1D, numClasses: number,
-  options: { warmup?: number; repeats?: number } = {},
+  options: { warmup: number; repeats: number; optimizer: OptimizerSettings; learningRate: number },
 ): Promise<SpeedupMeasurement> {
-  const warmup = options.warmup ?? 1;
-  const repeats = options.repeats ?? 3;
-  const denseStep = makeTrainStep(dense, xs, labels, numClasses);
-  const slimStep = makeTrainStep(slim, xs, labels, numClasses);
+  const { warmup, repeats } = options;
+  const denseStep = makeTrainStep(dense, xs, labels, numClasses, options.learningRate, options.optimizer);
+  const slimStep = makeTrainStep(slim, xs, labels, numClasses, options.learningRate, options.optimizer);
   try {
     const train = await timeAlternating(denseStep.step, slimStep.step, warmup, repeats);
     const inference = await timeAlternating(makeInference(dense, xs), makeInference(slim, xs), warmup, repeats);

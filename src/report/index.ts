@@ -16,7 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ensureOwnDir, writeFileAtomic } from '../run/files.ts';
-import { reportDir } from '../run/paths.ts';
+import { reportCompanionPaths, reportDir, reportPdfPath } from '../run/paths.ts';
 import { RunError } from '../run/runStore.ts';
 import { expandHome } from '../paths.ts';
 import { energyCsv, metricsCsv } from './csv.ts';
@@ -62,7 +62,7 @@ function isInside(dir: string, path: string): boolean {
 export async function generateReport(runDir: string, options: ReportOptions = {}): Promise<ReportResult> {
   const model = await loadReportModel(runDir);
   const ownDir = reportDir(model.runDir);
-  const pdfPath = options.out ? resolve(expandHome(options.out)) : join(ownDir, 'report.pdf');
+  const pdfPath = options.out ? resolve(expandHome(options.out)) : reportPdfPath(model.runDir);
   const dataDir = options.dataDir ? resolve(expandHome(options.dataDir)) : ownDir;
   if (resolve(dataDir) === resolve(model.runDir)) {
     throw new RunError(`--data-dir ${options.dataDir}: choose a folder other than the run folder itself; metrics.csv and summary.json there belong to the run`);
@@ -76,9 +76,10 @@ export async function generateReport(runDir: string, options: ReportOptions = {}
     throw new RunError(`could not draw the report for ${runDir}: ${(error as Error).message}`);
   }
 
-  const metricsPath = join(dataDir, 'metrics.csv');
-  const energyPath = join(dataDir, 'energy.csv');
-  const summaryPath = model.folder.summaryRaw !== null ? join(dataDir, 'summary.json') : null;
+  const companions = reportCompanionPaths(dataDir);
+  const metricsPath = companions.metrics;
+  const energyPath = companions.energy;
+  const summaryPath = model.folder.summaryRaw !== null ? companions.summary : null;
   // Inside the run folder every directory written to must be a real one (a planted `report -> /elsewhere`
   // is refused); outside it, the user named the place.
   const prepare = (dir: string) => (isInside(model.runDir, dir) ? ensureOwnDir(dir) : mkdirSync(dir, { recursive: true }));
@@ -105,9 +106,9 @@ export async function generateReport(runDir: string, options: ReportOptions = {}
 
 export const REPORT_USAGE = `usage: earlybird report <runDir> [--out file.pdf] [--data-dir <dir>]
 
-Writes the energy report of a run folder: a PDF (default <runDir>/report/report.pdf; --out writes
+Writes the energy report of a run folder: a PDF (default ${reportPdfPath('<runDir>')}; --out writes
 exactly that file and nothing beside it) and its data, metrics.csv, energy.csv and summary.json, in
---data-dir (default <runDir>/report/). Works on unfinished runs too: what is missing is named in
+--data-dir (default ${reportDir('<runDir>')}/). Works on unfinished runs too: what is missing is named in
 the report.`;
 
 /** Parses `<runDir> [--out file.pdf] [--data-dir dir]`. */

@@ -4,8 +4,6 @@
  * of events.jsonl (`project(events) → RunState`, src/run/project.ts): the report never walks the log.
  * Each part that cannot be known is named in `missing` with the reason, in words a reader follows.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { configHash as hashConfig } from '../run/configHash.ts';
 import type { EnergyKind, MethodResult } from '../run/events.ts';
 import { METHODS, PHASES } from '../run/events.ts';
@@ -419,7 +417,7 @@ export function buildReportModel(folder: RunFolder): ReportModel {
   if (!folder.configRaw) missing.push(`config.json: missing — ${config ? 'settings taken from summary.json' : 'the settings of this run are unknown'}`);
   if (!summary) missing.push(`Summary (summary.json): not written — ${why}`);
   if (folder.metrics.length === 0) {
-    const metricsMissing = folder.metricsSource === null && !existsSync(join(folder.dir, 'metrics.csv'));
+    const metricsMissing = folder.metricsSource === null && !folder.metricsFileExists;
     missing.push(`Training curves: not recorded — ${metricsMissing && !folder.eventsPresent ? 'metrics.csv and events.jsonl are missing' : 'no epoch finished (metrics.csv and the epoch events are empty)'}`);
   }
   if (!earlyBird.found) {

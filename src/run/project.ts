@@ -52,6 +52,8 @@ export interface RunView {
   data: { name: string; source: string; train: number; validation: number; test: number; shape: [number, number, number]; numClasses: number } | null;
   /** The first run-start: the run's id and the backend it was created on. */
   created: { runId: string; backend: string; backendDescription: string; skippedBackends: { choice: string; reason: string }[] } | null;
+  /** The config hash the run was created with: the first run-start that records one (older runs have none). */
+  configHash: string | null;
   /** The last run-end, kept when a resume starts the run again (status and error above are then reset). */
   lastRunEnd: { time: number; status: 'completed' | 'cancelled' | 'failed'; error: string | null } | null;
   /** An energy-sources event was logged (the meter started), even if it named no source. */
@@ -63,6 +65,11 @@ export interface RunView {
   phases: PhaseInfo[];
   currentPhase: string | null;
   epochs: Record<string, EpochLogs[]>;
+  /**
+   * Epoch events per phase as logged, and how many of them validated: the work done. Counted, not
+   * keyed by epoch like `epochs`, because the lottery ticket's rounds restart their epoch numbers.
+   */
+  epochsLogged: Record<string, { count: number; validated: number }>;
   progress: ProgressInfo | null;
   /** Max mask distance per tracked ratio (key: the ratio as text), x = epoch (1-based). */
   maskDistance: Record<string, Point[]>;
@@ -112,10 +119,10 @@ export type RunState = RunView;
 export function emptyRunView(runId: string): RunView {
   return {
     runId, status: 'pending', error: null, t0: null, lastEventAt: null, resumed: false, backend: null, data: null, models: {},
-    phases: [], currentPhase: null, epochs: {}, progress: null, maskDistance: {}, foundByRatio: {}, earlyBird: null, layerMask: null,
+    phases: [], currentPhase: null, epochs: {}, epochsLogged: {}, progress: null, maskDistance: {}, foundByRatio: {}, earlyBird: null, layerMask: null,
     power: {}, powerKinds: {}, energy: {}, energyTotals: {}, energyKinds: {}, energyPhaseStart: {}, energySources: [], slimTrainSpeedup: null, warnings: [], eventCount: 0,
     startedAt: null, detectorPercent: {}, slim: null, quantization: null,
-    created: null, lastRunEnd: null, energySourcesLogged: false, lastEpoch: null, warningLog: [], energySkipped: [], energyPhaseMarks: [], lastReadingAt: null,
+    created: null, configHash: null, lastRunEnd: null, energySourcesLogged: false, lastEpoch: null, warningLog: [], energySkipped: [], energyPhaseMarks: [], lastReadingAt: null,
     energyBySource: {}, sourcePower: {},
   };
 }
@@ -164,6 +171,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       view.resumed ||= event.resumed;
       view.startedAt ??= time;
       view.backend = event.backendDescription || event.backend;
+      if (view.configHash === null && typeof event.configHash === 'string' && event.configHash !== '') view.configHash = event.configHash;
       view.created ??= {
         runId: typeof event.runId === 'string' ? event.runId : '', backend: String(event.backend), backendDescription: String(event.backendDescription ?? ''),
         skippedBackends: list(event.skippedBackends).map((s) => ({ choice: String(s?.choice), reason: String(s?.reason) })),
@@ -210,6 +218,9 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       else if (list[at]!.epoch === event.logs.epoch) list[at] = event.logs;
       else list.splice(at, 0, event.logs);
       view.lastEpoch = { phase: event.phase, epoch: event.logs.epoch };
+      const logged = (view.epochsLogged[event.phase] ??= { count: 0, validated: 0 });
+      logged.count++;
+      if (event.logs.valLoss !== null) logged.validated++;
       break;
     }
     case 'mask-distance':
@@ -328,4 +339,20 @@ export function methodResults(state: RunState): Partial<Record<Method, MethodRes
 /** Epochs of the search phase that finished (the Early-Bird search is dense training). */
 export function searchEpochsDone(view: RunView): number {
   return view.epochs.search?.length ?? 0;
+}
+
+/**
+ * A phase that finished in the log (its phase-end was logged, not cancelled): a resume never repeats
+ * it. Null for a phase that never ran, was cancelled, or was cut off by a run-end.
+ */
+export function finishedPhase(state: RunState, phase: string): (PhaseInfo & { seconds: number; epochsTrained: number }) | null {
+  const info = state.phases.find((p) => p.phase === phase);
+  if (!info || !info.ended || info.status === 'cancelled') return null;
+  return { ...info, seconds: info.seconds ?? 0, epochsTrained: info.epochsTrained ?? 0 };
+}
+
+/** The last epoch (zero-based) the log records for a phase, or null when none finished. */
+export function lastLoggedEpoch(state: RunState, phase: string): number | null {
+  const epochs = state.epochs[phase];
+  return epochs?.length ? epochs[epochs.length - 1]!.epoch : null;
 }

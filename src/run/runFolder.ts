@@ -4,7 +4,7 @@
  * as a problem with its reason, never thrown; only a folder with neither config.json nor
  * events.jsonl is refused.
  */
-import { lstatSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseConfig, type ExperimentConfig } from '../experiment/config.ts';
 import type { RunEvent } from './events.ts';
@@ -64,6 +64,8 @@ export interface RunFolder {
   metrics: MetricsRow[];
   /** Where the epoch rows came from. */
   metricsSource: 'metrics.csv' | 'events' | null;
+  /** metrics.csv is there (even when it could not be read or held no rows). */
+  metricsFileExists: boolean;
   /** Problems met while reading, each a sentence naming the file. */
   problems: string[];
 }
@@ -280,6 +282,7 @@ export async function readRunFolder(runDir: string): Promise<RunFolder> {
     summaryRaw: summary ? summaryRaw : null,
     metrics,
     metricsSource,
+    metricsFileExists: existsSync(metricsPath(dir)),
     problems,
   };
 }

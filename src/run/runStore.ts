@@ -19,7 +19,8 @@ import { appendLine, writeJsonAtomic } from './files.ts';
 import { RunError } from './errors.ts';
 import { readEventLog, readEventLogSync, readFirstEvent, type EventLog } from './eventLog.ts';
 import { acquireRunLock, inspectLock, describeHolder, lockRefusal, type RunLock } from './lock.ts';
-import { configPath, eventsPath, isRunId, metricsPath, summaryPath } from './paths.ts';
+import { configPath, eventsPath, isRunId, metricsPath, runMarkerPath, summaryPath } from './paths.ts';
+import { configHash } from './configHash.ts';
 import { READ_CAPS, readRegularFile, readRegularFileSync } from './safeRead.ts';
 import type { RunSummary } from './summary.ts';
 import { project } from './project.ts';
@@ -29,9 +30,18 @@ export const METRICS_HEADER = 'phase,method,epoch,learningRate,loss,accuracy,val
 
 export { RunError } from './errors.ts';
 
+/** The variable that names the runs folder, and the folder (relative to the working directory) without it. */
+export const RUNS_DIR_ENV = 'EARLYBIRD_RUNS';
+export const RUNS_DIR_FALLBACK = 'runs';
+
+/** A runs folder as the user wrote it: `~` expanded, resolved against the working directory. */
+export function resolveRunsDir(text: string): string {
+  return resolve(expandHome(text));
+}
+
 /** Where runs live unless the user says otherwise: $EARLYBIRD_RUNS, else ./runs. */
 export function defaultRunsDir(): string {
-  return resolve(expandHome(process.env.EARLYBIRD_RUNS ?? 'runs'));
+  return resolveRunsDir(process.env[RUNS_DIR_ENV] ?? RUNS_DIR_FALLBACK);
 }
 
 
@@ -78,13 +88,43 @@ export function ensureRunsDir(runsDir: string): string {
   return dir;
 }
 
+/** What RunStore writes into every folder it creates (earlybird-run.json). */
+export interface RunMarker {
+  kind: typeof RUN_MARKER_KIND;
+  runId: string;
+  createdAt: string;
+  configHash: string;
+}
+
+const RUN_MARKER_KIND = 'earlybird-run';
+
+/** Marks a folder as made by this engine, before anything else is written into it. */
+function writeRunMarker(dir: string, config: ExperimentConfig): void {
+  const marker: RunMarker = { kind: RUN_MARKER_KIND, runId: basename(dir), createdAt: new Date().toISOString(), configHash: configHash(config) };
+  writeJsonAtomic(runMarkerPath(dir), marker);
+}
+
+/** Whether `dir` holds this engine's marker naming it (a regular file, not a link; read with a cap). */
+async function hasOwnMarker(dir: string): Promise<boolean> {
+  try {
+    const text = await readRegularFile(runMarkerPath(dir), READ_CAPS.marker);
+    if (text === null) return false;
+    const marker = JSON.parse(text) as Partial<RunMarker> | null;
+    return marker?.kind === RUN_MARKER_KIND && marker.runId === basename(dir);
+  } catch {
+    return false;
+  }
+}
+
 export class RunStore {
+  readonly configPath: string;
   readonly eventsPath: string;
   readonly metricsPath: string;
   /** This process's lock on the run, while it writes it. */
   lock: RunLock | null = null;
 
   constructor(readonly dir: string) {
+    this.configPath = configPath(dir);
     this.eventsPath = eventsPath(dir);
     this.metricsPath = metricsPath(dir);
   }
@@ -108,6 +148,7 @@ export class RunStore {
         dir = join(root, id);
       }
     }
+    writeRunMarker(dir, config);
     const store = new RunStore(dir);
     store.lock = acquireRunLock(dir, purpose);
     writeJsonAtomic(configPath(dir), config);
@@ -129,6 +170,7 @@ export class RunStore {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RunError(`${dir} exists already; resume it instead`);
       throw new RunError(`cannot create run folder ${dir}: ${(error as Error).message}`);
     }
+    writeRunMarker(dir, config);
     const store = new RunStore(dir);
     store.lock = acquireRunLock(dir, purpose);
     writeJsonAtomic(configPath(dir), config);
@@ -349,8 +391,10 @@ export async function describeRun(store: RunStore): Promise<RunListItem> {
 
 /**
  * Whether `dir` is a run of this project: a real directory (not a symlink) directly inside the runs
- * folder, whose event log starts with a run-start event naming this folder. Anything else (a project
- * tree that happens to hold a config.json) is not a run and is never deleted.
+ * folder, whose event log starts with a run-start event naming this folder, or which holds the
+ * marker RunStore writes when it creates a folder (earlybird-run.json naming it; a run that failed
+ * before its run-start has only that). Anything else (a project tree that happens to hold a
+ * config.json) is not a run and is never deleted.
  */
 export async function checkIsRun(runsDir: string, runId: string): Promise<{ ok: true; dir: string } | { ok: false; why: string }> {
   const root = resolve(expandHome(runsDir));
@@ -369,18 +413,26 @@ export async function checkIsRun(runsDir: string, runId: string): Promise<{ ok: 
   // The runs folder itself may be a symlink; the run must still resolve inside it.
   const [realRoot, realDir] = await Promise.all([realpath(root), realpath(dir)]);
   if (!realDir.startsWith(realRoot + sep)) return { ok: false, why: `${dir} resolves outside ${realRoot}` };
+  const startProblem = await runStartProblem(dir);
+  if (startProblem === null) return { ok: true, dir };
+  // A run that failed before its run-start (no backend could start) has no run-start, but the engine
+  // made its folder: its marker says so. A folder without either is not the engine's.
+  if (await hasOwnMarker(dir)) return { ok: true, dir };
+  return { ok: false, why: `${startProblem} and it has no earlybird-run.json naming it (the engine writes one into every run folder it creates), so ${dir} is not an earlybird run` };
+}
+
+/** Null when the folder's event log starts with its own run-start event; else what is wrong. */
+async function runStartProblem(dir: string): Promise<string | null> {
   let start: RunEvent | null;
   try {
     const first = await readFirstEvent(eventsPath(dir));
-    if (!first.present) return { ok: false, why: `${dir} has no events.jsonl, so it is not an earlybird run` };
+    if (!first.present) return `${dir} has no events.jsonl`;
     start = first.event;
   } catch (error) {
-    return { ok: false, why: (error as Error).message };
+    return (error as Error).message;
   }
-  if (!start || start.type !== 'run-start' || start.runId !== basename(dir)) {
-    return { ok: false, why: `${eventsPath(dir)} does not start with this run's run-start event, so ${dir} is not an earlybird run` };
-  }
-  return { ok: true, dir };
+  if (!start || start.type !== 'run-start' || start.runId !== basename(dir)) return `${eventsPath(dir)} does not start with this run's run-start event`;
+  return null;
 }
 
 /** Deletes a run folder: only a real run (checkIsRun), only when no process writes it (its lock). */

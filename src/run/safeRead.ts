@@ -16,6 +16,8 @@ export const READ_CAPS = {
   summary: 32 * MiB,
   metrics: 128 * MiB,
   checkpointMeta: 64 * MiB,
+  /** earlybird-run.json: a few hundred bytes when the engine wrote it. */
+  marker: 64 * 1024,
 } as const;
 
 /** The longest events.jsonl line kept; a longer one is skipped and counted (a legal event is < 1 MiB). */

@@ -1,7 +1,8 @@
 /**
- * Builds `summary.json` from the run's own record — its config and events.jsonl — plus what only
- * the finishing process knows (energy totals, hardware). Built from events, a resumed run and an
- * uninterrupted one summarise the same way.
+ * Builds `summary.json` from the run's own record — its config and the projection of events.jsonl
+ * (`project(events)`, the one reading of the log) — plus what only the finishing process knows
+ * (energy totals, hardware). Built from the log, a resumed run and an uninterrupted one summarise the
+ * same way.
  */
 import { release, type as osType } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -12,9 +13,9 @@ import { summariseCompute, type ComputeSummary, type PhaseWork } from '../energy
 import type { ModelStats } from '../models/index.ts';
 import type { ExperimentConfig } from '../experiment/config.ts';
 import type { EnergyRecording } from '../experiment/energyRecorder.ts';
-import { METHODS, type EnergyKind, type Method, type Phase, type RunEvent } from './events.ts';
+import { METHODS, type EnergyKind, type Method, type Phase } from './events.ts';
 import type { RunStore } from './runStore.ts';
-import { methodResults, project, type RunState } from './project.ts';
+import { finishedPhase, methodResults, project, type RunState } from './project.ts';
 import { SUMMARY_SCHEMA_VERSION, type EarlyBirdSummary, type RunEnergySummary, type RunSummary, type SlimSummary } from './summary.ts';
 
 /** Phases whose energy each method is charged. */
@@ -48,11 +49,6 @@ function softwareVersions(): Record<string, string> {
   };
 }
 
-function lastOf<T extends RunEvent['type']>(events: RunEvent[], type: T): Extract<RunEvent, { type: T }> | undefined {
-  for (let i = events.length - 1; i >= 0; i--) if (events[i]!.type === type) return events[i] as Extract<RunEvent, { type: T }>;
-  return undefined;
-}
-
 /** The Early-Bird facts of the summary, read off the run's projection. */
 function earlyBirdFrom(state: RunState, config: ExperimentConfig): EarlyBirdSummary {
   // maskDistance is keyed by ratio in the detector's order, one point per epoch (a resumed epoch: the later wins).
@@ -80,14 +76,19 @@ function earlyBirdFrom(state: RunState, config: ExperimentConfig): EarlyBirdSumm
   };
 }
 
-/** Whether a saving may be claimed, from the run's own record (see savingEligibility). */
-function savingFacts(events: RunEvent[], earlyBird: EarlyBirdSummary, recording: EnergyRecording | null): SavingFacts {
-  const completed = (phase: Phase) => events.some((e) => e.type === 'phase-end' && e.phase === phase && e.status !== 'cancelled');
+/** Search epochs logged: what the dense projection scales from. */
+function searchEpochsLogged(state: RunState): number {
+  return state.epochsLogged.search?.count ?? 0;
+}
+
+/** Whether a saving may be claimed, from the run's projection (see savingEligibility). */
+function savingFacts(state: RunState, earlyBird: EarlyBirdSummary, recording: EnergyRecording | null): SavingFacts {
+  const completed = (phase: Phase) => finishedPhase(state, phase) !== null;
   return {
     ticketFound: earlyBird.found,
     ebTrainFinished: completed('search') && completed('surgery') && completed('retrain'),
     denseFinished: completed('dense'),
-    denseEpochsForProjection: events.filter((e) => e.type === 'epoch' && e.phase === 'search').length,
+    denseEpochsForProjection: searchEpochsLogged(state),
     unmeasuredSeconds: (recording?.unmeasured ?? []).reduce((sum, u) => sum + u.seconds, 0),
   };
 }
@@ -98,16 +99,16 @@ function estimateModelOf(recording: EnergyRecording): string | null {
   return labels.length ? labels.join('; ') : null;
 }
 
-function energyFrom(events: RunEvent[], config: ExperimentConfig, recording: EnergyRecording, earlyBird: EarlyBirdSummary): RunEnergySummary | null {
+function energyFrom(state: RunState, config: ExperimentConfig, recording: EnergyRecording, earlyBird: EarlyBirdSummary): RunEnergySummary | null {
   const recorded = Object.values(recording.totals).some((bySource) => Object.values(bySource).some((t) => t.joules > 0));
   // No source, or every source failed before a second reading: nothing was measured.
   if (recording.sources.length === 0 || !recorded) return null;
-  const searchEpochs = events.filter((e) => e.type === 'epoch' && e.phase === 'search').length;
+  const searchEpochs = searchEpochsLogged(state);
   const projection: DenseProjection | undefined = searchEpochs > 0 ? { searchEpochs, plannedEpochs: earlyBird.plannedEpochs } : undefined;
   const base = summariseEnergy({
     totals: recording.totals, projection, carbonIntensity: config.energy.carbonIntensity, pue: config.energy.pue,
     overheadPercent: recording.overheadPercent,
-    notEligible: savingEligibility(savingFacts(events, earlyBird, recording)),
+    notEligible: savingEligibility(savingFacts(state, earlyBird, recording)),
     ...(recording.views ? { views: recording.views } : {}),
   });
   const methods: RunEnergySummary['methods'] = {};
@@ -135,27 +136,30 @@ const PHASE_NETWORK: Partial<Record<Phase, 'dense' | 'slim'>> = {
   search: 'dense', dense: 'dense', lotteryTicket: 'dense', retrain: 'slim', ebReinit: 'slim', scratchE: 'slim', scratchB: 'slim',
 };
 
-/** Images each phase trained and evaluated, from its epoch and phase-end events. */
-function computeFrom(events: RunEvent[], earlyBird: EarlyBirdSummary, energy: RunEnergySummary | null, notEligible: string | null, slim: SlimSummary | null): ComputeSummary | null {
-  const data = lastOf(events, 'data');
-  const dense = events.find((e) => e.type === 'model' && e.method === 'dense');
-  const slimModel = lastOf(events, 'model');
-  if (!data || dense?.type !== 'model') return null;
-  const flopsOf = (network: 'dense' | 'slim') => (network === 'dense' ? dense.flops : slimModel?.type === 'model' && slimModel.method === 'ebTrain' ? slimModel.flops : null);
+/** Images each phase trained and evaluated, from its logged epochs and its result (the test evaluation). */
+function computeFrom(state: RunState, earlyBird: EarlyBirdSummary, energy: RunEnergySummary | null, notEligible: string | null, slim: SlimSummary | null): ComputeSummary | null {
+  const data = state.data;
+  const dense = state.models.dense;
+  if (!data || !dense) return null;
+  // The slim network is the one the surgery cut (its model event; a resume does not log it again).
+  const flopsOf = (network: 'dense' | 'slim') => (network === 'dense' ? dense.flops : state.models.ebTrain?.flops ?? null);
   const work: PhaseWork[] = [];
-  for (const e of events) {
-    const phase = e.type === 'epoch' || e.type === 'phase-end' ? e.phase : null;
-    const network = phase ? PHASE_NETWORK[phase] : undefined;
-    if (!phase || !network) continue;
-    const forward = flopsOf(network);
-    if (forward === null) continue;
-    if (e.type === 'epoch') {
-      work.push({ phase, network, forwardFlopsPerImage: forward, trainImages: data.train, evalImages: e.logs.valLoss !== null ? data.validation : 0 });
-    } else if (e.type === 'phase-end' && e.result) {
-      work.push({ phase, network, forwardFlopsPerImage: forward, trainImages: 0, evalImages: data.test }); // the test evaluation
-    }
+  const networkOf = (phase: string) => {
+    const network = PHASE_NETWORK[phase as Phase];
+    const forward = network ? flopsOf(network) : null;
+    return network && forward !== null ? { phase: phase as Phase, network, forwardFlopsPerImage: forward } : null;
+  };
+  for (const [phase, logged] of Object.entries(state.epochsLogged)) {
+    const of = networkOf(phase);
+    if (!of) continue;
+    if (logged.validated > 0) work.push({ ...of, trainImages: logged.validated * data.train, evalImages: logged.validated * data.validation });
+    if (logged.count > logged.validated) work.push({ ...of, trainImages: (logged.count - logged.validated) * data.train, evalImages: 0 });
   }
-  const validatesEachEpoch = events.some((e) => e.type === 'epoch' && e.logs.valLoss !== null);
+  for (const p of state.phases) {
+    const of = p.result ? networkOf(p.phase) : null;
+    if (of) work.push({ ...of, trainImages: 0, evalImages: data.test }); // the test evaluation
+  }
+  const validatesEachEpoch = Object.values(state.epochsLogged).some((logged) => logged.validated > 0);
   const planned = earlyBird.plannedEpochs;
   const projectedDense: PhaseWork = {
     phase: 'dense', network: 'dense', forwardFlopsPerImage: dense.flops,
@@ -189,15 +193,14 @@ export function buildSummary(input: {
   denseStats: ModelStats | null;
 }): RunSummary {
   const { store, config } = input;
-  const events = store.readEvents();
   // The summary is a cache of the projection (plus what only the runner knows: backend, hardware, energy recording).
-  const state = project(events, store.id);
-  const data = lastOf(events, 'data');
+  const state = project(store.readEvents(), store.id);
+  const data = state.data;
   const methods = methodResults(state);
   const slim: SlimSummary | null = state.slim;
   const earlyBird = earlyBirdFrom(state, config);
-  const energy = energyFrom(events, config, input.recording, earlyBird);
-  const denseModel = events.find((e) => e.type === 'model' && e.method === 'dense');
+  const energy = energyFrom(state, config, input.recording, earlyBird);
+  const denseModel = state.models.dense;
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     runId: store.id,
@@ -218,15 +221,15 @@ export function buildSummary(input: {
       : { name: config.data.spec, source: 'not loaded', train: 0, validation: 0, test: 0, shape: [0, 0, 0], numClasses: 0 },
     model: {
       name: config.model.name,
-      params: input.denseStats?.params ?? (denseModel?.type === 'model' ? denseModel.params : 0),
-      flops: input.denseStats?.flops ?? (denseModel?.type === 'model' ? denseModel.flops : 0),
+      params: input.denseStats?.params ?? denseModel?.params ?? 0,
+      flops: input.denseStats?.flops ?? denseModel?.flops ?? 0,
     },
     earlyBird,
     methods,
     slim,
     quantization: quantizationFrom(state),
     energy,
-    compute: computeFrom(events, earlyBird, energy, savingEligibility(savingFacts(events, earlyBird, input.recording)), slim),
+    compute: computeFrom(state, earlyBird, energy, savingEligibility(savingFacts(state, earlyBird, input.recording)), slim),
     seconds: input.seconds,
   };
 }

@@ -6,10 +6,10 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { isAbsolute, join, relative } from 'node:path';
-import { TICKET_ARCHIVE } from '../experiment/ticketArchive.ts';
+import { isAbsolute, relative } from 'node:path';
 import { sendFile, sendText } from './httpUtil.ts';
 import { ANY_RUN_ID_PATTERN } from '../study/sweepRunId.ts';
+import { legacyReportPdfPath, reportPdfPath, ticketArchivePath } from '../run/paths.ts';
 
 /**
  * `/report/<runId>.pdf`; the id (a run's, or a sweep point's `<sweep>~<point>`) is then checked
@@ -21,7 +21,7 @@ const isRunId = (id: string) => ANY_RUN_ID_PATTERN.test(id);
 
 /** Where a run's PDF may be, in order: the exported path, `report/report.pdf`, `report.pdf`. */
 export function reportCandidates(runDir: string, exported: string | undefined): string[] {
-  return [exported, join(runDir, 'report', 'report.pdf'), join(runDir, 'report.pdf')].filter((p): p is string => Boolean(p));
+  return [exported, reportPdfPath(runDir), legacyReportPdfPath(runDir)].filter((p): p is string => Boolean(p));
 }
 
 function inside(dir: string, path: string): boolean {
@@ -58,7 +58,7 @@ export function serveTicket(runId: string, runDir: string, res: ServerResponse, 
     sendText(res, 404, `not a run id: ${JSON.stringify(runId)}`);
     return;
   }
-  const path = join(runDir, TICKET_ARCHIVE);
+  const path = ticketArchivePath(runDir);
   if (!inside(runDir, path) || !statSync(path, { throwIfNoEntry: false })?.isFile()) {
     sendText(res, 404, `no ticket archive for run ${runId}: export it first (ticket:export)`);
     return;

@@ -4,16 +4,23 @@
  * cancel running experiments cleanly (each stops after its current batch and can be resumed).
  */
 import { parseArgs } from 'node:util';
-import { intFlag, UsageError } from '../cli/args.ts';
+import { z } from 'zod';
+import { UsageError } from '../cli/args.ts';
+import { option, optionsHelp, parseArgsSpec, parseOptions, runsDirOption } from '../cli/options.ts';
 import { openBrowser } from './openBrowser.ts';
 import { DEFAULT_HOST, isLoopback, startServer } from './startServer.ts';
 
-export const SERVE_USAGE = `earlybird serve [--port N] [--host 127.0.0.1] [--runs <dir>] [--no-open]
-  Serves the app to a browser on this machine at http://127.0.0.1:<port>/?token=<random token>.
-  --port N     port to listen on (default: any free port)
-  --host H     address to listen on (default 127.0.0.1, this machine only; see below)
-  --runs DIR   where run folders live (default $EARLYBIRD_RUNS or ./runs)
-  --no-open    do not open a browser
+/** The options of `earlybird serve` (type, default and help from these schemas; see cli/options.ts). */
+export const SERVE_OPTIONS = {
+  port: option(z.number().int().min(0).max(65535).optional(), { help: 'port to listen on', placeholder: 'N', defaultText: 'any free port' }),
+  host: option(z.string().trim().min(1, 'expected an address, e.g. 127.0.0.1').default(DEFAULT_HOST), { help: 'address to listen on; the default is this machine only, see below', placeholder: 'H' }),
+  runs: runsDirOption('where run folders live'),
+  'no-open': option(z.boolean().default(false), { help: 'do not open a browser' }),
+};
+
+export const SERVE_USAGE = `earlybird serve [options]
+  Serves the app to a browser on this machine at http://${DEFAULT_HOST}:<port>/?token=<random token>.
+${optionsHelp(SERVE_OPTIONS)}
   Every request must carry the token printed in the URL. The server speaks plain HTTP, so a host
   other than loopback exposes the token and everything the API can do (start experiments, delete
   runs, read files through data folders) to the network; it is accepted only when given explicitly.`;
@@ -24,24 +31,14 @@ const REMOTE_WARNING = (host: string) => `earlybird serve: WARNING: listening on
   with an SSH tunnel (ssh -L <port>:127.0.0.1:<port> host) to reach it from elsewhere.`;
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      runs: { type: 'string' },
-      'no-open': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
+  const parsed = parseArgs({ args: argv, options: parseArgsSpec(SERVE_OPTIONS) });
+  if (parsed.values.help) {
     process.stdout.write(`${SERVE_USAGE}\n`);
     return 0;
   }
-  const port = intFlag('port', values.port, 0, 0);
-  if (port > 65535) throw new UsageError(`--port: expected 0..65535, got ${port}`);
-  const host = values.host ?? DEFAULT_HOST;
-  if (host.trim() === '') throw new UsageError('--host: expected an address, e.g. 127.0.0.1');
+  const values = parseOptions(SERVE_OPTIONS, parsed.values);
+  const port = values.port ?? 0;
+  const host = values.host;
   const remote = !isLoopback(host);
   if (remote) process.stderr.write(`${REMOTE_WARNING(host)}\n`);
 

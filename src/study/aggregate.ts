@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { expandHome } from '../paths.ts';
 import { METHODS, type EnergyKind, type Method } from '../run/events.ts';
 import { RunError, RunStore } from '../run/runStore.ts';
+import { configPath } from '../run/paths.ts';
 import type { RunSummary } from '../run/summary.ts';
 import { energyKindLabel } from '../energy/labels.ts';
 import { savingsAgainstReferences, SAVING_REFERENCES, type SavingReference } from '../experiment/references.ts';
@@ -151,7 +152,7 @@ function readPoint(sweepDir: string, p: SweepManifest['points'][number]): StudyP
     index: p.index, id: p.id, values: p.values, seed: typeof p.values.seed === 'number' ? p.values.seed : null,
     status: 'missing', ticketEpoch: null, plannedEpochs: null, methods: {}, savings: {}, energyLeftOut: null,
   };
-  if (!existsSync(join(dir, 'config.json'))) return base;
+  if (!existsSync(configPath(dir))) return base;
   const store = new RunStore(dir);
   const summary = store.readSummary();
   if (!summary) return { ...base, status: 'incomplete' };

@@ -5,6 +5,7 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkIsRun, describeRun, RunStore, type RunListItem } from '../run/runStore.ts';
+import { configPath } from '../run/paths.ts';
 import { readSweepManifest } from './aggregate.ts';
 import { parseSweepRunId } from './sweepRunId.ts';
 
@@ -29,7 +30,7 @@ export async function describeSweep(dir: string): Promise<SweepListItem> {
   const manifest = readSweepManifest(dir);
   const points = await Promise.all(manifest.points.map(async (p) => {
     const runDir = join(dir, 'runs', p.id);
-    return { index: p.index, id: p.id, values: p.values, run: existsSync(join(runDir, 'config.json')) ? await describeRun(new RunStore(runDir)) : null };
+    return { index: p.index, id: p.id, values: p.values, run: existsSync(configPath(runDir)) ? await describeRun(new RunStore(runDir)) : null };
   }));
   return {
     name: manifest.name, dir, axes: manifest.axes, total: points.length,

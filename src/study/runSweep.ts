@@ -16,6 +16,7 @@ import { appRoot } from '../appRoot.ts';
 import { resumeExperiment, runExperiment, type RunOptions, type RunOutcome } from '../experiment/runner.ts';
 import { writeJsonAtomic } from '../run/files.ts';
 import { RunError, RunStore, defaultRunsDir } from '../run/runStore.ts';
+import { configPath } from '../run/paths.ts';
 import type { Sweep, SweepPoint } from './sweep.ts';
 
 /** The CLI the pool's children and cluster tasks run (found from the sources or the bundle alike). */
@@ -24,8 +25,8 @@ export const BIN_PATH = join(appRoot(), 'bin', 'earlybird.mjs');
 export type PointState = 'done' | 'unfinished' | 'new';
 
 /** Where a sweep's folder goes unless --out says: <runs root>/sweeps/<name>. */
-export function defaultSweepDir(name: string): string {
-  return join(defaultRunsDir(), 'sweeps', name);
+export function defaultSweepDir(name: string, runsDir = defaultRunsDir()): string {
+  return join(runsDir, 'sweeps', name);
 }
 
 export function pointDir(sweepDir: string, point: Pick<SweepPoint, 'id'>): string {
@@ -34,7 +35,7 @@ export function pointDir(sweepDir: string, point: Pick<SweepPoint, 'id'>): strin
 
 export function pointState(sweepDir: string, point: Pick<SweepPoint, 'id'>): PointState {
   const dir = pointDir(sweepDir, point);
-  if (!existsSync(join(dir, 'config.json'))) return existsSync(dir) ? 'unfinished' : 'new';
+  if (!existsSync(configPath(dir))) return existsSync(dir) ? 'unfinished' : 'new';
   return new RunStore(dir).readSummary()?.status === 'completed' ? 'done' : 'unfinished';
 }
 
@@ -82,7 +83,7 @@ export async function runPoint(sweepDir: string, point: SweepPoint, options: Omi
   if (state === 'done') return { index: point.index, id: point.id, action: 'skipped', status: 'completed' };
   const runsDir = join(sweepDir, 'runs');
   const dir = pointDir(sweepDir, point);
-  if (state === 'unfinished' && existsSync(join(dir, 'config.json'))) {
+  if (state === 'unfinished' && existsSync(configPath(dir))) {
     const outcome = await resumeExperiment(dir, point.config, options);
     return { index: point.index, id: point.id, action: 'resumed', status: outcome.status };
   }

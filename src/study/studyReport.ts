@@ -167,13 +167,18 @@ export interface StudyResult {
   study: Study;
 }
 
+/** Where the study PDF goes unless the user names a file: <sweepDir>/study/study.pdf. */
+export function defaultStudyPdf(sweepDir: string): string {
+  return join(sweepDir, 'study', 'study.pdf');
+}
+
 /** Aggregates a sweep folder and writes study.pdf, study.csv, study-points.csv and study.json. */
 export async function generateStudy(sweepDir: string, options: { out?: string } = {}): Promise<StudyResult> {
   const study = buildStudy(sweepDir);
   if (study.points.every((p) => p.status !== 'completed')) {
     throw new RunError(`${study.dir}: no point has finished yet (${study.points.length} points); run the sweep first`);
   }
-  const pdfPath = options.out ? resolve(expandHome(options.out)) : join(study.dir, 'study', 'study.pdf');
+  const pdfPath = options.out ? resolve(expandHome(options.out)) : defaultStudyPdf(study.dir);
   if (extname(pdfPath).toLowerCase() !== '.pdf') throw new RunError(`--out ${options.out}: the study file must end in .pdf`);
   const outDir = dirname(pdfPath);
   const pdf = await renderStudyPdf(study);

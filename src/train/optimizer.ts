@@ -4,19 +4,9 @@
  * learning rate can change per epoch and the state can be saved in a checkpoint and restored.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { OptimizerSettings } from './optimizerSettings.ts';
 
-export interface OptimizerSettings {
-  kind: 'sgd' | 'adam';
-  momentum: number;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-}
-
-export const DEFAULT_OPTIMIZER: OptimizerSettings = {
-  kind: 'sgd', momentum: 0.9, weightDecay: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
-};
+export { DEFAULT_OPTIMIZER, type OptimizerSettings } from './optimizerSettings.ts';
 
 /** Optimizer state as plain arrays, keyed by slot and parameter key, for checkpoints. */
 export interface OptimizerState {
