@@ -63,7 +63,11 @@ export const lotteryTicketSchema = z.strictObject({
  * the L1 term on γ for the whole budget, pruned at `search.pruneRatio` by the same global |γ| rule as
  * the ticket, then fine-tuned. The Early-Bird paper (You et al. 2020, §4) measures its savings against
  * this pipeline: 160 epochs of training followed by 160 of fine-tuning on CIFAR, i.e. the fine-tune as
- * long as the training budget — hence the default `fineTuneEpochs` = `training.epochs`.
+ * long as the training budget — hence the default `fineTuneEpochs` = `training.epochs`. Checked
+ * against both official codes: network slimming's README fine-tunes with `main.py --refine … --epochs
+ * 160` after sparsity training at main.py's 160 (github.com/Eric-mingjie/network-slimming, "Fine-tune-160"
+ * in its tables); Early-Bird's scripts/standard-train/search.sh trains `--epochs 160`
+ * (github.com/GATECH-EIC/Early-Bird-Tickets).
  */
 export const prunePipelineSchema = z.strictObject({
   enabled: z.boolean().default(false),
