@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,6 +20,7 @@ import type { RunSummary } from '../src/run/summary.ts';
 import { startServer, type RunningServer } from '../src/server/startServer.ts';
 import { buildStudy } from '../src/study/aggregate.ts';
 import { chromiumMissing, launchChromium, openPage, screenshot } from './helpers/browser.ts';
+import { get, post } from './helpers/loopback.ts';
 
 const SWEEP = 'ui-seeds';
 const SWEEP_FILE = {
@@ -36,28 +36,6 @@ const SWEEP_FILE = {
   },
   grid: { seed: [1, 2, 3] },
 };
-
-function post(server: RunningServer, channel: string, body: unknown): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path: `/api/${channel}`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
-
-function get(port: number, path: string): Promise<{ status: number; type: string; bytes: Buffer }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), bytes: Buffer.concat(chunks) }));
-    }).on('error', reject).end();
-  });
-}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
