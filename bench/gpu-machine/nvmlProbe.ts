@@ -36,18 +36,32 @@ if (!(idleSeconds >= 0) || !(intervalMs >= 10)) {
   throw new Error(`--idle-seconds must be ≥ 0 and --interval-ms ≥ 10; got ${args['idle-seconds']} and ${args['interval-ms']}`);
 }
 
+/**
+ * Starts the command with this process's stdio: `running()` turns false and `exit` resolves with its
+ * status when it ends, or with 127 when it could not start.
+ */
+function startCommand(argv: string[]): { running: () => boolean; exit: Promise<number> } {
+  let done = false;
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
+  const exit = new Promise<number>((resolve) => {
+    child.on('exit', (code, signal) => {
+      done = true;
+      resolve(code ?? (signal ? 128 : 1));
+    });
+    child.on('error', (error) => {
+      process.stderr.write(`nvmlProbe: could not start ${argv[0]}: ${error.message}\n`);
+      done = true;
+      resolve(127);
+    });
+  });
+  return { running: () => !done, exit };
+}
+
 const opened = await openNvmlSource();
 if (!opened.ok) {
   // Say why, and still run the command: what it prints matters even without power readings.
   process.stdout.write(`NVML not opened: ${opened.reason}\n`);
-  let code = 2;
-  if (command.length) {
-    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
-    code = await new Promise<number>((resolve) => {
-      child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
-      child.on('error', () => resolve(127));
-    });
-  }
+  const code = command.length ? await startCommand(command).exit : 0;
   process.exit(code === 0 ? 2 : code);
 }
 const source = opened.source;
@@ -106,18 +120,9 @@ const idleUntil = Date.now() + idleSeconds * 1000;
 await sampleWhile('idle', () => Date.now() < idleUntil);
 if (command.length) {
   process.stderr.write(`nvmlProbe: running ${command.join(' ')}\n`);
-  let done = false;
-  const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
-  const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => {
-    done = true;
-    resolve(code ?? (signal ? 128 : 1));
-  }));
-  child.on('error', (error) => {
-    process.stderr.write(`nvmlProbe: could not start ${command[0]}: ${error.message}\n`);
-    done = true;
-  });
-  await sampleWhile('load', () => !done);
-  exitCode = await exited;
+  const started = startCommand(command);
+  await sampleWhile('load', started.running);
+  exitCode = await started.exit;
 }
 await source.close();
 
