@@ -148,12 +148,7 @@ export class RunStore {
         dir = join(root, id);
       }
     }
-    writeRunMarker(dir, config);
-    const store = new RunStore(dir);
-    store.lock = acquireRunLock(dir, purpose);
-    writeJsonAtomic(configPath(dir), config);
-    appendLine(store.metricsPath, METRICS_HEADER);
-    return store;
+    return RunStore.initialise(dir, config, purpose);
   }
 
   /**
@@ -170,6 +165,11 @@ export class RunStore {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RunError(`${dir} exists already; resume it instead`);
       throw new RunError(`cannot create run folder ${dir}: ${(error as Error).message}`);
     }
+    return RunStore.initialise(dir, config, purpose);
+  }
+
+  /** Fills a folder just made (exclusively) by `create` or `createNamed`: marker, lock, config, metrics header. */
+  private static initialise(dir: string, config: ExperimentConfig, purpose: string): RunStore {
     writeRunMarker(dir, config);
     const store = new RunStore(dir);
     store.lock = acquireRunLock(dir, purpose);
