@@ -12,7 +12,7 @@ import {
   defaultParallel, defaultSweepDir, describeValues, pointIndexFrom, pointState, runPoint, runSweepLocally, writeSweepManifest,
 } from '../study/runSweep.ts';
 import { loadSweepFile, type Sweep } from '../study/sweep.ts';
-import { detectGpuCount } from '../study/gpus.ts';
+import { nvidiaSmiGpus } from '../energy/inventory.ts';
 import { z } from 'zod';
 import { option, optionsHelp, parseArgsSpec, parseOptions } from './options.ts';
 import { describeEvent } from './runCommand.ts';
@@ -110,7 +110,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const parallel = values.parallel ?? defaultParallel(detectGpuCount());
+  const parallel = values.parallel ?? defaultParallel((await nvidiaSmiGpus())?.length ?? 0);
   log(`sweep "${sweep.name}": ${sweep.points.length} points over ${sweep.axes.join(', ') || 'no axis'}, up to ${parallel} at once, into ${sweepDir}`);
   const controller = new AbortController();
   const onSignal = () => {

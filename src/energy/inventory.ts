@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import os from 'node:os';
+import { DEFAULT_NVIDIA_SMI } from './nvidiaSmi/nvidiaSmiSource.ts';
 
 export interface GpuController {
   vendor: string | null;
@@ -68,8 +69,11 @@ export async function hardwareInventory(budgetMs: number = INVENTORY_BUDGET_MS):
 /** How long `nvidia-smi --query-gpu` may take: its first call after boot can take a second or more. */
 const NVIDIA_SMI_DEADLINE_MS = 3000;
 
-/** The NVIDIA GPUs nvidia-smi lists (name, memory), or null when it is absent or fails. */
-export function nvidiaSmiGpus(command = 'nvidia-smi'): Promise<GpuController[] | null> {
+/**
+ * The NVIDIA GPUs nvidia-smi lists (name, memory), or null when it is absent or fails: the run record's
+ * GPU list where lspci is missing, and how many points a sweep runs at once.
+ */
+export function nvidiaSmiGpus(command = DEFAULT_NVIDIA_SMI): Promise<GpuController[] | null> {
   return new Promise((resolve) => {
     execFile(command, ['--query-gpu=name,memory.total', '--format=csv,noheader,nounits'], { timeout: NVIDIA_SMI_DEADLINE_MS }, (error, stdout) => {
       if (error) return resolve(null);
