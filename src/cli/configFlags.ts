@@ -32,10 +32,15 @@ export function fieldSchema(path: readonly string[]): AnySchema {
   return schema;
 }
 
-function unwrap(schema: AnySchema): AnySchema {
+/** A schema under its defaults, optionals and transforms: what the user types (config flags and CLI options). */
+export function unwrap(schema: AnySchema): AnySchema {
   let s = schema;
-  while (s && (s.def?.type === 'default' || s.def?.type === 'optional' || s.def?.type === 'prefault')) s = s.unwrap();
-  return s;
+  for (;;) {
+    const type = s?.def?.type;
+    if (type === 'default' || type === 'optional' || type === 'prefault') s = s.unwrap();
+    else if (type === 'pipe') s = s.def.in; // a transform: what the user types is its input
+    else return s;
+  }
 }
 
 /** The default the schema gives a field (from a config that sets only what is required). */

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { UsageError } from './args.ts';
-import { schemaFacts } from './configFlags.ts';
+import { schemaFacts, unwrap } from './configFlags.ts';
 import { RUNS_DIR_ENV, RUNS_DIR_FALLBACK, resolveRunsDir } from '../run/runStore.ts';
 
 export interface OptionMeta {
@@ -33,17 +33,6 @@ export type OptionValues<S extends OptionShape> = z.output<z.ZodObject<S>>;
 /* eslint-disable @typescript-eslint/no-explicit-any -- zod's internal defs are walked by shape */
 type AnySchema = any;
 
-/** The schema under its defaults, optionals and transforms: what the user types. */
-function base(schema: AnySchema): AnySchema {
-  let s = schema;
-  for (;;) {
-    const type = s?.def?.type;
-    if (type === 'default' || type === 'optional' || type === 'prefault') s = s.unwrap();
-    else if (type === 'pipe') s = s.def.in;
-    else return s;
-  }
-}
-
 function metaOf(name: string, schema: z.ZodType): OptionMeta {
   const meta = registry.get(schema);
   if (!meta) throw new Error(`option --${name} is not declared with option() (it has no help)`);
@@ -51,7 +40,7 @@ function metaOf(name: string, schema: z.ZodType): OptionMeta {
 }
 
 function isBoolean(schema: z.ZodType): boolean {
-  return base(schema)?.def?.type === 'boolean';
+  return unwrap(schema)?.def?.type === 'boolean';
 }
 
 /** The default the schema gives (run through its transform), or undefined when it has none. */
@@ -66,7 +55,7 @@ function defaultOf(schema: AnySchema): unknown {
 export function optionFacts(name: string, schema: z.ZodType, withDefault = true): string {
   const meta = metaOf(name, schema);
   if (isBoolean(schema)) return '';
-  return schemaFacts(base(schema), withDefault ? meta.defaultText ?? defaultOf(schema) : undefined);
+  return schemaFacts(unwrap(schema), withDefault ? meta.defaultText ?? defaultOf(schema) : undefined);
 }
 
 /** parseArgs option specs (values arrive as strings; the schema converts and checks them), and -h/--help. */
@@ -95,7 +84,7 @@ export function parseOptions<S extends OptionShape>(shape: S, values: Record<str
   for (const [name, schema] of Object.entries(shape)) {
     const raw = values[name];
     if (raw === undefined) continue;
-    input[name] = base(schema)?.def?.type === 'number' && typeof raw === 'string' ? (raw.trim() === '' ? Number.NaN : Number(raw)) : raw;
+    input[name] = unwrap(schema)?.def?.type === 'number' && typeof raw === 'string' ? (raw.trim() === '' ? Number.NaN : Number(raw)) : raw;
   }
   const result = z.object(shape).safeParse(input);
   if (result.success) return result.data as OptionValues<S>;
