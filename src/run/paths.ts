@@ -4,9 +4,7 @@
  */
 import { join } from 'node:path';
 
-/** A run id: a folder name directly inside the runs folder (letters, digits, . _ -; never . or ..). */
-export const RUN_ID_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,120}$/;
-export const isRunId = (text: string): boolean => RUN_ID_PATTERN.test(text);
+export { isRunId, RUN_ID_PATTERN } from './runId.ts';
 
 export const configPath = (runDir: string) => join(runDir, 'config.json');
 export const eventsPath = (runDir: string) => join(runDir, 'events.jsonl');

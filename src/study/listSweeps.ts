@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { checkIsRun, describeRun, RunStore, type RunListItem } from '../run/runStore.ts';
 import { configPath } from '../run/paths.ts';
 import { readSweepManifest } from './aggregate.ts';
-import { parseSweepRunId } from './sweepRunId.ts';
+import { parseSweepRunId, SWEEP_NAME_PART } from './sweepRunId.ts';
 
 export interface SweepListItem {
   name: string;
@@ -20,7 +20,7 @@ export interface SweepListItem {
   points: { index: number; id: string; values: Record<string, unknown>; run: RunListItem | null }[];
 }
 
-export const SWEEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/;
+export const SWEEP_NAME = new RegExp(`^${SWEEP_NAME_PART}$`);
 
 export function sweepsRoot(runsDir: string): string {
   return join(runsDir, 'sweeps');

@@ -5,15 +5,15 @@
  * stays one URL path segment (encodeURIComponent leaves `~` as it is). Pure: the page uses it too.
  */
 
-/** Sweep names as `earlybird sweep` writes them (src/study/listSweeps.ts SWEEP_NAME): never `.` or `..`. */
-const SWEEP_PART = '[A-Za-z0-9][A-Za-z0-9._-]{0,80}';
-/** A run folder name (src/run/paths.ts RUN_ID_PATTERN): never `.` or `..`. */
-const RUN_PART = '(?!\\.{1,2}$)[A-Za-z0-9._-]{1,120}';
+import { RUN_ID_PART } from '../run/runId.ts';
+
+/** Sweep names as `earlybird sweep` writes them (listSweeps' SWEEP_NAME is this, whole): never `.` or `..`. */
+export const SWEEP_NAME_PART = '[A-Za-z0-9][A-Za-z0-9._-]{0,80}';
 
 export const SWEEP_RUN_SEPARATOR = '~';
-export const SWEEP_RUN_ID_PATTERN = new RegExp(`^(${SWEEP_PART})${SWEEP_RUN_SEPARATOR}(${RUN_PART})$`);
+export const SWEEP_RUN_ID_PATTERN = new RegExp(`^(${SWEEP_NAME_PART})${SWEEP_RUN_SEPARATOR}(${RUN_ID_PART})$`);
 /** A plain run id or a sweep point's: what the read-only run calls (runs:get, report, ticket, folder) take. */
-export const ANY_RUN_ID_PATTERN = new RegExp(`^(?:${RUN_PART}|${SWEEP_PART}${SWEEP_RUN_SEPARATOR}${RUN_PART})$`);
+export const ANY_RUN_ID_PATTERN = new RegExp(`^(?:${RUN_ID_PART}|${SWEEP_NAME_PART}${SWEEP_RUN_SEPARATOR}${RUN_ID_PART})$`);
 
 export interface SweepRunRef {
   sweep: string;
