@@ -69,6 +69,11 @@ describe('wasm convolution gradients agree with the cpu backend', () => {
   cases.push({ k: 3, stride: 1, pad: 'same', n: 1, h: 7, w: 7, ci: 5, co: 6 }); // batch 1
   cases.push({ k: 3, stride: 2, pad: 'same', n: 1, h: 8, w: 10, ci: 2, co: 3 }); // even sizes, stride 2
   cases.push({ k: 5, stride: 2, pad: 'valid', n: 3, h: 13, w: 6, ci: 1, co: 2 }); // odd, narrow
+  // Channel counts that reach the filter gradient's 4 x 8 SIMD blocks, exactly and with tails.
+  cases.push({ k: 3, stride: 1, pad: 'same', n: 2, h: 6, w: 7, ci: 8, co: 16 });
+  cases.push({ k: 3, stride: 2, pad: 'same', n: 2, h: 9, w: 8, ci: 6, co: 13 });
+  cases.push({ k: 1, stride: 1, pad: 'valid', n: 1, h: 5, w: 5, ci: 7, co: 9 });
+  cases.push({ k: 3, stride: 2, pad: 'valid', n: 2, h: 8, w: 9, ci: 12, co: 24 });
 
   for (const c of cases) {
     test(`k${c.k} s${c.stride} ${c.pad} x[${c.n},${c.h},${c.w},${c.ci}] → ${c.co}`, async () => {

@@ -16,6 +16,8 @@ export interface WasmTensorData {
 export interface WasmModule {
   cwrap(name: string, returnType: null | 'number', argTypes: string[]): (...args: unknown[]) => void;
   HEAPU8: Uint8Array;
+  /** Emscripten's exports; `memory` is the linear memory our own kernels import (src/backend/wasm/native). */
+  asm: { memory: WebAssembly.Memory };
 }
 
 export interface WasmBackend {
@@ -35,6 +37,11 @@ export interface KernelArgs {
 /** The backend's numeric id of a tensor (what the C++ kernels take). */
 export function wasmId(backend: WasmBackend, t: TensorInfo): number {
   return backend.dataIdMap.get(t.dataId).id;
+}
+
+/** Byte offset of a tensor's data in the wasm memory (what src/backend/wasm/native's kernels take). */
+export function heapOffset(backend: WasmBackend, t: TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset;
 }
 
 /** A float32 view of a tensor on the wasm heap. Take it after allocating outputs, never before. */

@@ -1,0 +1,30 @@
+/**
+ * earlybird's own WebAssembly SIMD kernels (src/backend/wasm/native/kernels.c), instantiated once
+ * per wasm backend on that backend's own memory: they read and write tensors in place, by byte
+ * offset, with no copy in or out. The module owns nothing in that memory (no data, no stack),
+ * which build.sh checks, so it cannot disturb the backend's allocator.
+ */
+import { KERNELS_WASM_BASE64 } from './native/kernelsWasm.ts';
+import type { WasmBackend } from './internals.ts';
+
+export interface NativeKernels {
+  conv2d_filter_grad(
+    x: number, dy: number, dw: number,
+    n: number, h: number, w: number, ci: number, ho: number, wo: number, co: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw_: number, padTop: number, padLeft: number,
+  ): void;
+}
+
+let compiled: WebAssembly.Module | undefined;
+const instances = new WeakMap<WasmBackend, NativeKernels>();
+
+export function nativeKernels(backend: WasmBackend): NativeKernels {
+  let kernels = instances.get(backend);
+  if (!kernels) {
+    compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    const instance = new WebAssembly.Instance(compiled, { env: { memory: backend.wasm.asm.memory } });
+    kernels = instance.exports as unknown as NativeKernels;
+    instances.set(backend, kernels);
+  }
+  return kernels;
+}
