@@ -6,7 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { currentBackend, selectBackend } from '../src/backend/selectBackend.ts';
+import { fusedBatchNormTraining, hasFusedBatchNorm } from '../src/backend/wasm/fusedKernels.ts';
 import { fallbackCounts, FAST_WASM_KERNELS } from '../src/backend/wasm/registerFastKernels.ts';
+import { BatchNormalization } from '../src/models/batchNormalization.ts';
 
 /** max |a − b| / max |b|: the error relative to the reference's scale. */
 function relativeError(a: Float32Array, b: Float32Array): number {
@@ -74,6 +76,8 @@ describe('wasm convolution gradients agree with the cpu backend', () => {
   cases.push({ k: 3, stride: 2, pad: 'same', n: 2, h: 9, w: 8, ci: 6, co: 13 });
   cases.push({ k: 1, stride: 1, pad: 'valid', n: 1, h: 5, w: 5, ci: 7, co: 9 });
   cases.push({ k: 3, stride: 2, pad: 'valid', n: 2, h: 8, w: 9, ci: 12, co: 24 });
+  cases.push({ k: 3, stride: 1, pad: 'same', n: 2, h: 5, w: 7, ci: 9, co: 11 }); // 8-block + tail, 4-pixel tile + tail
+  cases.push({ k: 5, stride: 2, pad: 'same', n: 1, h: 9, w: 10, ci: 10, co: 12 });
 
   for (const c of cases) {
     test(`k${c.k} s${c.stride} ${c.pad} x[${c.n},${c.h},${c.w},${c.ci}] → ${c.co}`, async () => {
@@ -86,9 +90,10 @@ describe('wasm convolution gradients agree with the cpu backend', () => {
             const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad);
             return y.mul(tf.range(0, y.size).reshape(y.shape).mod(7).sub(3)).sum();
           };
-          return tf.grads(f)([x!, w!]);
+          return [...tf.grads(f)([x!, w!]), tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad)];
         },
       );
+      assert.ok(relativeError(wasm[2]!, cpu[2]!) < 1e-5, `forward error ${relativeError(wasm[2]!, cpu[2]!)}`);
       assert.ok(relativeError(wasm[0]!, cpu[0]!) < 1e-4, `dx error ${relativeError(wasm[0]!, cpu[0]!)}`);
       assert.ok(relativeError(wasm[1]!, cpu[1]!) < 1e-4, `dW error ${relativeError(wasm[1]!, cpu[1]!)}`);
       // The fast path ran: neither gradient fell back to the stock kernel.
@@ -127,6 +132,19 @@ describe('wasm helper kernels agree with the cpu backend', () => {
     });
   });
 
+  test('MaxPoolGrad 2x2 over channel counts the SIMD kernel takes 4 at a time (with a tail), ties, -inf and NaN', async () => {
+    await check('maxPoolGrad simd', [[2, 7, 9, 11]], (x) => {
+      const ties = x!.mul(1.5).floor();
+      const mask = tf.range(0, x!.size).reshape(x!.shape).mod(13);
+      const odd = tf.where(mask.equal(5), tf.fill(x!.shape, -Infinity), tf.where(mask.equal(7), tf.fill(x!.shape, NaN), ties));
+      const weight = (y: tf.Tensor) => y.mul(tf.range(0, y.size).reshape(y.shape).mod(5).add(1));
+      return [
+        tf.grad((a: tf.Tensor) => weight(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')).sum())(ties),
+        tf.grad((a: tf.Tensor) => weight(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')).sum())(odd),
+      ];
+    });
+  });
+
   test('MaxPoolGrad with ties (the first maximum of a window takes the gradient), 2x2 and 3x3 windows', async () => {
     await check('maxPoolGrad ties', [[2, 6, 8, 3]], (x) => {
       const ties = x!.mul(1.5).floor(); // small integers: many equal values per window
@@ -146,6 +164,52 @@ describe('wasm helper kernels agree with the cpu backend', () => {
         return y.mul(tf.range(0, y.size).reshape(y.shape).mod(7).sub(3)).sum();
       };
       return tf.grads(f)([x!, gamma!, beta!]);
+    });
+  });
+
+  // The fused kernels (src/backend/wasm/fusedKernels.ts) on wasm against tfjs's composites on cpu.
+  const fusedOrComposite = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    if (tf.getBackend() === 'wasm') {
+      assert.ok(hasFusedBatchNorm(), 'wasm has the fused BatchNorm kernel');
+      return fusedBatchNormTraining(a, g, b, 1e-5);
+    }
+    assert.ok(!hasFusedBatchNorm(), 'cpu keeps the composite');
+    const { mean, variance } = tf.moments(a, [0, 1, 2]);
+    return [tf.batchNorm(a, mean, variance, b, g, 1e-5), mean, variance] as const;
+  };
+  for (const channels of [12, 6]) {
+    test(`fused BatchNorm in training, ${channels} channels: outputs, statistics and every gradient (also through mean and variance)`, async () => {
+      await check(`fused batchnorm ${channels}`, [[5, 7, 6, channels], [channels], [channels]], (x, gamma, beta) => {
+        // An offset mean, so the variance is not taken around zero.
+        const shifted = x!.mul(3).add(tf.range(0, channels).mul(0.7));
+        const [y, mean, variance] = fusedOrComposite(shifted, gamma!, beta!);
+        const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+          const [yy, m, v] = fusedOrComposite(a, g, b);
+          // Weighted (a plain sum of a normalised batch has no input gradient), with the statistics
+          // in the loss too, so their gradient paths are checked.
+          return yy.relu().mul(tf.range(0, yy.size).reshape(yy.shape).mod(7).sub(3)).sum()
+            .add(m.mul(tf.range(1, channels + 1)).sum()).add(v.mul(0.5).sum());
+        };
+        return [y, mean, variance, ...tf.grads(f)([shifted, gamma!, beta!])];
+      });
+    });
+  }
+
+  test('the fused BatchNorm layer trains like tf.layers\' own (weights, moving statistics, gradients)', async () => {
+    await check('BatchNormalization layer', [[6, 4, 4, 8]], (x) => {
+      const layer = new BatchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5 });
+      layer.build([null, 4, 4, 8]);
+      const weight = tf.range(0, x!.size).reshape(x!.shape).mod(5).sub(2);
+      const grad = tf.grad((a: tf.Tensor) => (layer.apply(a, { training: true }) as tf.Tensor).mul(weight).sum())(x!);
+      const inference = layer.apply(x!, { training: false }) as tf.Tensor;
+      return [grad, inference, ...layer.getWeights()];
+    });
+  });
+
+  test('ReLU gradient, one pass on wasm, including zeros and negative zero', async () => {
+    await check('relu grad', [[3, 5, 7, 3]], (x) => {
+      const edges = x!.mul(tf.range(0, x!.size).reshape(x!.shape).mod(4).toFloat()).round(); // 0, -0 and integers
+      return [tf.grad((a: tf.Tensor) => a.relu().mul(tf.range(0, a.size).reshape(a.shape).mod(3).add(1)).sum())(edges)];
     });
   });
 

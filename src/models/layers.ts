@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from './batchNormalization.ts';
 import { layerSeed } from './seeds.ts';
 
 /** Name of the final Dense layer (pre-softmax scores); `logitsModel` cuts the model there. */
@@ -56,7 +57,7 @@ export class SeededLayers {
 
   /** BatchNorm over the channel axis. γ starts at 1, β at 0 (constant initialisers need no seed). */
   batchNorm(input: Tensor, name: string): Tensor {
-    return applyTo(tf.layers.batchNormalization({ name, axis: -1, momentum: BN_MOMENTUM, epsilon: BN_EPSILON }), input);
+    return applyTo(batchNormalization({ name, axis: -1, momentum: BN_MOMENTUM, epsilon: BN_EPSILON }), input);
   }
 
   relu(input: Tensor, name: string): Tensor {

@@ -10,7 +10,7 @@
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, heapOffset, type KernelArgs, type WasmBackend } from './internals.ts';
 import { nativeKernels } from './nativeKernels.ts';
-import { rawConv2d } from './rawConv2d.ts';
+import { fastConv2d } from './rawConv2d.ts';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 
@@ -106,7 +106,7 @@ export function makeConv2DBackpropInput(stock: (args: KernelArgs) => TensorInfo)
     const strided = sh > 1 || sw > 1;
     const source = strided ? insertZeros(backend, cropped, sh, sw) : cropped;
     const dx = backend.makeOutput([batchSize, inHeight, inWidth, info.inChannels], 'float32');
-    rawConv2d(backend, source, flipped, dx, {
+    fastConv2d(backend, source, flipped, dx, {
       batch: batchSize, inHeight: upHeight, inWidth: upWidth,
       inChannels: info.outChannels, outChannels: info.inChannels,
       filterHeight: kh, filterWidth: kw,

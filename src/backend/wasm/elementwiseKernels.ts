@@ -6,7 +6,8 @@
  * stock kernel otherwise.
  */
 import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core';
-import { callWasmKernel, elementCount, heapF32, view, type KernelArgs, type WasmBackend } from './internals.ts';
+import { callWasmKernel, elementCount, heapF32, heapOffset, view, type KernelArgs, type WasmBackend } from './internals.ts';
+import { nativeKernels } from './nativeKernels.ts';
 
 type Kernel = (args: KernelArgs) => TensorInfo;
 
@@ -103,7 +104,8 @@ export const makeMean = (stock: Kernel) => makeColumnReduction(stock, false);
 /**
  * MaxPoolGrad: each dy value is added to the first position of its window (padding excluded)
  * that holds the window's maximum — the cpu backend's rule, also for overlapping windows, where
- * the stock wasm kernel disagrees with it.
+ * the stock wasm kernel disagrees with it. 2x2 windows at stride 2 (every pooling layer here) run
+ * in our SIMD kernel (native/kernels.c, same rule); other windows in the loop below.
  */
 export function makeMaxPoolGrad(stock: Kernel): Kernel {
   return (args) => {
@@ -119,14 +121,14 @@ export function makeMaxPoolGrad(stock: Kernel): Kernel {
     const top = info.padInfo.top;
     const left = info.padInfo.left;
     const dx = backend.makeOutput(input!.shape, 'float32');
+    if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && 2 * ho <= h && 2 * wo <= w) {
+      nativeKernels(backend).max_pool_grad_2x2(heapOffset(backend, input!), heapOffset(backend, dy!), heapOffset(backend, dx), n, h, w, ho, wo, c);
+      return dx;
+    }
     const xs = heapF32(backend, input!);
     const gs = heapF32(backend, dy!);
     const out = heapF32(backend, dx);
     out.fill(0);
-    if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && 2 * ho <= h && 2 * wo <= w) {
-      maxPoolGrad2x2(xs, gs, out, n, h, w, ho, wo, c);
-      return dx;
-    }
     // Channels innermost: every read is a contiguous run of c values (NHWC), and the window is
     // visited in the same order as a per-channel scan, so ties go to the same first position.
     const bestValue = new Float32Array(c);
@@ -163,36 +165,4 @@ export function makeMaxPoolGrad(stock: Kernel): Kernel {
     }
     return dx;
   };
-}
-
-/**
- * The common case, 2x2 windows at stride 2 without padding: the four candidates of a channel are
- * compared directly, in window order (top-left, top-right, bottom-left, bottom-right), with the
- * general path's rule (strictly greater than everything before, so NaN and -∞ never win).
- */
-function maxPoolGrad2x2(xs: Float32Array, gs: Float32Array, out: Float32Array, n: number, h: number, w: number, ho: number, wo: number, c: number): void {
-  for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < ho; oy++) {
-      for (let ox = 0; ox < wo; ox++) {
-        const p00 = ((b * h + 2 * oy) * w + 2 * ox) * c;
-        const p01 = p00 + c;
-        const p10 = p00 + w * c;
-        const p11 = p10 + c;
-        const g = ((b * ho + oy) * wo + ox) * c;
-        for (let ch = 0; ch < c; ch++) {
-          let best = -Infinity;
-          let at = -1;
-          const v00 = xs[p00 + ch]!;
-          if (v00 > best) { best = v00; at = p00 + ch; }
-          const v01 = xs[p01 + ch]!;
-          if (v01 > best) { best = v01; at = p01 + ch; }
-          const v10 = xs[p10 + ch]!;
-          if (v10 > best) { best = v10; at = p10 + ch; }
-          const v11 = xs[p11 + ch]!;
-          if (v11 > best) { at = p11 + ch; }
-          if (at >= 0) out[at] = gs[g + ch]!;
-        }
-      }
-    }
-  }
 }

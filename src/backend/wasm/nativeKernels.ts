@@ -13,6 +13,21 @@ export interface NativeKernels {
     n: number, h: number, w: number, ci: number, ho: number, wo: number, co: number,
     kh: number, kw: number, sh: number, sw: number, dh: number, dw_: number, padTop: number, padLeft: number,
   ): void;
+  batch_norm_train(
+    x: number, gamma: number, beta: number, y: number, mean: number, variance: number,
+    scratch: number, rows: number, c: number, eps: number,
+  ): void;
+  batch_norm_train_grad(
+    x: number, dy: number, gamma: number, mean: number, variance: number, dmean: number, dvariance: number,
+    dx: number, dgamma: number, dbeta: number, scratch: number, rows: number, c: number, eps: number,
+  ): void;
+  relu_grad(x: number, dy: number, dx: number, size: number): void;
+  conv2d_forward(
+    x: number, f: number, y: number, zeros: number,
+    n: number, h: number, w: number, ci: number, ho: number, wo: number, co: number,
+    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
+  ): void;
+  max_pool_grad_2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, ho: number, wo: number, c: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -4,7 +4,8 @@
  * kernels need arbitrary asymmetric padding and dilation, which the C++ entry point accepts.
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { wasmId, type WasmBackend } from './internals.ts';
+import { heapOffset, wasmId, type WasmBackend } from './internals.ts';
+import { nativeKernels } from './nativeKernels.ts';
 
 export interface RawConvParams {
   batch: number;
@@ -55,4 +56,26 @@ export function rawConv2d(backend: WasmBackend, x: TensorInfo, filter: TensorInf
     p.dilationHeight, p.dilationWidth, p.strideHeight, p.strideWidth,
     p.inChannels, p.outChannels, wasmId(backend, out),
   );
+}
+
+/**
+ * The convolution the kernels here use: our SIMD kernel (native/kernels.c) where it measured faster
+ * than XNNPACK — at least 8 input and 8 output channels, no dilation — and XNNPACK otherwise (a
+ * grayscale or RGB first layer, where XNNPACK's own layout wins). Same arguments as `rawConv2d`.
+ */
+export function fastConv2d(backend: WasmBackend, x: TensorInfo, filter: TensorInfo, out: TensorInfo, p: RawConvParams): void {
+  if (p.inChannels < 8 || p.outChannels < 8 || p.dilationHeight !== 1 || p.dilationWidth !== 1) {
+    rawConv2d(backend, x, filter, out, p);
+    return;
+  }
+  const zeros = backend.makeOutput([p.inChannels], 'float32');
+  new Float32Array(backend.wasm.HEAPU8.buffer, heapOffset(backend, zeros), p.inChannels).fill(0);
+  const outHeight = convOutputSize(p.inHeight, p.padTop, p.padBottom, p.filterHeight, 1, p.strideHeight);
+  const outWidth = convOutputSize(p.inWidth, p.padLeft, p.padRight, p.filterWidth, 1, p.strideWidth);
+  nativeKernels(backend).conv2d_forward(
+    heapOffset(backend, x), heapOffset(backend, filter), heapOffset(backend, out), heapOffset(backend, zeros),
+    p.batch, p.inHeight, p.inWidth, p.inChannels, outHeight, outWidth, p.outChannels,
+    p.filterHeight, p.filterWidth, p.strideHeight, p.strideWidth, p.padTop, p.padLeft,
+  );
+  backend.disposeData(zeros.dataId);
 }

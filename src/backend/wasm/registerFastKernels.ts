@@ -4,13 +4,17 @@
  * and hands the stock `kernelFunc` to the replacement as its fallback.
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { makeConv2D } from './conv2dForward.ts';
 import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2dGradients.ts';
 import { identityShared, makeCast, makeMaxPoolGrad, makeMean, makeSum, makeTile } from './elementwiseKernels.ts';
+import { registerFusedWasmKernels } from './fusedKernels.ts';
 import type { KernelArgs } from './internals.ts';
 
 type Kernel = (args: KernelArgs) => TensorInfo;
 
 const REPLACEMENTS: Record<string, (stock: Kernel) => Kernel> = {
+  Conv2D: makeConv2D,
+  FusedConv2D: makeConv2D,
   Conv2DBackpropInput: makeConv2DBackpropInput,
   Conv2DBackpropFilter: () => makeConv2DBackpropFilter(),
   Identity: () => identityShared,
@@ -37,8 +41,10 @@ export const fallbackCounts: Record<string, number> = {};
 export function registerFastWasmKernels(): void {
   if (registered) return;
   registered = true;
-  // EARLYBIRD_WASM_STOCK=Tile,Sum keeps those stock kernels: for measuring what each replacement buys.
+  // EARLYBIRD_WASM_STOCK=Tile,Sum keeps those stock kernels: for measuring what each replacement
+  // buys (BatchNormTrain and ReluGrad name the fused kernels, whose absence keeps the composites).
   const keepStock = new Set((process.env.EARLYBIRD_WASM_STOCK ?? '').split(',').map((s) => s.trim()));
+  registerFusedWasmKernels({ batchNorm: !keepStock.has('BatchNormTrain'), reluGrad: !keepStock.has('ReluGrad') });
   for (const [name, make] of Object.entries(REPLACEMENTS)) {
     if (keepStock.has(name)) continue;
     const stockConfig = getKernel(name, 'wasm') as KernelConfig | undefined;

@@ -7,6 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { parentPort } from 'node:worker_threads';
 import { selectBackend, type BackendChoice } from '../../backend/selectBackend.ts';
+// Registers earlybird's BatchNormalization for 'BatchNormalization', so the replica deserializes
+// the same layer (fused on wasm) as the main thread trains with.
+import '../../models/batchNormalization.ts';
 import { forTraining } from '../evaluate.ts';
 import { shardGradients } from './gradientStep.ts';
 import type { FromReplica, ReplicaInit, ToReplica } from './protocol.ts';

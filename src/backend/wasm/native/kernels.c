@@ -121,3 +121,287 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw,
     }
   }
 }
+
+/*
+ * Batch normalisation in training, fused: per-channel mean and (biased) variance over `rows`
+ * positions of `c` channels (NHWC seen as [rows, c]), then y = x * scale + shift in one pass,
+ * scale = gamma / sqrt(variance + eps), shift = beta - mean * scale. Three reads of x and one
+ * write of y, where the composite ops take about seven passes. Sums are two-level (blocks of
+ * SUM_BLOCK rows in `scratch`, then into the total), so float32 rounding stays near that of a
+ * pairwise sum. scratch: 2 * c floats.
+ */
+#define SUM_BLOCK 256
+
+/* acc[j] += p[j] for j < c: SIMD over the channels. */
+static inline void addRow(float *acc, const float *p, int c) {
+  int j = 0;
+  for (; j + 4 <= c; j += 4) wasm_v128_store(acc + j, wasm_f32x4_add(wasm_v128_load(acc + j), wasm_v128_load(p + j)));
+  for (; j < c; j++) acc[j] += p[j];
+}
+
+static inline void zero(float *p, int n) {
+  for (int i = 0; i < n; i++) p[i] = 0.0f;
+}
+
+EXPORT(batch_norm_train)
+void batch_norm_train(const float *x, const float *gamma, const float *beta, float *y, float *mean, float *variance,
+                      float *scratch, int rows, int c, float eps) {
+  float *block = scratch;
+  const float inv = 1.0f / (float)rows;
+  /* Pass 1: mean. */
+  zero(mean, c);
+  for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
+    const int r1 = r0 + SUM_BLOCK < rows ? r0 + SUM_BLOCK : rows;
+    zero(block, c);
+    for (int r = r0; r < r1; r++) addRow(block, x + (long)r * c, c);
+    addRow(mean, block, c);
+  }
+  for (int j = 0; j < c; j++) mean[j] *= inv;
+  /* Pass 2: variance as the mean squared deviation (as tf.moments computes it). */
+  zero(variance, c);
+  for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
+    const int r1 = r0 + SUM_BLOCK < rows ? r0 + SUM_BLOCK : rows;
+    zero(block, c);
+    for (int r = r0; r < r1; r++) {
+      const float *p = x + (long)r * c;
+      int j = 0;
+      for (; j + 4 <= c; j += 4) {
+        const v128_t d = wasm_f32x4_sub(wasm_v128_load(p + j), wasm_v128_load(mean + j));
+        wasm_v128_store(block + j, wasm_f32x4_add(wasm_v128_load(block + j), wasm_f32x4_mul(d, d)));
+      }
+      for (; j < c; j++) { const float d = p[j] - mean[j]; block[j] += d * d; }
+    }
+    addRow(variance, block, c);
+  }
+  for (int j = 0; j < c; j++) variance[j] *= inv;
+  /* Pass 3: y = x * scale + shift. */
+  float *scale = scratch, *shift = scratch + c;
+  for (int j = 0; j < c; j++) {
+    scale[j] = gamma[j] / __builtin_sqrtf(variance[j] + eps);
+    shift[j] = beta[j] - mean[j] * scale[j];
+  }
+  for (int r = 0; r < rows; r++) {
+    const float *p = x + (long)r * c;
+    float *q = y + (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) {
+      wasm_v128_store(q + j, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(p + j), wasm_v128_load(scale + j)), wasm_v128_load(shift + j)));
+    }
+    for (; j < c; j++) q[j] = p[j] * scale[j] + shift[j];
+  }
+}
+
+/*
+ * Its whole backward pass in two passes. With m = rows, s = 1/sqrt(variance + eps), and the
+ * upstream gradients dy (of y), dmean and dvariance (of the statistics outputs, zeros when unused):
+ *   dbeta = sum dy,  dgamma = s * sum dy (x - mean)
+ *   dx = gamma s dy - gamma s dbeta / m - gamma s^2 (x - mean) dgamma / m + dmean / m + 2 dvariance (x - mean) / m
+ * which is k1 * dy + k2 * x + k3 per channel. Pass 1 sums, pass 2 writes dx. scratch: 3 * c floats.
+ */
+EXPORT(batch_norm_train_grad)
+void batch_norm_train_grad(const float *x, const float *dy, const float *gamma, const float *mean, const float *variance,
+                           const float *dmean, const float *dvariance, float *dx, float *dgamma, float *dbeta,
+                           float *scratch, int rows, int c, float eps) {
+  float *blockB = scratch, *blockG = scratch + c;
+  zero(dbeta, c);
+  zero(dgamma, c);
+  for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
+    const int r1 = r0 + SUM_BLOCK < rows ? r0 + SUM_BLOCK : rows;
+    zero(blockB, c);
+    zero(blockG, c);
+    for (int r = r0; r < r1; r++) {
+      const float *p = x + (long)r * c;
+      const float *g = dy + (long)r * c;
+      int j = 0;
+      for (; j + 4 <= c; j += 4) {
+        const v128_t gv = wasm_v128_load(g + j);
+        const v128_t d = wasm_f32x4_sub(wasm_v128_load(p + j), wasm_v128_load(mean + j));
+        wasm_v128_store(blockB + j, wasm_f32x4_add(wasm_v128_load(blockB + j), gv));
+        wasm_v128_store(blockG + j, wasm_f32x4_add(wasm_v128_load(blockG + j), wasm_f32x4_mul(gv, d)));
+      }
+      for (; j < c; j++) { blockB[j] += g[j]; blockG[j] += g[j] * (p[j] - mean[j]); }
+    }
+    addRow(dbeta, blockB, c);
+    addRow(dgamma, blockG, c);
+  }
+  float *k1 = scratch, *k2 = scratch + c, *k3 = scratch + 2 * c;
+  const float inv = 1.0f / (float)rows;
+  for (int j = 0; j < c; j++) {
+    const float s = 1.0f / __builtin_sqrtf(variance[j] + eps);
+    dgamma[j] *= s;
+    const float gs = gamma[j] * s;
+    const float slope = -gs * s * dgamma[j] * inv + 2.0f * dvariance[j] * inv;
+    k1[j] = gs;
+    k2[j] = slope;
+    k3[j] = -gs * dbeta[j] * inv + dmean[j] * inv - slope * mean[j];
+  }
+  for (int r = 0; r < rows; r++) {
+    const float *p = x + (long)r * c;
+    const float *g = dy + (long)r * c;
+    float *q = dx + (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(g + j), wasm_v128_load(k1 + j)),
+                                      wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(p + j), wasm_v128_load(k2 + j)), wasm_v128_load(k3 + j)));
+      wasm_v128_store(q + j, v);
+    }
+    for (; j < c; j++) q[j] = g[j] * k1[j] + p[j] * k2[j] + k3[j];
+  }
+}
+
+/* ReLU's gradient in one pass: dx = x > 0 ? dy : 0 (the composite is Step, Cast and Multiply). */
+EXPORT(relu_grad)
+void relu_grad(const float *x, const float *dy, float *dx, int size) {
+  const v128_t zeroV = wasm_f32x4_splat(0.0f);
+  int i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const v128_t positive = wasm_f32x4_gt(wasm_v128_load(x + i), zeroV);
+    wasm_v128_store(dx + i, wasm_v128_and(wasm_v128_load(dy + i), positive));
+  }
+  for (; i < size; i++) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+/*
+ * MaxPoolGrad for 2x2 windows at stride 2 without padding (every pooling layer here): each dy value
+ * goes to the first position of its window, in the order top-left, top-right, bottom-left,
+ * bottom-right, that is strictly greater than all before it (so NaN and -inf never take it) — the
+ * cpu backend's rule. Positions no window covers (an odd last row or column) get zero.
+ * x, dx: [n, h, w, c]; dy: [n, ho, wo, c] with 2 ho <= h, 2 wo <= w.
+ */
+EXPORT(max_pool_grad_2x2)
+void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int n, int h, int w, int ho, int wo, int c) {
+  const v128_t minusInf = wasm_f32x4_splat(-__builtin_inff());
+  const long rowStride = (long)w * c;
+  for (int b = 0; b < n; b++) {
+    for (int oy = 0; oy < ho; oy++) {
+      const long top = ((long)(b * h + 2 * oy) * w) * c;
+      for (int ox = 0; ox < wo; ox++) {
+        const long p00 = top + (long)2 * ox * c, p01 = p00 + c, p10 = p00 + rowStride, p11 = p10 + c;
+        const float *g = dy + ((long)(b * ho + oy) * wo + ox) * c;
+        int j = 0;
+        for (; j + 4 <= c; j += 4) {
+          const v128_t v00 = wasm_v128_load(x + p00 + j), v01 = wasm_v128_load(x + p01 + j);
+          const v128_t v10 = wasm_v128_load(x + p10 + j), v11 = wasm_v128_load(x + p11 + j);
+          v128_t best = minusInf;
+          const v128_t c00 = wasm_f32x4_gt(v00, best); best = wasm_v128_bitselect(v00, best, c00);
+          const v128_t c01 = wasm_f32x4_gt(v01, best); best = wasm_v128_bitselect(v01, best, c01);
+          const v128_t c10 = wasm_f32x4_gt(v10, best); best = wasm_v128_bitselect(v10, best, c10);
+          const v128_t c11 = wasm_f32x4_gt(v11, best);
+          /* The winner is the last position whose comparison held. */
+          const v128_t w11 = c11;
+          const v128_t w10 = wasm_v128_andnot(c10, c11);
+          const v128_t w01 = wasm_v128_andnot(c01, wasm_v128_or(c10, c11));
+          const v128_t w00 = wasm_v128_andnot(c00, wasm_v128_or(c01, wasm_v128_or(c10, c11)));
+          const v128_t gv = wasm_v128_load(g + j);
+          wasm_v128_store(dx + p00 + j, wasm_v128_and(gv, w00));
+          wasm_v128_store(dx + p01 + j, wasm_v128_and(gv, w01));
+          wasm_v128_store(dx + p10 + j, wasm_v128_and(gv, w10));
+          wasm_v128_store(dx + p11 + j, wasm_v128_and(gv, w11));
+        }
+        for (; j < c; j++) {
+          float best = -__builtin_inff();
+          int at = -1;
+          if (x[p00 + j] > best) { best = x[p00 + j]; at = 0; }
+          if (x[p01 + j] > best) { best = x[p01 + j]; at = 1; }
+          if (x[p10 + j] > best) { best = x[p10 + j]; at = 2; }
+          if (x[p11 + j] > best) { at = 3; }
+          dx[p00 + j] = at == 0 ? g[j] : 0.0f;
+          dx[p01 + j] = at == 1 ? g[j] : 0.0f;
+          dx[p10 + j] = at == 2 ? g[j] : 0.0f;
+          dx[p11 + j] = at == 3 ? g[j] : 0.0f;
+        }
+      }
+      /* An odd last column: no window reaches it. */
+      for (int col = 2 * wo; col < w; col++) {
+        for (int r = 0; r < 2; r++) {
+          float *q = dx + top + r * rowStride + (long)col * c;
+          for (int j = 0; j < c; j++) q[j] = 0.0f;
+        }
+      }
+    }
+    /* Rows no window reaches. */
+    for (int row = 2 * ho; row < h; row++) {
+      float *q = dx + ((long)(b * h + row) * w) * c;
+      for (long j = 0; j < rowStride; j++) q[j] = 0.0f;
+    }
+  }
+}
+
+/*
+ * Forward convolution, NHWC, filter [kh, kw, ci, co], no bias, dilation 1, explicit padding:
+ *   y[n, oy, ox, b] = sum over ky, kx, a of x[n, oy*sh + ky - padTop, ox*sw + kx - padLeft, a] * f[ky, kx, a, b]
+ * Positions outside x count as zero. A tile of 4 output pixels along a row times 8 output channels
+ * stays in eight v128 accumulators while, per filter tap and input channel, the 4 pixels' values
+ * are broadcast and 8 filter values loaded — the filter gradient's inner loop turned around.
+ * `zeros` holds ci zeros: the stand-in for a pixel in the padding (or past the row's end).
+ */
+EXPORT(conv2d_forward)
+void conv2d_forward(const float *x, const float *f, float *y, const float *zeros,
+                    int n, int h, int w, int ci, int ho, int wo, int co,
+                    int kh, int kw, int sh, int sw, int padTop, int padLeft) {
+  const int co8 = co & ~7;
+  for (int b = 0; b < n; b++) {
+    for (int oy = 0; oy < ho; oy++) {
+      float *yRow = y + ((long)(b * ho + oy) * wo) * co;
+      for (int c = 0; c < co8; c += 8) {
+        for (int ox0 = 0; ox0 < wo; ox0 += 4) {
+          v128_t s00 = wasm_f32x4_splat(0.0f), s01 = s00, s10 = s00, s11 = s00;
+          v128_t s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+          for (int ky = 0; ky < kh; ky++) {
+            const int iy = oy * sh + ky - padTop;
+            if (iy < 0 || iy >= h) continue;
+            const float *xRow = x + ((long)(b * h + iy) * w) * ci;
+            for (int kx = 0; kx < kw; kx++) {
+              const float *p[4];
+              for (int i = 0; i < 4; i++) {
+                const int ix = (ox0 + i) * sw + kx - padLeft;
+                p[i] = (ox0 + i < wo && ix >= 0 && ix < w) ? xRow + (long)ix * ci : zeros;
+              }
+              const float *p0 = p[0], *p1 = p[1], *p2 = p[2], *p3 = p[3];
+              const float *fp = f + ((long)(ky * kw + kx) * ci) * co + c;
+              for (int a = 0; a < ci; a++) {
+                const v128_t f0 = wasm_v128_load(fp), f1 = wasm_v128_load(fp + 4);
+                v128_t xv = wasm_f32x4_splat(p0[a]);
+                s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(xv, f0));
+                s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(xv, f1));
+                xv = wasm_f32x4_splat(p1[a]);
+                s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(xv, f0));
+                s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(xv, f1));
+                xv = wasm_f32x4_splat(p2[a]);
+                s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(xv, f0));
+                s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(xv, f1));
+                xv = wasm_f32x4_splat(p3[a]);
+                s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(xv, f0));
+                s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(xv, f1));
+                fp += co;
+              }
+            }
+          }
+          float *q = yRow + (long)ox0 * co + c;
+          wasm_v128_store(q, s00); wasm_v128_store(q + 4, s01);
+          if (ox0 + 1 < wo) { wasm_v128_store(q + co, s10); wasm_v128_store(q + co + 4, s11); }
+          if (ox0 + 2 < wo) { wasm_v128_store(q + 2 * co, s20); wasm_v128_store(q + 2 * co + 4, s21); }
+          if (ox0 + 3 < wo) { wasm_v128_store(q + 3 * co, s30); wasm_v128_store(q + 3 * co + 4, s31); }
+        }
+      }
+      /* Output channels beyond the 8-blocks, one pixel and channel at a time. */
+      for (int c = co8; c < co; c++) {
+        for (int ox = 0; ox < wo; ox++) {
+          float sum = 0.0f;
+          for (int ky = 0; ky < kh; ky++) {
+            const int iy = oy * sh + ky - padTop;
+            if (iy < 0 || iy >= h) continue;
+            for (int kx = 0; kx < kw; kx++) {
+              const int ix = ox * sw + kx - padLeft;
+              if (ix < 0 || ix >= w) continue;
+              const float *xp = x + ((long)(b * h + iy) * w + ix) * ci;
+              const float *fp = f + ((long)(ky * kw + kx) * ci) * co + c;
+              for (int a = 0; a < ci; a++) sum += xp[a] * fp[(long)a * co];
+            }
+          }
+          yRow[(long)ox * co + c] = sum;
+        }
+      }
+    }
+  }
+}
