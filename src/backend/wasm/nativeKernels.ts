@@ -5,7 +5,8 @@
  * which build.sh checks, so it cannot disturb the backend's allocator.
  */
 import { KERNELS_WASM_BASE64 } from './native/kernelsWasm.ts';
-import type { WasmBackend } from './internals.ts';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { elementCount, heapOffset, type WasmBackend } from './internals.ts';
 
 export interface NativeKernels {
   conv2d_filter_grad(
@@ -24,10 +25,35 @@ export interface NativeKernels {
   relu_grad(x: number, dy: number, dx: number, size: number): void;
   conv2d_forward(
     x: number, f: number, y: number, zeros: number,
-    n: number, h: number, w: number, ci: number, ho: number, wo: number, co: number,
+    n: number, h: number, w: number, ci: number, ho: number, wo: number, co: number, fco: number,
     kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
   ): void;
+  pad_channels(src: number, dst: number, rows: number, c: number, cPad: number): void;
+  crop_channels(src: number, dst: number, rows: number, cPad: number, c: number): void;
   max_pool_grad_2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, ho: number, wo: number, c: number): void;
+}
+
+/** c rounded up to a multiple of 8: the channel blocks our convolution kernels work in. */
+export function roundUp8(c: number): number {
+  return Math.ceil(c / 8) * 8;
+}
+
+/** A new [rows, cPad] tensor holding t ([..., c]) with zero channels added; the caller frees it. */
+export function padChannels(backend: WasmBackend, t: TensorInfo, cPad: number): TensorInfo {
+  const c = t.shape[t.shape.length - 1]!;
+  const rows = elementCount(t.shape) / c;
+  const out = backend.makeOutput([...t.shape.slice(0, -1), cPad], 'float32');
+  nativeKernels(backend).pad_channels(heapOffset(backend, t), heapOffset(backend, out), rows, c, cPad);
+  return out;
+}
+
+/** A new tensor with the first c channels of t ([..., cPad]); the caller frees t if it should go. */
+export function cropChannels(backend: WasmBackend, t: TensorInfo, c: number): TensorInfo {
+  const cPad = t.shape[t.shape.length - 1]!;
+  const rows = elementCount(t.shape) / cPad;
+  const out = backend.makeOutput([...t.shape.slice(0, -1), c], 'float32');
+  nativeKernels(backend).crop_channels(heapOffset(backend, t), heapOffset(backend, out), rows, cPad, c);
+  return out;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -5,7 +5,7 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { heapOffset, wasmId, type WasmBackend } from './internals.ts';
-import { nativeKernels } from './nativeKernels.ts';
+import { nativeKernels, padChannels, roundUp8 } from './nativeKernels.ts';
 
 export interface RawConvParams {
   batch: number;
@@ -68,14 +68,19 @@ export function fastConv2d(backend: WasmBackend, x: TensorInfo, filter: TensorIn
     rawConv2d(backend, x, filter, out, p);
     return;
   }
+  // The kernel computes output channels 8 at a time: a filter whose channel count is not a multiple
+  // of 8 (a slimmed network's) is padded with zero columns, a small copy.
+  const fco = roundUp8(p.outChannels);
+  const paddedFilter = fco === p.outChannels ? filter : padChannels(backend, filter, fco);
   const zeros = backend.makeOutput([p.inChannels], 'float32');
   new Float32Array(backend.wasm.HEAPU8.buffer, heapOffset(backend, zeros), p.inChannels).fill(0);
   const outHeight = convOutputSize(p.inHeight, p.padTop, p.padBottom, p.filterHeight, 1, p.strideHeight);
   const outWidth = convOutputSize(p.inWidth, p.padLeft, p.padRight, p.filterWidth, 1, p.strideWidth);
   nativeKernels(backend).conv2d_forward(
-    heapOffset(backend, x), heapOffset(backend, filter), heapOffset(backend, out), heapOffset(backend, zeros),
-    p.batch, p.inHeight, p.inWidth, p.inChannels, outHeight, outWidth, p.outChannels,
+    heapOffset(backend, x), heapOffset(backend, paddedFilter), heapOffset(backend, out), heapOffset(backend, zeros),
+    p.batch, p.inHeight, p.inWidth, p.inChannels, outHeight, outWidth, p.outChannels, fco,
     p.filterHeight, p.filterWidth, p.strideHeight, p.strideWidth, p.padTop, p.padLeft,
   );
   backend.disposeData(zeros.dataId);
+  if (paddedFilter !== filter) backend.disposeData(paddedFilter.dataId);
 }

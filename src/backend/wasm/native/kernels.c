@@ -32,6 +32,7 @@ static inline Range validOutputs(int outSize, int inSize, int stride, int offset
  *   dw[ky,kx,a,b] = sum over n, oy, ox of x[n, oy*sh + ky*dh - padTop, ox*sw + kx*dwl - padLeft, a] * dy[n, oy, ox, b]
  * For each output row and filter tap the inner loop runs along the row; a 4 x 8 block of dw stays in
  * eight v128 accumulators while x's four channels are broadcast and dy's eight channels loaded.
+ * co must be a multiple of 8: the caller pads dy's channels (and crops dw) otherwise.
  */
 EXPORT(conv2d_filter_grad)
 void conv2d_filter_grad(const float *x, const float *dy, float *dw,
@@ -103,17 +104,6 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw,
                 gp += co;
               }
               wasm_v128_store(d, s0); wasm_v128_store(d + 4, s1);
-            }
-          }
-          /* dy's channels beyond the 8-blocks, for every x channel. */
-          if (co8 < co) {
-            for (int a = 0; a < ci; a++) {
-              float *d = tap + a * co;
-              for (int ox = r.lo; ox < r.hi; ox++) {
-                const float xa = xRow[(ox * sw + offset) * ci + a];
-                const float *gp = dyRow + ox * co;
-                for (int c = co8; c < co; c++) d[c] += xa * gp[c];
-              }
             }
           }
         }
@@ -327,6 +317,21 @@ void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int n, int h,
   }
 }
 
+/* Stores the first `lanes` (1..8) of lo:hi at q. */
+static inline void store8(float *q, v128_t lo, v128_t hi, int lanes) {
+  if (lanes == 8) { wasm_v128_store(q, lo); wasm_v128_store(q + 4, hi); return; }
+  if (lanes >= 4) {
+    wasm_v128_store(q, lo);
+    if (lanes > 4) q[4] = wasm_f32x4_extract_lane(hi, 0);
+    if (lanes > 5) q[5] = wasm_f32x4_extract_lane(hi, 1);
+    if (lanes > 6) q[6] = wasm_f32x4_extract_lane(hi, 2);
+    return;
+  }
+  q[0] = wasm_f32x4_extract_lane(lo, 0);
+  if (lanes > 1) q[1] = wasm_f32x4_extract_lane(lo, 1);
+  if (lanes > 2) q[2] = wasm_f32x4_extract_lane(lo, 2);
+}
+
 /*
  * Forward convolution, NHWC, filter [kh, kw, ci, co], no bias, dilation 1, explicit padding:
  *   y[n, oy, ox, b] = sum over ky, kx, a of x[n, oy*sh + ky - padTop, ox*sw + kx - padLeft, a] * f[ky, kx, a, b]
@@ -337,13 +342,12 @@ void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int n, int h,
  */
 EXPORT(conv2d_forward)
 void conv2d_forward(const float *x, const float *f, float *y, const float *zeros,
-                    int n, int h, int w, int ci, int ho, int wo, int co,
+                    int n, int h, int w, int ci, int ho, int wo, int co, int fco,
                     int kh, int kw, int sh, int sw, int padTop, int padLeft) {
-  const int co8 = co & ~7;
   for (int b = 0; b < n; b++) {
     for (int oy = 0; oy < ho; oy++) {
       float *yRow = y + ((long)(b * ho + oy) * wo) * co;
-      for (int c = 0; c < co8; c += 8) {
+      for (int c = 0; c < fco; c += 8) {
         for (int ox0 = 0; ox0 < wo; ox0 += 4) {
           v128_t s00 = wasm_f32x4_splat(0.0f), s01 = s00, s10 = s00, s11 = s00;
           v128_t s20 = s00, s21 = s00, s30 = s00, s31 = s00;
@@ -358,7 +362,7 @@ void conv2d_forward(const float *x, const float *f, float *y, const float *zeros
                 p[i] = (ox0 + i < wo && ix >= 0 && ix < w) ? xRow + (long)ix * ci : zeros;
               }
               const float *p0 = p[0], *p1 = p[1], *p2 = p[2], *p3 = p[3];
-              const float *fp = f + ((long)(ky * kw + kx) * ci) * co + c;
+              const float *fp = f + ((long)(ky * kw + kx) * ci) * fco + c;
               for (int a = 0; a < ci; a++) {
                 const v128_t f0 = wasm_v128_load(fp), f1 = wasm_v128_load(fp + 4);
                 v128_t xv = wasm_f32x4_splat(p0[a]);
@@ -373,35 +377,43 @@ void conv2d_forward(const float *x, const float *f, float *y, const float *zeros
                 xv = wasm_f32x4_splat(p3[a]);
                 s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(xv, f0));
                 s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(xv, f1));
-                fp += co;
+                fp += fco;
               }
             }
           }
           float *q = yRow + (long)ox0 * co + c;
-          wasm_v128_store(q, s00); wasm_v128_store(q + 4, s01);
-          if (ox0 + 1 < wo) { wasm_v128_store(q + co, s10); wasm_v128_store(q + co + 4, s11); }
-          if (ox0 + 2 < wo) { wasm_v128_store(q + 2 * co, s20); wasm_v128_store(q + 2 * co + 4, s21); }
-          if (ox0 + 3 < wo) { wasm_v128_store(q + 3 * co, s30); wasm_v128_store(q + 3 * co + 4, s31); }
-        }
-      }
-      /* Output channels beyond the 8-blocks, one pixel and channel at a time. */
-      for (int c = co8; c < co; c++) {
-        for (int ox = 0; ox < wo; ox++) {
-          float sum = 0.0f;
-          for (int ky = 0; ky < kh; ky++) {
-            const int iy = oy * sh + ky - padTop;
-            if (iy < 0 || iy >= h) continue;
-            for (int kx = 0; kx < kw; kx++) {
-              const int ix = ox * sw + kx - padLeft;
-              if (ix < 0 || ix >= w) continue;
-              const float *xp = x + ((long)(b * h + iy) * w + ix) * ci;
-              const float *fp = f + ((long)(ky * kw + kx) * ci) * co + c;
-              for (int a = 0; a < ci; a++) sum += xp[a] * fp[(long)a * co];
-            }
-          }
-          yRow[(long)ox * co + c] = sum;
+          const int lanes = co - c < 8 ? co - c : 8;
+          store8(q, s00, s01, lanes);
+          if (ox0 + 1 < wo) store8(q + co, s10, s11, lanes);
+          if (ox0 + 2 < wo) store8(q + 2 * co, s20, s21, lanes);
+          if (ox0 + 3 < wo) store8(q + 3 * co, s30, s31, lanes);
         }
       }
     }
+  }
+}
+
+/* [rows, c] -> [rows, cPad] with zeros in the added channels (cPad >= c). */
+EXPORT(pad_channels)
+void pad_channels(const float *src, float *dst, int rows, int c, int cPad) {
+  for (int r = 0; r < rows; r++) {
+    const float *p = src + (long)r * c;
+    float *q = dst + (long)r * cPad;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) wasm_v128_store(q + j, wasm_v128_load(p + j));
+    for (; j < c; j++) q[j] = p[j];
+    for (; j < cPad; j++) q[j] = 0.0f;
+  }
+}
+
+/* [rows, cPad] -> its first c channels, [rows, c]. */
+EXPORT(crop_channels)
+void crop_channels(const float *src, float *dst, int rows, int cPad, int c) {
+  for (int r = 0; r < rows; r++) {
+    const float *p = src + (long)r * cPad;
+    float *q = dst + (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) wasm_v128_store(q + j, wasm_v128_load(p + j));
+    for (; j < c; j++) q[j] = p[j];
   }
 }
