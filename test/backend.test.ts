@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { currentBackend, selectBackend } from '../src/backend/selectBackend.ts';
 import { fusedBatchNormTraining, hasFusedBatchNorm } from '../src/backend/wasm/fusedKernels.ts';
+import { heapF32, heapOffset, type WasmBackend } from '../src/backend/wasm/internals.ts';
+import { instantiateNativeKernels, nativeKernelVariant } from '../src/backend/wasm/nativeKernels.ts';
 import { fallbackCounts, FAST_WASM_KERNELS } from '../src/backend/wasm/registerFastKernels.ts';
 import { BatchNormalization } from '../src/models/batchNormalization.ts';
 
@@ -211,6 +213,38 @@ describe('wasm helper kernels agree with the cpu backend', () => {
       const edges = x!.mul(tf.range(0, x!.size).reshape(x!.shape).mod(4).toFloat()).round(); // 0, -0 and integers
       return [tf.grad((a: tf.Tensor) => a.relu().mul(tf.range(0, a.size).reshape(a.shape).mod(3).add(1)).sum())(edges)];
     });
+  });
+
+  test('both builds of our kernels (plain SIMD, relaxed-SIMD FMA) compute the same convolutions; this Node runs the relaxed one', async () => {
+    await tf.setBackend('wasm');
+    // Node 20 accepts relaxed SIMD once its V8 flag is on; a Node without it would fall back to plain SIMD.
+    assert.equal(nativeKernelVariant(), 'relaxed-simd');
+    assert.match(currentBackend()?.description ?? (await selectBackend('wasm')).description, /earlybird kernels: relaxed SIMD with FMA/);
+    const backend = tf.backend() as unknown as WasmBackend;
+    const [n, h, w, ci, co] = [2, 7, 9, 12, 16];
+    const x = tf.randomNormal([n, h, w, ci], 0, 1, 'float32', 31);
+    const f = tf.randomNormal([3, 3, ci, co], 0, 1, 'float32', 32);
+    const zeros = tf.zeros([ci]);
+    const results = (['simd', 'relaxed-simd'] as const).map((variant) => {
+      const kernels = instantiateNativeKernels(backend, variant);
+      const y = backend.makeOutput([n, h, w, co], 'float32');
+      const dw = backend.makeOutput([3, 3, ci, co], 'float32');
+      const at = (t: tf.TensorInfo) => heapOffset(backend, t);
+      kernels.conv2d_forward(at(x), at(f), at(y), at(zeros), n, h, w, ci, h, w, co, co, 3, 3, 1, 1, 1, 1);
+      kernels.conv2d_filter_grad(at(x), at(y), at(dw), n, h, w, ci, h, w, co, 3, 3, 1, 1, 1, 1, 1, 1);
+      const values = [heapF32(backend, y).slice(), heapF32(backend, dw).slice()];
+      backend.disposeData(y.dataId);
+      backend.disposeData(dw.dataId);
+      return values;
+    });
+    assert.ok(relativeError(results[1]![0]!, results[0]![0]!) < 1e-5, 'forward');
+    assert.ok(relativeError(results[1]![1]!, results[0]![1]!) < 1e-5, 'filter gradient');
+    const [xv, fv] = [x.dataSync(), f.dataSync()];
+    tf.dispose([x, f, zeros]);
+    await tf.setBackend('cpu');
+    const reference = tf.tidy(() => tf.conv2d(tf.tensor4d(xv, [n, h, w, ci]), tf.tensor4d(fv, [3, 3, ci, co]), 1, 'same').dataSync() as Float32Array);
+    await tf.setBackend('wasm');
+    assert.ok(relativeError(results[0]![0]!, reference) < 1e-5, 'plain build against the cpu backend');
   });
 
   test('every replacement is registered on wasm', () => {

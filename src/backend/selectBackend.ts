@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { nativeKernelVariant } from './wasm/nativeKernels.ts';
 import { registerFastWasmKernels } from './wasm/registerFastKernels.ts';
 import { activateWebGpu } from './webgpu/activate.ts';
 import { adapterLabel, probeWebGpu, SOFTWARE_WARNING, type AdapterReport, type WebGpuProbe } from './webgpu/adapter.ts';
@@ -146,7 +147,7 @@ function describe(choice: Candidate, started: Started): string {
       return 'tensorflow (tfjs-node, libtensorflow CPU)';
     case 'wasm': {
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD';
-      return `wasm (XNNPACK, ${simd}, earlybird gradient kernels)`;
+      return `wasm (XNNPACK, ${simd}, earlybird kernels: ${nativeKernelVariant() === 'relaxed-simd' ? 'relaxed SIMD with FMA' : 'SIMD'})`;
     }
     case 'cpu':
       return 'cpu (pure JavaScript, slowest)';

@@ -4,7 +4,8 @@
  * offset, with no copy in or out. The module owns nothing in that memory (no data, no stack),
  * which build.sh checks, so it cannot disturb the backend's allocator.
  */
-import { KERNELS_WASM_BASE64 } from './native/kernelsWasm.ts';
+import v8 from 'node:v8';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './native/kernelsWasm.ts';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { elementCount, heapOffset, type WasmBackend } from './internals.ts';
 
@@ -56,15 +57,57 @@ export function cropChannels(backend: WasmBackend, t: TensorInfo, c: number): Te
   return out;
 }
 
-let compiled: WebAssembly.Module | undefined;
+export type NativeKernelVariant = 'relaxed-simd' | 'simd';
+
+const BUILDS: Record<NativeKernelVariant, string> = { 'relaxed-simd': KERNELS_RELAXED_WASM_BASE64, simd: KERNELS_WASM_BASE64 };
+const modules = new Map<NativeKernelVariant, WebAssembly.Module>();
+
+function moduleOf(variant: NativeKernelVariant): WebAssembly.Module {
+  let module = modules.get(variant);
+  if (!module) {
+    module = new WebAssembly.Module(Buffer.from(BUILDS[variant], 'base64'));
+    modules.set(variant, module);
+  }
+  return module;
+}
+
+let chosenVariant: NativeKernelVariant | undefined;
+
+/**
+ * Which build of our kernels this process runs: relaxed SIMD (the convolutions' multiply-adds
+ * fused, about 20-30 % faster where the CPU has FMA) when the engine accepts it, plain SIMD
+ * otherwise or when EARLYBIRD_WASM_RELAXED=0. Node 20's V8 (11.3) implements relaxed SIMD behind
+ * --experimental-wasm-relaxed-simd, which is switched on here; V8 11.4 and later (Node 22,
+ * Electron 25+) ship it on. A relaxed multiply-add may round once or twice depending on the CPU,
+ * so results are reproducible on one machine, and agree across machines to float32 rounding.
+ */
+export function nativeKernelVariant(): NativeKernelVariant {
+  if (chosenVariant) return chosenVariant;
+  let relaxed = false;
+  if (process.env.EARLYBIRD_WASM_RELAXED !== '0') {
+    const bytes = Buffer.from(KERNELS_RELAXED_WASM_BASE64, 'base64');
+    relaxed = WebAssembly.validate(bytes);
+    if (!relaxed) {
+      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+      relaxed = WebAssembly.validate(bytes);
+    }
+  }
+  chosenVariant = relaxed ? 'relaxed-simd' : 'simd';
+  return chosenVariant;
+}
+
+/** One build of the kernels on a backend's memory (nativeKernels takes the chosen one; tests take both). */
+export function instantiateNativeKernels(backend: WasmBackend, variant: NativeKernelVariant): NativeKernels {
+  const instance = new WebAssembly.Instance(moduleOf(variant), { env: { memory: backend.wasm.asm.memory } });
+  return instance.exports as unknown as NativeKernels;
+}
+
 const instances = new WeakMap<WasmBackend, NativeKernels>();
 
 export function nativeKernels(backend: WasmBackend): NativeKernels {
   let kernels = instances.get(backend);
   if (!kernels) {
-    compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-    const instance = new WebAssembly.Instance(compiled, { env: { memory: backend.wasm.asm.memory } });
-    kernels = instance.exports as unknown as NativeKernels;
+    kernels = instantiateNativeKernels(backend, nativeKernelVariant());
     instances.set(backend, kernels);
   }
   return kernels;
