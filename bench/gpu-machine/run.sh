@@ -16,6 +16,7 @@
 #   bash .device/run.sh            (from the repository root; .device/ holds node.xz, kit.tar.xz, run.sh)
 #   EB_DEADLINE_S=480              seconds the whole script may take (default 480)
 #   EB_SKIP_WASM_BENCH=1, EB_SKIP_WEBGPU_BENCH=1   leave out step 7, step 5
+#   EB_ONLY_WASM_BENCH=1           steps 1 and 7 only (the CPU kernels, issue 12)
 #   EB_TRAIN_ARGS, EB_EXPERIMENT, EB_BENCH_MODELS, EB_WASM_WORKERS   smaller work for a local try
 #                                  on SwiftShader (VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)
 set -u
@@ -58,6 +59,7 @@ ldconfig -p | grep -i 'libvulkan' || echo "ldconfig: no libvulkan"
 for d in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d; do echo "$d: $(ls "$d" 2>/dev/null | tr '\n' ' ')"; done
 ls /dev/nvidia* /dev/dri 2>&1 | tr '\n' ' '; echo
 
+if [ -z "${EB_ONLY_WASM_BENCH:-}" ]; then
 step "backend probe, as found"
 timeout "$(budget 90)" $EB gpu --json
 if ls "$REPO"/.gl/*.deb >/dev/null 2>&1; then
@@ -95,6 +97,8 @@ if [ -n "$SUMMARY" ]; then
   cp "$SUMMARY" "$OUT/experiment-summary.json" && echo "summary: $SUMMARY"
   timeout "$(budget 60)" $EB report "$(dirname "$SUMMARY")" --out "$OUT/experiment-report.pdf"
 fi
+
+fi # EB_ONLY_WASM_BENCH
 
 if [ -z "${EB_SKIP_WASM_BENCH:-}" ] && [ "$(left)" -gt 100 ]; then
   step "bench:train, wasm rows K = $WASM_WORKERS beside PyTorch (CPU), $(left) s left"
