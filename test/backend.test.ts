@@ -11,6 +11,7 @@ import { heapF32, heapOffset, type WasmBackend } from '../src/backend/wasm/inter
 import { instantiateNativeKernels, nativeKernelVariant } from '../src/backend/wasm/nativeKernels.ts';
 import { fallbackCounts, FAST_WASM_KERNELS } from '../src/backend/wasm/registerFastKernels.ts';
 import { BatchNormalization } from '../src/models/batchNormalization.ts';
+import { Conv2D } from '../src/models/conv2d.ts';
 
 /** max |a − b| / max |b|: the error relative to the reference's scale. */
 function relativeError(a: Float32Array, b: Float32Array): number {
@@ -208,6 +209,31 @@ describe('wasm helper kernels agree with the cpu backend', () => {
     });
   });
 
+  test('the Conv2D layer gives tf.layers\' output and kernel gradient, and computes no input gradient for data', async () => {
+    await tf.setBackend('wasm');
+    const args = { filters: 12, kernelSize: 3, padding: 'same' as const, useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: 5 }) };
+    const ours = new Conv2D(args);
+    const stock = tf.layers.conv2d(args);
+    const x = tf.randomNormal([2, 6, 7, 9], 0, 1, 'float32', 41);
+    ours.apply(x);
+    stock.apply(x);
+    assert.equal(ours.getClassName(), 'Conv2D');
+    stock.setWeights(ours.getWeights());
+    const run = (layer: tf.layers.Layer) => tf.tidy(() => {
+      const kernel = layer.trainableWeights[0]!.read() as tf.Variable;
+      const { value, grads } = tf.variableGrads(() => (layer.apply(x, { training: true }) as tf.Tensor).square().sum() as tf.Scalar, [kernel]);
+      return [value.dataSync()[0]!, grads[kernel.name]!.dataSync() as Float32Array] as const;
+    });
+    const profileOf = async (layer: tf.layers.Layer) => (await tf.profile(() => { run(layer); })).kernels.map((k) => k.name);
+    const [oursValue, oursGrad] = run(ours);
+    const [stockValue, stockGrad] = run(stock);
+    assert.ok(Math.abs(oursValue - stockValue) <= 1e-5 * Math.abs(stockValue));
+    assert.ok(relativeError(oursGrad, stockGrad) < 1e-6);
+    assert.ok((await profileOf(stock)).includes('Conv2DBackpropInput'), 'the fused op computes the unused input gradient');
+    assert.ok(!(await profileOf(ours)).includes('Conv2DBackpropInput'), 'ours does not');
+    x.dispose();
+  });
+
   test('ReLU gradient, one pass on wasm, including zeros and negative zero', async () => {
     await check('relu grad', [[3, 5, 7, 3]], (x) => {
       const edges = x!.mul(tf.range(0, x!.size).reshape(x!.shape).mod(4).toFloat()).round(); // 0, -0 and integers
@@ -231,7 +257,7 @@ describe('wasm helper kernels agree with the cpu backend', () => {
       const dw = backend.makeOutput([3, 3, ci, co], 'float32');
       const at = (t: tf.TensorInfo) => heapOffset(backend, t);
       kernels.conv2d_forward(at(x), at(f), at(y), at(zeros), n, h, w, ci, h, w, co, co, 3, 3, 1, 1, 1, 1);
-      kernels.conv2d_filter_grad(at(x), at(y), at(dw), n, h, w, ci, h, w, co, 3, 3, 1, 1, 1, 1, 1, 1);
+      kernels.conv2d_filter_grad(at(x), at(y), at(dw), n, h, w, ci, h, w, co, co, 3, 3, 1, 1, 1, 1, 1, 1);
       const values = [heapF32(backend, y).slice(), heapF32(backend, dw).slice()];
       backend.disposeData(y.dataId);
       backend.disposeData(dw.dataId);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormalization } from './batchNormalization.ts';
+import { conv2d } from './conv2d.ts';
 import { layerSeed } from './seeds.ts';
 
 /** Name of the final Dense layer (pre-softmax scores); `logitsModel` cuts the model there. */
@@ -41,7 +42,7 @@ export class SeededLayers {
     options: { strides?: number; padding?: 'same' | 'valid' } = {},
   ): Tensor {
     return applyTo(
-      tf.layers.conv2d({
+      conv2d({
         name,
         filters,
         kernelSize,

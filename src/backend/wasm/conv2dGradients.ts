@@ -9,7 +9,7 @@
  */
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, heapOffset, type KernelArgs, type WasmBackend } from './internals.ts';
-import { cropChannels, nativeKernels, padChannels, roundUp8 } from './nativeKernels.ts';
+import { cropChannels, nativeKernels, roundUp8 } from './nativeKernels.ts';
 import { fastConv2d } from './rawConv2d.ts';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
@@ -133,20 +133,18 @@ export function makeConv2DBackpropFilter() {
     if (info.dataFormat !== 'channelsLast') {
       throw new Error('Conv2DBackpropFilter on wasm supports NHWC (channelsLast) only');
     }
-    // The kernel takes dy's channels 8 at a time: a count that is not a multiple of 8 (a slimmed
-    // network's) is padded with zero channels, and the padded gradient cropped after.
+    // The kernel takes dy's channels 8 at a time into a dw whose rows are padded to a multiple of 8;
+    // for a count that is not one (a slimmed network's) the padding columns are cropped after.
     const co = info.outChannels;
     const coPad = roundUp8(co);
-    const paddedDy = coPad === co ? dy! : padChannels(backend, dy!, coPad);
     const dw = backend.makeOutput([info.filterHeight, info.filterWidth, info.inChannels, coPad], 'float32');
     nativeKernels(backend).conv2d_filter_grad(
-      heapOffset(backend, x!), heapOffset(backend, paddedDy), heapOffset(backend, dw),
-      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, coPad,
+      heapOffset(backend, x!), heapOffset(backend, dy!), heapOffset(backend, dw),
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, co, coPad,
       info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth,
       info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left,
     );
     if (coPad === co) return dw;
-    backend.disposeData(paddedDy.dataId);
     const cropped = cropChannels(backend, dw, co);
     backend.disposeData(dw.dataId);
     return cropped;

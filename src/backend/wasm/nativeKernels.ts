@@ -12,7 +12,7 @@ import { elementCount, heapOffset, type WasmBackend } from './internals.ts';
 export interface NativeKernels {
   conv2d_filter_grad(
     x: number, dy: number, dw: number,
-    n: number, h: number, w: number, ci: number, ho: number, wo: number, co: number,
+    n: number, h: number, w: number, ci: number, ho: number, wo: number, co: number, coPad: number,
     kh: number, kw: number, sh: number, sw: number, dh: number, dw_: number, padTop: number, padLeft: number,
   ): void;
   batch_norm_train(

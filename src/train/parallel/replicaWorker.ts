@@ -7,9 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { parentPort } from 'node:worker_threads';
 import { selectBackend, type BackendChoice } from '../../backend/selectBackend.ts';
-// Registers earlybird's BatchNormalization for 'BatchNormalization', so the replica deserializes
-// the same layer (fused on wasm) as the main thread trains with.
+// Registers earlybird's BatchNormalization and Conv2D for those class names, so the replica
+// deserializes the same layers (fused BatchNorm on wasm, lazy conv gradients) as the main thread.
 import '../../models/batchNormalization.ts';
+import '../../models/conv2d.ts';
 import { forTraining } from '../evaluate.ts';
 import { shardGradients } from './gradientStep.ts';
 import type { FromReplica, ReplicaInit, ToReplica } from './protocol.ts';

@@ -40,20 +40,38 @@ static inline Range validOutputs(int outSize, int inSize, int stride, int offset
 }
 
 /*
+ * The filter gradient reads dy's channels 8 at a time; in the last block of a channel count that is
+ * not a multiple of 8, the extra lanes are the next pixel's channels, except after the tensor's
+ * last pixel. lastInRange: the end of the row's pixels [.., hi) whose 8 lanes from channel c lie
+ * inside dy; lastPixel: the one pixel beyond it (if any), done lane by lane for channels c..co.
+ */
+static inline int lastInRange(const float *dyRow, int hi, int co, int c, const float *dyEnd) {
+  return (hi > 0 && dyRow + (long)(hi - 1) * co + c + 8 > dyEnd) ? hi - 1 : hi;
+}
+
+static inline void lastPixel(float *d, int coPad, const float *xp, int rows, const float *g, int c, int co) {
+  for (int i = 0; i < rows; i++) {
+    for (int j = c; j < co; j++) d[i * coPad + (j - c)] += xp[i] * g[j];
+  }
+}
+
+/*
  * Filter gradient of an NHWC convolution, accumulated into dw [kh, kw, ci, co] (zeroed here):
  *   dw[ky,kx,a,b] = sum over n, oy, ox of x[n, oy*sh + ky*dh - padTop, ox*sw + kx*dwl - padLeft, a] * dy[n, oy, ox, b]
  * For each output row and filter tap the inner loop runs along the row; a 4 x 8 block of dw stays in
  * eight v128 accumulators while x's four channels are broadcast and dy's eight channels loaded.
- * co must be a multiple of 8: the caller pads dy's channels (and crops dw) otherwise.
+ * dw's rows are coPad >= co floats apart, coPad a multiple of 8: the last block of dy's channels is
+ * read 8 wide too, its extra lanes being the next pixel's first channels, which only reach dw's
+ * padding columns (the caller crops them); dy's very last pixel is done lane by lane.
  */
 EXPORT(conv2d_filter_grad)
 void conv2d_filter_grad(const float *x, const float *dy, float *dw,
-                        int n, int h, int w, int ci, int ho, int wo, int co,
+                        int n, int h, int w, int ci, int ho, int wo, int co, int coPad,
                         int kh, int kw, int sh, int sw, int dh, int dwl, int padTop, int padLeft) {
-  const int dwSize = kh * kw * ci * co;
+  const int dwSize = kh * kw * ci * coPad;
   for (int i = 0; i < dwSize; i++) dw[i] = 0.0f;
-  const int co8 = co & ~7;
   const int ci4 = ci & ~3;
+  const float *dyEnd = dy + (long)n * ho * wo * co;
   for (int b = 0; b < n; b++) {
     for (int oy = 0; oy < ho; oy++) {
       const float *dyRow = dy + ((long)(b * ho + oy) * wo) * co;
@@ -65,19 +83,20 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw,
           const int offset = kx * dwl - padLeft;
           const Range r = validOutputs(wo, w, sw, offset);
           if (r.lo >= r.hi) continue;
-          float *tap = dw + (ky * kw + kx) * ci * co;
+          float *tap = dw + (ky * kw + kx) * ci * coPad;
           const int xStep = sw * ci;
           for (int a = 0; a < ci4; a += 4) {
-            float *d0 = tap + a * co;
-            for (int c = 0; c < co8; c += 8) {
+            float *d0 = tap + a * coPad;
+            for (int c = 0; c < coPad; c += 8) {
               float *d = d0 + c;
               v128_t s00 = wasm_v128_load(d), s01 = wasm_v128_load(d + 4);
-              v128_t s10 = wasm_v128_load(d + co), s11 = wasm_v128_load(d + co + 4);
-              v128_t s20 = wasm_v128_load(d + 2 * co), s21 = wasm_v128_load(d + 2 * co + 4);
-              v128_t s30 = wasm_v128_load(d + 3 * co), s31 = wasm_v128_load(d + 3 * co + 4);
+              v128_t s10 = wasm_v128_load(d + coPad), s11 = wasm_v128_load(d + coPad + 4);
+              v128_t s20 = wasm_v128_load(d + 2 * coPad), s21 = wasm_v128_load(d + 2 * coPad + 4);
+              v128_t s30 = wasm_v128_load(d + 3 * coPad), s31 = wasm_v128_load(d + 3 * coPad + 4);
               const float *xp = xRow + (r.lo * sw + offset) * ci + a;
               const float *gp = dyRow + r.lo * co + c;
-              for (int ox = r.lo; ox < r.hi; ox++) {
+              const int hi = lastInRange(dyRow, r.hi, co, c, dyEnd);
+              for (int ox = r.lo; ox < hi; ox++) {
                 const v128_t g0 = wasm_v128_load(gp), g1 = wasm_v128_load(gp + 4);
                 v128_t xv = wasm_f32x4_splat(xp[0]);
                 s00 = MADD(s00, xv, g0);
@@ -95,27 +114,31 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw,
                 gp += co;
               }
               wasm_v128_store(d, s00); wasm_v128_store(d + 4, s01);
-              wasm_v128_store(d + co, s10); wasm_v128_store(d + co + 4, s11);
-              wasm_v128_store(d + 2 * co, s20); wasm_v128_store(d + 2 * co + 4, s21);
-              wasm_v128_store(d + 3 * co, s30); wasm_v128_store(d + 3 * co + 4, s31);
+              wasm_v128_store(d + coPad, s10); wasm_v128_store(d + coPad + 4, s11);
+              wasm_v128_store(d + 2 * coPad, s20); wasm_v128_store(d + 2 * coPad + 4, s21);
+              wasm_v128_store(d + 3 * coPad, s30); wasm_v128_store(d + 3 * coPad + 4, s31);
+              if (hi < r.hi) lastPixel(d, coPad, xRow + (hi * sw + offset) * ci + a, 4, dyRow + hi * co, c, co);
             }
           }
           /* x's channels beyond the 4-blocks, one at a time, still 8 of dy's channels per step. */
           for (int a = ci4; a < ci; a++) {
-            float *d0 = tap + a * co;
-            for (int c = 0; c < co8; c += 8) {
+            float *d0 = tap + a * coPad;
+            for (int c = 0; c < coPad; c += 8) {
               float *d = d0 + c;
               v128_t s0 = wasm_v128_load(d), s1 = wasm_v128_load(d + 4);
               const float *xp = xRow + (r.lo * sw + offset) * ci + a;
               const float *gp = dyRow + r.lo * co + c;
-              for (int ox = r.lo; ox < r.hi; ox++) {
+              const int hi = lastInRange(dyRow, r.hi, co, c, dyEnd);
+              for (int ox = r.lo; ox < hi; ox++) {
                 const v128_t xv = wasm_f32x4_splat(xp[0]);
-                s0 = MADD(s0, xv, wasm_v128_load(gp));
-                s1 = MADD(s1, xv, wasm_v128_load(gp + 4));
+                const v128_t g0 = wasm_v128_load(gp), g1 = wasm_v128_load(gp + 4);
+                s0 = MADD(s0, xv, g0);
+                s1 = MADD(s1, xv, g1);
                 xp += xStep;
                 gp += co;
               }
               wasm_v128_store(d, s0); wasm_v128_store(d + 4, s1);
+              if (hi < r.hi) lastPixel(d, coPad, xRow + (hi * sw + offset) * ci + a, 1, dyRow + hi * co, c, co);
             }
           }
         }
