@@ -1,11 +1,12 @@
 /**
- * Convolution gradients computed with the fast forward convolution (XNNPACK).
+ * Convolution gradients at the forward convolution's speed.
  *
  * tfjs-backend-wasm 4.22 ships no Conv2DBackpropFilter, and its Conv2DBackpropInput runs about
- * 10x slower than the forward convolution. Both gradients are themselves convolutions:
+ * 10x slower than the forward convolution. Here:
  * - input gradient: the output gradient (zero-inserted when strided) convolved with the filter
- *   reversed in both spatial axes and its in/out channels swapped, padded by (k - 1 - pad);
- * - filter gradient: its own SIMD kernel (below).
+ *   reversed in both spatial axes and its in/out channels swapped, padded by (k - 1 - pad), through
+ *   `fastConv2d` (our SIMD kernel, or XNNPACK for fewer than 8 channels);
+ * - filter gradient: its own SIMD kernel (native/kernels.c, below).
  */
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, heapOffset, type KernelArgs, type WasmBackend } from './internals.ts';

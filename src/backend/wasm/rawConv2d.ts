@@ -1,7 +1,8 @@
 /**
- * Direct access to the wasm backend's XNNPACK convolution with every parameter explicit.
- * The registered `Conv2D` kernel derives padding from TF's `same`/`valid` rules; the gradient
- * kernels need arbitrary asymmetric padding and dilation, which the C++ entry point accepts.
+ * Convolutions with every parameter explicit: `rawConv2d`, the wasm backend's XNNPACK entry point
+ * (the registered `Conv2D` kernel derives padding from TF's `same`/`valid` rules; the gradient
+ * kernels need arbitrary asymmetric padding and dilation, which the C++ entry point accepts), and
+ * `fastConv2d`, which runs our SIMD kernel instead where that is faster.
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { heapOffset, wasmId, type WasmBackend } from './internals.ts';
