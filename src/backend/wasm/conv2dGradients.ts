@@ -10,7 +10,7 @@
  */
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, heapOffset, type KernelArgs, type WasmBackend } from './internals.ts';
-import { cropChannels, nativeKernels, roundUp8 } from './nativeKernels.ts';
+import { withChannels, nativeKernels, roundUp8 } from './nativeKernels.ts';
 import { fastConv2d } from './rawConv2d.ts';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
@@ -146,7 +146,7 @@ export function makeConv2DBackpropFilter() {
       info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left,
     );
     if (coPad === co) return dw;
-    const cropped = cropChannels(backend, dw, co);
+    const cropped = withChannels(backend, dw, co);
     backend.disposeData(dw.dataId);
     return cropped;
   };

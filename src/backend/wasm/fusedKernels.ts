@@ -80,12 +80,8 @@ export function fusedBatchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.
   return tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta } as NamedTensorMap, { epsilon }) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
 }
 
-let registered = false;
-
-/** Registers the kernels on wasm and the gradients everywhere; idempotent. */
-export function registerFusedWasmKernels(which = { batchNorm: true, reluGrad: true }): void {
-  if (registered) return;
-  registered = true;
+/** Registers the kernels on wasm and the gradients everywhere; once, from registerFastWasmKernels. */
+export function registerFusedWasmKernels(which: { batchNorm: boolean; reluGrad: boolean }): void {
   if (which.batchNorm) {
     registerKernel({ kernelName: BATCH_NORM_TRAIN, backendName: 'wasm', kernelFunc: batchNormTrain as unknown as KernelFunc });
     registerKernel({ kernelName: BATCH_NORM_TRAIN_GRAD, backendName: 'wasm', kernelFunc: batchNormTrainGrad as unknown as KernelFunc });

@@ -29,8 +29,7 @@ export interface NativeKernels {
     n: number, h: number, w: number, ci: number, ho: number, wo: number, co: number, fco: number,
     kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
   ): void;
-  pad_channels(src: number, dst: number, rows: number, c: number, cPad: number): void;
-  crop_channels(src: number, dst: number, rows: number, cPad: number, c: number): void;
+  resize_channels(src: number, dst: number, rows: number, from: number, to: number): void;
   max_pool_grad_2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, ho: number, wo: number, c: number): void;
 }
 
@@ -39,21 +38,14 @@ export function roundUp8(c: number): number {
   return Math.ceil(c / 8) * 8;
 }
 
-/** A new [rows, cPad] tensor holding t ([..., c]) with zero channels added; the caller frees it. */
-export function padChannels(backend: WasmBackend, t: TensorInfo, cPad: number): TensorInfo {
+/**
+ * A new tensor like t ([..., c]) with `channels` channels: the first ones copied, any added ones
+ * zero (padding to the 8-blocks, and cropping back). The caller frees what it no longer needs.
+ */
+export function withChannels(backend: WasmBackend, t: TensorInfo, channels: number): TensorInfo {
   const c = t.shape[t.shape.length - 1]!;
-  const rows = elementCount(t.shape) / c;
-  const out = backend.makeOutput([...t.shape.slice(0, -1), cPad], 'float32');
-  nativeKernels(backend).pad_channels(heapOffset(backend, t), heapOffset(backend, out), rows, c, cPad);
-  return out;
-}
-
-/** A new tensor with the first c channels of t ([..., cPad]); the caller frees t if it should go. */
-export function cropChannels(backend: WasmBackend, t: TensorInfo, c: number): TensorInfo {
-  const cPad = t.shape[t.shape.length - 1]!;
-  const rows = elementCount(t.shape) / cPad;
-  const out = backend.makeOutput([...t.shape.slice(0, -1), c], 'float32');
-  nativeKernels(backend).crop_channels(heapOffset(backend, t), heapOffset(backend, out), rows, cPad, c);
+  const out = backend.makeOutput([...t.shape.slice(0, -1), channels], 'float32');
+  nativeKernels(backend).resize_channels(heapOffset(backend, t), heapOffset(backend, out), elementCount(t.shape) / c, c, channels);
   return out;
 }
 

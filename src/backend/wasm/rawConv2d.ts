@@ -6,7 +6,7 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { heapOffset, wasmId, type WasmBackend } from './internals.ts';
-import { nativeKernels, padChannels, roundUp8 } from './nativeKernels.ts';
+import { nativeKernels, withChannels, roundUp8 } from './nativeKernels.ts';
 
 export interface RawConvParams {
   batch: number;
@@ -72,7 +72,7 @@ export function fastConv2d(backend: WasmBackend, x: TensorInfo, filter: TensorIn
   // The kernel computes output channels 8 at a time: a filter whose channel count is not a multiple
   // of 8 (a slimmed network's) is padded with zero columns, a small copy.
   const fco = roundUp8(p.outChannels);
-  const paddedFilter = fco === p.outChannels ? filter : padChannels(backend, filter, fco);
+  const paddedFilter = fco === p.outChannels ? filter : withChannels(backend, filter, fco);
   const zeros = backend.makeOutput([p.inChannels], 'float32');
   new Float32Array(backend.wasm.HEAPU8.buffer, heapOffset(backend, zeros), p.inChannels).fill(0);
   const outHeight = convOutputSize(p.inHeight, p.padTop, p.padBottom, p.filterHeight, 1, p.strideHeight);

@@ -22,6 +22,10 @@
 #define MADD(acc, a, b) wasm_f32x4_add((acc), wasm_f32x4_mul((a), (b)))
 #endif
 
+static inline void zero(float *p, long n) {
+  for (long i = 0; i < n; i++) p[i] = 0.0f;
+}
+
 typedef struct { int lo, hi; } Range;
 
 /* Output positions o in [0, outSize) whose input position o*stride + offset lies in [0, inSize). */
@@ -56,7 +60,7 @@ static inline void lastPixel(float *d, int coPad, const float *xp, int rows, con
 }
 
 /*
- * Filter gradient of an NHWC convolution, accumulated into dw [kh, kw, ci, co] (zeroed here):
+ * Filter gradient of an NHWC convolution, accumulated into dw [kh, kw, ci, coPad] (zeroed here):
  *   dw[ky,kx,a,b] = sum over n, oy, ox of x[n, oy*sh + ky*dh - padTop, ox*sw + kx*dwl - padLeft, a] * dy[n, oy, ox, b]
  * For each output row and filter tap the inner loop runs along the row; a 4 x 8 block of dw stays in
  * eight v128 accumulators while x's four channels are broadcast and dy's eight channels loaded.
@@ -68,8 +72,7 @@ EXPORT(conv2d_filter_grad)
 void conv2d_filter_grad(const float *x, const float *dy, float *dw,
                         int n, int h, int w, int ci, int ho, int wo, int co, int coPad,
                         int kh, int kw, int sh, int sw, int dh, int dwl, int padTop, int padLeft) {
-  const int dwSize = kh * kw * ci * coPad;
-  for (int i = 0; i < dwSize; i++) dw[i] = 0.0f;
+  zero(dw, (long)kh * kw * ci * coPad);
   const int ci4 = ci & ~3;
   const float *dyEnd = dy + (long)n * ho * wo * co;
   for (int b = 0; b < n; b++) {
@@ -162,10 +165,6 @@ static inline void addRow(float *acc, const float *p, int c) {
   int j = 0;
   for (; j + 4 <= c; j += 4) wasm_v128_store(acc + j, wasm_f32x4_add(wasm_v128_load(acc + j), wasm_v128_load(p + j)));
   for (; j < c; j++) acc[j] += p[j];
-}
-
-static inline void zero(float *p, int n) {
-  for (int i = 0; i < n; i++) p[i] = 0.0f;
 }
 
 EXPORT(batch_norm_train)
@@ -337,18 +336,12 @@ void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int n, int h,
         }
       }
       /* An odd last column: no window reaches it. */
-      for (int col = 2 * wo; col < w; col++) {
-        for (int r = 0; r < 2; r++) {
-          float *q = dx + top + r * rowStride + (long)col * c;
-          for (int j = 0; j < c; j++) q[j] = 0.0f;
-        }
+      if (2 * wo < w) {
+        for (int r = 0; r < 2; r++) zero(dx + top + r * rowStride + (long)2 * wo * c, (long)(w - 2 * wo) * c);
       }
     }
     /* Rows no window reaches. */
-    for (int row = 2 * ho; row < h; row++) {
-      float *q = dx + ((long)(b * h + row) * w) * c;
-      for (long j = 0; j < rowStride; j++) q[j] = 0.0f;
-    }
+    zero(dx + ((long)(b * h + 2 * ho) * w) * c, (long)(h - 2 * ho) * rowStride);
   }
 }
 
@@ -428,27 +421,19 @@ void conv2d_forward(const float *x, const float *f, float *y, const float *zeros
   }
 }
 
-/* [rows, c] -> [rows, cPad] with zeros in the added channels (cPad >= c). */
-EXPORT(pad_channels)
-void pad_channels(const float *src, float *dst, int rows, int c, int cPad) {
+/*
+ * [rows, from] -> [rows, to]: each row's first min(from, to) channels copied, any added channels
+ * zero. Pads a filter's output channels to the 8-blocks, and crops a padded gradient back.
+ */
+EXPORT(resize_channels)
+void resize_channels(const float *src, float *dst, int rows, int from, int to) {
+  const int kept = from < to ? from : to;
   for (int r = 0; r < rows; r++) {
-    const float *p = src + (long)r * c;
-    float *q = dst + (long)r * cPad;
+    const float *p = src + (long)r * from;
+    float *q = dst + (long)r * to;
     int j = 0;
-    for (; j + 4 <= c; j += 4) wasm_v128_store(q + j, wasm_v128_load(p + j));
-    for (; j < c; j++) q[j] = p[j];
-    for (; j < cPad; j++) q[j] = 0.0f;
-  }
-}
-
-/* [rows, cPad] -> its first c channels, [rows, c]. */
-EXPORT(crop_channels)
-void crop_channels(const float *src, float *dst, int rows, int cPad, int c) {
-  for (int r = 0; r < rows; r++) {
-    const float *p = src + (long)r * cPad;
-    float *q = dst + (long)r * c;
-    int j = 0;
-    for (; j + 4 <= c; j += 4) wasm_v128_store(q + j, wasm_v128_load(p + j));
-    for (; j < c; j++) q[j] = p[j];
+    for (; j + 4 <= kept; j += 4) wasm_v128_store(q + j, wasm_v128_load(p + j));
+    for (; j < kept; j++) q[j] = p[j];
+    zero(q + kept, to - kept);
   }
 }
