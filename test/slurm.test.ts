@@ -15,17 +15,11 @@ import { generateStudy } from '../src/study/studyReport.ts';
 import { loadSweepFile } from '../src/study/sweep.ts';
 import { pointState } from '../src/study/runSweep.ts';
 import { startLocalSlurm, waitForJob } from './helpers/localSlurm.ts';
+import { TINY_EXPERIMENT } from './helpers/tinyExperiment.ts';
 
 const SWEEP = {
   name: 'slurm-test',
-  base: {
-    model: { name: 'tiny' },
-    data: { spec: 'mnist', trainLimit: 200, testLimit: 100 },
-    training: { epochs: 2, batchSize: 64, learningRate: 0.05 },
-    search: { ratios: [0.3, 0.7], pruneRatio: 0.3, queueLength: 2, epsilon: 0.3 },
-    comparisons: { dense: true },
-    energy: { intervalMs: 500 },
-  },
+  base: { ...TINY_EXPERIMENT, comparisons: { dense: true } },
   grid: { 'search.pruneRatio': [0.3, 0.7] },
   slurm: { cpusPerTask: 1, memory: '1500M', time: '00:20:00', parallel: 2 },
 };

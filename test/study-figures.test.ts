@@ -14,26 +14,18 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
 import { RunStore } from '../src/run/runStore.ts';
 import type { RunSummary } from '../src/run/summary.ts';
 import { startServer, type RunningServer } from '../src/server/startServer.ts';
 import { buildStudy } from '../src/study/aggregate.ts';
-import { chromiumMissing, launchChromium, openPage, screenshot } from './helpers/browser.ts';
+import { chromiumMissing, onTabAtEachWidth, screenshot } from './helpers/browser.ts';
 import { get, post } from './helpers/loopback.ts';
+import { TINY_EXPERIMENT } from './helpers/tinyExperiment.ts';
 
 const SWEEP = 'ui-seeds';
 const SWEEP_FILE = {
   name: SWEEP,
-  base: {
-    name: 'ui seeds',
-    model: { name: 'tiny' },
-    data: { spec: 'mnist', trainLimit: 200, testLimit: 100 },
-    training: { epochs: 2, batchSize: 64, learningRate: 0.05 },
-    search: { ratios: [0.3, 0.7], pruneRatio: 0.3, queueLength: 2, epsilon: 0.3 },
-    comparisons: { dense: true },
-    energy: { intervalMs: 500 },
-  },
+  base: { name: 'ui seeds', ...TINY_EXPERIMENT, comparisons: { dense: true } },
   grid: { seed: [1, 2, 3] },
 };
 
@@ -140,65 +132,54 @@ describe('a seeds sweep on the Runs screen', () => {
     const ticket = summaries.map((s) => s.earlyBird.epoch! + 1);
     // Methods (of the two run) with at least one seed lacking energy: no mean is drawn for them.
     const lostEnergy = new Set((['ebTrain', 'dense'] as const).filter((m) => summaries.some((s) => s.energy?.unmeasured?.length || !s.energy?.methods[m])));
-    let browser: Browser | undefined;
-    try {
-      browser = await launchChromium();
-      for (const viewport of [{ width: 1280, height: 800 }, { width: 800, height: 900 }]) {
-        const { page, context, problems } = await openPage(browser, viewport);
-        await page.goto(server.url);
-        await page.getByTestId('tab-runs').click();
-        const card = page.locator(`[data-testid="sweep-card"][data-sweep="${SWEEP}"]`);
-        await card.locator('summary').click();
-        const figures = card.getByTestId('study-figures');
-        await figures.waitFor();
-        const figure = (id: string) => figures.locator(`[data-testid="study-figure"][data-figure="${id}"]`);
-        for (const id of ['accuracy', 'energy', 'compute', 'ticket']) {
-          assert.equal(await figure(id).count(), 1, id);
-          // Every drawn figure says how many seeds stand behind it.
-          const ns = await figure(id).getByTestId('study-n').allInnerTexts();
-          assert.equal(ns.length, id === 'ticket' ? 1 : id === 'energy' ? 2 - lostEnergy.size : 2, id);
-          for (const n of ns) assert.match(n, /^n = 3 seeds/, id);
-        }
-        // A seed whose energy was left out (its power source dropped under load) is named under the
-        // energy figure, which then has no mean for the methods it touches.
-        const missing = await figure('energy').getByTestId('study-missing').allInnerTexts();
-        assert.equal(missing.length, lostEnergy.size);
-        for (const text of missing) assert.match(text, /^no mean\n(seed \d \(point \d\): (energy left out — \d+ s of the run unmeasured|no energy recorded).*\n?)+$/);
-        for (const m of ['ebTrain', 'dense'] as const) {
-          const row = figure('accuracy').locator(`[data-method="${m}"]`);
-          assert.equal(await row.getByTestId('study-value').innerText(), `${(100 * mean(accuracy(m))).toFixed(2)} ± ${pct(std(accuracy(m)))}`, m);
-          // The error bar: a mean dot, a ± std bar, a 95 % interval with two caps, one ring per seed.
-          assert.equal(await row.locator('svg circle.eb-mean').count(), 1);
-          assert.equal(await row.locator('svg line.eb-std').count(), 1);
-          assert.equal(await row.locator('svg line.eb-ci').count(), 3);
-          assert.equal(await row.locator('svg circle.eb-seed').count(), 3);
-          assert.match(await row.locator('svg').getAttribute('aria-label') ?? '', /95 % interval .* n = 3 seeds$/);
-        }
-        assert.equal(await figure('ticket').getByTestId('study-value').innerText(), `${mean(ticket).toFixed(1)} ± ${std(ticket).toFixed(1)}`);
-        assert.deepEqual(await figure('accuracy').getByTestId('study-kind').allInnerTexts(), ['measured (test set)']);
-        assert.deepEqual(await figure('compute').getByTestId('study-kind').allInnerTexts(), ['estimated (FLOP count)']);
-        // Energy: each kind the runs recorded, or that none was; a seed without it named, never averaged.
-        const kinds = [...new Set(summaries.filter((s) => !s.energy?.unmeasured?.length).flatMap((s) => Object.values(s.energy?.methods ?? {}).map((e) => e!.kind)))].sort();
-        const shownKinds = (await figure('energy').getByTestId('study-kind').allInnerTexts()).sort();
-        assert.deepEqual(shownKinds, kinds.length ? kinds : ['not recorded']);
-        assert.equal(await figures.getByTestId('study-recommendation').innerText(), buildStudy(sweepDir).recommendation.text);
-        await screenshot(page, `study-figures-${viewport.width}`);
-
-        // A point opens in the same detail panel as any run.
-        await card.locator(`[data-testid="sweep-point"]`).nth(1).getByTestId('open-point').click();
-        await page.getByTestId('detail-sweep').waitFor();
-        assert.match(await page.getByTestId('detail-sweep').innerText(), new RegExp(`Point ${pointIds[1]} of sweep ${SWEEP}`));
-        await page.getByTestId('detail-title').filter({ hasText: 'ui seeds' }).waitFor();
-        await page.getByTestId('detail-export-pdf').waitFor();
-        assert.equal(await page.getByTestId('detail-resume').count(), 0, 'a point is resumed by its sweep');
-        assert.deepEqual(await card.locator('[data-testid="sweep-point"].current').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.runId)), [`${SWEEP}~${pointIds[1]}`]);
-        await page.getByTestId('energy-comparison').last().waitFor();
-        await screenshot(page, `study-point-detail-${viewport.width}`);
-        assert.deepEqual(problems, []);
-        await context.close();
+    await onTabAtEachWidth(server.url, 'tab-runs', async (page, viewport) => {
+      const card = page.locator(`[data-testid="sweep-card"][data-sweep="${SWEEP}"]`);
+      await card.locator('summary').click();
+      const figures = card.getByTestId('study-figures');
+      await figures.waitFor();
+      const figure = (id: string) => figures.locator(`[data-testid="study-figure"][data-figure="${id}"]`);
+      for (const id of ['accuracy', 'energy', 'compute', 'ticket']) {
+        assert.equal(await figure(id).count(), 1, id);
+        // Every drawn figure says how many seeds stand behind it.
+        const ns = await figure(id).getByTestId('study-n').allInnerTexts();
+        assert.equal(ns.length, id === 'ticket' ? 1 : id === 'energy' ? 2 - lostEnergy.size : 2, id);
+        for (const n of ns) assert.match(n, /^n = 3 seeds/, id);
       }
-    } finally {
-      await browser?.close();
-    }
+      // A seed whose energy was left out (its power source dropped under load) is named under the
+      // energy figure, which then has no mean for the methods it touches.
+      const missing = await figure('energy').getByTestId('study-missing').allInnerTexts();
+      assert.equal(missing.length, lostEnergy.size);
+      for (const text of missing) assert.match(text, /^no mean\n(seed \d \(point \d\): (energy left out — \d+ s of the run unmeasured|no energy recorded).*\n?)+$/);
+      for (const m of ['ebTrain', 'dense'] as const) {
+        const row = figure('accuracy').locator(`[data-method="${m}"]`);
+        assert.equal(await row.getByTestId('study-value').innerText(), `${(100 * mean(accuracy(m))).toFixed(2)} ± ${pct(std(accuracy(m)))}`, m);
+        // The error bar: a mean dot, a ± std bar, a 95 % interval with two caps, one ring per seed.
+        assert.equal(await row.locator('svg circle.eb-mean').count(), 1);
+        assert.equal(await row.locator('svg line.eb-std').count(), 1);
+        assert.equal(await row.locator('svg line.eb-ci').count(), 3);
+        assert.equal(await row.locator('svg circle.eb-seed').count(), 3);
+        assert.match(await row.locator('svg').getAttribute('aria-label') ?? '', /95 % interval .* n = 3 seeds$/);
+      }
+      assert.equal(await figure('ticket').getByTestId('study-value').innerText(), `${mean(ticket).toFixed(1)} ± ${std(ticket).toFixed(1)}`);
+      assert.deepEqual(await figure('accuracy').getByTestId('study-kind').allInnerTexts(), ['measured (test set)']);
+      assert.deepEqual(await figure('compute').getByTestId('study-kind').allInnerTexts(), ['estimated (FLOP count)']);
+      // Energy: each kind the runs recorded, or that none was; a seed without it named, never averaged.
+      const kinds = [...new Set(summaries.filter((s) => !s.energy?.unmeasured?.length).flatMap((s) => Object.values(s.energy?.methods ?? {}).map((e) => e!.kind)))].sort();
+      const shownKinds = (await figure('energy').getByTestId('study-kind').allInnerTexts()).sort();
+      assert.deepEqual(shownKinds, kinds.length ? kinds : ['not recorded']);
+      assert.equal(await figures.getByTestId('study-recommendation').innerText(), buildStudy(sweepDir).recommendation.text);
+      await screenshot(page, `study-figures-${viewport.width}`);
+
+      // A point opens in the same detail panel as any run.
+      await card.locator(`[data-testid="sweep-point"]`).nth(1).getByTestId('open-point').click();
+      await page.getByTestId('detail-sweep').waitFor();
+      assert.match(await page.getByTestId('detail-sweep').innerText(), new RegExp(`Point ${pointIds[1]} of sweep ${SWEEP}`));
+      await page.getByTestId('detail-title').filter({ hasText: 'ui seeds' }).waitFor();
+      await page.getByTestId('detail-export-pdf').waitFor();
+      assert.equal(await page.getByTestId('detail-resume').count(), 0, 'a point is resumed by its sweep');
+      assert.deepEqual(await card.locator('[data-testid="sweep-point"].current').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.runId)), [`${SWEEP}~${pointIds[1]}`]);
+      await page.getByTestId('energy-comparison').last().waitFor();
+      await screenshot(page, `study-point-detail-${viewport.width}`);
+    });
   });
 });

@@ -18,14 +18,7 @@ import { kubernetesJob, slurmScript, toYaml } from '../src/study/cluster.ts';
 import { pointIndexFrom, pointState } from '../src/study/runSweep.ts';
 import { describe as describeStats, tQuantile975 } from '../src/study/stats.ts';
 import { expandSweep, loadSweepFile, sweepSchema } from '../src/study/sweep.ts';
-
-const TINY = {
-  model: { name: 'tiny' },
-  data: { spec: 'mnist', trainLimit: 200, testLimit: 100 },
-  training: { epochs: 2, batchSize: 64, learningRate: 0.05 },
-  search: { ratios: [0.3, 0.7], pruneRatio: 0.3, queueLength: 2, epsilon: 0.3 },
-  energy: { intervalMs: 500 },
-};
+import { TINY_EXPERIMENT } from './helpers/tinyExperiment.ts';
 
 describe('statistics over seeds', () => {
   test('mean, sample std and the Student-t 95 % interval', () => {
@@ -43,7 +36,7 @@ describe('statistics over seeds', () => {
 });
 
 describe('sweep grid', () => {
-  const spec = sweepSchema.parse({ base: TINY, grid: { 'search.pruneRatio': [0.3, 0.7], seed: [1, 2] } });
+  const spec = sweepSchema.parse({ base: TINY_EXPERIMENT, grid: { 'search.pruneRatio': [0.3, 0.7], seed: [1, 2] } });
 
   test('every combination is a point named by the hash of its resolved config', () => {
     const sweep = expandSweep(spec, 'g', null);
@@ -52,27 +45,27 @@ describe('sweep grid', () => {
       { 'search.pruneRatio': 0.7, seed: 1 }, { 'search.pruneRatio': 0.7, seed: 2 },
     ]);
     for (const p of sweep.points) {
-      assert.equal(p.id, configHash(parseConfig({ ...TINY, seed: p.values.seed, search: { ...TINY.search, pruneRatio: p.values['search.pruneRatio'] } })));
+      assert.equal(p.id, configHash(parseConfig({ ...TINY_EXPERIMENT, seed: p.values.seed, search: { ...TINY_EXPERIMENT.search, pruneRatio: p.values['search.pruneRatio'] } })));
     }
     // The same grid written in another key order gives the same ids (open_lth's rule).
-    const again = expandSweep(sweepSchema.parse({ grid: { seed: [1, 2], 'search.pruneRatio': [0.3, 0.7] }, base: { ...TINY } }), 'g', null);
+    const again = expandSweep(sweepSchema.parse({ grid: { seed: [1, 2], 'search.pruneRatio': [0.3, 0.7] }, base: { ...TINY_EXPERIMENT } }), 'g', null);
     assert.deepEqual(new Set(again.points.map((p) => p.id)), new Set(sweep.points.map((p) => p.id)));
   });
 
   test('seeds in the base config become the seed axis', () => {
-    const sweep = expandSweep(sweepSchema.parse({ base: { ...TINY, seeds: [7, 9] }, grid: { 'search.epsilon': [0.1, 0.2] } }), 's', null);
+    const sweep = expandSweep(sweepSchema.parse({ base: { ...TINY_EXPERIMENT, seeds: [7, 9] }, grid: { 'search.epsilon': [0.1, 0.2] } }), 's', null);
     assert.deepEqual(sweep.axes, ['search.epsilon', 'seed']);
     assert.deepEqual(sweep.points.map((p) => [p.values['search.epsilon'], p.config.seed, p.config.seeds]), [[0.1, 7, undefined], [0.1, 9, undefined], [0.2, 7, undefined], [0.2, 9, undefined]]);
-    const repeats = parseConfig({ ...TINY, seed: 4, repeats: 3 });
+    const repeats = parseConfig({ ...TINY_EXPERIMENT, seed: 4, repeats: 3 });
     assert.deepEqual(expandSweep(sweepSchema.parse({ base: repeats }), 'r', null).points.map((p) => p.config.seed), [4, 5, 6]);
   });
 
   test('bad grids are refused with the field named', () => {
-    assert.throws(() => expandSweep(sweepSchema.parse({ base: TINY, grid: { 'search.pruneRatio': [0.5] } }), 'b', null),
+    assert.throws(() => expandSweep(sweepSchema.parse({ base: TINY_EXPERIMENT, grid: { 'search.pruneRatio': [0.5] } }), 'b', null),
       (e: Error) => e instanceof ConfigError && /search\.pruneRatio=0\.5.*search\.pruneRatio: must be one of .*search\.ratios.*0\.3, 0\.7/s.test(e.message));
-    assert.throws(() => expandSweep(sweepSchema.parse({ base: TINY, grid: { 'training.epochs.value': [1] } }), 'b', null), /training\.epochs is 2, not an object/);
-    assert.throws(() => expandSweep(sweepSchema.parse({ base: TINY, grid: { seed: [1, 1] } }), 'b', null), /resolve to the same config/);
-    assert.throws(() => parseConfig({ ...TINY, seeds: [1, 2], repeats: 2 }), /repeats: give seeds or repeats, not both/);
+    assert.throws(() => expandSweep(sweepSchema.parse({ base: TINY_EXPERIMENT, grid: { 'training.epochs.value': [1] } }), 'b', null), /training\.epochs is 2, not an object/);
+    assert.throws(() => expandSweep(sweepSchema.parse({ base: TINY_EXPERIMENT, grid: { seed: [1, 1] } }), 'b', null), /resolve to the same config/);
+    assert.throws(() => parseConfig({ ...TINY_EXPERIMENT, seeds: [1, 2], repeats: 2 }), /repeats: give seeds or repeats, not both/);
     const dir = mkdtempSync(join(tmpdir(), 'eb-sweepfile-'));
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ grid: { 'search.l1': [0] } }));
     assert.throws(() => loadSweepFile(join(dir, 'bad.json')), /base: give exactly one of base/);
@@ -88,13 +81,13 @@ describe('sweep grid', () => {
   });
 
   test('the Slurm job array and the Kubernetes Indexed Job', () => {
-    const sweep = expandSweep(sweepSchema.parse({ base: TINY, grid: { seed: [1, 2, 3] }, slurm: { parallel: 2, gpusPerTask: 1, partition: 'gpu', memory: '8G' } }), 'arr', null);
+    const sweep = expandSweep(sweepSchema.parse({ base: TINY_EXPERIMENT, grid: { seed: [1, 2, 3] }, slurm: { parallel: 2, gpusPerTask: 1, partition: 'gpu', memory: '8G' } }), 'arr', null);
     const script = slurmScript({ sweep, sweepDir: '/shared/sw', sweepFile: '/shared/sw/sweep-input.json', settings: sweep.spec.slurm, workDir: '/opt/eb', node: '/usr/bin/node' });
     for (const line of ['#SBATCH --array=0-2%2', '#SBATCH --cpus-per-task=2', '#SBATCH --mem=8G', '#SBATCH --gres=gpu:1', '#SBATCH --partition=gpu', '#SBATCH --output=/shared/sw/logs/slurm-%A_%a.out']) {
       assert.ok(script.split('\n').includes(line), `${line} in\n${script}`);
     }
     assert.match(script, /sweep \/shared\/sw\/sweep-input\.json --out \/shared\/sw --index "\$SLURM_ARRAY_TASK_ID"$/m);
-    assert.throws(() => sweepSchema.parse({ base: TINY, slurm: { memory: 'lots' } }), /Slurm memory like 4G/);
+    assert.throws(() => sweepSchema.parse({ base: TINY_EXPERIMENT, slurm: { memory: 'lots' } }), /Slurm memory like 4G/);
 
     const job = kubernetesJob({ sweep, settings: { image: 'eb:1', workingDir: '/app', volumeClaim: 'runs', mountPath: '/runs', cpu: '2', memory: '4Gi', gpus: 1, parallel: 2 }, sweepFile: '/runs/sweeps/arr/sweep-input.json', sweepDir: '/runs/sweeps/arr' }) as any;
     assert.equal(job.kind, 'Job');
@@ -131,7 +124,7 @@ describe('seeds and sweeps on the embedded digits', () => {
   before(async () => {
     runsDir = mkdtempSync(join(tmpdir(), 'eb-seeds-'));
     const configPath = join(runsDir, 'seeds.json');
-    writeFileSync(configPath, JSON.stringify({ ...TINY, name: 'seeds test', seeds: [1, 2], comparisons: { dense: true, prunePipeline: { enabled: true, fineTuneEpochs: 1 } } }));
+    writeFileSync(configPath, JSON.stringify({ ...TINY_EXPERIMENT, name: 'seeds test', seeds: [1, 2], comparisons: { dense: true, prunePipeline: { enabled: true, fineTuneEpochs: 1 } } }));
     // A child process: the test runner owns this process's stdout.
     const child = spawnSync(process.execPath, ['bin/earlybird.mjs', 'run', configPath, '--runs', runsDir], { encoding: 'utf8', timeout: 400_000 });
     code = child.status ?? -1;
@@ -170,7 +163,7 @@ describe('seeds and sweeps on the embedded digits', () => {
 
   test('a sweep skips finished points, resumes an unfinished one, and a second call does nothing', async () => {
     const sweepFile = join(runsDir, 'sweep.json');
-    writeFileSync(sweepFile, JSON.stringify({ name: 'two', base: { ...TINY, comparisons: { dense: false } }, grid: { 'search.pruneRatio': [0.3, 0.7] } }));
+    writeFileSync(sweepFile, JSON.stringify({ name: 'two', base: { ...TINY_EXPERIMENT, comparisons: { dense: false } }, grid: { 'search.pruneRatio': [0.3, 0.7] } }));
     const sweepDir = join(runsDir, 'two');
     const sweep = loadSweepFile(sweepFile);
     const run = () => spawnSync(process.execPath, ['bin/earlybird.mjs', 'sweep', sweepFile, '--out', sweepDir, '--parallel', '1'], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, SLURM_ARRAY_TASK_ID: undefined, JOB_COMPLETION_INDEX: undefined } });

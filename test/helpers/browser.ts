@@ -4,6 +4,7 @@
  * user-data-dir and removes it on close). Pages collect console errors and CSP violations so a
  * test can assert there were none.
  */
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -53,6 +54,31 @@ export async function openPage(browser: Browser, viewport = { width: 1280, heigh
     });
   });
   return { page, context, problems };
+}
+
+/** The widths the app is looked at: a laptop window and a narrow one. */
+export const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 800, height: 900 }];
+
+/**
+ * Opens `url` in Chromium at each of VIEWPORTS, clicks the tab `tab` (its data-testid), runs
+ * `check`, and asserts the page logged no console error, page error or CSP violation.
+ */
+export async function onTabAtEachWidth(
+  url: string, tab: string, check: (page: Page, viewport: { width: number; height: number }) => Promise<void>,
+): Promise<void> {
+  const browser = await launchChromium();
+  try {
+    for (const viewport of VIEWPORTS) {
+      const { page, context, problems } = await openPage(browser, viewport);
+      await page.goto(url);
+      await page.getByTestId(tab).click();
+      await check(page, viewport);
+      assert.deepEqual(problems, []);
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
 }
 
 /**
