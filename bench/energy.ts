@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { demoConfig } from '../src/experiment/config.ts';
+import { demoConfig } from '../src/core/config.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' }, 'saving-only': { type: 'boolean' } } });
 const runsDir = values.runs ? resolve(values.runs) : mkdtempSync(join(tmpdir(), 'earlybird-bench-energy-'));

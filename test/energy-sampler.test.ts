@@ -11,8 +11,8 @@ import { PowerSampler, type SourceFailure } from '../src/energy/sampler.ts';
 import { BackgroundSampler } from '../src/energy/backgroundSampler.ts';
 import { savingEligibility } from '../src/energy/savings.ts';
 import { EnergyRecorder } from '../src/experiment/energyRecorder.ts';
-import type { EnergySettings } from '../src/experiment/config.ts';
-import type { RunEvent } from '../src/run/events.ts';
+import type { EnergySettings } from '../src/core/config.ts';
+import type { RunEvent } from '../src/core/events.ts';
 import type { PowerReading, PowerSource } from '../src/energy/types.ts';
 
 class SteadySource implements PowerSource {

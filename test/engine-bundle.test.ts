@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { buildEngineBundle, ENGINE_BUNDLE_DIR } from '../electron/buildEngine.ts';
-import { parseConfig } from '../src/experiment/config.ts';
+import { parseConfig } from '../src/core/config.ts';
 import { RunStore } from '../src/run/runStore.ts';
 import type { FromWorker } from '../src/api/workerProtocol.ts';
 

@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import { plannedPhases } from '../renderer/src/components/runProgress.ts';
 import { experimentEtaSeconds } from '../renderer/src/state/experimentEta.ts';
 import type { RunRecord } from '../renderer/src/state/runRecords.ts';
-import { buildRunView } from '../src/run/project.ts';
-import type { RunEvent } from '../src/run/events.ts';
+import { buildRunView } from '../src/core/project.ts';
+import type { RunEvent } from '../src/core/events.ts';
 
 const FIXTURE = 'test/fixtures/report/run-complete';
 const events = readFileSync(`${FIXTURE}/events.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RunEvent);

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { PowerSource } from '../src/energy/index.ts';
-import { ConfigError, parseConfig, type ExperimentConfigInput } from '../src/experiment/config.ts';
-import type { RunEvent } from '../src/run/events.ts';
+import { ConfigError, parseConfig, type ExperimentConfigInput } from '../src/core/config.ts';
+import type { RunEvent } from '../src/core/events.ts';
 import { resumeExperiment, runExperiment, type RunOutcome } from '../src/experiment/runner.ts';
 import { listRuns, METRICS_HEADER, readEventsFile, RunStore } from '../src/run/runStore.ts';
-import type { RunSummary } from '../src/run/summary.ts';
+import type { RunSummary } from '../src/core/summary.ts';
 import { generateReport } from '../src/report/index.ts';
-import { buildRunView } from '../src/run/project.ts';
+import { buildRunView } from '../src/core/project.ts';
 import { compareEnergy } from '../renderer/src/state/energyComparison.ts';
 
 const SMALL: ExperimentConfigInput = {

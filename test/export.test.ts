@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { parseConfig } from '../src/experiment/config.ts';
+import { parseConfig } from '../src/core/config.ts';
 import { loadModelFromDir, saveModelToDir, INPUT_NORMALISATION_LAYER } from '../src/experiment/modelFiles.ts';
 import { runExperiment } from '../src/experiment/runner.ts';
 import { buildModel } from '../src/models/index.ts';

@@ -1,5 +1,5 @@
 /**
- * One number formatting (src/format/numbers.ts) behind the PDF and the page: where they agree they
+ * One number formatting (src/core/numbers.ts) behind the PDF and the page: where they agree they
  * print the same string, and the deliberate differences are the named ones.
  */
 import assert from 'node:assert/strict';

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { selectBackend } from '../src/backend/selectBackend.ts';
-import { optimizerOf, parseConfig, scheduleOf, type TrainingSettings } from '../src/experiment/config.ts';
+import { optimizerOf, parseConfig, scheduleOf, type TrainingSettings } from '../src/core/config.ts';
 import { loadData } from '../src/data/load.ts';
 import type { DataSplits } from '../src/data/types.ts';
 import { buildModel, modelStats, type ModelSpec } from '../src/models/index.ts';

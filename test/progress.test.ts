@@ -7,9 +7,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseConfig } from '../src/experiment/config.ts';
+import { parseConfig } from '../src/core/config.ts';
 import { runExperiment } from '../src/experiment/runner.ts';
-import type { RunEvent } from '../src/run/events.ts';
+import type { RunEvent } from '../src/core/events.ts';
 import { plannedLotteryEpochs } from '../src/prune/lotteryTicket.ts';
 
 test('the lottery-ticket phase reports progress across its rounds, with an ETA', { timeout: 300_000 }, async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { formatSummary } from '../src/cli/formatSummary.ts';
 import type { PowerSource } from '../src/energy/index.ts';
-import { parseConfig } from '../src/experiment/config.ts';
+import { parseConfig } from '../src/core/config.ts';
 import { savingsAgainstReferences } from '../src/experiment/references.ts';
 import { runExperiment, type RunOutcome } from '../src/experiment/runner.ts';
 import { readEventsFile } from '../src/run/runStore.ts';

@@ -1,5 +1,5 @@
 /**
- * The report reads a run through the one projection of its log (src/run/project.ts): no file under
+ * The report reads a run through the one projection of its log (src/core/project.ts): no file under
  * src/report/ walks events.jsonl itself, and what the report shows of an unfinished run (no
  * summary.json) is the projection's account of it.
  */
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { buildReportModel } from '../src/report/model.ts';
 import { readRunFolder } from '../src/run/runFolder.ts';
-import { project } from '../src/run/project.ts';
+import { project } from '../src/core/project.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/report/run-complete/', import.meta.url));
 const REPORT_DIR = fileURLToPath(new URL('../src/report/', import.meta.url));

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
-import type { RunSummary } from '../src/run/summary.ts';
+import type { RunSummary } from '../src/core/summary.ts';
 import { renderChart } from '../src/report/charts.ts';
 import {
   ENERGY_HEADER,
@@ -296,7 +296,7 @@ describe('report command and charts', () => {
 describe('report of a real run', () => {
   const skip = !existsSync(RUNNER) && 'src/experiment/runner.ts does not exist yet: real-run report skipped (fixture only)';
   it('generates the report of a tiny real run made by the runner', { skip, timeout: 240_000 }, async () => {
-    const { parseConfig } = await import('../src/experiment/config.ts');
+    const { parseConfig } = await import('../src/core/config.ts');
     const runner = (await import(RUNNER)) as { runExperiment(config: unknown, options: { runsDir: string }): Promise<{ runDir: string }> };
     const config = parseConfig({
       model: { name: 'tiny' },

@@ -11,12 +11,12 @@ import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine } from '../src/api/engine.ts';
 import { ApiError } from '../src/api/contract.ts';
-import { parseConfig, type ExperimentConfig } from '../src/experiment/config.ts';
+import { parseConfig, type ExperimentConfig } from '../src/core/config.ts';
 import { readOptimizerState } from '../src/experiment/checkpoint.ts';
 import { resumeExperiment, runExperiment } from '../src/experiment/runner.ts';
 import { configHash } from '../src/run/configHash.ts';
 import { readEventLog } from '../src/run/eventLog.ts';
-import type { RunEvent } from '../src/run/events.ts';
+import type { RunEvent } from '../src/core/events.ts';
 import { acquireRunLock, inspectLock, lockRefusal } from '../src/run/lock.ts';
 import { lockPath, runMarkerPath } from '../src/run/paths.ts';
 import { deleteRun, listRuns, RunStore } from '../src/run/runStore.ts';
@@ -392,7 +392,7 @@ describe('bounds before work', () => {
 
 describe('one projection', () => {
   test('project(events) gives back the methods, slim network and Early-Bird facts the summary holds', async () => {
-    const { project, methodResults } = await import('../src/run/project.ts');
+    const { project, methodResults } = await import('../src/core/project.ts');
     const dir = join(process.cwd(), 'test', 'fixtures', 'report', 'run-complete');
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     const state = project((await readEventLog(join(dir, 'events.jsonl'))).events);

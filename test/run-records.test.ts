@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RunRecords, settledSummary } from '../renderer/src/state/runRecords.ts';
 import type { RendererApi } from '../src/api/contract.ts';
-import type { RunEvent } from '../src/run/events.ts';
-import type { RunSummary } from '../src/run/summary.ts';
+import type { RunEvent } from '../src/core/events.ts';
+import type { RunSummary } from '../src/core/summary.ts';
 
 test('a summary read before run-start or run-end is not the settled summary until it is read again', async () => {
   const runId = 'r1';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RunStore } from '../src/run/runStore.ts';
-import type { RunSummary } from '../src/run/summary.ts';
+import type { RunSummary } from '../src/core/summary.ts';
 import { startServer, type RunningServer } from '../src/server/startServer.ts';
 import { buildStudy } from '../src/study/aggregate.ts';
 import { chromiumMissing, onTabAtEachWidth, screenshot } from './helpers/browser.ts';

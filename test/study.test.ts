@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { ConfigError, parseConfig } from '../src/experiment/config.ts';
+import { ConfigError, parseConfig } from '../src/core/config.ts';
 import { configHash } from '../src/run/summarise.ts';
 import { RunStore } from '../src/run/runStore.ts';
 import { buildStudy, recommend, type StudyGroup } from '../src/study/aggregate.ts';

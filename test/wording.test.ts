@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, parseConfig } from '../src/experiment/config.ts';
+import { ConfigError, parseConfig } from '../src/core/config.ts';
 import { formatEnergy } from '../src/energy/units.ts';
 import { formatWattHours } from '../renderer/src/ui/format.ts';
 

@@ -7,11 +7,11 @@
  * Style after Heroic Games Launcher's typed IPC map: one record of channel → signature.
  */
 import { z } from 'zod';
-import type { ExperimentConfig } from '../experiment/config.ts';
-import type { RunEvent } from '../run/events.ts';
+import type { ExperimentConfig } from '../core/config.ts';
+import type { RunEvent } from '../core/events.ts';
 import { RUN_ID_PATTERN } from '../run/paths.ts';
 import type { RunListItem } from '../run/runStore.ts';
-import type { RunSummary } from '../run/summary.ts';
+import type { RunSummary } from '../core/summary.ts';
 import type { Study } from '../study/aggregate.ts';
 import type { SweepListItem } from '../study/listSweeps.ts';
 import { ANY_RUN_ID_PATTERN } from '../study/sweepRunId.ts';

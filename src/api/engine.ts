@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
 import { gpuSummaryInChild, type GpuSummary } from '../backend/webgpu/gpuSummary.ts';
 import { DATA_SPEC_FORMS } from '../data/load.ts';
-import { ConfigError, demoConfig, parseConfig } from '../experiment/config.ts';
+import { ConfigError, demoConfig, parseConfig } from '../core/config.ts';
 import { defaultRunsDir, deleteRun, ensureRunsDir, listRuns, RunError, RunStore } from '../run/runStore.ts';
 import { lockRefusal, RunLockedError } from '../run/lock.ts';
 import { configPath } from '../run/paths.ts';

@@ -5,8 +5,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { RunEvent } from '../run/events.ts';
-import { project } from '../run/project.ts';
+import type { RunEvent } from '../core/events.ts';
+import { project } from '../core/project.ts';
 import type { ActiveRun } from './contract.ts';
 import type { FromWorker, ToWorker } from './workerProtocol.ts';
 

@@ -3,7 +3,7 @@
  * event loop. Takes one run message over the IPC channel, streams every run event back, and
  * cancels cleanly (after the current batch) on a cancel message or when the parent goes away.
  */
-import { parseConfig } from '../experiment/config.ts';
+import { parseConfig } from '../core/config.ts';
 import { resumeExperiment } from '../experiment/runner.ts';
 import { RunStore } from '../run/runStore.ts';
 import type { FromWorker, ToWorker } from './workerProtocol.ts';

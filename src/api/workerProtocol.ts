@@ -3,7 +3,7 @@
  * process. The app creates the run folder (so it knows the run id at once) and the worker runs
  * it — a fresh folder starts, a folder with history resumes.
  */
-import type { RunEvent } from '../run/events.ts';
+import type { RunEvent } from '../core/events.ts';
 
 export type ToWorker = { type: 'run'; runDir: string } | { type: 'cancel' };
 

@@ -2,8 +2,8 @@
 import { formatEnergy } from '../energy/index.ts';
 import { savingsAgainstReferences } from '../experiment/references.ts';
 import { computeLine, contendedPhases, energyKindLabel, savingKind } from '../energy/labels.ts';
-import { METHODS, type Method } from '../run/events.ts';
-import type { RunSummary } from '../run/summary.ts';
+import { METHODS, type Method } from '../core/events.ts';
+import type { RunSummary } from '../core/summary.ts';
 
 export const METHOD_LABELS: Record<Method, string> = {
   dense: 'Dense',

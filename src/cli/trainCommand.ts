@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../backend/selectBackend.ts';
 import { checkFitsModel, loadData } from '../data/load.ts';
-import { optimizerOf, scheduleOf } from '../experiment/config.ts';
+import { optimizerOf, scheduleOf } from '../core/config.ts';
 import { buildModel, modelStats, type ModelName } from '../models/index.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { train } from '../train/loop.ts';

@@ -2,7 +2,7 @@
  * Energy units and the carbon conversion. Joules are the engine's only internal unit; Wh and kWh exist
  * for people (and for carbon intensities, which are quoted per kWh).
  */
-import { sig } from '../format/numbers.ts';
+import { sig } from '../core/numbers.ts';
 
 export const JOULES_PER_WH = 3600;
 export const JOULES_PER_KWH = 3_600_000;

@@ -8,8 +8,8 @@ import { BackgroundSampler, type SourceInfo } from '../energy/backgroundSampler.
 import { detectPowerSources, EnergyMeter, PowerSampler, type EnergyEvent, type MeterTotals, type MeterViews, type PowerReading, type PowerSourceSettings } from '../energy/index.ts';
 import type { SourceFailure } from '../energy/sampler.ts';
 import type { GpuAdapterIdentity } from '../energy/adapterPower.ts';
-import type { EnergySettings } from './config.ts';
-import type { RunEvent } from '../run/events.ts';
+import type { EnergySettings } from '../core/config.ts';
+import type { RunEvent } from '../core/events.ts';
 
 export interface EnergySourceInfo {
   name: string;

@@ -11,11 +11,11 @@ import { train, trainableParams } from '../train/loop.ts';
 import { Optimizer } from '../train/optimizer.ts';
 import { workersFor } from '../train/parallel/cores.ts';
 import { checkpointMetaPath, hasCheckpoint, readCheckpointMeta, readOptimizerState, restoreWeights, saveCheckpoint } from './checkpoint.ts';
-import { optimizerOf, scheduleOf, type TrainingSettings } from './config.ts';
-import type { Method, Phase, RunEvent } from '../run/events.ts';
+import { optimizerOf, scheduleOf, type TrainingSettings } from '../core/config.ts';
+import type { Method, Phase, RunEvent } from '../core/events.ts';
 import type { RunStore } from '../run/runStore.ts';
 import { RunError } from '../run/errors.ts';
-import { lastLoggedEpoch, type RunState } from '../run/project.ts';
+import { lastLoggedEpoch, type RunState } from '../core/project.ts';
 import { phaseCheckpointDir } from '../run/paths.ts';
 
 export interface PhaseOptions {

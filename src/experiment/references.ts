@@ -7,7 +7,7 @@
  *   saved   = E(reference) − E(EB Train);  ratio = E(reference) / E(EB Train);
  *   percent = saved / E(reference) × 100
  */
-import type { EnergyKind, Method } from '../run/events.ts';
+import type { EnergyKind, Method } from '../core/events.ts';
 
 export const SAVING_REFERENCES = ['dense', 'prunePipeline'] as const;
 export type SavingReference = (typeof SAVING_REFERENCES)[number];

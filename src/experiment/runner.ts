@@ -24,19 +24,19 @@ import { workersFor } from '../train/parallel/cores.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { estimateTrainingMemory, memoryLimit, memoryRefusal } from '../train/memory.ts';
 import { hasCheckpoint, readCheckpointMeta, restoreWeights, saveCheckpoint } from './checkpoint.ts';
-import { fineTuneEpochsOf, optimizerOf, type ExperimentConfig } from './config.ts';
+import { fineTuneEpochsOf, optimizerOf, type ExperimentConfig } from '../core/config.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
 import { writeJsonAtomic } from '../run/files.ts';
-import type { Method, MethodResult, Phase, RunEvent } from '../run/events.ts';
+import type { Method, MethodResult, Phase, RunEvent } from '../core/events.ts';
 import { MODEL_JSON, loadModelFromDir, saveModelToDir, weightsInto, writePredictionCheck, type ExportedInput } from './modelFiles.ts';
 import { unitPixels } from '../data/normalise.ts';
 import { packageVersion } from '../version.ts';
 import { checkpointDir, metricsRow, runTrainingPhase } from './phaseTrainer.ts';
 import { RunStore, RunError, defaultRunsDir } from '../run/runStore.ts';
-import { finishedPhase, project, type RunState } from '../run/project.ts';
+import { finishedPhase, project, type RunState } from '../core/project.ts';
 import { maskPath, modelDir, modelFolder, phaseCheckpointDir, summaryPath } from '../run/paths.ts';
 import { buildSummary, configHash } from '../run/summarise.ts';
-import type { RunSummary } from '../run/summary.ts';
+import type { RunSummary } from '../core/summary.ts';
 import { runSurgery, type SurgeryOutcome } from './surgeryPhase.ts';
 
 export interface RunOptions {

@@ -13,7 +13,7 @@ import { measureSpeedup } from '../prune/speedup.ts';
 import type { OptimizerSettings } from '../train/optimizer.ts';
 import { forTraining } from '../train/evaluate.ts';
 import { readCheckpointMeta, restoreWeights } from './checkpoint.ts';
-import type { SlimSummary } from '../run/summary.ts';
+import type { SlimSummary } from '../core/summary.ts';
 
 export interface SurgeryOutcome {
   slimSpec: ModelSpec;

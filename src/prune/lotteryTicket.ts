@@ -14,8 +14,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DataSplits } from '../data/types.ts';
-import { optimizerOf, scheduleOf, type LotteryTicketSettings, type TrainingSettings } from '../experiment/config.ts';
-import type { MethodResult } from '../run/events.ts';
+import { optimizerOf, scheduleOf, type LotteryTicketSettings, type TrainingSettings } from '../core/config.ts';
+import type { MethodResult } from '../core/events.ts';
 import { buildModel, modelStats, type ModelSpec } from '../models/index.ts';
 import type { EpochLogs, TrainCallback, TrainContext, TrainResult } from '../train/callbacks.ts';
 import { evaluate } from '../train/evaluate.ts';

@@ -4,9 +4,9 @@
  * is checkably the number the run recorded.
  */
 import { formatEnergy as energyText } from '../energy/units.ts';
-import { durationText, sig, typographicMinus } from '../format/numbers.ts';
+import { durationText, sig, typographicMinus } from '../core/numbers.ts';
 
-// The primitives are shared with the page (src/format/numbers.ts); these are the PDF's conventions.
+// The primitives are shared with the page (src/core/numbers.ts); these are the PDF's conventions.
 export { sig };
 
 /** Test/validation accuracy in [0, 1] as a percentage with two decimals: 0.97851 → "97.85%". */

@@ -1,14 +1,14 @@
 /**
  * The report's view of a run: one object holding every figure the PDF, the CSVs and the tests use,
  * taken from summary.json where the run finished and, where it did not, from the run's one projection
- * of events.jsonl (`project(events) → RunState`, src/run/project.ts): the report never walks the log.
+ * of events.jsonl (`project(events) → RunState`, src/core/project.ts): the report never walks the log.
  * Each part that cannot be known is named in `missing` with the reason, in words a reader follows.
  */
 import { configHash as hashConfig } from '../run/configHash.ts';
-import type { EnergyKind, MethodResult } from '../run/events.ts';
-import { METHODS, PHASES } from '../run/events.ts';
-import { project, type RunState } from '../run/project.ts';
-import type { RunEnergySummary, SlimSummary } from '../run/summary.ts';
+import type { EnergyKind, MethodResult } from '../core/events.ts';
+import { METHODS, PHASES } from '../core/events.ts';
+import { project, type RunState } from '../core/project.ts';
+import type { RunEnergySummary, SlimSummary } from '../core/summary.ts';
 import type { ComputeSummary } from '../energy/computeLedger.ts';
 import { formatDate, formatEpoch, methodLabel, phaseLabel } from './format.ts';
 import { methodOfPhase, type DeepPartial, type MetricsRow, type RunFolder } from '../run/runFolder.ts';

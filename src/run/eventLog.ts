@@ -2,7 +2,7 @@
  * The one reader of events.jsonl: streamed line by line (a log of any size is read in constant
  * memory per line), tolerant of a torn last line and of foreign lines, which are counted, not thrown.
  */
-import type { RunEvent } from './events.ts';
+import type { RunEvent } from '../core/events.ts';
 import { scanLines, scanLinesSync, type LineScan } from './safeRead.ts';
 
 export interface EventLog {

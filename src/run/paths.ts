@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 
-export { isRunId, RUN_ID_PATTERN } from './runId.ts';
+export { isRunId, RUN_ID_PATTERN } from '../core/runId.ts';
 
 export const configPath = (runDir: string) => join(runDir, 'config.json');
 export const eventsPath = (runDir: string) => join(runDir, 'events.jsonl');

@@ -6,8 +6,8 @@
  */
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { parseConfig, type ExperimentConfig } from '../experiment/config.ts';
-import type { RunEvent } from './events.ts';
+import { parseConfig, type ExperimentConfig } from '../core/config.ts';
+import type { RunEvent } from '../core/events.ts';
 import { METRICS_HEADER, RunError } from './runStore.ts';
 import { expandHome } from '../paths.ts';
 import { readEventLog } from './eventLog.ts';
@@ -22,7 +22,7 @@ function lexists(path: string): boolean {
     return false;
   }
 }
-import type { RunSummary } from './summary.ts';
+import type { RunSummary } from '../core/summary.ts';
 
 export type DeepPartial<T> = T extends readonly (infer U)[]
   ? readonly DeepPartial<U>[]

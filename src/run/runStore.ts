@@ -13,8 +13,8 @@ import { lstatSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { readdir, lstat, realpath } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import { expandHome } from '../paths.ts';
-import type { ExperimentConfig } from '../experiment/config.ts';
-import type { RunEvent } from './events.ts';
+import type { ExperimentConfig } from '../core/config.ts';
+import type { RunEvent } from '../core/events.ts';
 import { appendLine, writeJsonAtomic } from './files.ts';
 import { RunError } from './errors.ts';
 import { readEventLog, readEventLogSync, readFirstEvent, type EventLog } from './eventLog.ts';
@@ -22,8 +22,8 @@ import { acquireRunLock, inspectLock, describeHolder, lockRefusal, type RunLock 
 import { configPath, eventsPath, isRunId, metricsPath, runMarkerPath, summaryPath } from './paths.ts';
 import { configHash } from './configHash.ts';
 import { READ_CAPS, readRegularFile, readRegularFileSync } from './safeRead.ts';
-import type { RunSummary } from './summary.ts';
-import { project } from './project.ts';
+import type { RunSummary } from '../core/summary.ts';
+import { project } from '../core/project.ts';
 import { savingKind } from '../energy/labels.ts';
 
 export const METRICS_HEADER = 'phase,method,epoch,learningRate,loss,accuracy,valLoss,valAccuracy,seconds,imagesPerSecond';

@@ -11,12 +11,12 @@ import { packageVersion } from '../version.ts';
 import { summariseEnergy, savingEligibility, type DenseProjection, type SavingFacts } from '../energy/index.ts';
 import { summariseCompute, type ComputeSummary, type PhaseWork } from '../energy/computeLedger.ts';
 import type { ModelStats } from '../models/index.ts';
-import type { ExperimentConfig } from '../experiment/config.ts';
+import type { ExperimentConfig } from '../core/config.ts';
 import type { EnergyRecording } from '../experiment/energyRecorder.ts';
-import { METHODS, type EnergyKind, type Method, type Phase } from './events.ts';
+import { METHODS, type EnergyKind, type Method, type Phase } from '../core/events.ts';
 import type { RunStore } from './runStore.ts';
-import { finishedPhase, methodResults, project, type RunState } from './project.ts';
-import { SUMMARY_SCHEMA_VERSION, type EarlyBirdSummary, type RunEnergySummary, type RunSummary, type SlimSummary } from './summary.ts';
+import { finishedPhase, methodResults, project, type RunState } from '../core/project.ts';
+import { SUMMARY_SCHEMA_VERSION, type EarlyBirdSummary, type RunEnergySummary, type RunSummary, type SlimSummary } from '../core/summary.ts';
 
 /** Phases whose energy each method is charged. */
 export const METHOD_PHASES: Record<Method, Phase[]> = {

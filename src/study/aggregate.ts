@@ -10,10 +10,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expandHome } from '../paths.ts';
-import { METHODS, type EnergyKind, type Method } from '../run/events.ts';
+import { METHODS, type EnergyKind, type Method } from '../core/events.ts';
 import { RunError, RunStore } from '../run/runStore.ts';
 import { configPath } from '../run/paths.ts';
-import type { RunSummary } from '../run/summary.ts';
+import type { RunSummary } from '../core/summary.ts';
 import { energyKindLabel } from '../energy/labels.ts';
 import { savingsAgainstReferences, SAVING_REFERENCES, type SavingReference } from '../experiment/references.ts';
 import { describe, type Stat } from './stats.ts';

@@ -7,7 +7,7 @@ import type { ChartConfiguration, Plugin } from 'chart.js';
 import { CHART_FONT } from '../report/fonts.ts';
 import { axis, baseOptions, PALETTE, PHASE_COLORS, renderChart } from '../report/charts.ts';
 import { methodLabel } from '../report/format.ts';
-import type { Method } from '../run/events.ts';
+import type { Method } from '../core/events.ts';
 import { describeValue, groupLabel, type Study, type StudyGroup } from './aggregate.ts';
 
 /** Per data point: the whisker ends in data units (null: no whisker on that axis). */

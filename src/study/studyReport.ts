@@ -11,7 +11,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { Layout } from '../report/layout.ts';
 import { formatEnergy, formatFlops, formatInt, formatPercent, methodLabel } from '../report/format.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../run/files.ts';
-import { METHODS, type Method } from '../run/events.ts';
+import { METHODS, type Method } from '../core/events.ts';
 import { RunError } from '../run/runStore.ts';
 import { REFERENCE_LABELS, SAVING_REFERENCES } from '../experiment/references.ts';
 import { expandHome } from '../paths.ts';

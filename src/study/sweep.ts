@@ -17,7 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, parseConfig, seedsOf, withSeed, type ExperimentConfig } from '../experiment/config.ts';
+import { ConfigError, parseConfig, seedsOf, withSeed, type ExperimentConfig } from '../core/config.ts';
 import { configHash } from '../run/summarise.ts';
 
 const gridValue = z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);

@@ -5,7 +5,7 @@
  * stays one URL path segment (encodeURIComponent leaves `~` as it is). Pure: the page uses it too.
  */
 
-import { RUN_ID_PART } from '../run/runId.ts';
+import { RUN_ID_PART } from '../core/runId.ts';
 
 /** Sweep names as `earlybird sweep` writes them (listSweeps' SWEEP_NAME is this, whole): never `.` or `..`. */
 export const SWEEP_NAME_PART = '[A-Za-z0-9][A-Za-z0-9._-]{0,80}';

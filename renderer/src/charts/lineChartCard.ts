@@ -8,7 +8,7 @@
  */
 import Chart from 'chart.js/auto';
 import type { ChartDataset, Plugin } from 'chart.js';
-import type { Point } from '../../../src/run/project.ts';
+import type { Point } from '../../../src/core/project.ts';
 import { h } from '../ui/dom.ts';
 import { onThemeChange } from '../ui/theme.ts';
 import { chartTheme } from './chartTheme.ts';

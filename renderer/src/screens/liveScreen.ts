@@ -12,7 +12,7 @@ import type { RunRecords } from '../state/runRecords.ts';
 import { h, perFrame, replaceChildren, setText } from '../ui/dom.ts';
 import { createNotice } from '../ui/notice.ts';
 import { phaseLabel } from '../ui/labels.ts';
-import type { RunEvent } from '../../../src/run/events.ts';
+import type { RunEvent } from '../../../src/core/events.ts';
 
 export interface LiveScreen {
   element: HTMLElement;

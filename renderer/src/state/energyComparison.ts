@@ -5,8 +5,8 @@
  * speed, against the dense run projected from the search (the search *is* dense training). Before
  * the ticket there is no saving to show, and the card says so.
  */
-import type { RunSummary } from '../../../src/run/summary.ts';
-import { searchEpochsDone, type RunView } from '../../../src/run/project.ts';
+import type { RunSummary } from '../../../src/core/summary.ts';
+import { searchEpochsDone, type RunView } from '../../../src/core/project.ts';
 
 export const EB_TRAIN_PHASES = ['search', 'surgery', 'retrain'] as const;
 

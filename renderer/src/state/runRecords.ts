@@ -1,13 +1,13 @@
 /**
- * Every run the page knows about: its view (src/run/project.ts, the run's projection), config and summary. Live events
+ * Every run the page knows about: its view (src/core/project.ts, the run's projection), config and summary. Live events
  * and a run's stored history (`runs:get`) are merged without double counting: an event is folded
  * in once, whichever way it arrived first (events are compared by their JSON).
  */
 import type { ApiEvent, RendererApi } from '../../../src/api/contract.ts';
-import type { ExperimentConfig } from '../../../src/experiment/config.ts';
-import type { RunEvent } from '../../../src/run/events.ts';
-import type { RunSummary } from '../../../src/run/summary.ts';
-import { applyEvent, emptyRunView, type RunView } from '../../../src/run/project.ts';
+import type { ExperimentConfig } from '../../../src/core/config.ts';
+import type { RunEvent } from '../../../src/core/events.ts';
+import type { RunSummary } from '../../../src/core/summary.ts';
+import { applyEvent, emptyRunView, type RunView } from '../../../src/core/project.ts';
 
 export interface RunRecord {
   runId: string;

@@ -1,9 +1,9 @@
 /**
  * Numbers as a researcher reads them: joules with SI prefixes, percentages, durations. The primitives
- * are shared with the PDF (src/format/numbers.ts); the page's own conventions stay here and are
+ * are shared with the PDF (src/core/numbers.ts); the page's own conventions stay here and are
  * deliberate: "—" for an unknown value, "93.12 %" with a space, whole seconds, dates in the reader's locale.
  */
-import { durationText, wattHoursText } from '../../../src/format/numbers.ts';
+import { durationText, wattHoursText } from '../../../src/core/numbers.ts';
 
 export function formatJoules(joules: number | null | undefined): string {
   if (joules === null || joules === undefined || !Number.isFinite(joules)) return '—';

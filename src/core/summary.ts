@@ -3,7 +3,7 @@
  * rebuilt on resume). Reports, the run list and other tools read this; its shape only grows, and
  * `schemaVersion` changes when a field changes meaning.
  */
-import type { ExperimentConfig } from '../experiment/config.ts';
+import type { ExperimentConfig } from './config.ts';
 import type { EnergySummary } from '../energy/savings.ts';
 import type { ComputeSummary } from '../energy/computeLedger.ts';
 import type { UnmeasuredInterval } from '../experiment/energyRecorder.ts';
