@@ -4,10 +4,10 @@
  * its path and what is allowed.
  */
 import { z } from 'zod';
-import { sameRatio } from '../prune/ratio.ts';
+import { sameRatio } from './ratio.ts';
 import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
 import { MODEL_NAMES } from '../models/registry.ts';
-import { DEFAULT_OPTIMIZER, type OptimizerSettings } from '../train/optimizerSettings.ts';
+import { DEFAULT_OPTIMIZER, type OptimizerSettings } from './optimizerSettings.ts';
 import { EB_SCHEDULE } from '../train/schedule.ts';
 
 export const CONFIG_SCHEMA_VERSION = 1;

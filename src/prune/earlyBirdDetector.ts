@@ -18,7 +18,7 @@
  */
 import { channelMask, type ChannelMask, type LayerGammas, type LayerMask } from './channelMask.ts';
 import { maskDistance } from './maskDistance.ts';
-import { sameRatio } from './ratio.ts';
+import { sameRatio } from '../core/ratio.ts';
 
 export interface EarlyBirdOptions {
   /** Pruning ratios to track, each in [0, 1). */

@@ -4,9 +4,9 @@
  * learning rate can change per epoch and the state can be saved in a checkpoint and restored.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerSettings } from './optimizerSettings.ts';
+import type { OptimizerSettings } from '../core/optimizerSettings.ts';
 
-export { DEFAULT_OPTIMIZER, type OptimizerSettings } from './optimizerSettings.ts';
+export { DEFAULT_OPTIMIZER, type OptimizerSettings } from '../core/optimizerSettings.ts';
 
 /** Optimizer state as plain arrays, keyed by slot and parameter key, for checkpoints. */
 export interface OptimizerState {
