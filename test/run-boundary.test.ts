@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { parseConfig } from '../src/core/config.ts';
 import { RunStore } from '../src/run/runStore.ts';
 import { buildSummary } from '../src/run/summarise.ts';
-import type { EnergyRecording } from '../src/experiment/energyRecorder.ts';
+import type { EnergyRecording } from '../src/energy/recording.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 

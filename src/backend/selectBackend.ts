@@ -17,8 +17,9 @@ import { adapterLabel, probeWebGpu, SOFTWARE_WARNING, type AdapterReport, type W
 
 export type { AdapterReport } from './webgpu/adapter.ts';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+import { BACKEND_CHOICES, type BackendChoice } from '../core/config.ts';
+
+export { BACKEND_CHOICES, type BackendChoice };
 type Candidate = Exclude<BackendChoice, 'auto'>;
 
 export interface BackendReport {

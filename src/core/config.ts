@@ -5,12 +5,22 @@
  */
 import { z } from 'zod';
 import { sameRatio } from './ratio.ts';
-import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
-import { MODEL_NAMES } from '../models/registry.ts';
 import { DEFAULT_OPTIMIZER, type OptimizerSettings } from './optimizerSettings.ts';
-import { EB_SCHEDULE } from '../train/schedule.ts';
 
 export const CONFIG_SCHEMA_VERSION = 1;
+
+/**
+ * The choices the schema offers, written here so the vocabulary layer loads nothing of the engine;
+ * the engine modules that implement them check themselves against these lists (the backend selector
+ * imports BACKEND_CHOICES, the model registry's keys are type-checked against ModelName).
+ */
+export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export const MODEL_NAMES = ['mlp', 'lenet5-bn', 'vgg-s', 'resnet-s', 'tiny'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+export const OPTIMIZERS = ['sgd', 'adam'] as const;
+/** The Early-Bird paper's step schedule: ×gamma at these fractions of the planned epochs. */
+export const EB_SCHEDULE: { milestones: number[]; gamma: number } = { milestones: [0.5, 0.75], gamma: 0.1 };
 
 const ratio = z.number().gt(0, 'must be > 0').lt(1, 'must be < 1');
 
@@ -19,8 +29,8 @@ export const trainingSchema = z.strictObject({
   epochs: z.number().int().min(1).max(10_000).default(20),
   batchSize: z.number().int().min(1).max(4096).default(128),
   learningRate: z.number().positive().max(10).default(0.1),
-  // The optimizer's defaults are the training loop's own (src/train/optimizer.ts), read here, not repeated.
-  optimizer: z.enum(['sgd', 'adam']).default(DEFAULT_OPTIMIZER.kind),
+  // The optimizer's defaults are the training loop's own (src/core/optimizerSettings.ts), read here, not repeated.
+  optimizer: z.enum(OPTIMIZERS).default(DEFAULT_OPTIMIZER.kind),
   momentum: z.number().min(0).lt(1).default(DEFAULT_OPTIMIZER.momentum),
   weightDecay: z.number().min(0).max(1).default(DEFAULT_OPTIMIZER.weightDecay),
   /** Learning-rate drops, as fractions of the planned epochs. */
@@ -106,7 +116,7 @@ export const experimentSchema = z.strictObject({
     validationFraction: z.number().min(0).lt(1).default(0.1),
   }).default({ spec: 'mnist', validationFraction: 0.1 }),
   model: z.strictObject({
-    name: z.enum(MODEL_NAMES as [string, ...string[]]),
+    name: z.enum(MODEL_NAMES),
     width: z.number().positive().max(8).optional(),
     depth: z.number().int().min(1).max(20).optional(),
   }),

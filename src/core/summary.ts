@@ -6,7 +6,7 @@
 import type { ExperimentConfig } from './config.ts';
 import type { EnergySummary } from '../energy/savings.ts';
 import type { ComputeSummary } from '../energy/computeLedger.ts';
-import type { UnmeasuredInterval } from '../experiment/energyRecorder.ts';
+import type { UnmeasuredInterval } from '../energy/recording.ts';
 import type { EnergyKind, Method, MethodResult } from './events.ts';
 
 export const SUMMARY_SCHEMA_VERSION = 1;

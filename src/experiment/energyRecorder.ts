@@ -10,35 +10,11 @@ import type { SourceFailure } from '../energy/sampler.ts';
 import type { GpuAdapterIdentity } from '../energy/adapterPower.ts';
 import type { EnergySettings } from '../core/config.ts';
 import type { RunEvent } from '../core/events.ts';
+import type { EnergyRecording, EnergySourceInfo, UnmeasuredInterval } from '../energy/recording.ts';
 
-export interface EnergySourceInfo {
-  name: string;
-  kind: 'measured' | 'estimated';
-  description: string;
-  formula?: string;
-  /** Estimates: the model in one line, for labels. */
-  label?: string;
-  view?: 'activity';
-}
-
-/** A stretch of the run with no power source left: its energy is unknown, not zero. */
-export interface UnmeasuredInterval {
-  fromMs: number;
-  toMs: number;
-  seconds: number;
-  reason: string;
-}
-
-export interface EnergyRecording {
-  totals: MeterTotals;
-  /** Every account of the meter: run, machine view, CPU activity. */
-  views?: MeterViews;
-  overheadPercent: number;
-  sources: EnergySourceInfo[];
-  skipped: { name: string; reason: string }[];
-  /** Where no power source was left (empty when every moment was measured). */
-  unmeasured?: UnmeasuredInterval[];
-}
+// What a recording is lives beside the meter (src/energy/recording.ts), so the run folder's summary
+// builder can read it without importing the experiment.
+export type { EnergyRecording, EnergySourceInfo, UnmeasuredInterval } from '../energy/recording.ts';
 
 interface SamplerHandle {
   stop(): Promise<number>;

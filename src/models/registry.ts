@@ -7,6 +7,7 @@ import { resnetS } from './resnet.ts';
 import { tiny } from './tiny.ts';
 import type { ChannelPlan, ModelName, ModelSpec } from './types.ts';
 import { vggS } from './vgg.ts';
+import type { ModelName as SchemaModelName } from '../core/config.ts';
 
 const DEFINITIONS: Record<ModelName, ModelDefinition> = {
   mlp,
@@ -15,6 +16,10 @@ const DEFINITIONS: Record<ModelName, ModelDefinition> = {
   'resnet-s': resnetS,
   tiny,
 };
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The config schema lists the model names as literals (src/core/config.ts): they must be this registry's, no more, no less. */
+export const SCHEMA_LISTS_EVERY_MODEL: Same<ModelName, SchemaModelName> = true;
 
 export const MODEL_NAMES: readonly ModelName[] = Object.freeze(Object.keys(DEFINITIONS) as ModelName[]);
 

@@ -12,7 +12,7 @@ import { summariseEnergy, savingEligibility, type DenseProjection, type SavingFa
 import { summariseCompute, type ComputeSummary, type PhaseWork } from '../energy/computeLedger.ts';
 import type { ModelStats } from '../models/index.ts';
 import type { ExperimentConfig } from '../core/config.ts';
-import type { EnergyRecording } from '../experiment/energyRecorder.ts';
+import type { EnergyRecording } from '../energy/recording.ts';
 import { METHODS, type EnergyKind, type Method, type Phase } from '../core/events.ts';
 import type { RunStore } from './runStore.ts';
 import { finishedPhase, methodResults, project, type RunState } from '../core/project.ts';

@@ -9,7 +9,7 @@ export interface StepSchedule {
   gamma: number;
 }
 
-export const EB_SCHEDULE: Omit<StepSchedule, 'baseLearningRate'> = { milestones: [0.5, 0.75], gamma: 0.1 };
+export { EB_SCHEDULE } from '../core/config.ts';
 
 /** Learning rate for a zero-based `epoch` of a run planned for `plannedEpochs`. */
 export function learningRateAt(schedule: StepSchedule, epoch: number, plannedEpochs: number): number {
