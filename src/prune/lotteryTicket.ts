@@ -123,7 +123,7 @@ function validate(options: LotteryTicketOptions): void {
   }
 }
 
-export { plannedLotteryEpochs } from './lotteryEpochs.ts';
+export { plannedLotteryEpochs } from '../core/lotteryEpochs.ts';
 
 export async function runLotteryTicket(options: LotteryTicketOptions): Promise<LotteryTicketResult> {
   validate(options);

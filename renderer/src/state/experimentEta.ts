@@ -5,7 +5,7 @@
  * slim one (EB re-init, Scratch-E/B), the search's until the retrain has one. Null until an epoch
  * time has been measured. Pure: no DOM.
  */
-import { plannedLotteryEpochs } from '../../../src/prune/lotteryEpochs.ts';
+import { plannedLotteryEpochs } from '../../../src/core/lotteryEpochs.ts';
 import type { RunRecord } from './runRecords.ts';
 
 function meanEpochSeconds(record: RunRecord, phase: string): number | null {
