@@ -216,7 +216,7 @@ describe('report of an unfinished run', () => {
     const has = (start: string) => assert.ok(result.missing.some((m) => m.startsWith(start)), `missing names "${start}": ${result.missing.join(' | ')}`);
     has('Summary (summary.json): not written — the run ended during the retrain phase, after epoch 8 of 12');
     has('EB Train test accuracy: not recorded — the run ended before EB Train');
-    has('Dense (baseline) test accuracy: not recorded — the run ended before the dense phase started');
+    has('Dense baseline test accuracy: not recorded — the run ended before the dense phase started');
     has('Energy saved and CO₂e avoided: not computed');
     assert.equal(readFileSync(result.csv.metrics, 'utf8').trimEnd().split('\n').length, upTo + 1, 'torn metrics row dropped');
     assert.ok(readFileSync(result.csv.energy, 'utf8').includes('\nretrain,rapl,measured,'), 'energy so far, rebuilt from the events');

@@ -2,21 +2,12 @@
 import { formatEnergy } from '../energy/index.ts';
 import { savingsAgainstReferences } from '../experiment/references.ts';
 import { computeLine, contendedPhases, energyKindLabel, savingKind } from '../energy/labels.ts';
-import { METHODS, type Method } from '../core/events.ts';
+import { methodKeys, methodLabel } from '../core/methods.ts';
+import { siCount } from '../core/numbers.ts';
 import type { RunSummary } from '../core/summary.ts';
 
-export const METHOD_LABELS: Record<Method, string> = {
-  dense: 'Dense',
-  ebTrain: 'EB Train',
-  ebReinit: 'EB re-init',
-  lotteryTicket: 'Lottery ticket',
-  scratchE: 'Scratch-E',
-  scratchB: 'Scratch-B',
-  prunePipeline: 'Standard pipeline',
-};
-
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
-const millions = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : String(x));
+const millions = siCount;
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -45,10 +36,10 @@ export function formatSummary(s: RunSummary): string {
     out.push(`8-bit ticket (${q.modelDir}): ${(q.bytesAfter / 1024).toFixed(1)} KiB instead of ${(q.bytesBefore / 1024).toFixed(1)} KiB, ` +
       `test accuracy ${pct(q.accuracyAfter)} (was ${pct(q.accuracyBefore)}, ${((q.accuracyAfter - q.accuracyBefore) * 100).toFixed(2)} points)`);
   }
-  const methodRows = METHODS.filter((m) => s.methods[m]).map((m) => {
+  const methodRows = methodKeys().filter((m) => s.methods[m]).map((m) => {
     const r = s.methods[m]!;
     const e = s.energy?.methods[m];
-    return [METHOD_LABELS[m], pct(r.testAccuracy), millions(r.params), `${millions(r.flops)}`, String(r.epochs), `${r.seconds.toFixed(1)} s`,
+    return [methodLabel(m), pct(r.testAccuracy), millions(r.params), `${millions(r.flops)}`, String(r.epochs), `${r.seconds.toFixed(1)} s`,
       e ? `${formatEnergy(e.joules)} (${e.kind})` : '-'];
   });
   if (methodRows.length) out.push('', table(['method', 'test acc.', 'params', 'FLOPs', 'epochs', 'time', 'energy'], methodRows));

@@ -168,10 +168,13 @@ export type LotteryTicketSettings = ExperimentConfig['comparisons']['lotteryTick
 export type EnergySettings = ExperimentConfig['energy'];
 export type PrunePipelineSettings = ExperimentConfig['comparisons']['prunePipeline'];
 
-/** Fine-tuning epochs of the standard pipeline: the configured figure, else the training budget. */
-export function fineTuneEpochsOf(config: ExperimentConfig): number {
-  return config.comparisons.prunePipeline.fineTuneEpochs ?? config.training.epochs;
-}
+/** A config as a run folder may hold it: any field may be missing. */
+export type DeepPartial<T> = T extends readonly (infer U)[]
+  ? readonly DeepPartial<U>[]
+  : T extends object
+  ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : T;
+
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

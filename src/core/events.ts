@@ -6,6 +6,7 @@
 import type { EnergyEvent } from '../energy/meterEvents.ts';
 import type { EpochLogs } from '../train/callbacks.ts';
 import type { SlimSummary } from './summary.ts';
+import type { FinalStatus } from './status.ts';
 
 /** The WebGPU adapter that trained, when the backend is webgpu (src/backend/webgpu/adapter.ts). */
 export interface GpuAdapterFacts {
@@ -15,14 +16,13 @@ export interface GpuAdapterFacts {
   software: boolean;
 }
 
-/** An experiment's phases, in the order they run. */
-export const PHASES = ['search', 'surgery', 'retrain', 'ebReinit', 'dense', 'lotteryTicket', 'scratchE', 'scratchB', 'prunePipeline'] as const;
-export type Phase = (typeof PHASES)[number];
-
-/** Methods compared in the summary (a method may span phases: ebTrain = search + surgery + retrain;
- *  prunePipeline = dense (trained with the L1 term) + prunePipeline (prune and fine-tune)). */
-export const METHODS = ['dense', 'ebTrain', 'ebReinit', 'lotteryTicket', 'scratchE', 'scratchB', 'prunePipeline'] as const;
-export type Method = (typeof METHODS)[number];
+/**
+ * An experiment's phases and the methods compared in the summary (a method may span phases: ebTrain =
+ * search + surgery + retrain; prunePipeline = dense, trained with the L1 term, + prunePipeline, prune and
+ * fine-tune). Their order, labels, colours and plans are the methods table's (src/core/methods.ts).
+ */
+export type Phase = 'search' | 'surgery' | 'retrain' | 'ebReinit' | 'dense' | 'prunePipeline' | 'lotteryTicket' | 'scratchE' | 'scratchB';
+export type Method = 'ebTrain' | 'ebReinit' | 'dense' | 'prunePipeline' | 'lotteryTicket' | 'scratchE' | 'scratchB';
 
 export type EnergyKind = 'measured' | 'estimated' | 'projected';
 
@@ -70,7 +70,7 @@ export type RunEvent =
     })
   | (Base & { type: 'quantization'; method: Method; modelDir: string; bytesBefore: number; bytesAfter: number; accuracyBefore: number; accuracyAfter: number })
   | (Base & { type: 'warning'; message: string })
-  | (Base & { type: 'run-end'; status: 'completed' | 'cancelled' | 'failed'; error?: string; summary?: string });
+  | (Base & { type: 'run-end'; status: FinalStatus; error?: string; summary?: string });
 
 export type RunEventType = RunEvent['type'];
 

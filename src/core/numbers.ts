@@ -52,3 +52,16 @@ export function durationText(seconds: number, subMinute: 'significant' | 'whole'
   const minutes = Math.round(seconds / 60);
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
+
+/**
+ * Counts such as FLOPs, parameters and bytes with an SI prefix and three significant digits, the one
+ * way the CLI, the page and the PDF write them: 833040 → "833 k", 1.52e9 → "1.52 G", 812 → "812".
+ */
+export function siCount(value: number): string {
+  const abs = Math.abs(value);
+  if (abs >= 1e12) return `${sig(value / 1e12)} T`;
+  if (abs >= 1e9) return `${sig(value / 1e9)} G`;
+  if (abs >= 1e6) return `${sig(value / 1e6)} M`;
+  if (abs >= 1e3) return `${sig(value / 1e3)} k`;
+  return sig(value);
+}

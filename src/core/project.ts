@@ -8,7 +8,9 @@ import type { Method, MethodResult, RunEvent } from './events.ts';
 import type { SlimSummary } from './summary.ts';
 import type { EpochLogs } from '../train/callbacks.ts';
 
-export type RunStatus = 'pending' | 'running' | 'completed' | 'cancelled' | 'failed';
+import type { LiveStatus } from './status.ts';
+
+export type RunStatus = LiveStatus;
 export type SourceKind = 'measured' | 'estimated';
 
 export interface PhaseInfo {

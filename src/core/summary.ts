@@ -4,6 +4,7 @@
  * `schemaVersion` changes when a field changes meaning.
  */
 import type { ExperimentConfig } from './config.ts';
+import type { FinalStatus } from './status.ts';
 import type { EnergySummary } from '../energy/savings.ts';
 import type { ComputeSummary } from '../energy/computeLedger.ts';
 import type { UnmeasuredInterval } from '../energy/recording.ts';
@@ -67,7 +68,7 @@ export interface RunSummary {
   schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
   runId: string;
   name: string | null;
-  status: 'completed' | 'cancelled' | 'failed';
+  status: FinalStatus;
   createdAt: string;
   finishedAt: string;
   config: ExperimentConfig;

@@ -14,11 +14,12 @@
  * epochs, and no stretch of the run went unmeasured. Otherwise every saving figure is null and
  * `savedReason` says why.
  */
+import { ebTrainPhases } from '../core/methods.ts';
 import type { MeterTotals, MeterViews } from './meter.ts';
 import type { EnergyKind, SourceKind } from './types.ts';
 import { co2eGrams, DEFAULT_CARBON_INTENSITY_G_PER_KWH, DEFAULT_PUE, formatEnergy } from './units.ts';
 
-export const EB_TRAIN_PHASES: readonly string[] = ['search', 'surgery', 'retrain'];
+export const EB_TRAIN_PHASES: readonly string[] = ebTrainPhases();
 export const DENSE_PHASE = 'dense';
 export const SEARCH_PHASE = 'search';
 

@@ -9,6 +9,7 @@ import { CHART_FONT, registerCanvasFonts } from './fonts.ts';
 import { formatEnergy, formatEpoch, formatFraction, methodLabel, phaseLabel } from './format.ts';
 import type { EarlyBirdView, MethodView, PhaseEnergyRow, PhaseSpan, PowerSeries } from './model.ts';
 import { phaseOrder } from './model.ts';
+import { EPSILON_COLOR, PALETTE, phaseColor, RATIO_COLORS } from '../core/methods.ts';
 import type { MetricsRow } from '../run/runFolder.ts';
 
 let registered = false;
@@ -19,24 +20,11 @@ function ensureRegistered(): void {
   registered = true;
 }
 
-/** Tableau 10: distinct in colour and in greyscale print. */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+// One palette and one colour per method and phase, the app's (src/core/methods.ts).
+export { PALETTE };
 
-export const PHASE_COLORS: Record<string, string> = {
-  unassigned: '#bab0ac',
-  search: '#4e79a7',
-  surgery: '#9c755f',
-  retrain: '#59a14f',
-  ebReinit: '#76b7b2',
-  dense: '#e15759',
-  lotteryTicket: '#b07aa1',
-  scratchE: '#f28e2b',
-  scratchB: '#edc948',
-  prunePipeline: '#ff9da7',
-};
-const phaseColor = (phase: string, index: number) => PHASE_COLORS[phase] ?? PALETTE[index % PALETTE.length]!;
-
-const KIND_COLORS: Record<string, string> = { measured: '#4e79a7', estimated: '#f28e2b', projected: '#bab0ac' };
+const [BLUE, ORANGE, , , , , , , SLATE] = PALETTE;
+const KIND_COLORS: Record<string, string> = { measured: BLUE, estimated: ORANGE, projected: SLATE };
 
 /** Fills the whole canvas white before chart.js draws: the PNG carries no transparency. */
 export const opaqueBackground: Plugin = {
@@ -132,9 +120,8 @@ function verticalMarker(id: string, x: number, label: string, color: string): Pl
  * Colours and point shapes of the tracked ratios: no red (ε's colour), and a shape each so that two
  * ratios with the same distances stay distinguishable where their lines coincide.
  */
-export const RATIO_COLORS = ['#4e79a7', '#59a14f', '#b07aa1', '#e377c2', '#76b7b2'];
 const RATIO_POINTS = ['circle', 'rect', 'triangle', 'rectRot', 'star'] as const;
-export const EPSILON_COLOR = '#c0392b';
+export { EPSILON_COLOR, RATIO_COLORS };
 
 /** Max mask distance per epoch per ratio, ε as a dashed line, the detection epoch marked. */
 export function distanceChart(eb: EarlyBirdView, widthPt: number, heightPt: number): Buffer {
@@ -265,7 +252,7 @@ function phaseBands(spans: readonly PhaseSpan[]): Plugin {
         const x1 = Math.min(right, scale.getPixelForValue(span.endMin));
         if (x1 <= x0) return;
         ctx.globalAlpha = 0.13;
-        ctx.fillStyle = PHASE_COLORS[span.phase] ?? '#999999';
+        ctx.fillStyle = phaseColor(span.phase, 0);
         ctx.fillRect(x0, top, x1 - x0, bottom - top);
         ctx.globalAlpha = 1;
         ctx.strokeStyle = '#ffffff';

@@ -4,7 +4,7 @@
  * is checkably the number the run recorded.
  */
 import { formatEnergy as energyText } from '../energy/units.ts';
-import { durationText, sig, typographicMinus } from '../core/numbers.ts';
+import { durationText, sig, siCount, typographicMinus } from '../core/numbers.ts';
 
 // The primitives are shared with the page (src/core/numbers.ts); these are the PDF's conventions.
 export { sig };
@@ -57,15 +57,8 @@ export function formatInt(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
-/** Counts such as FLOPs with an SI prefix: 833040 → "833 k", 1.52e9 → "1.52 G". */
-export function formatSi(value: number): string {
-  const abs = Math.abs(value);
-  if (abs >= 1e12) return `${sig(value / 1e12)} T`;
-  if (abs >= 1e9) return `${sig(value / 1e9)} G`;
-  if (abs >= 1e6) return `${sig(value / 1e6)} M`;
-  if (abs >= 1e3) return `${sig(value / 1e3)} k`;
-  return sig(value);
-}
+/** Counts such as FLOPs with an SI prefix: 833040 → "833 k", 1.52e9 → "1.52 G" (src/core/numbers.ts). */
+export const formatSi = siCount;
 
 /** Forward FLOPs per image: "833 k". */
 export function formatFlops(flops: number): string {
@@ -112,34 +105,5 @@ export function formatBytes(bytes: number): string {
   return `${sig(bytes / 1024 ** 3)} GiB`;
 }
 
-const METHOD_LABELS: Record<string, string> = {
-  dense: 'Dense (baseline)',
-  ebTrain: 'EB Train',
-  ebReinit: 'EB re-init',
-  lotteryTicket: 'Lottery ticket (LTH)',
-  scratchE: 'Scratch-E',
-  scratchB: 'Scratch-B',
-  prunePipeline: 'Standard pipeline (train, prune, fine-tune)',
-};
-
-export function methodLabel(method: string): string {
-  return METHOD_LABELS[method] ?? method;
-}
-
-const PHASE_LABELS: Record<string, string> = {
-  unassigned: 'outside phases',
-  search: 'search',
-  surgery: 'surgery',
-  'surgery-checks': 'surgery checks',
-  retrain: 'retrain',
-  ebReinit: 'EB re-init',
-  dense: 'dense',
-  lotteryTicket: 'lottery ticket',
-  scratchE: 'Scratch-E',
-  scratchB: 'Scratch-B',
-  prunePipeline: 'prune + fine-tune',
-};
-
-export function phaseLabel(phase: string): string {
-  return PHASE_LABELS[phase] ?? phase;
-}
+/** Methods by the table's label (src/core/methods.ts), phases by its short label: "the dense phase". */
+export { methodLabel, phaseShortLabel as phaseLabel } from '../core/methods.ts';

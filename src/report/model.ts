@@ -6,14 +6,16 @@
  */
 import { configHash as hashConfig } from '../run/configHash.ts';
 import type { EnergyKind, MethodResult } from '../core/events.ts';
-import { METHODS, PHASES } from '../core/events.ts';
+import { methodKeys, methodRow, phaseKeys, plannedMethods } from '../core/methods.ts';
+import type { FinalStatus, FolderStatus } from '../core/status.ts';
 import { project, type RunState } from '../core/project.ts';
 import type { RunEnergySummary, SlimSummary } from '../core/summary.ts';
 import type { ComputeSummary } from '../energy/computeLedger.ts';
 import { formatDate, formatEpoch, methodLabel, phaseLabel } from './format.ts';
-import { methodOfPhase, type DeepPartial, type MetricsRow, type RunFolder } from '../run/runFolder.ts';
+import { methodOfPhase } from '../core/methods.ts';
+import type { DeepPartial, MetricsRow, RunFolder } from '../run/runFolder.ts';
 
-export type RunStatus = 'completed' | 'cancelled' | 'failed' | 'incomplete';
+export type RunStatus = Extract<FolderStatus, FinalStatus | 'incomplete'>;
 
 export interface MethodView {
   method: string;
@@ -117,7 +119,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 
 /** Phases in run order, unknown ones after, the meter's "unassigned" first. */
 export function phaseOrder(phases: Iterable<string>): string[] {
-  const known = PHASES as readonly string[];
+  const known: readonly string[] = phaseKeys();
   const rank = (p: string) =>
     p === 'unassigned' ? -1 : p === 'surgery-checks' ? known.indexOf('surgery') + 0.5 : known.includes(p) ? known.indexOf(p) : 100;
   return [...new Set(phases)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
@@ -296,21 +298,6 @@ export function downsample(points: { x: number; y: number }[], max: number): { x
   return out;
 }
 
-/** Which methods the config asked for, in METHODS order. */
-function plannedMethods(config: RunFolder['config']): string[] {
-  const c = config?.comparisons;
-  if (!c) return ['ebTrain'];
-  const wanted: Record<string, boolean> = {
-    dense: c.dense !== false || c.prunePipeline?.enabled === true,
-    ebTrain: true,
-    ebReinit: c.ebReinit === true,
-    lotteryTicket: c.lotteryTicket?.enabled === true,
-    scratchE: c.scratchE === true,
-    scratchB: c.scratchB === true,
-    prunePipeline: c.prunePipeline?.enabled === true,
-  };
-  return METHODS.filter((m) => wanted[m]);
-}
 
 function methodViews(folder: RunFolder, state: RunState, energy: EnergyView, stopped: string | null): MethodView[] {
   const { summary } = folder;
@@ -328,11 +315,12 @@ function methodViews(folder: RunFolder, state: RunState, energy: EnergyView, sto
     entry.estimated ||= row.kind === 'estimated';
     phaseJoules.set(method, entry);
   }
-  const methodPhasesEnded = (method: string) => (method === 'ebTrain' ? endedPhases.has('retrain') : endedPhases.has(method));
+  const ownPhases = (method: string) => methodRow(method)?.phases.map((p) => p.key) ?? [method];
+  const methodPhasesEnded = (method: string) => endedPhases.has(ownPhases(method).at(-1)!);
 
-  const names = new Set<string>([...plannedMethods(folder.config), ...Object.keys(summary?.methods ?? {}), ...resultFromEvents.keys(), ...Object.keys(summary?.energy?.methods ?? {})]);
+  const names = new Set<string>([...(folder.config?.comparisons ? plannedMethods(folder.config) : ['ebTrain']), ...Object.keys(summary?.methods ?? {}), ...resultFromEvents.keys(), ...Object.keys(summary?.energy?.methods ?? {})]);
   const views: MethodView[] = [];
-  for (const method of [...METHODS.filter((m) => names.has(m)), ...[...names].filter((m) => !(METHODS as readonly string[]).includes(m))]) {
+  for (const method of [...methodKeys().filter((m) => names.has(m)), ...[...names].filter((m) => !(methodKeys() as string[]).includes(m))]) {
     const fromSummary = summary?.methods?.[method as keyof NonNullable<typeof summary.methods>];
     const result = (isObject(fromSummary) ? fromSummary : resultFromEvents.get(method) ?? null) as Partial<MethodResult> | null;
     const summaryEnergy = summary?.energy?.methods?.[method as keyof NonNullable<NonNullable<typeof summary.energy>['methods']>];
@@ -348,7 +336,7 @@ function methodViews(folder: RunFolder, state: RunState, energy: EnergyView, sto
       if (method === 'dense' && methodEnergy?.kind === 'projected') note = 'not run; its energy is projected';
       else if (!stopped) note = 'not recorded — the phase reported no result';
       else {
-        const phases = method === 'ebTrain' ? ['search', 'surgery', 'retrain'] : [method];
+        const phases = ownPhases(method);
         const started = state.phases.some((ph) => phases.includes(ph.phase));
         const what = method === 'ebTrain'
           ? (started ? 'before EB Train (search + surgery + retrain) finished' : 'before the search started')

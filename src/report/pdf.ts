@@ -29,6 +29,7 @@ import {
   sig,
 } from './format.ts';
 import { Layout } from './layout.ts';
+import { plannedMethods } from '../core/methods.ts';
 import type { MethodView, ReportModel } from './model.ts';
 
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
@@ -273,7 +274,10 @@ function setupRows(model: ReportModel): [string, string][] {
   const cmp = c?.comparisons;
   if (cmp) {
     const lt = cmp.lotteryTicket;
-    const list = [cmp.dense !== false ? 'dense' : null, cmp.ebReinit ? 'EB re-init' : null, lt?.enabled ? `lottery ticket (${lt.mode ?? ''}, ${lt.mode === 'iterative' ? `${lt.rounds} rounds of ` : ''}${Math.round((lt.rate ?? 0) * 100)}% ${lt.scope ?? ''}, reset to ${lt.reset === 'rewind' ? `epoch ${lt.rewindEpoch}` : 'θ₀'})` : null, cmp.scratchE ? 'Scratch-E' : null, cmp.scratchB ? 'Scratch-B' : null].filter(Boolean);
+    const described = (m: string) => (m === 'lotteryTicket' && lt
+      ? `${methodLabel(m)} (${lt.mode ?? ''}, ${lt.mode === 'iterative' ? `${lt.rounds} rounds of ` : ''}${Math.round((lt.rate ?? 0) * 100)}% ${lt.scope ?? ''}, reset to ${lt.reset === 'rewind' ? `epoch ${lt.rewindEpoch}` : 'θ₀'})`
+      : methodLabel(m));
+    const list = plannedMethods(c!).filter((m) => m !== 'ebTrain').map(described);
     rows.push(['Compared against', list.length ? list.join(', ') : 'nothing (EB Train only)']);
   }
   rows.push(['Seed', c?.seed !== undefined ? String(c.seed) : 'not recorded']);
@@ -325,7 +329,7 @@ function lotteryTicketNote(model: ReportModel): string | null {
   const how = [typeof n.mode === 'string' ? n.mode : null, typeof n.rounds === 'number' && n.mode === 'iterative' ? `${n.rounds} rounds` : null,
     typeof n.rate === 'number' ? `${formatPercent(n.rate * 100, 0)} of the remaining weights per round` : null,
     typeof n.scope === 'string' ? `${n.scope} scope` : null, typeof n.reset === 'string' ? `reset to ${n.reset}` : null].filter(Boolean);
-  parts.push(`The lottery ticket (LTH) is unstructured magnitude pruning${how.length ? ` (${how.join(', ')})` : ''}.`);
+  parts.push(`The ${methodLabel('lotteryTicket')} is unstructured magnitude pruning${how.length ? ` (${how.join(', ')})` : ''}.`);
   if (typeof n.sparsity === 'number') {
     const pruned = noteNumber(n.prunedWeights);
     parts.push(`It pruned ${pruned !== null ? `${pruned} weights, ` : ''}${formatPercent(n.sparsity * 100)} of the prunable kernels${typeof n.targetSparsity === 'number' ? ` (target ${formatPercent(n.targetSparsity * 100)}${typeof n.outputLayerTargetSparsity === 'number' ? `, output layer ${formatPercent(n.outputLayerTargetSparsity * 100)}` : ''})` : ''}.`);
@@ -421,7 +425,7 @@ function methodNotes(model: ReportModel): string[] {
   const interval = model.energy.intervalMs;
   const notes = [
     `How the ticket was detected. While the dense network trains (the search phase), an L1 penalty on the BatchNorm scale factors γ pushes unimportant channels towards zero. After every epoch the channels are ranked by |γ| across all prunable layers, and for each tracked ratio p the smallest p of them are marked as pruned: that is the channel mask. The mask is compared with the masks of the previous epochs by normalised Hamming distance (the share of channels whose keep/prune decision differs). The Early-Bird ticket is declared when the newest mask is within ε${eb.epsilon !== null ? ` = ${formatFraction(eb.epsilon)}` : ''} of each of the ${eb.queueLength !== null ? `${eb.queueLength - 1} previous` : 'previous'} masks in the queue, i.e. the mask has stopped moving (You et al., ICLR 2020).`,
-    `What happens next. The network at that epoch is cut for real: the kept channels of every convolution, BatchNorm and the following layer are copied into a physically smaller network (channel surgery), which is checked against the dense network with the pruned channels zeroed, then retrained for the remaining epochs. "EB Train" is search + surgery + retrain. The other rows of the method table are references: the dense network trained for the full budget, the slim architecture re-initialised (EB re-init) or trained from scratch (Scratch-E: same epochs, Scratch-B: same compute), and the unstructured lottery ticket (LTH), whose sparse weights save no FLOPs on this hardware.`,
+    `What happens next. The network at that epoch is cut for real: the kept channels of every convolution, BatchNorm and the following layer are copied into a physically smaller network (channel surgery), which is checked against the dense network with the pruned channels zeroed, then retrained for the remaining epochs. "EB Train" is search + surgery + retrain. The other rows of the method table are references: the dense network trained for the full budget, the slim architecture re-initialised (${methodLabel('ebReinit')}) or trained from scratch (${methodLabel('scratchE')}: same epochs, ${methodLabel('scratchB')}: same compute), and the ${methodLabel('lotteryTicket')}, unstructured pruning whose sparse weights save no FLOPs on this hardware.`,
     `How energy was measured. A background sampler reads every available power source${interval !== null ? ` every ${interval} ms` : ''}: hardware energy counters where the machine exposes them (RAPL for the CPU package and DRAM, NVML or nvidia-smi for NVIDIA GPUs), read by difference, and otherwise an estimate charged to this run alone: the CPU time of the run's own processes times active watts per core (CodeCarbon's CPU table: the model's TDP over its cores, or a stated default per core), plus the run's share of idle power; the power model is named in section 5, and the whole machine's estimate is kept apart as what a wall meter would see, never used for a saving. Power between readings is integrated by trapezoid; an interval that spans a phase change is split at the boundary. Each joule is tagged measured or estimated by its source; the dense baseline is measured when the dense network was trained in the same run, and otherwise projected from the mean energy of the search epochs (which are dense training) times the planned epochs.`,
     `Limits. The counters measure the whole CPU package or GPU, so other work on the machine during the run is included: phases where other processes used more than 10 % of the CPU time are marked contended. Estimated figures are only as good as the per-core and idle watts of their power model. Detector and sampler overheads are part of the measured energy${eb.overheadPercent !== null ? `; the detector cost ${formatPercent(eb.overheadPercent, 2)} of a search epoch on average` : ''}. CO₂e uses one average grid intensity and PUE, not the hour-by-hour mix of the grid.`,
   ];

@@ -6,7 +6,8 @@
  */
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { parseConfig, type ExperimentConfig } from '../core/config.ts';
+import { parseConfig, type DeepPartial, type ExperimentConfig } from '../core/config.ts';
+import { methodOfPhase } from '../core/methods.ts';
 import type { RunEvent } from '../core/events.ts';
 import { METRICS_HEADER, RunError } from './runStore.ts';
 import { expandHome } from '../paths.ts';
@@ -24,11 +25,7 @@ function lexists(path: string): boolean {
 }
 import type { RunSummary } from '../core/summary.ts';
 
-export type DeepPartial<T> = T extends readonly (infer U)[]
-  ? readonly DeepPartial<U>[]
-  : T extends object
-  ? { [K in keyof T]?: DeepPartial<T[K]> }
-  : T;
+export type { DeepPartial } from '../core/config.ts';
 
 /** One metrics.csv row (or an epoch event turned into one). Epochs are zero-based as stored. */
 export interface MetricsRow {
@@ -150,10 +147,6 @@ export function parseMetricsCsv(text: string): { rows: MetricsRow[]; dropped: nu
   return { rows, dropped };
 }
 
-/** The compared method a phase belongs to (EB Train spans search, surgery and retrain). */
-export function methodOfPhase(phase: string): string {
-  return phase === 'search' || phase === 'surgery' || phase === 'retrain' ? 'ebTrain' : phase;
-}
 
 function metricsFromEvents(events: readonly RunEvent[]): MetricsRow[] {
   const rows: MetricsRow[] = [];

@@ -23,6 +23,7 @@ import { configPath, eventsPath, isRunId, metricsPath, runMarkerPath, summaryPat
 import { configHash } from './configHash.ts';
 import { READ_CAPS, readRegularFile, readRegularFileSync } from './safeRead.ts';
 import type { RunSummary } from '../core/summary.ts';
+import type { FinalStatus, FolderStatus } from '../core/status.ts';
 import { project } from '../core/project.ts';
 import { savingKind } from '../energy/labels.ts';
 
@@ -292,7 +293,7 @@ export interface RunListItem {
   createdAt: string | null;
   model: string | null;
   data: string | null;
-  status: 'completed' | 'cancelled' | 'failed' | 'incomplete' | 'unreadable';
+  status: Extract<FolderStatus, FinalStatus | 'incomplete' | 'unreadable'>;
   ebEpoch: number | null;
   plannedEpochs: number | null;
   testAccuracy: { ebTrain: number | null; dense: number | null };

@@ -13,22 +13,11 @@ import { summariseCompute, type ComputeSummary, type PhaseWork } from '../energy
 import type { ModelStats } from '../models/index.ts';
 import type { ExperimentConfig } from '../core/config.ts';
 import type { EnergyRecording } from '../energy/recording.ts';
-import { METHODS, type EnergyKind, type Method, type Phase } from '../core/events.ts';
+import type { EnergyKind, Method, Phase } from '../core/events.ts';
+import { chargedPhases, ebTrainPhases, methodRows, phaseRow } from '../core/methods.ts';
 import type { RunStore } from './runStore.ts';
 import { finishedPhase, methodResults, project, type RunState } from '../core/project.ts';
 import { SUMMARY_SCHEMA_VERSION, type EarlyBirdSummary, type RunEnergySummary, type RunSummary, type SlimSummary } from '../core/summary.ts';
-
-/** Phases whose energy each method is charged. */
-export const METHOD_PHASES: Record<Method, Phase[]> = {
-  ebTrain: ['search', 'surgery', 'retrain'],
-  dense: ['dense'],
-  ebReinit: ['ebReinit'],
-  lotteryTicket: ['lotteryTicket'],
-  scratchE: ['scratchE'],
-  scratchB: ['scratchB'],
-  // The standard pipeline reuses the dense phase (trained with the L1 term) and adds prune + fine-tune.
-  prunePipeline: ['dense', 'prunePipeline'],
-};
 
 import { configHash } from './configHash.ts';
 export { configHash };
@@ -112,13 +101,13 @@ function energyFrom(state: RunState, config: ExperimentConfig, recording: Energy
     ...(recording.views ? { views: recording.views } : {}),
   });
   const methods: RunEnergySummary['methods'] = {};
-  for (const method of METHODS) {
-    const phases = METHOD_PHASES[method].map((p) => base.phases[p]).filter((p) => p !== undefined);
+  for (const row of methodRows()) {
+    const method = row.key as Method;
+    const phases = chargedPhases(method).map((p) => base.phases[p]).filter((p) => p !== undefined);
     if (phases.length === 0) continue;
     // A method that reuses another's phases (the pipeline reuses dense) exists only once a phase of
     // its own ran: dense energy alone is not a standard-pipeline figure.
-    const own = METHOD_PHASES[method].filter((p) => !METHODS.some((m) => m !== method && METHOD_PHASES[m].includes(p)));
-    if (own.length > 0 && !own.some((p) => base.phases[p] !== undefined)) continue;
+    if (row.reuses.length > 0 && !row.phases.some((p) => base.phases[p.key] !== undefined)) continue;
     const kind: EnergyKind = phases.some((p) => p.kind === 'estimated') ? 'estimated' : 'measured';
     methods[method] = { joules: phases.reduce((s, p) => s + p.joules, 0), source: [...new Set(phases.map((p) => p.source))].join(' + '), kind };
   }
@@ -131,11 +120,6 @@ function energyFrom(state: RunState, config: ExperimentConfig, recording: Energy
   };
 }
 
-/** Network trained in each phase: the dense one, or the slim one cut by the surgery. */
-const PHASE_NETWORK: Partial<Record<Phase, 'dense' | 'slim'>> = {
-  search: 'dense', dense: 'dense', lotteryTicket: 'dense', retrain: 'slim', ebReinit: 'slim', scratchE: 'slim', scratchB: 'slim',
-};
-
 /** Images each phase trained and evaluated, from its logged epochs and its result (the test evaluation). */
 function computeFrom(state: RunState, earlyBird: EarlyBirdSummary, energy: RunEnergySummary | null, notEligible: string | null, slim: SlimSummary | null): ComputeSummary | null {
   const data = state.data;
@@ -145,9 +129,10 @@ function computeFrom(state: RunState, earlyBird: EarlyBirdSummary, energy: RunEn
   const flopsOf = (network: 'dense' | 'slim') => (network === 'dense' ? dense.flops : state.models.ebTrain?.flops ?? null);
   const work: PhaseWork[] = [];
   const networkOf = (phase: string) => {
-    const network = PHASE_NETWORK[phase as Phase];
-    const forward = network ? flopsOf(network) : null;
-    return network && forward !== null ? { phase: phase as Phase, network, forwardFlopsPerImage: forward } : null;
+    // Counted where the network's FLOPs are logged: the dense one and the slim one the surgery cut.
+    const network = phaseRow(phase)?.network;
+    const forward = network === 'dense' || network === 'slim' ? flopsOf(network) : null;
+    return (network === 'dense' || network === 'slim') && forward !== null ? { phase: phase as Phase, network, forwardFlopsPerImage: forward } : null;
   };
   for (const [phase, logged] of Object.entries(state.epochsLogged)) {
     const of = networkOf(phase);
@@ -166,10 +151,10 @@ function computeFrom(state: RunState, earlyBird: EarlyBirdSummary, energy: RunEn
     trainImages: planned * data.train, evalImages: planned * (validatesEachEpoch ? data.validation : 0) + data.test,
   };
   const contendedPhases = Object.entries(energy?.contention ?? {})
-    .filter(([phase, c]) => c.contended && (METHOD_PHASES.ebTrain.includes(phase as Phase) || phase === 'dense'))
+    .filter(([phase, c]) => c.contended && (ebTrainPhases().includes(phase) || phase === 'dense'))
     .map(([phase]) => phase);
   return summariseCompute({
-    work, ebPhases: METHOD_PHASES.ebTrain, densePhase: 'dense', projectedDense, notEligible,
+    work, ebPhases: ebTrainPhases(), densePhase: 'dense', projectedDense, notEligible,
     energyRatio: energy?.savedRatio ?? null, contendedPhases,
     contendedWholeDevice: contendedPhases.some((phase) => energy?.contention[phase]?.wholeDevice),
     slim: slim ? { trainSpeedup: slim.speedup.train, flopReduction: slim.flopReduction } : null,

@@ -10,7 +10,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expandHome } from '../paths.ts';
-import { METHODS, type EnergyKind, type Method } from '../core/events.ts';
+import type { EnergyKind, Method } from '../core/events.ts';
+import { methodKeys } from '../core/methods.ts';
+import type { FinalStatus, FolderStatus } from '../core/status.ts';
 import { RunError, RunStore } from '../run/runStore.ts';
 import { configPath } from '../run/paths.ts';
 import type { RunSummary } from '../core/summary.ts';
@@ -36,7 +38,7 @@ export interface StudyPoint {
   id: string;
   values: Record<string, unknown>;
   seed: number | null;
-  status: RunSummary['status'] | 'incomplete' | 'missing';
+  status: Extract<FolderStatus, FinalStatus | 'incomplete' | 'missing'>;
   /** Epoch the ticket appeared, counted from 1; null when none was found. */
   ticketEpoch: number | null;
   plannedEpochs: number | null;
@@ -163,7 +165,7 @@ function readPoint(sweepDir: string, p: SweepManifest['points'][number]): StudyP
   const energyLeftOut = gaps.length ? `${Math.round(gaps.reduce((a, g) => a + g.seconds, 0))} s of the run unmeasured (${gaps[0]!.reason})` : null;
   const energyMethods = energyLeftOut ? undefined : summary.energy?.methods;
   const methods: StudyPoint['methods'] = {};
-  for (const method of METHODS) {
+  for (const method of methodKeys()) {
     const r = summary.methods[method];
     if (!r) continue;
     const e = energyMethods?.[method];
@@ -208,7 +210,7 @@ export function buildStudy(sweepDirInput: string, options: { tolerance?: number 
     const done = members.filter((m) => m.status === 'completed');
     const values = Object.fromEntries(groupAxes.map((a) => [a, members[0]!.values[a]]));
     const methods: StudyGroup['methods'] = {};
-    for (const method of METHODS) {
+    for (const method of methodKeys()) {
       const ran = done.filter((m) => m.methods[method] !== undefined);
       const rows = ran.map((m) => m.methods[method]!);
       if (rows.length === 0) continue;

@@ -5,7 +5,8 @@
  */
 import type { ChartConfiguration, Plugin } from 'chart.js';
 import { CHART_FONT } from '../report/fonts.ts';
-import { axis, baseOptions, PALETTE, PHASE_COLORS, renderChart } from '../report/charts.ts';
+import { axis, baseOptions, PALETTE, renderChart } from '../report/charts.ts';
+import { methodColor } from '../core/methods.ts';
 import { methodLabel } from '../report/format.ts';
 import type { Method } from '../core/events.ts';
 import { describeValue, groupLabel, type Study, type StudyGroup } from './aggregate.ts';
@@ -73,8 +74,7 @@ const errorBarsPlugin: Plugin = {
   },
 };
 
-const METHOD_COLORS: Partial<Record<Method, string>> = { ebTrain: '#4e79a7', dense: '#e15759', prunePipeline: '#f28e2b', ebReinit: '#76b7b2', lotteryTicket: '#b07aa1', scratchE: '#59a14f', scratchB: '#edc948' };
-export const methodColor = (m: Method) => METHOD_COLORS[m] ?? PHASE_COLORS[m] ?? '#999999';
+export { methodColor };
 
 const whisker = (mean: number, std: number | null) => (std === null ? [null, null] : [mean - std, mean + std]) as [number | null, number | null];
 

@@ -11,7 +11,10 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { Layout } from '../report/layout.ts';
 import { formatEnergy, formatFlops, formatInt, formatPercent, methodLabel } from '../report/format.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../run/files.ts';
-import { METHODS, type Method } from '../core/events.ts';
+import type { Method } from '../core/events.ts';
+import { methodKeys, methodShortLabel } from '../core/methods.ts';
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 import { RunError } from '../run/runStore.ts';
 import { REFERENCE_LABELS, SAVING_REFERENCES } from '../experiment/references.ts';
 import { expandHome } from '../paths.ts';
@@ -36,7 +39,7 @@ const gflop = (x: number) => `${(x / 1e9).toPrecision(3)} GFLOP`;
 
 /** Methods present in the study, dense and the pipeline first for comparison tables. */
 function studyMethods(study: Study): Method[] {
-  return METHODS.filter((m) => study.groups.some((g) => g.methods[m]));
+  return methodKeys().filter((m) => study.groups.some((g) => g.methods[m]));
 }
 
 function cell(value: string | number | null): string {
@@ -70,7 +73,7 @@ export function studyPointsCsv(study: Study): string {
   const header = ['index', 'runId', ...study.axes, 'status', 'ticketEpoch', 'plannedEpochs', 'method', 'testAccuracy', 'energyJoules', 'energyKind', 'computeFlops', 'params', 'flopsPerImage', 'epochs'];
   const rows = study.points.flatMap((p) => {
     const base = [p.index, p.id, ...study.axes.map((a) => describeValue(p.values[a])), p.status, p.ticketEpoch, p.plannedEpochs];
-    const methods = METHODS.filter((m) => p.methods[m]);
+    const methods = methodKeys().filter((m) => p.methods[m]);
     if (methods.length === 0) return [[...base, null, null, null, null, null, null, null, null].map(cell).join(',')];
     return methods.map((m) => {
       const r = p.methods[m]!;
@@ -105,7 +108,7 @@ export async function renderStudyPdf(study: Study): Promise<{ bytes: Buffer; pag
   layout.heading('Settings at a glance', 160);
   const cols = [
     { header: 'Setting', width: 1.5 }, { header: 'n', width: 0.3, align: 'right' as const }, { header: 'Ticket epoch', width: 0.95, align: 'right' as const },
-    ...compared.map((m) => ({ header: `${m === 'prunePipeline' ? 'Pipeline' : methodLabel(m).replace(' (baseline)', '')} accuracy`, width: 1.05, align: 'right' as const })),
+    ...compared.map((m) => ({ header: `${capitalised(methodShortLabel(m))} accuracy`, width: 1.05, align: 'right' as const })),
     ...SAVING_REFERENCES.filter((r) => study.groups.some((g) => g.savings[r])).map((r) => ({ header: `Saved vs ${r === 'dense' ? 'dense' : 'pipeline'}`, width: 0.95, align: 'right' as const })),
   ];
   const refs = SAVING_REFERENCES.filter((r) => study.groups.some((g) => g.savings[r]));
@@ -204,7 +207,7 @@ export function formatStudy(study: Study): string {
   const lines: string[] = [];
   for (const g of study.groups) {
     lines.push(`${g.label} — ${g.n} seed${g.n === 1 ? '' : 's'}${g.seeds.length ? ` (${g.seeds.join(', ')})` : ''}; ticket epoch ${g.ticketEpoch ? formatStat(g.ticketEpoch, epochs, { ci: true }) : 'none found'}${g.found < g.n ? `, found in ${g.found} of ${g.n}` : ''}`);
-    for (const m of METHODS) {
+    for (const m of methodKeys()) {
       const r = g.methods[m];
       if (!r) continue;
       lines.push(`  ${methodLabel(m).padEnd(44)} accuracy ${formatStat(r.accuracy, acc, { ci: true })}; energy ${r.energy ? formatStat(r.energy, formatEnergy, { ci: true }) : energyGap(r)}; compute ${formatStat(r.compute, gflop)} (estimated)`);

@@ -1,7 +1,7 @@
 /** Energy drawn so far by each phase (joules, cumulative), from the meter's per-interval deltas. */
 import type { RunRecord } from '../state/runRecords.ts';
 import { formatClock, formatJoules } from '../ui/format.ts';
-import { phaseColor, phaseLabel } from '../ui/labels.ts';
+import { phaseColor, phaseLabel } from '../../../src/core/methods.ts';
 import { LineChartCard, type Series } from './lineChartCard.ts';
 
 export function cumulativeEnergySeries(record: RunRecord): Series[] {

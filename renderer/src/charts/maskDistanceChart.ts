@@ -4,7 +4,7 @@
  * the marker shows the epoch it happened.
  */
 import { settledSummary, type RunRecord } from '../state/runRecords.ts';
-import { PALETTE } from '../ui/labels.ts';
+import { EPSILON_COLOR, RATIO_COLORS } from '../../../src/core/methods.ts';
 import { epochRange } from './epochRange.ts';
 import { LineChartCard, type Series } from './lineChartCard.ts';
 
@@ -19,13 +19,13 @@ export function maskDistanceSeries(record: RunRecord): { series: Series[]; epsil
     const pruned = pruneRatio !== null && Math.abs(Number(ratio) - pruneRatio) < 1e-9;
     // A shape per ratio and the pruned one's thick line underneath: ratios with equal distances stay visible.
     return {
-      key: `p:${ratio}`, label: `p = ${ratio}${pruned ? ' (pruned)' : ''}`, color: PALETTE[index % PALETTE.length]!, width: pruned ? 3.5 : 1.5,
+      key: `p:${ratio}`, label: `p = ${ratio}${pruned ? ' (pruned)' : ''}`, color: RATIO_COLORS[index % RATIO_COLORS.length]!, width: pruned ? 3.5 : 1.5,
       pointStyle: POINT_STYLES[index % POINT_STYLES.length], underneath: pruned, points: view.maskDistance[ratio]!,
     };
   });
   if (epsilon !== null && series.length) {
     const { min, max } = epochRange(record);
-    series.push({ key: 'epsilon', label: `ε = ${epsilon}`, color: '#8b95a1', reference: true, points: [{ x: min, y: epsilon }, { x: max, y: epsilon }] });
+    series.push({ key: 'epsilon', label: `ε = ${epsilon}`, color: EPSILON_COLOR, reference: true, points: [{ x: min, y: epsilon }, { x: max, y: epsilon }] });
   }
   return { series, epsilon };
 }

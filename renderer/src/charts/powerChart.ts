@@ -1,7 +1,7 @@
 /** Power draw per source (NVML, RAPL, nvidia-smi or the CPU estimate) over the run, in watts. */
 import type { RunRecord } from '../state/runRecords.ts';
 import { formatClock } from '../ui/format.ts';
-import { PALETTE } from '../ui/labels.ts';
+import { PALETTE } from '../../../src/core/methods.ts';
 import { LineChartCard, type Series } from './lineChartCard.ts';
 
 export function powerSeries(record: RunRecord): Series[] {

@@ -1,7 +1,7 @@
 /** Accuracy and loss per epoch, one colour per phase; training solid, validation dashed. */
 import type { RunRecord } from '../state/runRecords.ts';
 import { formatPercent } from '../ui/format.ts';
-import { phaseColor, SHORT_PHASE_LABELS } from '../ui/labels.ts';
+import { phaseColor, phaseShortLabel } from '../../../src/core/methods.ts';
 import { epochRange } from './epochRange.ts';
 import { LineChartCard, type Series } from './lineChartCard.ts';
 
@@ -15,7 +15,7 @@ export function trainingSeries(record: RunRecord, metric: Metric): Series[] {
     const logs = view.epochs[phase];
     if (!logs?.length) return;
     const color = phaseColor(phase, index);
-    const name = SHORT_PHASE_LABELS[phase] ?? phase;
+    const name = phaseShortLabel(phase);
     // The legend lists phases (one entry toggles both lines); the caption says solid = training, dashed = validation.
     series.push({ key: `${phase}:train`, label: `${name} · train`, color, legendGroup: phase, points: logs.map((l) => ({ x: l.epoch + 1, y: metric === 'accuracy' ? l.accuracy : l.loss })) });
     const validation = logs.map((l) => ({ x: l.epoch + 1, y: metric === 'accuracy' ? l.valAccuracy : l.valLoss }));

@@ -2,7 +2,7 @@
 import { settledSummary, type RunRecord } from '../state/runRecords.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { formatAccuracy, formatCount } from '../ui/format.ts';
-import { methodLabel } from '../ui/labels.ts';
+import { methodLabel } from '../../../src/core/methods.ts';
 
 export function createRunFacts(): { element: HTMLElement; update(record: RunRecord): void } {
   const element = h('dl', { class: 'facts', testid: 'run-facts' });

@@ -2,21 +2,12 @@
 import type { RunRecord } from '../state/runRecords.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { formatDuration } from '../ui/format.ts';
-import { phaseLabel, SHORT_PHASE_LABELS, STATUS_LABELS } from '../ui/labels.ts';
-import { experimentEtaSeconds } from '../state/experimentEta.ts';
+import { phaseLabel, phaseShortLabel } from '../../../src/core/methods.ts';
+import { statusLabel } from '../../../src/core/status.ts';
+import { experimentEtaSeconds, runPhases } from '../state/experimentEta.ts';
 
-/** The phases a config will run, in order. */
-export function plannedPhases(record: RunRecord): string[] {
-  const c = record.config?.comparisons;
-  const phases = ['search', 'surgery', 'retrain'];
-  if (c?.ebReinit) phases.push('ebReinit');
-  if (c?.dense) phases.push('dense');
-  if (c?.lotteryTicket?.enabled) phases.push('lotteryTicket');
-  if (c?.scratchE) phases.push('scratchE');
-  if (c?.scratchB) phases.push('scratchB');
-  for (const p of record.view.phases) if (!phases.includes(p.phase)) phases.push(p.phase);
-  return phases;
-}
+/** The phases a run goes through, in order (the methods table's plan for its config). */
+export const plannedPhases = runPhases;
 
 export function createRunProgress(): { element: HTMLElement; update(record: RunRecord): void } {
   const status = h('span', { class: 'status', testid: 'run-status' }, '');
@@ -35,7 +26,7 @@ export function createRunProgress(): { element: HTMLElement; update(record: RunR
     element,
     update(record) {
       const { view } = record;
-      setText(status, STATUS_LABELS[view.status] ?? view.status);
+      setText(status, statusLabel(view.status));
       status.className = `status ${view.status}`;
       element.dataset.status = view.status;
       const p = view.progress;
@@ -73,7 +64,7 @@ export function createRunProgress(): { element: HTMLElement; update(record: RunR
       if (key !== lastSteps) {
         lastSteps = key;
         replaceChildren(steps, stepData.map(([name, state]) => h('li', { class: `step ${state}`, 'data-phase': name, 'data-state': state, title: `${phaseLabel(name)}: ${state}` },
-          h('span', { class: 'dot', 'aria-hidden': 'true' }), SHORT_PHASE_LABELS[name] ?? name, h('span', { class: 'visually-hidden' }, ` (${state})`))));
+          h('span', { class: 'dot', 'aria-hidden': 'true' }), phaseShortLabel(name), h('span', { class: 'visually-hidden' }, ` (${state})`))));
       }
     },
   };

@@ -9,12 +9,9 @@ import type { GroupMethod, Study, StudyGroup, StudyPoint } from '../../../src/st
 import type { Stat } from '../../../src/study/stats.ts';
 import { h } from '../ui/dom.ts';
 import { formatJoules } from '../ui/format.ts';
-import { methodLabel, phaseColor } from '../ui/labels.ts';
+import { methodColor, methodKeys, methodLabel } from '../../../src/core/methods.ts';
 
 type Method = keyof StudyGroup['methods'];
-const ORDER: Method[] = ['ebTrain', 'prunePipeline', 'dense', 'ebReinit', 'lotteryTicket', 'scratchE', 'scratchB'];
-const METHOD_COLORS: Partial<Record<Method, string>> = { ebTrain: '#22a06b', dense: '#f08c2e', prunePipeline: '#3b82f6' };
-const colorOf = (method: string, i: number) => METHOD_COLORS[method as Method] ?? phaseColor(method, i);
 
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag: string, attrs: Record<string, string | number>, ...children: SVGElement[]): SVGElement {
@@ -124,10 +121,10 @@ function figureCard(figure: Figure, group: StudyGroup): HTMLElement {
 
 function groupFigures(study: Study, group: StudyGroup): Figure[] {
   const members = study.points.filter((p) => group.points.includes(p.index) && p.status === 'completed');
-  const methods = ORDER.filter((m) => group.methods[m]);
+  const methods = methodKeys().filter((m) => group.methods[m]);
   const seedValues = (f: (p: StudyPoint) => number | null | undefined) => members.map(f).filter((x): x is number => typeof x === 'number');
   const rowOf = (m: Method, i: number, stat: (g: GroupMethod) => Stat | null, value: (p: StudyPoint) => number | null | undefined, missing?: string[]): Row => ({
-    key: m, label: methodLabel(m), color: colorOf(m, i), stat: stat(group.methods[m]!), seeds: seedValues(value), missing,
+    key: m, label: methodLabel(m), color: methodColor(m, i), stat: stat(group.methods[m]!), seeds: seedValues(value), missing,
   });
   const perMethodSeeds = (row: Row) => seedsText(row.stat?.n ?? 0);
   const energyKinds = [...new Set(methods.flatMap((m) => group.methods[m]!.energyKinds))];
@@ -156,7 +153,7 @@ function groupFigures(study: Study, group: StudyGroup): Figure[] {
       format: (x) => x.toFixed(1),
       note: 'Epoch (from 1) at which the mask stopped changing by more than ε; only seeds that found a ticket count.',
       rows: [{
-        key: 'ticket', label: 'EB ticket', color: colorOf('ebTrain', 0), stat: group.ticketEpoch, seeds: seedValues((p) => p.ticketEpoch),
+        key: 'ticket', label: 'EB ticket', color: methodColor('ebTrain'), stat: group.ticketEpoch, seeds: seedValues((p) => p.ticketEpoch),
         missing: group.ticketEpoch ? undefined : [`no seed found a ticket (${group.n} finished)`],
       }],
       nounOf: () => `${seedsText(group.found)}${group.found < group.n ? ` (ticket found in ${group.found} of ${group.n})` : ''}`,

@@ -11,7 +11,7 @@ import { messageOf } from '../api/connectApi.ts';
 import { createStudyFigures } from './studyFigures.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { formatAccuracy } from '../ui/format.ts';
-import { STATUS_LABELS } from '../ui/labels.ts';
+import { statusLabel } from '../../../src/core/status.ts';
 import { createNotice } from '../ui/notice.ts';
 
 export interface SweepList {
@@ -68,7 +68,7 @@ export function createSweepList(api: RendererApi, info: ApiOutputs['app:info'], 
       const row = h('tr', { testid: 'sweep-point', 'data-status': status, 'data-run-id': id, class: `${p.run ? 'clickable' : ''} ${id === current ? 'current' : ''}`, title: p.run ? 'Open this run' : '' },
         h('td', { class: 'num' }, String(p.index)),
         h('td', {}, Object.entries(p.values).map(([k, v]) => `${k} = ${valueText(v)}`).join(', ') || 'base'),
-        h('td', {}, h('span', { class: `status ${p.run?.status ?? 'incomplete'}` }, STATUS_LABELS[status] ?? status)),
+        h('td', {}, h('span', { class: `status ${p.run?.status ?? 'incomplete'}` }, statusLabel(status))),
         h('td', { class: 'num' }, eb === null || eb === undefined ? (status === 'completed' ? 'not found' : '—') : `${eb + 1} / ${p.run?.plannedEpochs ?? '?'}`),
         h('td', { class: 'num' }, p.run ? `${formatAccuracy(p.run.testAccuracy.ebTrain)} / ${formatAccuracy(p.run.testAccuracy.dense)}` : '—'),
         h('td', { class: 'mono muted small' }, p.id),

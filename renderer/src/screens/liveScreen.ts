@@ -11,7 +11,7 @@ import { createRunProgress } from '../components/runProgress.ts';
 import type { RunRecords } from '../state/runRecords.ts';
 import { h, perFrame, replaceChildren, setText } from '../ui/dom.ts';
 import { createNotice } from '../ui/notice.ts';
-import { phaseLabel } from '../ui/labels.ts';
+import { phaseLabel } from '../../../src/core/methods.ts';
 import type { RunEvent } from '../../../src/core/events.ts';
 
 export interface LiveScreen {

@@ -16,7 +16,7 @@ import { exportReport as exportRunReport, hasTicket, runActionButtons } from '..
 import { confirmDialog } from '../ui/confirmDialog.ts';
 import { h, perFrame, replaceChildren } from '../ui/dom.ts';
 import { formatAccuracy, formatDate, formatJoules, formatPercent } from '../ui/format.ts';
-import { STATUS_LABELS } from '../ui/labels.ts';
+import { statusLabel } from '../../../src/core/status.ts';
 import { createNotice, type Notice } from '../ui/notice.ts';
 
 export interface RunsScreen {
@@ -140,7 +140,7 @@ export function createRunsScreen(
             h('span', { class: `badge kind ${item.savedKind ?? ''}`, title: item.estimateModel ? `power model: ${item.estimateModel}` : '' }, item.savedKind ?? ''))
           : h('td', { class: 'cell-saved num muted', 'data-label': 'Energy saved', testid: 'run-saved', title: item.savedReason ?? '' }, '—',
             h('div', { class: 'small' }, (item.savedReason ?? '').replace(/^no saving: /, ''))),
-        h('td', { class: 'cell-status' }, h('span', { class: `status ${status}` }, STATUS_LABELS[status] ?? status)),
+        h('td', { class: 'cell-status' }, h('span', { class: `status ${status}` }, statusLabel(status))),
         h('td', { class: 'cell-actions' }, actions));
       // A click anywhere on the row opens it, except on its own controls.
       row.addEventListener('click', (event) => {
@@ -242,7 +242,7 @@ export function createRunsScreen(
       text('Compute saved', (r) => (energy(r).flopRatio === null ? '—' : `${energy(r).flopRatio!.toFixed(2)}× fewer FLOPs (counted)`)),
       text('Power model', (r) => energy(r).estimateModel ?? 'measured (no estimate)'),
       text('Contended phases', (r) => energy(r).contended.join(', ') || 'none'),
-      text('Status', (r) => STATUS_LABELS[r.view.status] ?? r.view.status),
+      text('Status', (r) => statusLabel(r.view.status)),
     ];
   };
 

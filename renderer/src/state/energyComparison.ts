@@ -7,8 +7,8 @@
  */
 import type { RunSummary } from '../../../src/core/summary.ts';
 import { searchEpochsDone, type RunView } from '../../../src/core/project.ts';
+import { ebTrainPhases } from '../../../src/core/methods.ts';
 
-export const EB_TRAIN_PHASES = ['search', 'surgery', 'retrain'] as const;
 
 export type FigureKind = 'measured' | 'estimated' | 'projected';
 
@@ -74,7 +74,7 @@ export function compareEnergy(view: RunView, summary: RunSummary | null, planned
     };
   }
   const totals = view.energyTotals;
-  const ebPhases = EB_TRAIN_PHASES.filter((p) => totals[p] !== undefined);
+  const ebPhases = ebTrainPhases().filter((p) => totals[p] !== undefined);
   const ebSoFar = ebPhases.length ? ebPhases.reduce((sum, p) => sum + totals[p]!, 0) : null;
   const ebKind = ebPhases.length ? (ebPhases.some((p) => view.energyKinds[p] === 'estimated') ? 'estimated' : 'measured') : null;
 

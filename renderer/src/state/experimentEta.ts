@@ -2,10 +2,11 @@
  * Time left for the whole experiment, projected: the running phase's own ETA (from its batch
  * times), plus, for every phase still to come, its planned epochs times a measured epoch time —
  * the search's mean epoch for the dense-sized network (dense, lottery ticket), the retrain's for the
- * slim one (EB re-init, Scratch-E/B), the search's until the retrain has one. Null until an epoch
- * time has been measured. Pure: no DOM.
+ * slim ones (EB re-init, Scratch-E/B, the pipeline's fine-tuning), the search's until the retrain has
+ * one. Planned epochs are the methods table's (src/core/methods.ts), as the runner trains them. Null
+ * until an epoch time has been measured. Pure: no DOM.
  */
-import { plannedLotteryEpochs } from '../../../src/core/lotteryEpochs.ts';
+import { phaseRow, plannedPhases, type PlanFacts } from '../../../src/core/methods.ts';
 import type { RunRecord } from './runRecords.ts';
 
 function meanEpochSeconds(record: RunRecord, phase: string): number | null {
@@ -14,25 +15,27 @@ function meanEpochSeconds(record: RunRecord, phase: string): number | null {
   return seconds.length ? seconds.reduce((a, b) => a + b, 0) / seconds.length : null;
 }
 
+/** What the run has shown so far that the epoch plan depends on (the ticket's epoch, the slim network's FLOPs). */
+function planFacts(record: RunRecord): PlanFacts {
+  const { view } = record;
+  const searchDone = view.epochs.search?.length ?? 0;
+  return { denseFlops: view.models.dense?.flops ?? null, slimFlops: view.models.ebTrain?.flops ?? null, ebEpoch: view.earlyBird?.epoch ?? searchDone - 1 };
+}
+
+/** The phases a run goes through, in order: the config's plan (the methods table), then any other its log shows. */
+export function runPhases(record: RunRecord): string[] {
+  const phases = plannedPhases(record.config ?? { comparisons: { dense: false } }).map((p) => p.phase);
+  for (const p of record.view.phases) if (!phases.includes(p.phase)) phases.push(p.phase);
+  return phases;
+}
+
 /** The phases still to run after the current one, with how many epochs of which network size. */
 function remainingWork(record: RunRecord, phases: readonly string[]): { phase: string; epochs: number; size: 'dense' | 'slim' }[] {
-  const { view, config } = record;
-  const N = config?.training?.epochs ?? 0;
-  const started = new Set(view.phases.map((p) => p.phase));
-  const searchDone = view.epochs.search?.length ?? 0;
-  const ebEpoch = view.earlyBird?.epoch ?? null;
-  const lt = config?.comparisons?.lotteryTicket;
-  const work: { phase: string; epochs: number; size: 'dense' | 'slim' }[] = [];
-  for (const phase of phases) {
-    if (started.has(phase)) continue;
-    if (phase === 'search') work.push({ phase, epochs: N, size: 'dense' });
-    // The retrain finishes the epoch budget from the ticket's epoch on (or from where the search is).
-    else if (phase === 'retrain') work.push({ phase, epochs: Math.max(0, N - (ebEpoch !== null ? ebEpoch + 1 : searchDone)), size: 'slim' });
-    else if (phase === 'dense') work.push({ phase, epochs: N, size: 'dense' });
-    else if (phase === 'lotteryTicket' && lt) work.push({ phase, epochs: plannedLotteryEpochs(lt, N, Boolean(config?.comparisons?.dense)), size: 'dense' });
-    else if (phase === 'ebReinit' || phase === 'scratchE' || phase === 'scratchB') work.push({ phase, epochs: N, size: 'slim' });
-  }
-  return work;
+  const started = new Set(record.view.phases.map((p) => p.phase));
+  const plan = plannedPhases(record.config ?? { comparisons: { dense: false } }, planFacts(record));
+  return plan
+    .filter((p) => phases.includes(p.phase) && !started.has(p.phase) && p.network !== null)
+    .map((p) => ({ phase: p.phase, epochs: p.epochs, size: p.network === 'dense' ? 'dense' : 'slim' }));
 }
 
 export function experimentEtaSeconds(record: RunRecord, phases: readonly string[]): number | null {
@@ -46,7 +49,7 @@ export function experimentEtaSeconds(record: RunRecord, phases: readonly string[
   const current = view.phases.find((p) => p.phase === view.currentPhase && p.status === 'running');
   if (current && view.progress?.etaSeconds == null) {
     const done = view.epochs[current.phase]?.length ?? 0;
-    const size = current.phase === 'retrain' || current.phase === 'ebReinit' || current.phase.startsWith('scratch') ? slim! : dense;
+    const size = phaseRow(current.phase)?.network === 'dense' ? dense : slim!;
     seconds += Math.max(0, current.endEpoch - current.startEpoch - done) * size;
   }
   for (const w of remainingWork(record, phases)) seconds += w.epochs * (w.size === 'dense' ? dense : slim!);

@@ -3,7 +3,7 @@
  * are shared with the PDF (src/core/numbers.ts); the page's own conventions stay here and are
  * deliberate: "—" for an unknown value, "93.12 %" with a space, whole seconds, dates in the reader's locale.
  */
-import { durationText, wattHoursText } from '../../../src/core/numbers.ts';
+import { durationText, siCount, wattHoursText } from '../../../src/core/numbers.ts';
 
 export function formatJoules(joules: number | null | undefined): string {
   if (joules === null || joules === undefined || !Number.isFinite(joules)) return '—';
@@ -43,10 +43,7 @@ export function formatClock(seconds: number): string {
 
 export function formatCount(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  if (Math.abs(n) >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
-  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (Math.abs(n) >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
-  return String(n);
+  return siCount(n);
 }
 
 export function formatDate(iso: string | null | undefined): string {
