@@ -62,7 +62,7 @@ export interface MethodRow {
 }
 
 type PhaseSpec = Omit<PhaseRow, 'label' | 'shortLabel' | 'color'> & Partial<Pick<PhaseRow, 'label' | 'shortLabel' | 'color'>>;
-type MethodSpec = Omit<MethodRow, 'phases' | 'reuses'> & { phases: readonly PhaseSpec[]; reuses?: readonly string[] };
+export type MethodSpec = Omit<MethodRow, 'phases' | 'reuses'> & { phases: readonly PhaseSpec[]; reuses?: readonly string[] };
 
 const epochsOf = (config: PlanConfig) => config.training?.epochs ?? 0;
 

@@ -84,6 +84,46 @@ export function metricsRow(phase: Phase, method: Method, logs: EpochLogs): (stri
   return [phase, method, logs.epoch, logs.learningRate, logs.loss, logs.accuracy, logs.valLoss, logs.valAccuracy, logs.seconds, logs.imagesPerSecond];
 }
 
+/**
+ * The bookkeeping every training phase shares, as a callback for its train() calls: progress events
+ * (at most every 0.5 s, and at each epoch's last batch) with an ETA from the mean batch time over the
+ * phase's `totalBatches`, and after every epoch `beforeEpochEvent` (the checkpoint, so an epoch event
+ * exists only for an epoch a resume will not repeat), then the epoch event and its metrics.csv row. A phase made of several
+ * train() calls (the lottery ticket's rounds) counts its epochs across them.
+ */
+export function phaseBookkeeping(options: {
+  store: RunStore;
+  phase: Phase;
+  method: Method;
+  totalBatches: number;
+  emit(event: RunEvent): void;
+  beforeEpochEvent?(logs: EpochLogs): Promise<void> | void;
+}): TrainCallback {
+  const { phase, emit } = options;
+  const started = performance.now();
+  let lastProgress = 0;
+  let batchesDone = 0;
+  let epochsBefore = 0;
+  return {
+    onBatchEnd: (logs) => {
+      batchesDone++;
+      const now = performance.now();
+      if (now - lastProgress < 500 && logs.batch + 1 < logs.batches) return;
+      lastProgress = now;
+      const eta = ((now - started) / 1000 / batchesDone) * Math.max(0, options.totalBatches - batchesDone);
+      emit({ type: 'progress', time: Date.now(), phase, epoch: epochsBefore + logs.epoch, batch: logs.batch, batches: logs.batches, loss: logs.loss, accuracy: logs.accuracy, etaSeconds: eta });
+    },
+    onEpochEnd: async (logs) => {
+      await options.beforeEpochEvent?.(logs);
+      emit({ type: 'epoch', time: Date.now(), phase, logs });
+      options.store.appendMetrics(metricsRow(phase, options.method, logs));
+    },
+    onTrainEnd: (result) => {
+      epochsBefore += result.epochsCompleted;
+    },
+  };
+}
+
 export async function runTrainingPhase(options: PhaseOptions): Promise<PhaseOutcome> {
   const { store, phase, method, model, data, training, emit } = options;
   const dir = checkpointDir(store, phase);
@@ -108,29 +148,16 @@ export async function runTrainingPhase(options: PhaseOptions): Promise<PhaseOutc
   }
   const endedReason = options.endedBefore?.() ?? null;
 
-  const started = performance.now();
-  let lastProgress = 0;
-  let batchesDone = 0;
-  const totalBatches = (options.endEpoch - startEpoch) * Math.ceil(data.train.count / training.batchSize);
-  const bookkeeping: TrainCallback = {
-    onBatchEnd: (logs) => {
-      batchesDone++;
-      const now = performance.now();
-      if (now - lastProgress < 500 && logs.batch + 1 < logs.batches) return;
-      lastProgress = now;
-      const eta = ((now - started) / 1000 / batchesDone) * (totalBatches - batchesDone);
-      emit({ type: 'progress', time: Date.now(), phase, epoch: logs.epoch, batch: logs.batch, batches: logs.batches, loss: logs.loss, accuracy: logs.accuracy, etaSeconds: eta });
-    },
-    onEpochEnd: async (logs) => {
+  const bookkeeping = phaseBookkeeping({
+    store, phase, method, emit,
+    totalBatches: (options.endEpoch - startEpoch) * Math.ceil(data.train.count / training.batchSize),
+    beforeEpochEvent: async (logs) => {
       previous = [...previous, logs];
-      // Checkpoint first: an epoch event exists only for an epoch a resume will not repeat.
       await saveCheckpoint(dir, model, optimizer, {
         phase, epoch: logs.epoch, spec: options.spec, history: previous, extra: options.checkpointExtra?.(),
       });
-      emit({ type: 'epoch', time: Date.now(), phase, logs });
-      store.appendMetrics(metricsRow(phase, method, logs));
     },
-  };
+  });
 
   const result: TrainResult = endedReason !== null
     ? { status: 'stopped', stopReason: endedReason, epochsCompleted: 0, history: [], seconds: 0 }

@@ -22,10 +22,11 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-/** Every input of the bundle: the page's sources, the HTML shell and this build script. */
+/** Every input of the bundle: the page's sources, the engine's pure modules it imports (src/core/ …), the HTML shell and this build script. */
 function sourcesMtime(): number {
   return Math.max(
     newestMtime(join(RENDERER_DIR, 'src')),
+    newestMtime(join(RENDERER_DIR, '..', 'src')),
     newestMtime(join(RENDERER_DIR, 'index.html')),
     newestMtime(fileURLToPath(import.meta.url)),
   );
