@@ -45,8 +45,8 @@ describe('report layout', () => {
 
   it('draws training solid and validation dashed, as the app does, and says so', { skip: !HAS_POPPLER && 'poppler-utils missing' }, async () => {
     const datasets = accuracyDatasets((await loadReportModel(runDir)).metrics);
-    const train = datasets.filter((d) => String(d.label).endsWith('(train)'));
-    const validation = datasets.filter((d) => String(d.label).endsWith('(validation)'));
+    const train = datasets.filter((d) => String(d.label).endsWith('· train'));
+    const validation = datasets.filter((d) => String(d.label).endsWith('· validation'));
     assert.ok(train.length > 0 && validation.length === train.length);
     for (const d of train) assert.equal((d as { borderDash?: number[] }).borderDash, undefined, `${d.label} solid`);
     for (const d of validation) assert.deepEqual((d as { borderDash?: number[] }).borderDash, [4, 3], `${d.label} dashed`);

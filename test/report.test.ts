@@ -208,6 +208,7 @@ describe('report of an unfinished run', () => {
     killedCopy(dir, { withConfig: true, stopAfter: (e) => e.type === 'epoch' && e.phase === 'retrain' && e.logs?.epoch === 7 });
     const metrics = readFileSync(join(FIXTURE, 'metrics.csv'), 'utf8').split('\n');
     const upTo = metrics.findIndex((line) => line.startsWith('retrain,ebTrain,7,'));
+    // A metrics.csv an earlier version wrote, torn mid-row: the epoch events are the record read.
     writeFileSync(join(dir, 'metrics.csv'), `${metrics.slice(0, upTo + 1).join('\n')}\nretrain,ebTrain,8,0.005,0.04`);
 
     const result = await generateReport(dir, { out: join(TMP, 'killed', 'report.pdf'), dataDir: join(TMP, 'killed') });
@@ -218,7 +219,7 @@ describe('report of an unfinished run', () => {
     has('EB Train test accuracy: not recorded — the run ended before EB Train');
     has('Dense baseline test accuracy: not recorded — the run ended before the dense phase started');
     has('Energy saved and CO₂e avoided: not computed');
-    assert.equal(readFileSync(result.csv.metrics, 'utf8').trimEnd().split('\n').length, upTo + 1, 'torn metrics row dropped');
+    assert.equal(readFileSync(result.csv.metrics, 'utf8').trimEnd().split('\n').length, upTo + 1, 'the epoch rows up to the kill, from the events');
     assert.ok(readFileSync(result.csv.energy, 'utf8').includes('\nretrain,rapl,measured,'), 'energy so far, rebuilt from the events');
 
     if (!HAS_POPPLER) return;

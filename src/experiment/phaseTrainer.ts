@@ -1,7 +1,8 @@
 /**
  * Runs one training phase of an experiment inside the run folder: the loop with the phase's
- * callbacks plus bookkeeping ones — progress events, an epoch event and a metrics.csv row per
- * epoch, and a checkpoint after every finished epoch, from which a killed phase resumes.
+ * callbacks plus bookkeeping ones — progress events, an epoch event per epoch (the one record of it:
+ * a report derives metrics.csv from these), and a checkpoint after every finished epoch, from which
+ * a killed phase resumes.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { DataSplits } from '../data/types.ts';
@@ -12,7 +13,7 @@ import { Optimizer } from '../train/optimizer.ts';
 import { workersFor } from '../train/parallel/cores.ts';
 import { checkpointMetaPath, hasCheckpoint, readCheckpointMeta, readOptimizerState, restoreWeights, saveCheckpoint } from './checkpoint.ts';
 import { optimizerOf, scheduleOf, type TrainingSettings } from '../core/config.ts';
-import type { Method, Phase, RunEvent } from '../core/events.ts';
+import type { Phase, RunEvent } from '../core/events.ts';
 import type { RunStore } from '../run/runStore.ts';
 import { RunError } from '../run/errors.ts';
 import { lastLoggedEpoch, type RunState } from '../core/project.ts';
@@ -21,7 +22,6 @@ import { phaseCheckpointDir } from '../run/paths.ts';
 export interface PhaseOptions {
   store: RunStore;
   phase: Phase;
-  method: Method;
   model: tf.LayersModel;
   spec: ModelSpec;
   data: DataSplits;
@@ -80,21 +80,16 @@ export function checkpointDir(store: RunStore, phase: Phase): string {
   return phaseCheckpointDir(store.dir, phase);
 }
 
-export function metricsRow(phase: Phase, method: Method, logs: EpochLogs): (string | number | null)[] {
-  return [phase, method, logs.epoch, logs.learningRate, logs.loss, logs.accuracy, logs.valLoss, logs.valAccuracy, logs.seconds, logs.imagesPerSecond];
-}
 
 /**
  * The bookkeeping every training phase shares, as a callback for its train() calls: progress events
  * (at most every 0.5 s, and at each epoch's last batch) with an ETA from the mean batch time over the
  * phase's `totalBatches`, and after every epoch `beforeEpochEvent` (the checkpoint, so an epoch event
- * exists only for an epoch a resume will not repeat), then the epoch event and its metrics.csv row. A phase made of several
+ * exists only for an epoch a resume will not repeat), then the epoch event. A phase made of several
  * train() calls (the lottery ticket's rounds) counts its epochs across them.
  */
 export function phaseBookkeeping(options: {
-  store: RunStore;
   phase: Phase;
-  method: Method;
   totalBatches: number;
   emit(event: RunEvent): void;
   beforeEpochEvent?(logs: EpochLogs): Promise<void> | void;
@@ -116,7 +111,6 @@ export function phaseBookkeeping(options: {
     onEpochEnd: async (logs) => {
       await options.beforeEpochEvent?.(logs);
       emit({ type: 'epoch', time: Date.now(), phase, logs });
-      options.store.appendMetrics(metricsRow(phase, options.method, logs));
     },
     onTrainEnd: (result) => {
       epochsBefore += result.epochsCompleted;
@@ -125,7 +119,7 @@ export function phaseBookkeeping(options: {
 }
 
 export async function runTrainingPhase(options: PhaseOptions): Promise<PhaseOutcome> {
-  const { store, phase, method, model, data, training, emit } = options;
+  const { store, phase, model, data, training, emit } = options;
   const dir = checkpointDir(store, phase);
   const optimizer = new Optimizer(optimizerOf(training));
   let startEpoch = options.startEpoch;
@@ -142,14 +136,13 @@ export async function runTrainingPhase(options: PhaseOptions): Promise<PhaseOutc
       if (unlogged) {
         // Killed between the checkpoint and its epoch event: log the epoch now, once.
         emit({ type: 'epoch', time: Date.now(), phase, logs: unlogged });
-        store.appendMetrics(metricsRow(phase, method, unlogged));
       }
     }
   }
   const endedReason = options.endedBefore?.() ?? null;
 
   const bookkeeping = phaseBookkeeping({
-    store, phase, method, emit,
+    phase, emit,
     totalBatches: (options.endEpoch - startEpoch) * Math.ceil(data.train.count / training.batchSize),
     beforeEpochEvent: async (logs) => {
       previous = [...previous, logs];

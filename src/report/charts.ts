@@ -10,6 +10,7 @@ import { formatEnergy, formatEpoch, formatFraction, methodLabel, phaseLabel } fr
 import type { EarlyBirdView, MethodView, PhaseEnergyRow, PhaseSpan, PowerSeries } from './model.ts';
 import { phaseOrder } from './model.ts';
 import { EPSILON_COLOR, PALETTE, phaseColor, RATIO_COLORS } from '../core/methods.ts';
+import { trainingCurves } from '../core/figures.ts';
 import type { MetricsRow } from '../run/runFolder.ts';
 
 let registered = false;
@@ -200,17 +201,15 @@ export function maskChart(layers: EarlyBirdView['layers'], widthPt: number, heig
  * convention (renderer/src/charts/trainingCurveCharts.ts), so a reader of both sees the same lines.
  */
 export function accuracyDatasets(metrics: readonly MetricsRow[]): ChartConfiguration<'line'>['data']['datasets'] {
-  const phases = phaseOrder(metrics.map((m) => m.phase));
-  const datasets: ChartConfiguration<'line'>['data']['datasets'] = [];
-  phases.forEach((phase, i) => {
-    const rows = metrics.filter((m) => m.phase === phase).sort((a, b) => a.epoch - b.epoch);
-    const color = phaseColor(phase, i);
-    const val = rows.filter((r) => r.valAccuracy !== null).map((r) => ({ x: r.epoch + 1, y: r.valAccuracy! * 100 }));
-    const train = rows.filter((r) => r.accuracy !== null).map((r) => ({ x: r.epoch + 1, y: r.accuracy! * 100 }));
-    if (train.length) datasets.push({ label: `${phaseLabel(phase)} (train)`, data: train, borderColor: color, backgroundColor: color, borderWidth: 1.6, pointRadius: 1.6 });
-    if (val.length) datasets.push({ label: `${phaseLabel(phase)} (validation)`, data: val, borderColor: color, backgroundColor: color, borderWidth: 1, borderDash: [4, 3], pointRadius: 0 });
+  const byPhase: Record<string, MetricsRow[]> = {};
+  for (const row of metrics) (byPhase[row.phase] ??= []).push(row);
+  // The app's figure (src/core/figures.ts), in percent.
+  return trainingCurves(byPhase, 'accuracy').flatMap((c) => {
+    const data = c.points.filter((p) => p.y !== null).map((p) => ({ x: p.x, y: p.y! * 100 }));
+    if (data.length === 0) return [];
+    const style = c.validation ? { borderWidth: 1, borderDash: [4, 3], pointRadius: 0 } : { borderWidth: 1.6, pointRadius: 1.6 };
+    return [{ label: c.label, data, borderColor: c.color, backgroundColor: c.color, ...style }];
   });
-  return datasets;
 }
 
 export function accuracyChart(metrics: readonly MetricsRow[], widthPt: number, heightPt: number): Buffer {
@@ -226,7 +225,7 @@ export function accuracyChart(metrics: readonly MetricsRow[], widthPt: number, h
         ...baseOptions().plugins,
         legend: {
           position: 'bottom',
-          labels: { font: font(7.5), boxWidth: 14, boxHeight: 7, padding: 8, color: '#333', filter: (item: { text: string }) => !item.text.endsWith('(validation)') },
+          labels: { font: font(7.5), boxWidth: 14, boxHeight: 7, padding: 8, color: '#333', filter: (item: { text: string }) => !item.text.endsWith('· validation') },
         },
       },
       scales: {

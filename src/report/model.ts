@@ -405,8 +405,7 @@ export function buildReportModel(folder: RunFolder): ReportModel {
   if (!folder.configRaw) missing.push(`config.json: missing — ${config ? 'settings taken from summary.json' : 'the settings of this run are unknown'}`);
   if (!summary) missing.push(`Summary (summary.json): not written — ${why}`);
   if (folder.metrics.length === 0) {
-    const metricsMissing = folder.metricsSource === null && !folder.metricsFileExists;
-    missing.push(`Training curves: not recorded — ${metricsMissing && !folder.eventsPresent ? 'metrics.csv and events.jsonl are missing' : 'no epoch finished (metrics.csv and the epoch events are empty)'}`);
+    missing.push(`Training curves: not recorded — ${!folder.eventsPresent && !folder.metricsFileExists ? 'events.jsonl is missing' : 'no epoch finished (no epoch event)'}`);
   }
   if (!earlyBird.found) {
     if (!earlyBird.searchEnded) missing.push(`Early-Bird ticket: not found yet — ${short} during the search`);

@@ -244,21 +244,21 @@ export async function readRunFolder(runDir: string): Promise<RunFolder> {
   }
   if (!config && isObject(summary?.config)) config = summary.config as DeepPartial<ExperimentConfig>;
 
-  // metrics.csv, else the epoch events
-  let metrics: MetricsRow[] = [];
-  let metricsSource: RunFolder['metricsSource'] = null;
-  const metricsText = await readText(metricsPath(dir), READ_CAPS.metrics, problems);
-  if (metricsText !== null) {
-    const parsed = parseMetricsCsv(metricsText);
-    metrics = parsed.rows;
-    metricsSource = 'metrics.csv';
-    if (parsed.dropped > 0) problems.push(`metrics.csv: ${parsed.dropped} incomplete row(s) dropped`);
-  }
-  const fromEvents = metricsFromEvents(parsedEvents.events);
-  if (metrics.length === 0 && fromEvents.length > 0) {
-    metrics = fromEvents;
-    metricsSource = 'events';
-    problems.push(metricsText === null ? 'metrics.csv: missing — epoch rows rebuilt from events.jsonl' : 'metrics.csv: no usable rows — epoch rows rebuilt from events.jsonl');
+  // The epoch events, the one record of an epoch; a metrics.csv only where the log has none (a run
+  // folder of an earlier version, which wrote one beside its events, that lost its events.jsonl).
+  let metrics = metricsFromEvents(parsedEvents.events);
+  let metricsSource: RunFolder['metricsSource'] = metrics.length > 0 ? 'events' : null;
+  if (metrics.length === 0 && lexists(metricsPath(dir))) {
+    const metricsText = await readText(metricsPath(dir), READ_CAPS.metrics, problems);
+    if (metricsText !== null) {
+      const parsed = parseMetricsCsv(metricsText);
+      metrics = parsed.rows;
+      if (metrics.length > 0) {
+        metricsSource = 'metrics.csv';
+        problems.push('events.jsonl: no epoch recorded — epoch rows read from the metrics.csv of an earlier version');
+      }
+      if (parsed.dropped > 0) problems.push(`metrics.csv: ${parsed.dropped} incomplete row(s) dropped`);
+    }
   }
 
   return {

@@ -19,7 +19,7 @@ import { appendLine, writeJsonAtomic } from './files.ts';
 import { RunError } from './errors.ts';
 import { readEventLog, readEventLogSync, readFirstEvent, type EventLog } from './eventLog.ts';
 import { acquireRunLock, inspectLock, describeHolder, lockRefusal, type RunLock } from './lock.ts';
-import { configPath, eventsPath, isRunId, metricsPath, runMarkerPath, summaryPath } from './paths.ts';
+import { configPath, eventsPath, isRunId, runMarkerPath, summaryPath } from './paths.ts';
 import { configHash } from './configHash.ts';
 import { READ_CAPS, readRegularFile, readRegularFileSync } from './safeRead.ts';
 import type { RunSummary } from '../core/summary.ts';
@@ -27,6 +27,10 @@ import type { FinalStatus, FolderStatus } from '../core/status.ts';
 import { project } from '../core/project.ts';
 import { savingKind } from '../energy/labels.ts';
 
+/**
+ * The columns of metrics.csv, one row per finished epoch: written for a report (src/report/csv.ts) from
+ * the run's epoch events, the one record of an epoch. Run folders of earlier versions also hold one.
+ */
 export const METRICS_HEADER = 'phase,method,epoch,learningRate,loss,accuracy,valLoss,valAccuracy,seconds,imagesPerSecond';
 
 export { RunError } from './errors.ts';
@@ -120,14 +124,12 @@ async function hasOwnMarker(dir: string): Promise<boolean> {
 export class RunStore {
   readonly configPath: string;
   readonly eventsPath: string;
-  readonly metricsPath: string;
   /** This process's lock on the run, while it writes it. */
   lock: RunLock | null = null;
 
   constructor(readonly dir: string) {
     this.configPath = configPath(dir);
     this.eventsPath = eventsPath(dir);
-    this.metricsPath = metricsPath(dir);
   }
 
   get id(): string {
@@ -169,13 +171,12 @@ export class RunStore {
     return RunStore.initialise(dir, config, purpose);
   }
 
-  /** Fills a folder just made (exclusively) by `create` or `createNamed`: marker, lock, config, metrics header. */
+  /** Fills a folder just made (exclusively) by `create` or `createNamed`: marker, lock, config. */
   private static initialise(dir: string, config: ExperimentConfig, purpose: string): RunStore {
     writeRunMarker(dir, config);
     const store = new RunStore(dir);
     store.lock = acquireRunLock(dir, purpose);
     writeJsonAtomic(configPath(dir), config);
-    appendLine(store.metricsPath, METRICS_HEADER);
     return store;
   }
 
@@ -248,9 +249,6 @@ export class RunStore {
     return (await readEventLog(this.eventsPath, keep ? { keep } : {})).events;
   }
 
-  appendMetrics(row: (string | number | null)[]): void {
-    appendLine(this.metricsPath, row.map((v) => (v === null ? '' : String(v))).join(','));
-  }
 
   writeSummary(summary: RunSummary): void {
     writeJsonAtomic(summaryPath(this.dir), summary);

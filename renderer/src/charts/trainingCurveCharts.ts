@@ -1,27 +1,19 @@
 /** Accuracy and loss per epoch, one colour per phase; training solid, validation dashed. */
 import type { RunRecord } from '../state/runRecords.ts';
 import { formatPercent } from '../ui/format.ts';
-import { phaseColor, phaseShortLabel } from '../../../src/core/methods.ts';
+import { trainingCurves } from '../../../src/core/figures.ts';
 import { epochRange } from './epochRange.ts';
 import { LineChartCard, type Series } from './lineChartCard.ts';
 
 type Metric = 'accuracy' | 'loss';
 
+/** The figure's series as the PDF draws them too (src/core/figures.ts), on the app's line chart card. */
 export function trainingSeries(record: RunRecord, metric: Metric): Series[] {
-  const { view } = record;
-  const order = [...view.phases.map((p) => p.phase), ...Object.keys(view.epochs)].filter((p, i, all) => all.indexOf(p) === i);
-  const series: Series[] = [];
-  order.forEach((phase, index) => {
-    const logs = view.epochs[phase];
-    if (!logs?.length) return;
-    const color = phaseColor(phase, index);
-    const name = phaseShortLabel(phase);
-    // The legend lists phases (one entry toggles both lines); the caption says solid = training, dashed = validation.
-    series.push({ key: `${phase}:train`, label: `${name} · train`, color, legendGroup: phase, points: logs.map((l) => ({ x: l.epoch + 1, y: metric === 'accuracy' ? l.accuracy : l.loss })) });
-    const validation = logs.map((l) => ({ x: l.epoch + 1, y: metric === 'accuracy' ? l.valAccuracy : l.valLoss }));
-    if (validation.some((p) => p.y !== null)) series.push({ key: `${phase}:val`, label: `${name} · validation`, color, dashed: true, hideFromLegend: true, legendGroup: phase, points: validation });
-  });
-  return series;
+  // The legend lists phases (one entry toggles both lines); the caption says solid = training, dashed = validation.
+  return trainingCurves(record.view.epochs, metric).map((c) => ({
+    key: c.key, label: c.label, color: c.color, legendGroup: c.phase, points: c.points,
+    ...(c.validation ? { dashed: true, hideFromLegend: true } : {}),
+  }));
 }
 
 export function createAccuracyChart(): { card: LineChartCard; update(record: RunRecord): void } {

@@ -77,7 +77,7 @@ export async function trainMethod(ctx: MethodContext, args: {
   const { store, config, emit } = ctx;
   beginPhase(ctx, args.phase, args.plannedEpochs, args.startEpoch, args.endEpoch);
   const outcome = await runTrainingPhase({
-    store, phase: args.phase, method: args.method, model: args.model, spec: args.spec, data: ctx.data, training: config.training,
+    store, phase: args.phase, model: args.model, spec: args.spec, data: ctx.data, training: config.training,
     plannedEpochs: args.plannedEpochs, startEpoch: args.startEpoch, endEpoch: args.endEpoch, seed: config.seed,
     signal: ctx.signal, emit, resume: ctx.resumed, previous: ctx.before, callbacks: [...(args.callbacks ?? []), ...(ctx.callbacks?.(args.phase) ?? [])],
   });

@@ -88,7 +88,7 @@ async function searchPhase(ctx: MethodContext): Promise<SearchOutcome> {
   });
   beginPhase(ctx, 'search', N, 0, N);
   const outcome = await runTrainingPhase({
-    store, phase: 'search', method: 'ebTrain', model, spec: ctx.spec, data: ctx.data, training: config.training,
+    store, phase: 'search', model, spec: ctx.spec, data: ctx.data, training: config.training,
     plannedEpochs: N, startEpoch: 0, endEpoch: N, seed: config.seed, signal: ctx.signal, emit, resume, previous: ctx.before,
     callbacks: [new SlimmingPenalty(config.search.l1), earlyBird, ...(ctx.callbacks?.('search') ?? [])],
     checkpointExtra: () => ({ detector: detector.toJSON() }),

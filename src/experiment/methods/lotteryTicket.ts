@@ -41,7 +41,7 @@ export async function lotteryTicket(ctx: MethodContext): Promise<boolean> {
   beginPhase(ctx, 'lotteryTicket', planned, 0, planned);
   const started = performance.now();
   const bookkeeping = phaseBookkeeping({
-    store: ctx.store, phase: 'lotteryTicket', method: 'lotteryTicket', emit,
+    phase: 'lotteryTicket', emit,
     totalBatches: planned * Math.ceil(ctx.data.train.count / config.training.batchSize),
   });
   try {
