@@ -2,13 +2,13 @@
  * The headless entry point: `earlybird <command>`. Errors a user can fix (bad flags, bad data) are
  * printed as one line without a stack trace.
  */
-import { GPU_USAGE, gpuCommand } from './backend/webgpu/gpuSummary.ts';
+import { GPU_USAGE, gpuCommand } from './cli/gpuCommand.ts';
 import { UsageError } from './cli/args.ts';
 import { RUN_USAGE, runCommand, runsCommand, showCommand } from './cli/runCommand.ts';
 import { TRAIN_USAGE, trainCommand } from './cli/trainCommand.ts';
 import { STUDY_USAGE, studyCommand } from './cli/studyCommand.ts';
 import { SWEEP_USAGE, sweepCommand } from './cli/sweepCommand.ts';
-import { reportCommand } from './report/index.ts';
+import { REPORT_USAGE, reportCommand } from './cli/reportCommand.ts';
 import { SERVE_USAGE, serveCommand } from './server/index.ts';
 
 const USAGE = `earlybird — find the Early-Bird ticket, prune for real, measure the energy saved
@@ -19,7 +19,6 @@ Commands:
   runs      list run folders
   show      print a run's summary
   report    write a run's PDF energy report, metrics.csv, energy.csv and summary.json
-            earlybird report <runDir> [--out file.pdf]
   serve     the app in a browser: serves the page and the API on 127.0.0.1 with a token
   sweep     a grid of experiments (locally, as a Slurm job array or a Kubernetes Indexed Job)
   study     aggregate a sweep folder: mean ± std over seeds, PDF and CSV
@@ -34,6 +33,8 @@ ${RUN_USAGE}
 ${SWEEP_USAGE}
 
 ${STUDY_USAGE}
+
+${REPORT_USAGE}
 
 ${GPU_USAGE}`;
 

@@ -26,10 +26,9 @@ import {
   formatPue,
   formatRatio,
   generateReport,
-  parseReportArgs,
-  reportCommand,
   type ReportResult,
 } from '../src/report/index.ts';
+import { parseReportArgs, reportCommand } from '../src/cli/reportCommand.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/report/run-complete/', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/report/', import.meta.url));
@@ -267,10 +266,11 @@ describe('report command and charts', () => {
     assert.deepEqual(parseReportArgs(['runs/a', '--out', 'x.pdf']), { help: false, runDir: 'runs/a', out: 'x.pdf' });
     assert.deepEqual(parseReportArgs(['--out=x.pdf', 'runs/a']), { help: false, runDir: 'runs/a', out: 'x.pdf' });
     assert.deepEqual(parseReportArgs(['--help']), { help: true });
-    assert.throws(() => parseReportArgs([]), { name: 'RunError', message: /which run\?/ });
-    assert.throws(() => parseReportArgs(['a', '--out']), { name: 'RunError', message: /--out needs a file name/ });
-    assert.throws(() => parseReportArgs(['a', '--pages']), { name: 'RunError', message: /unknown option --pages/ });
-    assert.throws(() => parseReportArgs(['a', 'b']), { name: 'RunError', message: /one run folder at a time/ });
+    assert.throws(() => parseReportArgs([]), { name: 'UsageError', message: /which run\?/ });
+    assert.throws(() => parseReportArgs(['a', '--out']), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE', message: /--out/ });
+    assert.throws(() => parseReportArgs(['a', '--out=']), { name: 'UsageError', message: /--out: expected a file name/ });
+    assert.throws(() => parseReportArgs(['a', '--pages']), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION', message: /--pages/ });
+    assert.throws(() => parseReportArgs(['a', 'b']), { name: 'UsageError', message: /one run folder at a time/ });
   });
 
   it('refuses to put its data files into the run folder itself', async () => {

@@ -14,13 +14,12 @@
  * parts named; a folder with nothing usable gives one clear RunError.
  */
 import { mkdirSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ensureOwnDir, writeFileAtomic } from '../run/files.ts';
 import { reportCompanionPaths, reportDir, reportPdfPath } from '../run/paths.ts';
 import { RunError } from '../run/runStore.ts';
 import { expandHome } from '../paths.ts';
 import { energyCsv, metricsCsv } from './csv.ts';
-import { formatBytes } from './format.ts';
 import { buildReportModel, type ReportModel } from './model.ts';
 import { renderPdf } from './pdf.ts';
 import { readRunFolder } from '../run/runFolder.ts';
@@ -102,71 +101,4 @@ export async function generateReport(runDir: string, options: ReportOptions = {}
     csv: { metrics: metricsPath, energy: energyPath },
     summaryPath,
   };
-}
-
-export const REPORT_USAGE = `usage: earlybird report <runDir> [--out file.pdf] [--data-dir <dir>]
-
-Writes the energy report of a run folder: a PDF (default ${reportPdfPath('<runDir>')}; --out writes
-exactly that file and nothing beside it) and its data, metrics.csv, energy.csv and summary.json, in
---data-dir (default ${reportDir('<runDir>')}/). Works on unfinished runs too: what is missing is named in
-the report.`;
-
-/** Parses `<runDir> [--out file.pdf] [--data-dir dir]`. */
-export function parseReportArgs(argv: readonly string[]): { help: true } | { help: false; runDir: string; out?: string; dataDir?: string } {
-  let runDir: string | undefined;
-  let out: string | undefined;
-  let dataDir: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') return { help: true };
-    if (arg === '--out' || arg === '-o') {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith('-')) throw new RunError(`${arg} needs a file name, e.g. --out report.pdf`);
-      out = value;
-    } else if (arg.startsWith('--out=')) {
-      out = arg.slice('--out='.length);
-      if (!out) throw new RunError('--out needs a file name, e.g. --out=report.pdf');
-    } else if (arg === '--data-dir') {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith('-')) throw new RunError('--data-dir needs a folder, e.g. --data-dir report-data');
-      dataDir = value;
-    } else if (arg.startsWith('--data-dir=')) {
-      dataDir = arg.slice('--data-dir='.length);
-      if (!dataDir) throw new RunError('--data-dir needs a folder, e.g. --data-dir=report-data');
-    } else if (arg.startsWith('-')) {
-      throw new RunError(`report: unknown option ${arg}\n${REPORT_USAGE}`);
-    } else if (runDir === undefined) {
-      runDir = arg;
-    } else {
-      throw new RunError(`report: one run folder at a time (got ${runDir} and ${arg})`);
-    }
-  }
-  if (runDir === undefined) throw new RunError(`report: which run? ${REPORT_USAGE.split('\n')[0]}`);
-  return { help: false, runDir, ...(out !== undefined ? { out } : {}), ...(dataDir !== undefined ? { dataDir } : {}) };
-}
-
-/** `earlybird report <runDir> [--out file.pdf]`: returns the exit code; user errors throw RunError. */
-export async function reportCommand(argv: string[]): Promise<number> {
-  const args = parseReportArgs(argv);
-  if (args.help) {
-    process.stdout.write(`${REPORT_USAGE}\n`);
-    return 0;
-  }
-  const result = await generateReport(args.runDir, { ...(args.out !== undefined ? { out: args.out } : {}), ...(args.dataDir !== undefined ? { dataDir: args.dataDir } : {}) });
-  const show = (path: string) => {
-    const rel = relative(process.cwd(), path);
-    return rel && !rel.startsWith('..') ? rel : path;
-  };
-  const lines = [
-    `Report written to ${show(result.pdfPath)} (${result.pages} pages, ${formatBytes(result.bytes)})`,
-    `  ${basename(result.csv.metrics)}: ${show(result.csv.metrics)}`,
-    `  ${basename(result.csv.energy)}: ${show(result.csv.energy)}`,
-    result.summaryPath ? `  summary.json: ${show(result.summaryPath)}` : '  summary.json: none (the run did not write one)',
-  ];
-  if (result.missing.length) {
-    lines.push(`Missing from this run (named in the report):`);
-    for (const item of result.missing) lines.push(`  - ${item}`);
-  }
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
 }

@@ -64,18 +64,3 @@ export function gpuSummaryInChild(timeoutMs = 20_000): Promise<GpuSummary> {
     });
   });
 }
-
-export const GPU_USAGE = `earlybird gpu [--json]
-
-  The WebGPU adapter Dawn finds on this machine (Vulkan on Linux, D3D12 on Windows, Metal on
-  macOS), whether --backend auto trains on it, or why there is none.`;
-
-export async function gpuCommand(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const summary = await gpuSummary();
-  if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-  else if (summary.adapter) {
-    process.stdout.write(`WebGPU adapter: ${summary.adapter}\n${summary.usedByAuto ? 'auto trains on it' : summary.reason}\n`);
-  } else process.stdout.write(`no WebGPU adapter: ${summary.reason}\n`);
-  return 0;
-}
