@@ -3,6 +3,7 @@
  * chart.js plugin (no annotation package). Options per chart: `plugins.ebMarker`.
  */
 import type { ChartType, Plugin } from 'chart.js';
+import { methodColor } from '../../../src/core/methods.ts';
 
 export interface EbMarkerOptions {
   /** x value (epoch, 1-based); null: nothing drawn. */
@@ -28,7 +29,7 @@ export const ebMarkerPlugin: Plugin<'line'> = {
     const x = scales.x!.getPixelForValue(options.x);
     if (!Number.isFinite(x) || x < chartArea.left - 1 || x > chartArea.right + 1) return;
     ctx.save();
-    ctx.strokeStyle = options.color ?? '#22a06b';
+    ctx.strokeStyle = options.color ?? methodColor('ebTrain');
     ctx.lineWidth = 2;
     ctx.setLineDash([6, 4]);
     ctx.beginPath();
@@ -43,7 +44,7 @@ export const ebMarkerPlugin: Plugin<'line'> = {
     const top = chartArea.top + 4;
     ctx.fillStyle = options.background ?? 'rgba(255,255,255,0.85)';
     ctx.fillRect(left, top, width, 18);
-    ctx.strokeStyle = options.color ?? '#22a06b';
+    ctx.strokeStyle = options.color ?? methodColor('ebTrain');
     ctx.lineWidth = 1;
     ctx.strokeRect(left + 0.5, top + 0.5, width - 1, 17);
     ctx.fillStyle = options.textColor ?? '#111';

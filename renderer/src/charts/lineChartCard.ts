@@ -9,6 +9,7 @@
 import Chart from 'chart.js/auto';
 import type { ChartDataset, Plugin } from 'chart.js';
 import type { Point } from '../../../src/core/project.ts';
+import { methodColor } from '../../../src/core/methods.ts';
 import { h } from '../ui/dom.ts';
 import { onThemeChange } from '../ui/theme.ts';
 import { chartTheme } from './chartTheme.ts';
@@ -215,7 +216,7 @@ export class LineChartCard {
     y.min = fitted.min;
     y.max = fitted.max;
     const theme = chartTheme();
-    chart.options.plugins!.ebMarker = { ...this.marker, color: this.marker.color ?? '#22a06b', textColor: theme.text, background: theme.surface };
+    chart.options.plugins!.ebMarker = { ...this.marker, color: this.marker.color ?? methodColor('ebTrain'), textColor: theme.text, background: theme.surface };
     chart.update('none');
   }
 
@@ -292,7 +293,7 @@ export class LineChartCard {
               label: (item) => `${item.dataset.label}: ${item.parsed.y === null ? '—' : options.yTick ? options.yTick(item.parsed.y) : item.parsed.y.toPrecision(4)}`,
             },
           },
-          ebMarker: { ...this.marker, color: this.marker.color ?? '#22a06b', textColor: theme.text, background: theme.surface },
+          ebMarker: { ...this.marker, color: this.marker.color ?? methodColor('ebTrain'), textColor: theme.text, background: theme.surface },
         },
       },
     });

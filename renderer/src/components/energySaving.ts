@@ -3,6 +3,7 @@
  * figure spelled out: the finished run's summary, or a live estimate while it runs.
  */
 import { compareEnergy } from '../state/energyComparison.ts';
+import { methodColor, methodLabel } from '../../../src/core/methods.ts';
 import { settledSummary, type RunRecord } from '../state/runRecords.ts';
 import { plannedEpochs } from '../charts/epochRange.ts';
 import { h, setText } from '../ui/dom.ts';
@@ -21,19 +22,22 @@ function figure(label: string, testId: string) {
   return { element, value, detail, kind };
 }
 
-function bar(label: string, className: string) {
+/** A method's bar, in its colour and with its short name from the methods table. */
+function bar(method: 'dense' | 'ebTrain', className: string) {
+  const label = methodLabel(method);
   const fill = h('div', { class: `bar-fill ${className}` });
+  fill.style.background = methodColor(method);
   const text = h('span', { class: 'bar-value' }, '');
   const element = h('div', { class: 'bar-row' }, h('span', { class: 'bar-label' }, label), h('div', { class: 'bar-track' }, fill), text);
   return { element, fill, text };
 }
 
 export function createEnergySaving(): EnergySaving {
-  const dense = figure('Dense', 'energy-dense');
-  const eb = figure('EB Train', 'energy-eb');
+  const dense = figure(methodLabel('dense'), 'energy-dense');
+  const eb = figure(methodLabel('ebTrain'), 'energy-eb');
   const saved = figure('Saved', 'energy-saved');
-  const denseBar = bar('Dense', 'dense');
-  const ebBar = bar('EB Train', 'eb');
+  const denseBar = bar('dense', 'dense');
+  const ebBar = bar('ebTrain', 'eb');
   const basis = h('p', { class: 'basis', testid: 'energy-basis' }, '');
   const model = h('p', { class: 'basis energy-model', testid: 'energy-model' }, '');
   const compute = h('p', { class: 'basis energy-compute', testid: 'energy-compute' }, '');
