@@ -3,10 +3,12 @@ import type { ModelDefinition, ResolvedSpec } from './definition.ts';
 import { LOGITS_LAYER } from './layers.ts';
 import { lenet5Bn } from './lenet5.ts';
 import { mlp } from './mlp.ts';
+import { preresnet110, preresnet20, preresnet56 } from './preresnet.ts';
 import { resnetS } from './resnet.ts';
 import { tiny } from './tiny.ts';
 import type { ChannelPlan, ModelName, ModelSpec } from './types.ts';
 import { vggS } from './vgg.ts';
+import { vgg16 } from './vgg16.ts';
 
 const DEFINITIONS: Record<ModelName, ModelDefinition> = {
   mlp,
@@ -14,6 +16,10 @@ const DEFINITIONS: Record<ModelName, ModelDefinition> = {
   'vgg-s': vggS,
   'resnet-s': resnetS,
   tiny,
+  vgg16,
+  preresnet20,
+  preresnet56,
+  preresnet110,
 };
 
 export const MODEL_NAMES: readonly ModelName[] = Object.freeze(Object.keys(DEFINITIONS) as ModelName[]);
