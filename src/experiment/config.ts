@@ -104,6 +104,12 @@ export const experimentSchema = z.strictObject({
     trainLimit: z.number().int().min(1).optional(),
     testLimit: z.number().int().min(1).optional(),
     validationFraction: z.number().min(0).lt(1).default(0.1),
+    /**
+     * Pad-4 random crop + horizontal flip of training images (the CIFAR recipe, src/data/augment.ts),
+     * seeded, the same for every method. Absent means off, and leaves the config hash of a config
+     * written without it unchanged.
+     */
+    augment: z.boolean().optional(),
   }).default({ spec: 'mnist', validationFraction: 0.1 }),
   model: z.strictObject({
     name: z.enum(MODEL_NAMES as [string, ...string[]]),
