@@ -349,3 +349,66 @@ describe('logitsModel', () => {
     });
   });
 });
+
+describe('the paper networks', () => {
+  test('vgg16: the reference cfg of 13 convs, 4 max-pools, a global average pool and one dense layer; 626.4 MFLOP at 32x32', async () => {
+    await withModel({ name: 'vgg16', inputShape: CIFAR, numClasses: 10, seed: 1 }, (model) => {
+      const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D');
+      assert.deepEqual(convs.map((l) => outChannels(model, l.name)), [64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512]);
+      assert.deepEqual(
+        model.layers.filter((l) => l.getClassName() === 'MaxPooling2D').map((l) => l.name),
+        ['stage1_pool', 'stage2_pool', 'stage3_pool', 'stage4_pool'],
+      );
+      assert.equal(model.getLayer('stage5_conv3').outputShape.slice(1).join('x'), '2x2x512');
+      assert.equal(model.getLayer('global_pool').getClassName(), 'GlobalAveragePooling2D');
+      // The classifier is one Linear(512, classes), as in the reference: no hidden dense layer.
+      assert.deepEqual(model.layers.filter((l) => l.getClassName() === 'Dense').map((l) => l.name), ['logits']);
+      assert.deepEqual(model.getLayer('logits').getWeights()[0]!.shape, [512, 10]);
+      const stats = modelStats(model);
+      assert.equal(stats.flops, 2 * 313_201_664);
+      assert.equal(stats.params, 14_732_490);
+      assert.equal(prunableGroups(model).length, 13);
+      assert.deepEqual(prunableGroups(model).at(-1), { conv: 'stage5_conv3', bn: 'stage5_bn3', consumers: ['logits'] });
+    });
+  });
+
+  test('vgg16 and the preresnets start as the reference code does: γ = 0.5, He fan-out convs; vgg16 logits N(0, 0.01²)', async () => {
+    const std = (values: Float32Array) => {
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+    };
+    await withModel({ name: 'vgg16', inputShape: CIFAR, numClasses: 10, seed: 1 }, (model) => {
+      assert.ok(model.getLayer('stage3_bn2').getWeights()[0]!.dataSync().every((g) => g === 0.5));
+      // TF.js truncates the normal at 2σ (std 0.88σ). The first conv's fan-out (9·64) and fan-in (9·3)
+      // differ 21-fold, so its spread says which one set σ = sqrt(2 / fan).
+      const stem = std(model.getLayer('stage1_conv1').getWeights()[0]!.dataSync() as Float32Array);
+      assert.ok(Math.abs(stem / (0.88 * Math.sqrt(2 / (9 * 64))) - 1) < 0.1, `stage1_conv1 std ${stem}`);
+      const logits = std(model.getLayer('logits').getWeights()[0]!.dataSync() as Float32Array);
+      assert.ok(Math.abs(logits / 0.01 - 1) < 0.1, `logits std ${logits}`);
+    });
+    await withModel({ name: 'preresnet20', inputShape: CIFAR, numClasses: 10, seed: 1 }, (model) => {
+      assert.ok(model.getLayer('stage2_block1_bn2').getWeights()[0]!.dataSync().every((g) => g === 0.5));
+    });
+    await withModel({ name: 'resnet-s', inputShape: CIFAR, numClasses: 10, seed: 1 }, (model) => {
+      assert.ok(model.getLayer('stage2_block1_bn2').getWeights()[0]!.dataSync().every((g) => g === 1), 'resnet-s keeps γ = 1');
+    });
+  });
+
+  test('preresnet20/56/110: 3, 9, 18 basic blocks per stage (6n + 2 weighted layers), the block-internal channels prunable', () => {
+    for (const [name, blocks] of [['preresnet20', 3], ['preresnet56', 9], ['preresnet110', 18]] as const) {
+      const spec: ModelSpec = { name, inputShape: CIFAR, numClasses: 10, seed: 1 };
+      const model = buildModel(spec);
+      try {
+        const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D');
+        const projections = convs.filter((l) => l.name.endsWith('_shortcut')).length;
+        assert.equal(projections, 2);
+        assert.equal(convs.length - projections + 1, 6 * blocks + 2, `${name}: stem + 2 per block + the dense layer`);
+        assert.equal(prunableGroups(model).length, 3 * blocks);
+        assert.deepEqual(Object.keys(channelPlan(spec)), prunableGroups(model).map((g) => g.conv));
+      } finally {
+        model.dispose();
+      }
+      assert.throws(() => buildModel({ ...spec, depth: 2 }), new RegExp(`${name} has a fixed depth`));
+    }
+  });
+});

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {
+  LOGITS_LAYER,
   MODEL_NAMES,
   buildModel,
   channelPlan,
@@ -22,6 +23,10 @@ const SPECS: Record<ModelName, ModelSpec> = {
   'vgg-s': { name: 'vgg-s', inputShape: [16, 16, 3], numClasses: 10, seed: 3, width: 0.25 },
   'resnet-s': { name: 'resnet-s', inputShape: [16, 16, 3], numClasses: 10, seed: 4, width: 0.5, depth: 1 },
   tiny: { name: 'tiny', inputShape: [16, 16, 3], numClasses: 10, seed: 5 },
+  vgg16: { name: 'vgg16', inputShape: [16, 16, 3], numClasses: 10, seed: 6, width: 0.125 },
+  preresnet20: { name: 'preresnet20', inputShape: [16, 16, 3], numClasses: 10, seed: 7, width: 0.5 },
+  preresnet56: { name: 'preresnet56', inputShape: [8, 8, 3], numClasses: 10, seed: 8, width: 0.25 },
+  preresnet110: { name: 'preresnet110', inputShape: [8, 8, 3], numClasses: 10, seed: 9, width: 0.25 },
 };
 const BATCH = 6;
 const RATIO = 0.5;
@@ -37,10 +42,16 @@ function gaussian(random: Random): number {
 /**
  * Random γ (either sign), β and moving statistics in every BatchNorm: at initialisation γ = 1,
  * β = 0, mean 0 and variance 1 would make the BN nearly the identity and let a wrong copy of the
- * statistics go unnoticed.
+ * statistics go unnoticed. The classifier's kernel is redrawn N(0, 0.25) too: vgg16 starts it at
+ * N(0, 0.01²), which leaves logits too small to tell a real difference from rounding.
  */
 function randomiseBatchNorms(model: tf.LayersModel, seed: number): void {
   const random = mulberry32(seed);
+  const logits = model.getLayer(LOGITS_LAYER);
+  const [kernel, bias] = logits.getWeights();
+  const redrawn = tf.tensor(Float32Array.from({ length: kernel!.size }, () => 0.5 * gaussian(random)), kernel!.shape);
+  logits.setWeights([redrawn, bias!]);
+  redrawn.dispose();
   for (const layer of model.layers) {
     if (layer.getClassName() !== 'BatchNormalization') continue;
     const values = layer.weights.map((w) => {

@@ -171,6 +171,10 @@ const GRADIENT_SPECS: Record<string, ModelSpec> = {
   'vgg-s': { name: 'vgg-s', inputShape: [16, 16, 3], numClasses: 10, seed: 3, width: 0.25 },
   'resnet-s': { name: 'resnet-s', inputShape: [16, 16, 3], numClasses: 10, seed: 4, width: 0.5, depth: 1 },
   tiny: { name: 'tiny', inputShape: [16, 16, 3], numClasses: 10, seed: 5 },
+  vgg16: { name: 'vgg16', inputShape: [16, 16, 3], numClasses: 10, seed: 6, width: 0.125 },
+  preresnet20: { name: 'preresnet20', inputShape: [8, 8, 3], numClasses: 10, seed: 7, width: 0.25 },
+  preresnet56: { name: 'preresnet56', inputShape: [8, 8, 3], numClasses: 10, seed: 8, width: 0.25 },
+  preresnet110: { name: 'preresnet110', inputShape: [8, 8, 3], numClasses: 10, seed: 9, width: 0.25 },
 };
 
 /**

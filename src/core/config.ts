@@ -16,7 +16,7 @@ export const CONFIG_SCHEMA_VERSION = 1;
  */
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
-export const MODEL_NAMES = ['mlp', 'lenet5-bn', 'vgg-s', 'resnet-s', 'tiny'] as const;
+export const MODEL_NAMES = ['mlp', 'lenet5-bn', 'vgg-s', 'resnet-s', 'tiny', 'vgg16', 'preresnet20', 'preresnet56', 'preresnet110'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 /** The Early-Bird paper's step schedule: ×gamma at these fractions of the planned epochs. */
@@ -114,6 +114,12 @@ export const experimentSchema = z.strictObject({
     trainLimit: z.number().int().min(1).optional(),
     testLimit: z.number().int().min(1).optional(),
     validationFraction: z.number().min(0).lt(1).default(0.1),
+    /**
+     * Pad-4 random crop + horizontal flip of training images (the CIFAR recipe, src/data/augment.ts),
+     * seeded, the same for every method. Absent means off, and leaves the config hash of a config
+     * written without it unchanged.
+     */
+    augment: z.boolean().optional(),
   }).default({ spec: 'mnist', validationFraction: 0.1 }),
   model: z.strictObject({
     name: z.enum(MODEL_NAMES),

@@ -1,9 +1,11 @@
 /**
  * Mini-batches for one epoch. Images are gathered row by row into ONE preallocated buffer following
  * a per-epoch seeded permutation of indices: an epoch never copies the whole set, and memory stays
- * at one batch however large the dataset is.
+ * at one batch however large the dataset is. A set with an `augmentation` (the training split of a
+ * config with `data.augment`) is cropped and flipped while it is gathered, in training epochs only.
  */
 import { mulberry32, permutation } from '../random.ts';
+import { augmentImage, imageRandom } from './augment.ts';
 import { DataError } from './errors.ts';
 import { deriveSeed, SeedStream } from './seed.ts';
 import type { Batch, ImageSet } from './types.ts';
@@ -16,6 +18,11 @@ export interface BatchOptions {
   epoch: number;
   /** Skip the last batch when it would be smaller than `batchSize`. Default false. */
   dropLast?: boolean;
+  /**
+   * Apply the set's `augmentation`, drawn from `seed`, `epoch` and each image's index. Default:
+   * when shuffling (training); evaluation (stored order) sees the images as they are.
+   */
+  augment?: boolean;
 }
 
 /** Number of batches `batches()` yields for one epoch. */
@@ -52,13 +59,15 @@ export function* batches(set: ImageSet, batchSize: number, options: BatchOptions
   const images = new Float32Array(capacity * per);
   const labels = new Int32Array(capacity);
   const total = batchCount(set, batchSize, options.dropLast ?? false);
+  const augmentation = (options.augment ?? options.shuffle) ? set.augmentation : undefined;
 
   for (let b = 0; b < total; b++) {
     const start = b * batchSize;
     const size = Math.min(batchSize, set.count - start);
     for (let row = 0; row < size; row++) {
       const index = order[start + row]!;
-      images.set(set.images.subarray(index * per, (index + 1) * per), row * per);
+      if (augmentation) augmentImage(set, index, augmentation, imageRandom(options.seed, options.epoch, index), images, row * per);
+      else images.set(set.images.subarray(index * per, (index + 1) * per), row * per);
       labels[row] = set.labels[index]!;
     }
     yield size === capacity

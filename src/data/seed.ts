@@ -17,4 +17,5 @@ export const SeedStream = {
   validationSplit: 2,
   testLimit: 3,
   shuffle: 4,
+  augment: 5,
 } as const;

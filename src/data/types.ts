@@ -2,6 +2,8 @@
  * Datasets live in plain typed arrays, independent of TF.js: the training loop turns one batch at a
  * time into tensors, so a whole epoch is never copied.
  */
+import type { Augmentation } from './augment.ts';
+
 export interface ImageSet {
   /** Normalised pixels, NHWC, `count * height * width * channels` values. */
   images: Float32Array;
@@ -11,6 +13,11 @@ export interface ImageSet {
   height: number;
   width: number;
   channels: number;
+  /**
+   * Random crop and flip that `batches()` applies to every image of a training (shuffled) epoch;
+   * absent: images as stored. Set on the training split only.
+   */
+  augmentation?: Augmentation;
 }
 
 export interface DataSplits {

@@ -131,7 +131,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     for (const message of notes) emit({ type: 'warning', time: Date.now(), message });
     const data = await loadData(config.data.spec, {
       seed: config.seed, trainLimit: config.data.trainLimit, testLimit: config.data.testLimit,
-      validationFraction: config.data.validationFraction,
+      validationFraction: config.data.validationFraction, augment: config.data.augment,
     });
     const inputShape: [number, number, number] = [data.train.height, data.train.width, data.train.channels];
     emit({

@@ -18,6 +18,23 @@ const BN_EPSILON = 1e-5;
 
 type Tensor = tf.SymbolicTensor;
 
+/**
+ * How a network's weights start. The default (He fan-in convs, γ = 1, Glorot logits) is TF.js's
+ * usual choice; the paper networks (vgg16, preresnet*) take the Early-Bird reference code's own
+ * (GATECH-EIC/Early-Bird-Tickets, models/vgg.py and models/preresnet.py, inherited from network
+ * slimming): conv weights N(0, 2 / (k·k·out)) — He with the fan-out —, every BatchNorm γ = 0.5 and
+ * β = 0, and in vgg16 the classifier's weights N(0, 0.01) with zero bias. The L1 term on γ and the
+ * |γ| ranking act on that scale.
+ */
+export interface Initialisation {
+  /** He-normal over the fan-in (default) or the fan-out. */
+  convFan?: 'fanIn' | 'fanOut';
+  /** Starting γ of every BatchNorm; default 1. */
+  gamma?: number;
+  /** Standard deviation of a normal initialiser for the logits kernel; default Glorot uniform. */
+  logitsStddev?: number;
+}
+
 function applyTo(layer: tf.layers.Layer, input: Tensor | Tensor[]): Tensor {
   return layer.apply(input) as Tensor;
 }
@@ -27,7 +44,7 @@ function applyTo(layer: tf.layers.Layer, input: Tensor | Tensor[]): Tensor {
  * name, so the same spec always gives the same weights.
  */
 export class SeededLayers {
-  constructor(private readonly modelSeed: number) {}
+  constructor(private readonly modelSeed: number, private readonly init: Initialisation = {}) {}
 
   seedFor(layerName: string): number {
     return layerSeed(this.modelSeed, layerName);
@@ -50,15 +67,18 @@ export class SeededLayers {
         padding: options.padding ?? 'same',
         useBias: false,
         // He init suits the ReLUs that follow (directly, or after the BN).
-        kernelInitializer: tf.initializers.heNormal({ seed: this.seedFor(name) }),
+        kernelInitializer: this.init.convFan === 'fanOut'
+          ? tf.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal', seed: this.seedFor(name) })
+          : tf.initializers.heNormal({ seed: this.seedFor(name) }),
       }),
       input,
     );
   }
 
-  /** BatchNorm over the channel axis. γ starts at 1, β at 0 (constant initialisers need no seed). */
+  /** BatchNorm over the channel axis. γ starts at 1 (or the initialisation's), β at 0 (constants need no seed). */
   batchNorm(input: Tensor, name: string): Tensor {
-    return applyTo(batchNormalization({ name, axis: -1, momentum: BN_MOMENTUM, epsilon: BN_EPSILON }), input);
+    const gamma = this.init.gamma === undefined ? {} : { gammaInitializer: tf.initializers.constant({ value: this.init.gamma }) };
+    return applyTo(batchNormalization({ name, axis: -1, momentum: BN_MOMENTUM, epsilon: BN_EPSILON, ...gamma }), input);
   }
 
   relu(input: Tensor, name: string): Tensor {
@@ -111,7 +131,9 @@ export class SeededLayers {
       tf.layers.dense({
         name: LOGITS_LAYER,
         units: numClasses,
-        kernelInitializer: tf.initializers.glorotUniform({ seed: this.seedFor(LOGITS_LAYER) }),
+        kernelInitializer: this.init.logitsStddev === undefined
+          ? tf.initializers.glorotUniform({ seed: this.seedFor(LOGITS_LAYER) })
+          : tf.initializers.randomNormal({ mean: 0, stddev: this.init.logitsStddev, seed: this.seedFor(LOGITS_LAYER) }),
         biasInitializer: 'zeros',
       }),
       input,

@@ -3,10 +3,12 @@ import type { ModelDefinition, ResolvedSpec } from './definition.ts';
 import { LOGITS_LAYER } from './layers.ts';
 import { lenet5Bn } from './lenet5.ts';
 import { mlp } from './mlp.ts';
+import { preresnet110, preresnet20, preresnet56 } from './preresnet.ts';
 import { resnetS } from './resnet.ts';
 import { tiny } from './tiny.ts';
 import type { ChannelPlan, ModelName, ModelSpec } from './types.ts';
 import { vggS } from './vgg.ts';
+import { vgg16 } from './vgg16.ts';
 import type { ModelName as SchemaModelName } from '../core/config.ts';
 
 const DEFINITIONS: Record<ModelName, ModelDefinition> = {
@@ -15,6 +17,10 @@ const DEFINITIONS: Record<ModelName, ModelDefinition> = {
   'vgg-s': vggS,
   'resnet-s': resnetS,
   tiny,
+  vgg16,
+  preresnet20,
+  preresnet56,
+  preresnet110,
 };
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

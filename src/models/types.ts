@@ -3,7 +3,7 @@
  * renderer can describe models without pulling in a backend.
  */
 
-export type ModelName = 'mlp' | 'lenet5-bn' | 'vgg-s' | 'resnet-s' | 'tiny';
+export type ModelName = 'mlp' | 'lenet5-bn' | 'vgg-s' | 'resnet-s' | 'tiny' | 'vgg16' | 'preresnet20' | 'preresnet56' | 'preresnet110';
 
 export interface ModelSpec {
   name: ModelName;
@@ -16,7 +16,8 @@ export interface ModelSpec {
   width?: number;
   /**
    * Blocks per stage (resnet-s, default 3 = ResNet-20), convs per stage (vgg-s, default 2) or
-   * hidden layers (mlp, default 2). Rejected for models without a depth knob (lenet5-bn, tiny).
+   * hidden layers (mlp, default 2). Rejected for models without a depth knob (lenet5-bn, tiny,
+   * vgg16, the preresnets: their depth is in the name).
    */
   depth?: number;
   /**

@@ -1,6 +1,6 @@
 /**
  * The setup form as data: one entry per config field (its dotted path in the experiment config
- * schema, src/experiment/config.ts), grouped into fieldsets. Validation messages from
+ * schema, src/core/config.ts), grouped into fieldsets. Validation messages from
  * `experiment:validate` are shown next to the field whose path they name.
  */
 export type FieldKind = 'int' | 'number' | 'text' | 'select' | 'checkbox' | 'numberList';
@@ -37,6 +37,7 @@ export const FIELD_GROUPS: FieldGroup[] = [
       { path: 'data.trainLimit', label: 'Train limit', kind: 'int', optional: true, placeholder: 'all', help: 'Use only the first N training images.', min: 1 },
       { path: 'data.testLimit', label: 'Test limit', kind: 'int', optional: true, placeholder: 'all', help: 'Use only the first N test images.', min: 1 },
       { path: 'data.validationFraction', label: 'Validation fraction', kind: 'number', step: 'any', help: 'Share of the training set held out for validation.', advanced: true },
+      { path: 'data.augment', label: 'Augment training images (pad 4, random crop, horizontal flip)', kind: 'checkbox', help: 'The CIFAR recipe of the Early-Bird paper; the same crops and flips for every method.' },
     ],
   },
   {
