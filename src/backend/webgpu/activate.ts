@@ -14,11 +14,12 @@ import { instrumentWebGpuBackend } from './counters.ts';
 import { registerFastWebGpuKernels } from './trainingKernels.ts';
 
 /**
- * Dispatches recorded before the backend submits its command buffer. tfjs's default is 15; on
- * SwiftShader here a vgg-s step ran equally fast at 15 and 64 (measured with bench/train.ts), and
- * fewer submits cost a real GPU's driver less, so 64. EARLYBIRD_WEBGPU_SUBMIT_BATCH overrides it.
+ * Dispatches recorded before the backend submits its command buffer: tfjs's own 15, kept by
+ * measurement. On SwiftShader here (tiny, batch 16, our kernels, busy 2-core VM, two rounds each)
+ * 4, 8 and 15 gave 10–16 img/s and 32, 64 and 256 gave 5–9: a submit lets the device start on the
+ * work while JavaScript records the rest of the step. EARLYBIRD_WEBGPU_SUBMIT_BATCH overrides it.
  */
-export const SUBMIT_BATCH_SIZE = 64;
+export const SUBMIT_BATCH_SIZE = 15;
 
 function submitBatchSize(): number {
   const text = process.env.EARLYBIRD_WEBGPU_SUBMIT_BATCH;
