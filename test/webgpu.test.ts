@@ -3,7 +3,10 @@
  * is none (fixture trees of the Vulkan loader's files), `auto` never choosing a software adapter,
  * and — on Chromium's SwiftShader Vulkan driver, a GPU emulated on the CPU — gradients of every
  * registry model against the cpu backend, no tensor left behind by a step, and a short training run
- * that ends where the wasm backend ends.
+ * that ends where the wasm backend ends. Our WGSL training kernels (src/backend/webgpu/) are each
+ * checked against the cpu backend — convolutions and their gradients at odd channel counts, strides
+ * and paddings, fused BatchNorm forward and backward, the ReLU gradient, a slim network's gradients —
+ * and the loop is held to its read-back budget (loss and accuracy read every few steps, not per step).
  *
  * SwiftShader is selected with VK_ICD_FILENAMES before Dawn starts. Where it is absent (no Debian
  * `chromium`) or Dawn finds no adapter, the GPU tests are skipped with Dawn's reason.
@@ -22,8 +25,12 @@ const { gpuPlacementProblem, selectBackend, webGpuAdapter } = await import('../s
 const { adapterLabel, describeAdapter, explainNoVulkanAdapter, findVulkanLoader, vulkanDriverManifests, vulkanPrecheck } = await import('../src/backend/webgpu/adapter.ts');
 const { gpuSummaryInChild } = await import('../src/backend/webgpu/gpuSummary.ts');
 const { webGpuBackendClass } = await import('../src/backend/webgpu/activate.ts');
+const { webGpuCounts } = await import('../src/backend/webgpu/counters.ts');
+const { activeWebGpuKernels, fallbackCounts: webGpuFallbacks, FAST_WEBGPU_KERNELS } = await import('../src/backend/webgpu/trainingKernels.ts');
+const { fusedBatchNormTraining } = await import('../src/backend/wasm/fusedKernels.ts');
+const { METRIC_READ_INTERVAL_GPU } = await import('../src/train/stepMetrics.ts');
 const { loadData } = await import('../src/data/load.ts');
-const { buildModel, MODEL_NAMES } = await import('../src/models/index.ts');
+const { buildModel, channelPlan, MODEL_NAMES } = await import('../src/models/index.ts');
 const { evaluate, forTraining } = await import('../src/train/evaluate.ts');
 const { train } = await import('../src/train/loop.ts');
 const { DEFAULT_OPTIMIZER } = await import('../src/train/optimizer.ts');
@@ -275,5 +282,152 @@ describe('training on webgpu', { skip: noAdapter }, () => {
     t.diagnostic(`test accuracy on ${TEST} digits: webgpu ${(100 * gpu.test.accuracy).toFixed(2)} %, wasm ${(100 * wasm.test.accuracy).toFixed(2)} %`);
     assert.ok(gpu.test.accuracy > 0.3, `webgpu learned nothing: ${gpu.test.accuracy}`);
     assert.ok(points <= 2, `webgpu ${gpu.test.accuracy} vs wasm ${wasm.test.accuracy}: ${points.toFixed(2)} points apart`);
+  });
+});
+
+/** Runs `f` on the cpu backend and on webgpu (our kernels) and returns both results' values. */
+async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: Float32Array[]; gpu: Float32Array[] }> {
+  const run = async () => {
+    const out = tf.tidy(f);
+    const list = Array.isArray(out) ? out : [out];
+    const values = await Promise.all(list.map(async (t) => Float32Array.from((await t.data()) as Float32Array)));
+    tf.dispose(list);
+    return values;
+  };
+  await selectBackend('cpu');
+  const cpu = await run();
+  await selectBackend('webgpu');
+  const gpu = await run();
+  return { cpu, gpu };
+}
+
+/** Seeded values in [-1, 1) + offset, the same on every backend. */
+function values(n: number, seed: number, offset = 0): Float32Array {
+  let state = seed * 7919 + 17;
+  return Float32Array.from({ length: n }, () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1 + offset);
+}
+
+/** Float32 on both sides, different summation orders over at most a few thousand terms. */
+const KERNEL_TOLERANCE = 1e-5;
+
+describe('our webgpu training kernels agree with the cpu backend', { skip: noAdapter }, () => {
+  before(async () => {
+    await selectBackend('webgpu');
+    for (const name of Object.keys(webGpuFallbacks)) webGpuFallbacks[name] = 0;
+  });
+
+  test('all of them are registered when the webgpu backend starts', () => {
+    assert.deepEqual(activeWebGpuKernels(), [...FAST_WEBGPU_KERNELS]);
+  });
+
+  // [x shape, filter shape, stride, padding]: odd channel counts (1, 3, 5, 7, 33), 1x1, 3x3 and 5x5
+  // filters, stride 1 and 2, same and valid padding, m large enough for several splits and small
+  // enough for one.
+  const CONVS: [number[], number[], number, 'same' | 'valid'][] = [
+    [[2, 7, 5, 3], [3, 3, 3, 5], 1, 'same'],
+    [[3, 9, 8, 5], [3, 3, 5, 33], 2, 'same'],
+    [[2, 6, 6, 7], [1, 1, 7, 3], 1, 'valid'],
+    [[2, 9, 9, 1], [5, 5, 1, 6], 2, 'valid'],
+    [[4, 12, 12, 6], [3, 3, 6, 7], 1, 'same'],
+  ];
+  for (const [xShape, fShape, stride, pad] of CONVS) {
+    test(`Conv2D, its input gradient and its filter gradient: x [${xShape}], filter [${fShape}], stride ${stride}, ${pad}`, async (t) => {
+      const xv = values(xShape.reduce((a, b) => a * b, 1), 1);
+      const wv = values(fShape.reduce((a, b) => a * b, 1), 2);
+      const { cpu, gpu } = await onBoth(() => {
+        const x = tf.tensor4d(xv, xShape as [number, number, number, number]);
+        const w = tf.tensor4d(wv, fShape as [number, number, number, number]);
+        const y = tf.conv2d(x, w, stride, pad);
+        const dy = tf.tensor4d(values(y.size, 3), y.shape);
+        const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: stride, pad, dataFormat: 'NHWC', inputShape: xShape }) as tf.Tensor;
+        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: stride, pad, dataFormat: 'NHWC', filterShape: fShape }) as tf.Tensor;
+        return [y, dx, dw];
+      });
+      const errors = cpu.map((reference, i) => relativeError(gpu[i]!, reference));
+      t.diagnostic(`relative differences y ${errors[0]!.toExponential(2)}, dx ${errors[1]!.toExponential(2)}, dW ${errors[2]!.toExponential(2)}`);
+      for (const e of errors) assert.ok(e <= KERNEL_TOLERANCE, `relative differences ${errors.map((v) => v.toExponential(2)).join(', ')}`);
+      assert.deepEqual(Object.values(webGpuFallbacks).filter((n) => n > 0), [], 'no call fell back to a stock kernel');
+    });
+  }
+
+  for (const shape of [[3, 5, 4, 7], [2, 6, 6, 33], [37, 5]]) {
+    test(`fused BatchNorm in training, forward and every gradient (mean and variance outputs included): x [${shape}]`, async (t) => {
+      const c = shape[shape.length - 1]!;
+      const n = shape.reduce((a, b) => a * b, 1);
+      // Inputs far from zero mean: the moments must not lose the variance to cancellation.
+      const xv = values(n, 4, 5);
+      const { cpu, gpu } = await onBoth(() => {
+        const x = tf.tensor(xv, shape);
+        const gamma = tf.tensor1d(values(c, 5, 1));
+        const beta = tf.tensor1d(values(c, 6));
+        const dy = tf.tensor(values(n, 7), shape);
+        const axes = shape.slice(0, -1).map((_, i) => i);
+        // On cpu the composite that the fused kernel replaces; on webgpu the fused kernel.
+        const normalise = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] => {
+          if (tf.getBackend() === 'webgpu') return fusedBatchNormTraining(xi, g, b, 1e-3);
+          const { mean, variance } = tf.moments(xi, axes);
+          return [tf.batchNorm(xi, mean, variance, b as tf.Tensor1D, g as tf.Tensor1D, 1e-3), mean, variance];
+        };
+        const loss = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+          const [y, mean, variance] = normalise(xi, g, b);
+          return tf.addN([tf.sum(tf.mul(y, dy)), tf.mul(tf.sum(mean), 0.3), tf.mul(tf.sum(variance), 0.7)]) as tf.Scalar;
+        };
+        const [y, mean, variance] = normalise(x, gamma, beta);
+        return [y, mean, variance, ...tf.grads(loss)([x, gamma, beta])];
+      });
+      const names = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
+      const errors = cpu.map((reference, i) => relativeError(gpu[i]!, reference));
+      t.diagnostic(names.map((name, i) => `${name} ${errors[i]!.toExponential(2)}`).join(', '));
+      for (const [i, e] of errors.entries()) assert.ok(e <= KERNEL_TOLERANCE, `${names[i]}: ${e.toExponential(2)}`);
+    });
+  }
+
+  test('the ReLU gradient in one pass', async () => {
+    const { cpu, gpu } = await onBoth(() => {
+      const x = tf.tensor2d(values(7 * 13, 8), [7, 13]);
+      return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), tf.tensor2d(values(7 * 13, 9), [7, 13]))))(x);
+    });
+    assert.equal(relativeError(gpu[0]!, cpu[0]!), 0);
+  });
+
+  test('a slim network (odd channel counts left by pruning): every gradient within the model tolerance', async (t) => {
+    const dense: ModelSpec = { name: 'vgg-s', inputShape: [8, 8, 3], numClasses: 10, seed: 11, depth: 1 };
+    const channelNames = Object.keys(channelPlan(dense));
+    assert.equal(channelNames.length, 3, `vgg-s at depth 1 has three producers: ${channelNames.join(', ')}`);
+    const spec: ModelSpec = { ...dense, channels: Object.fromEntries(channelNames.map((name, i) => [name, [5, 7, 3][i]!])) };
+    const n = 4;
+    const xs = values(n * 8 * 8 * 3, 12);
+    const labels = Int32Array.from({ length: n }, (_, i) => (i * 3) % 10);
+    await selectBackend('cpu');
+    const cpu = await modelGradients(spec, null, xs, labels);
+    await selectBackend('webgpu');
+    const gpu = await modelGradients(spec, cpu.weights, xs, labels);
+    let worst = 0;
+    for (const [key, reference] of cpu.grads) worst = Math.max(worst, relativeError(gpu.grads.get(key)!, reference));
+    t.diagnostic(`${cpu.grads.size} gradients, largest relative difference ${worst.toExponential(2)}`);
+    assert.ok(worst <= GRADIENT_TOLERANCE, `largest relative difference ${worst}`);
+  });
+});
+
+describe('the training loop on webgpu reads loss and accuracy every few steps, not every step', { skip: noAdapter }, () => {
+  test(`${METRIC_READ_INTERVAL_GPU + 2} steps: three read-backs (the first step, after ${METRIC_READ_INTERVAL_GPU} more, the epoch's end); progress has a loss at every step`, async () => {
+    await selectBackend('webgpu');
+    const steps = METRIC_READ_INTERVAL_GPU + 2;
+    const batch = 4;
+    const data = await loadData('mnist', { seed: 1, trainLimit: steps * batch, testLimit: 10 });
+    const model = buildModel({ name: 'mlp', inputShape: [28, 28, 1], numClasses: 10, seed: 1, width: 0.25 });
+    const losses: number[] = [];
+    const before = webGpuCounts();
+    const result = await train({
+      model, train: data.train, numClasses: 10, plannedEpochs: 1, batchSize: batch,
+      schedule: { baseLearningRate: 0.05, ...EB_SCHEDULE }, optimizer: DEFAULT_OPTIMIZER, seed: 1,
+      callbacks: [{ onBatchEnd: (l) => void losses.push(l.loss) }],
+    });
+    const after = webGpuCounts();
+    model.dispose();
+    assert.equal(losses.length, steps);
+    assert.ok(losses.every(Number.isFinite), `losses: ${losses.join(', ')}`);
+    assert.equal(after.readbacks - before.readbacks, 3);
+    assert.ok(Number.isFinite(result.history[0]!.loss) && result.history[0]!.accuracy >= 0);
   });
 });

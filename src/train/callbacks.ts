@@ -11,6 +11,10 @@ export interface BatchLogs {
   batch: number;
   batches: number;
   size: number;
+  /**
+   * Mean loss and accuracy of the steps up to the last read of them: every step on the CPU
+   * backends, every few steps on a GPU, where each read waits for the device (train/stepMetrics.ts).
+   */
   loss: number;
   accuracy: number;
 }

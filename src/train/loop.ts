@@ -11,6 +11,7 @@ import { Optimizer, type OptimizerSettings, type TrainableParam } from './optimi
 import { DataParallelGradientStep } from './parallel/dataParallelStep.ts';
 import { LocalGradientStep, type GradientStep } from './parallel/gradientStep.ts';
 import { learningRateAt, type StepSchedule } from './schedule.ts';
+import { metricReadInterval, StepMetrics } from './stepMetrics.ts';
 
 export interface TrainOptions {
   model: tf.LayersModel;
@@ -69,6 +70,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     },
   };
   const history: EpochLogs[] = [];
+  // Loss and accuracy are summed where the step computed them and read every few steps on a GPU.
+  const metrics = new StepMetrics(metricReadInterval(tf.getBackend()));
+  let stepsRun = 0;
   const started = performance.now();
   let status: TrainResult['status'] = 'completed';
 
@@ -78,9 +82,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
       const learningRate = learningRateAt(schedule, epoch, plannedEpochs);
       const total = batchCount(trainSet, batchSize, false);
-      let lossSum = 0;
-      let correctSum = 0;
-      let seen = 0;
       let trainMs = 0;
       let index = 0;
       for (const batch of batches(trainSet, batchSize, { shuffle: true, seed, epoch })) {
@@ -96,24 +97,28 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           optimizer.apply(params, grads, learningRate);
         });
         tf.dispose(Object.values(computed));
+        metrics.add(loss, correct, batch.size);
+        // The first step is read too, so that progress has a loss to show from the start.
+        if (metrics.due() || stepsRun === 0) await metrics.read();
+        stepsRun++;
         trainMs += performance.now() - stepStart;
-        lossSum += loss * batch.size;
-        correctSum += correct;
-        seen += batch.size;
         for (const cb of callbacks) {
-          await cb.onBatchEnd?.({ epoch, batch: index, batches: total, size: batch.size, loss, accuracy: correct / batch.size }, ctx);
+          await cb.onBatchEnd?.({ epoch, batch: index, batches: total, size: batch.size, loss: metrics.lastLoss, accuracy: metrics.lastAccuracy }, ctx);
         }
         index++;
         await yieldToEventLoop();
       }
+      const readStart = performance.now();
+      const { loss: epochLoss, accuracy: epochAccuracy, images: seen } = await metrics.endEpoch();
+      trainMs += performance.now() - readStart;
       const validation = options.validation && options.validation.count > 0
         ? await evaluate(model, options.validation, numClasses, batchSize)
         : null;
       const logs: EpochLogs = {
         epoch,
         learningRate,
-        loss: lossSum / seen,
-        accuracy: correctSum / seen,
+        loss: epochLoss,
+        accuracy: epochAccuracy,
         valLoss: validation?.loss ?? null,
         valAccuracy: validation?.accuracy ?? null,
         seconds: trainMs / 1000,
@@ -131,6 +136,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
   } finally {
+    metrics.dispose();
     await gradientStep.dispose();
   }
   const result: TrainResult = {

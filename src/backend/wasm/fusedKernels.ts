@@ -1,12 +1,13 @@
 /**
- * Fused training kernels on wasm (issue 12): BatchNorm in training as one kernel with its whole
+ * Fused training kernels on wasm: BatchNorm in training as one kernel with its whole
  * backward pass in two passes, and ReLU's gradient in one. The composite route — tf.moments, then
  * FusedBatchNorm, and their gradients through Tile, Multiply, Sub, RealDiv, Sum and Step — reads
  * and writes the activation some twenty times per BatchNorm-ReLU pair, and on small and slim
  * networks those memory-bound passes cost more than the convolutions.
  *
- * Only the wasm backend has these kernels. `hasFusedBatchNorm()` tells a layer whether to use them;
- * every other backend keeps the stock composite, and the tests compare the two.
+ * wasm has these kernels here, webgpu in src/backend/webgpu/trainingKernels.ts (same names, same
+ * gradients). `hasFusedBatchNorm()` tells a layer whether to use them; every other backend keeps the
+ * stock composite, and the tests compare the two.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getGradient, getKernel, registerGradient, registerKernel, type KernelFunc, type NamedTensorMap, type TensorInfo } from '@tensorflow/tfjs-core';
@@ -87,7 +88,18 @@ export function registerFusedWasmKernels(which: { batchNorm: boolean; reluGrad: 
     registerKernel({ kernelName: BATCH_NORM_TRAIN_GRAD, backendName: 'wasm', kernelFunc: batchNormTrainGrad as unknown as KernelFunc });
   }
   if (which.reluGrad) registerKernel({ kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: reluGrad as unknown as KernelFunc });
+  registerFusedGradients();
+}
 
+let gradientsRegistered = false;
+
+/**
+ * The gradients of the fused kernels, for every backend that has them (wasm, webgpu); idempotent,
+ * because the ReLU gradient wraps the stock one it finds.
+ */
+export function registerFusedGradients(): void {
+  if (gradientsRegistered) return;
+  gradientsRegistered = true;
   registerGradient({
     kernelName: BATCH_NORM_TRAIN,
     inputsToSave: ['x', 'gamma'],

@@ -10,6 +10,24 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dawnGpuInstance } from './adapter.ts';
+import { instrumentWebGpuBackend } from './counters.ts';
+import { registerFastWebGpuKernels } from './trainingKernels.ts';
+
+/**
+ * Dispatches recorded before the backend submits its command buffer: tfjs's own 15, kept by
+ * measurement. On SwiftShader here (tiny, batch 16, our kernels, busy 2-core VM, two rounds each)
+ * 4, 8 and 15 gave 10–16 img/s and 32, 64 and 256 gave 5–9: a submit lets the device start on the
+ * work while JavaScript records the rest of the step. EARLYBIRD_WEBGPU_SUBMIT_BATCH overrides it.
+ */
+export const SUBMIT_BATCH_SIZE = 15;
+
+function submitBatchSize(): number {
+  const text = process.env.EARLYBIRD_WEBGPU_SUBMIT_BATCH;
+  if (text === undefined || text === '') return SUBMIT_BATCH_SIZE;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`EARLYBIRD_WEBGPU_SUBMIT_BATCH: expected an integer ≥ 1, got "${text}"`);
+  return n;
+}
 
 let registeredFor: GPUAdapter | null = null;
 /** What the backend factory threw on its last try. */
@@ -44,6 +62,10 @@ export async function activateWebGpu(adapter: GPUAdapter): Promise<string | null
   try {
     exposeNavigatorGpu(await dawnGpuInstance());
     const WebGPUBackend = webGpuBackendClass(await import('@tensorflow/tfjs-backend-webgpu'));
+    registerFastWebGpuKernels();
+    // Training tensors stay on the GPU: small ones are not handed to the cpu backend and uploaded.
+    tf.env().set('WEBGPU_CPU_FORWARD', false);
+    tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', submitBatchSize());
     if (registeredFor !== adapter) {
       // The package registers a factory of its own that asks for an adapter again; ours uses the
       // probed one, with the same device limits the package requests.
@@ -76,6 +98,7 @@ export async function activateWebGpu(adapter: GPUAdapter): Promise<string | null
     if (!(await tf.setBackend('webgpu'))) {
       return `the webgpu backend did not initialise (${factoryError ? factoryError.message.split('\n')[0] : 'no reason given by tfjs'})`;
     }
+    instrumentWebGpuBackend(tf.backend());
     return null;
   } catch (error) {
     return `failed to start: ${(error as Error).message.split('\n')[0]}`;

@@ -9,9 +9,12 @@ import type { Batch, ImageSet } from '../../data/types.ts';
 import { batchTensors } from '../batchTensors.ts';
 
 export interface StepGradients {
-  /** Mean cross-entropy over the batch. */
-  loss: number;
-  correct: number;
+  /**
+   * Mean cross-entropy over the batch, and the number of correct predictions: numbers, or scalars
+   * still on the device that the caller owns (the loop sums them there, see ../stepMetrics.ts).
+   */
+  loss: number | tf.Scalar;
+  correct: number | tf.Scalar;
   /** Gradients of the mean loss, keyed by tf variable name; the caller disposes them. */
   grads: tf.NamedTensorMap;
 }
@@ -37,16 +40,13 @@ export function shardGradients(net: tf.LayersModel, variables: tf.Variable[], xs
 export class LocalGradientStep implements GradientStep {
   constructor(private readonly net: tf.LayersModel, private readonly variables: tf.Variable[], private readonly numClasses: number) {}
 
+  /** The loss and the correct count stay on the device: nothing is read here. */
   async compute(set: ImageSet, batch: Batch): Promise<StepGradients> {
     const { value, correct, grads } = tf.tidy(() => {
       const { xs, labels } = batchTensors(set, batch);
       return shardGradients(this.net, this.variables, xs, labels, this.numClasses);
     });
-    // Asynchronous reads: a synchronous one stalls a GPU's queue, and on webgpu in Node it fails.
-    const loss = (await value.data())[0]!;
-    const correctCount = (await correct.data())[0]!;
-    tf.dispose([value, correct]);
-    return { loss, correct: correctCount, grads };
+    return { loss: value, correct: correct as tf.Scalar, grads };
   }
 
   async dispose(): Promise<void> {}
