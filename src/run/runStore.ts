@@ -405,6 +405,11 @@ function withLock(store: RunStore, item: CachedRunItem): RunListItem {
   return { runId: store.id, dir: store.dir, ...item, lockedBy: lock.state === 'held' ? describeHolder(lock.holder) : lock.state === 'unknown' ? lock.why : null };
 }
 
+/** One run's list line, from `index` when its files are unchanged since it was last read. */
+export async function describeRunIndexed(index: RunsIndex, store: RunStore): Promise<RunListItem> {
+  return withLock(store, await index.item(store.id, store.dir, () => readRunItem(store)));
+}
+
 /** One run's list line, read now (no index). */
 export async function describeRun(store: RunStore): Promise<RunListItem> {
   return withLock(store, await readRunItem(store));

@@ -4,7 +4,8 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkIsRun, describeRun, RunStore, type RunListItem } from '../run/runStore.ts';
+import { checkIsRun, describeRunIndexed, RunStore, type RunListItem } from '../run/runStore.ts';
+import { RunsIndex } from '../run/runsIndex.ts';
 import { configPath, isRunId, studyDir, studyPdfPath, sweepRunsDir, sweepsDir } from '../run/paths.ts';
 import { assertRealDirBelow, realDirProblem } from '../run/safePath.ts';
 import { readSweepManifestAsync } from './aggregate.ts';
@@ -32,12 +33,15 @@ export async function describeSweep(dir: string, runsDir?: string): Promise<Swee
   if (runsDir !== undefined) await assertRealDirBelow(runsDir, dir);
   const manifest = await readSweepManifestAsync(dir);
   const runsOk = (await realDirProblem(dir, sweepRunsDir(dir))) === null;
+  // Points whose files did not change since the last list are not read again (kept in memory only).
+  const index = await RunsIndex.open(sweepRunsDir(dir), { persist: false });
   const points = await Promise.all(manifest.points.map(async (p) => {
     const runDir = join(sweepRunsDir(dir), p.id);
     const real = runsOk && isRunId(p.id) && (await lstat(runDir).catch(() => null))?.isDirectory() === true;
     const hasConfig = real && (await lstat(configPath(runDir)).catch(() => null))?.isFile() === true;
-    return { index: p.index, id: p.id, values: p.values, run: hasConfig ? await describeRun(new RunStore(runDir)) : null };
+    return { index: p.index, id: p.id, values: p.values, run: hasConfig ? await describeRunIndexed(index, new RunStore(runDir)) : null };
   }));
+  index.save();
   const study = await lstat(studyPdfPath(dir)).catch(() => null);
   return {
     name: manifest.name, dir, axes: manifest.axes, total: points.length,
