@@ -20,7 +20,19 @@ function dosDateTime(date: Date): { time: number; day: number } {
   };
 }
 
+/**
+ * Entry names that unpack inside the folder they are unpacked into: relative, `/`-separated, no empty,
+ * `.` or `..` part, no backslash or NUL (Windows unzip treats a backslash as a separator).
+ */
+export function checkEntryName(name: string): void {
+  const parts = name.split('/');
+  if (name === '' || name.startsWith('/') || /[\\\0]/.test(name) || /^[A-Za-z]:/.test(name) || parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw new Error(`zip: entry name ${JSON.stringify(name)} would unpack outside its folder`);
+  }
+}
+
 export function zipArchive(entries: readonly ZipEntry[], date = new Date()): Buffer {
+  for (const entry of entries) checkEntryName(entry.name);
   if (entries.length > 0xffff) throw new Error(`zip: ${entries.length} entries, at most 65,535 without ZIP64`);
   const { time, day } = dosDateTime(date);
   const locals: Buffer[] = [];

@@ -12,6 +12,7 @@ import { ConfigError, demoConfig, parseConfig } from '../core/config.ts';
 import { defaultRunsDir, deleteRun, ensureRunsDir, listRuns, RunError, RunStore } from '../run/runStore.ts';
 import { lockRefusal, RunLockedError } from '../run/lock.ts';
 import { configPath } from '../run/paths.ts';
+import { realDirProblem } from '../run/safePath.ts';
 import { expandHome } from '../paths.ts';
 import { describeModel, MODEL_NAMES } from '../models/index.ts';
 import { packageVersion } from '../version.ts';
@@ -91,9 +92,11 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   /** A sweep's folder, or a 404 naming where it was looked for. */
-  const sweepDir = (sweep: string) => {
+  const sweepDir = async (sweep: string) => {
     const dir = join(sweepsRoot(settings.runsDir), sweep);
-    if (!existsSync(join(dir, 'sweep.json'))) throw new ApiError(`no sweep "${sweep}" in ${sweepsRoot(settings.runsDir)}`, [], 404);
+    const problem = await realDirProblem(settings.runsDir, dir);
+    if (problem && 'refused' in problem) throw new ApiError(problem.refused, [], 400);
+    if (problem || !existsSync(join(dir, 'sweep.json'))) throw new ApiError(`no sweep "${sweep}" in ${sweepsRoot(settings.runsDir)}`, [], 404);
     return dir;
   };
 
@@ -163,7 +166,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     'studies:list': async () => ({ sweeps: await listSweeps(settings.runsDir) }),
     'study:get': async ({ sweep }) => {
-      const dir = sweepDir(sweep);
+      const dir = await sweepDir(sweep);
       const { buildStudy } = await import('../study/aggregate.ts');
       try {
         return { study: buildStudy(dir) };
@@ -173,7 +176,7 @@ export function createEngine(options: EngineOptions): Engine {
       }
     },
     'study:export': async ({ sweep }) => {
-      const dir = sweepDir(sweep);
+      const dir = await sweepDir(sweep);
       const { generateStudy } = await import('../study/studyReport.ts');
       try {
         const study = await generateStudy(dir);
@@ -187,7 +190,7 @@ export function createEngine(options: EngineOptions): Engine {
       const store = await openRun(runId);
       const { writeTicketArchive } = await import('../experiment/ticketArchive.ts');
       try {
-        const archive = writeTicketArchive(store.dir);
+        const archive = await writeTicketArchive(store.dir);
         return { path: archive.path, bytes: archive.bytes, models: archive.models, ...(options.ticketUrl ? { url: options.ticketUrl(runId) } : {}) };
       } catch (error) {
         if (error instanceof RunError) throw new ApiError(error.message, [], 409);

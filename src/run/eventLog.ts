@@ -21,6 +21,8 @@ export interface EventLog {
 export interface ReadEventsOptions {
   /** Keep only events this accepts (e.g. the list needs three types, not every progress line). */
   keep?(event: RunEvent): boolean;
+  /** A cheap test on the raw line before it is parsed: lines it rejects are skipped unparsed (and not counted). */
+  mayKeep?(line: string): boolean;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -48,6 +50,7 @@ function collector(options: ReadEventsOptions) {
   return {
     onLine(line: string, last: boolean) {
       if (!line.trim()) return;
+      if (options.mayKeep && !last && !options.mayKeep(line)) return;
       const event = parseEventLine(line);
       if (!event) {
         bad++;

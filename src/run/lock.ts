@@ -5,7 +5,7 @@
  * host, pid not alive) is stale: it is named in a warning and taken over. A lock from another host
  * cannot be checked from here, so it is refused with the path to remove by hand.
  */
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync, constants } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
 import { lockPath } from './paths.ts';
 import { RunError } from './errors.ts';
@@ -86,7 +86,10 @@ export function inspectLock(runDir: string): LockState {
     // O_NOFOLLOW|O_NONBLOCK: a symlink or FIFO planted as the lock must not redirect or hang us.
     const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
-      text = readFileSync(fd, 'utf8').slice(0, 4096);
+      // A lock is a few hundred bytes: read 4 KiB at most, whatever size the file claims (fstat refuses a FIFO).
+      if (!fstatSync(fd).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+      const buffer = Buffer.alloc(4096);
+      text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
     } finally {
       closeSync(fd);
     }

@@ -39,3 +39,13 @@ export const legacyReportPdfPath = (runDir: string) => join(runDir, 'report.pdf'
 export const exportDir = (runDir: string) => join(runDir, 'export');
 /** export/ticket.zip: the ticket archive (models, masks, config) to take elsewhere. */
 export const ticketArchivePath = (runDir: string) => join(runDir, 'export', 'ticket.zip');
+
+/** <runs>/sweeps: every sweep folder of a runs folder. */
+export const sweepsDir = (runsDir: string) => join(runsDir, 'sweeps');
+/** sweep.json: the sweep as expanded (axes, and per point its index, run id and values). */
+export const sweepManifestPath = (sweepDir: string) => join(sweepDir, 'sweep.json');
+/** runs/: one run folder per point, named by the point's id. */
+export const sweepRunsDir = (sweepDir: string) => join(sweepDir, 'runs');
+/** study/: the study report of a sweep (study.pdf and its CSV/JSON companions). */
+export const studyDir = (sweepDir: string) => join(sweepDir, 'study');
+export const studyPdfPath = (sweepDir: string) => join(sweepDir, 'study', 'study.pdf');

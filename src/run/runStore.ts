@@ -25,7 +25,9 @@ import { READ_CAPS, readRegularFile, readRegularFileSync } from './safeRead.ts';
 import type { RunSummary } from '../core/summary.ts';
 import type { FinalStatus, FolderStatus } from '../core/status.ts';
 import { project } from '../core/project.ts';
+import { parseSummaryText } from './summarySchema.ts';
 import { savingKind } from '../energy/labels.ts';
+import { RunsIndex, type CachedRunItem } from './runsIndex.ts';
 
 /**
  * The columns of metrics.csv, one row per finished epoch: written for a report (src/report/csv.ts) from
@@ -254,25 +256,21 @@ export class RunStore {
     writeJsonAtomic(summaryPath(this.dir), summary);
   }
 
+  /** summary.json when it is there and has a summary's shape (summarySchema.ts); null otherwise. */
   readSummary(): RunSummary | null {
     try {
       const text = readRegularFileSync(summaryPath(this.dir), READ_CAPS.summary);
-      return text === null ? null : (JSON.parse(text) as RunSummary);
+      return text === null ? null : parseSummaryText(summaryPath(this.dir), text);
     } catch {
       return null;
     }
   }
 
-  /** summary.json, or null when missing; throws RunError naming the file when it cannot be read. */
+  /** summary.json, or null when missing; throws RunError naming the file (and the fields at fault) when it cannot be read. */
   async readSummaryAsync(): Promise<RunSummary | null> {
     const path = summaryPath(this.dir);
     const text = await readRegularFile(path, READ_CAPS.summary);
-    if (text === null) return null;
-    try {
-      return JSON.parse(text) as RunSummary;
-    } catch (error) {
-      throw new RunError(`${path}: unreadable (${(error as Error).message})`);
-    }
+    return text === null ? null : parseSummaryText(path, text);
   }
 
   path(...parts: string[]): string {
@@ -309,13 +307,17 @@ export interface RunListItem {
 }
 
 const LIST_EVENT_TYPES = new Set(['run-start', 'run-end', 'eb-found']);
+// The list's three event types, told apart before a line is parsed: a big log of progress lines is
+// scanned, not parsed.
+const mayBeListEvent = (line: string) => line.includes('"run-start"') || line.includes('"run-end"') || line.includes('"eb-found"');
 
 /**
  * The runs under `runsDir`, newest first, from their summaries (or their events when unfinished).
  * Only real directories directly inside runsDir (no symlinks) that hold a config.json; one run that
- * cannot be read is listed as unreadable, never breaks the list.
+ * cannot be read is listed as unreadable, never breaks the list. Runs whose files are unchanged since
+ * the last list come from the runs index (runsIndex.ts).
  */
-export async function listRuns(runsDir: string): Promise<RunListItem[]> {
+export async function listRuns(runsDir: string, options: { index?: boolean } = {}): Promise<RunListItem[]> {
   const root = resolve(expandHome(runsDir));
   let names: string[];
   try {
@@ -324,6 +326,7 @@ export async function listRuns(runsDir: string): Promise<RunListItem[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new RunError(`runs folder ${root}: cannot be listed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+  const index = await RunsIndex.open(root, { persist: options.index ?? true });
   const items: RunListItem[] = [];
   for (const name of names) {
     const dir = join(root, name);
@@ -333,8 +336,11 @@ export async function listRuns(runsDir: string): Promise<RunListItem[]> {
     } catch {
       continue;
     }
-    items.push(await describeRun(new RunStore(dir)));
+    const store = new RunStore(dir);
+    const item = await index.item(name, dir, () => readRunItem(store));
+    items.push(withLock(store, item));
   }
+  index.save();
   return items.sort((a, b) => b.runId.localeCompare(a.runId));
 }
 
@@ -349,7 +355,12 @@ function savedReasonOf(summary: RunSummary | null): string | null {
   return energy.savedReason ?? 'no saving: no dense baseline to compare with';
 }
 
-export async function describeRun(store: RunStore): Promise<RunListItem> {
+const textOf = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const numberOf = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined);
+
+/** A run's list line from its files: summary.json (schema-checked), config.json (any JSON), else its events. */
+async function readRunItem(store: RunStore): Promise<CachedRunItem> {
   const problems: string[] = [];
   const attempt = async <T>(read: () => Promise<T>, fallback: T): Promise<T> => {
     try {
@@ -360,32 +371,47 @@ export async function describeRun(store: RunStore): Promise<RunListItem> {
     }
   };
   const summary = await attempt(() => store.readSummaryAsync(), null);
-  const config = (await attempt(() => store.readConfigJsonAsync(), {})) as Partial<ExperimentConfig>;
-  const events = summary ? [] : await attempt(() => store.readEventsAsync((e) => LIST_EVENT_TYPES.has(e.type)), [] as RunEvent[]);
+  // config.json is shown as written: any JSON at all, each field taken only when it has its type.
+  const config = await attempt(() => store.readConfigJsonAsync(), {} as unknown);
+  const events = summary
+    ? []
+    : await attempt(async () => (await readEventLog(store.eventsPath, { keep: (e) => LIST_EVENT_TYPES.has(e.type), mayKeep: mayBeListEvent })).events, [] as RunEvent[]);
   const state = project(events, store.id);
-  const lock = inspectLock(store.dir);
   const readable = problems.length === 0 || summary !== null || events.length > 0;
+  const savedReason = savedReasonOf(summary);
   return {
-    runId: store.id,
-    dir: store.dir,
-    name: summary?.name ?? config?.name ?? null,
-    createdAt: summary?.createdAt ?? (state.startedAt !== null ? new Date(state.startedAt).toISOString() : null),
-    model: config?.model?.name ?? null,
-    data: config?.data?.spec ?? null,
+    name: summary?.name ?? textOf(field(config, 'name')),
+    createdAt: summary?.createdAt ?? (state.startedAt !== null && Number.isFinite(state.startedAt) ? new Date(state.startedAt).toISOString() : null),
+    model: textOf(field(field(config, 'model'), 'name')),
+    data: textOf(field(field(config, 'data'), 'spec')),
     status: !readable ? 'unreadable' : summary?.status ?? (state.status === 'pending' || state.status === 'running' ? 'incomplete' : state.status),
-    ebEpoch: summary ? summary.earlyBird?.epoch ?? null : state.earlyBird?.epoch ?? null,
-    plannedEpochs: config?.training?.epochs ?? null,
+    ebEpoch: numberOf(summary ? summary.earlyBird.epoch : state.earlyBird?.epoch),
+    plannedEpochs: numberOf(field(field(config, 'training'), 'epochs')),
     testAccuracy: {
-      ebTrain: summary?.methods?.ebTrain?.testAccuracy ?? null,
-      dense: summary?.methods?.dense?.testAccuracy ?? null,
+      ebTrain: summary?.methods.ebTrain?.testAccuracy ?? null,
+      dense: summary?.methods.dense?.testAccuracy ?? null,
     },
-    savedPercent: savedReasonOf(summary) === null ? summary!.energy!.savedPercent : null,
-    savedKind: savedReasonOf(summary) === null ? savingKind(summary!.energy!) : null,
-    savedReason: savedReasonOf(summary),
+    savedPercent: savedReason === null ? summary!.energy!.savedPercent : null,
+    savedKind: savedReason === null ? savingKind(summary!.energy!) : null,
+    savedReason,
     estimateModel: summary?.energy?.estimateModel ?? null,
-    lockedBy: lock.state === 'held' ? describeHolder(lock.holder) : lock.state === 'unknown' ? lock.why : null,
     problem: problems.length ? problems.join('; ') : null,
   };
+}
+
+function withLock(store: RunStore, item: CachedRunItem): RunListItem {
+  const lock = inspectLock(store.dir);
+  return { runId: store.id, dir: store.dir, ...item, lockedBy: lock.state === 'held' ? describeHolder(lock.holder) : lock.state === 'unknown' ? lock.why : null };
+}
+
+/** One run's list line, from `index` when its files are unchanged since it was last read. */
+export async function describeRunIndexed(index: RunsIndex, store: RunStore): Promise<RunListItem> {
+  return withLock(store, await index.item(store.id, store.dir, () => readRunItem(store)));
+}
+
+/** One run's list line, read now (no index). */
+export async function describeRun(store: RunStore): Promise<RunListItem> {
+  return withLock(store, await readRunItem(store));
 }
 
 /**

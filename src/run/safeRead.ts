@@ -18,6 +18,12 @@ export const READ_CAPS = {
   checkpointMeta: 64 * MiB,
   /** earlybird-run.json: a few hundred bytes when the engine wrote it. */
   marker: 64 * 1024,
+  /** A sweep's sweep.json: ~200 bytes a point. */
+  sweepManifest: 16 * MiB,
+  /** One file of an exported model (model.json, weights.bin) packed into the ticket zip. */
+  modelFile: 1024 * MiB,
+  /** The runs index (runsIndex.ts): a few hundred bytes a run. */
+  runsIndex: 64 * MiB,
 } as const;
 
 /** The longest events.jsonl line kept; a longer one is skipped and counted (a legal event is < 1 MiB). */
@@ -51,8 +57,8 @@ function checkStat(path: string, stat: { size: number; isFile(): boolean } & Par
   if (cap !== null && stat.size > cap) throw new RunError(`${path}: ${mib(stat.size)} is over the ${mib(cap)} cap for this file; not read`);
 }
 
-/** The file's text; null when it does not exist. Throws RunError for anything but a regular file under `cap`. */
-export async function readRegularFile(path: string, cap: number): Promise<string | null> {
+/** The file's bytes; null when it does not exist. Throws RunError for anything but a regular file under `cap`. */
+export async function readRegularBytes(path: string, cap: number): Promise<Buffer | null> {
   let handle: FileHandle;
   try {
     handle = await open(path, READ_FLAGS);
@@ -75,9 +81,38 @@ export async function readRegularFile(path: string, cap: number): Promise<string
       if (length > cap) throw new RunError(`${path}: grew over the ${mib(cap)} cap while being read; not read`);
       if (length === buffer.length) buffer = Buffer.concat([buffer, Buffer.alloc(cap + 1 - buffer.length)]);
     }
-    return buffer.subarray(0, length).toString('utf8');
+    return buffer.subarray(0, length);
   } finally {
     await handle.close();
+  }
+}
+
+/** The file's text; null when it does not exist. Throws RunError for anything but a regular file under `cap`. */
+export async function readRegularFile(path: string, cap: number): Promise<string | null> {
+  const bytes = await readRegularBytes(path, cap);
+  return bytes === null ? null : bytes.toString('utf8');
+}
+
+/**
+ * An open handle on a regular file, for streaming it (a download): the link, FIFO or device refused
+ * before anything is sent, and the size of what is served taken from the open file. Null when missing.
+ */
+export async function openRegularFile(path: string): Promise<{ handle: FileHandle; size: number } | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, READ_FLAGS);
+  } catch (error) {
+    const refusal = openError(path, error);
+    if (refusal) throw refusal;
+    return null;
+  }
+  try {
+    const stat = await handle.stat();
+    checkStat(path, stat, null);
+    return { handle, size: stat.size };
+  } catch (error) {
+    await handle.close();
+    throw error;
   }
 }
 

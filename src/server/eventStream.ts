@@ -21,7 +21,12 @@ export interface EventStreamOptions {
   bufferSize?: number;
   /** Milliseconds an EventSource waits before reconnecting. */
   retryMs?: number;
+  /** Streams open at once (the server has one token, so this is the cap per token); one more is refused with 429. */
+  maxClients?: number;
 }
+
+/** Enough for many tabs and windows of the app; far below what would starve the server of sockets. */
+export const DEFAULT_MAX_EVENT_STREAMS = 32;
 
 export class EventStream {
   private readonly clients = new Set<ServerResponse>();
@@ -31,8 +36,10 @@ export class EventStream {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly bufferSize: number;
   private readonly retryMs: number;
+  readonly maxClients: number;
 
   constructor(options: EventStreamOptions = {}) {
+    this.maxClients = options.maxClients ?? DEFAULT_MAX_EVENT_STREAMS;
     this.bufferSize = options.bufferSize ?? 5000;
     this.retryMs = options.retryMs ?? 2000;
     this.heartbeat = setInterval(() => this.broadcast(`: heartbeat ${Date.now()}\n\n`), options.heartbeatMs ?? 15_000);
@@ -51,8 +58,14 @@ export class EventStream {
     this.broadcast(frame);
   }
 
-  /** Takes over the response for as long as the page stays connected. */
-  attach(req: IncomingMessage, res: ServerResponse): void {
+  /** Takes over the response for as long as the page stays connected; refuses (429, and false) one stream over the cap. */
+  attach(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.clients.size >= this.maxClients) {
+      // No retry field: a refused EventSource is not to reconnect in a tight loop.
+      res.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '30' });
+      res.end(`too many event streams: ${this.clients.size} of at most ${this.maxClients} are open for this access token; close another tab or window of the app and reload\n`);
+      return false;
+    }
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       Connection: 'keep-alive',
@@ -66,6 +79,7 @@ export class EventStream {
     req.on('close', drop);
     res.on('close', drop);
     res.on('error', drop);
+    return true;
   }
 
   /** Ends every stream (server shutdown); pages will try to reconnect. */

@@ -1,5 +1,6 @@
 /** Small response and body helpers for the plain node:http server. */
-import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { openRegularFile } from '../run/safeRead.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class HttpError extends Error {
@@ -48,19 +49,42 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   }
 }
 
-/** Streams a file as a download (the report PDF, the ticket zip, the study PDF); HEAD gets the headers only. */
-export function sendFile(path: string, type: string, filename: string, res: ServerResponse, head: boolean): void {
-  const size = statSync(path).size;
+/**
+ * Streams a file as a download (the report PDF, the ticket zip, the study PDF); HEAD gets the headers
+ * only. The file is opened as a regular file without following a link (safeRead.ts), and what is sent
+ * is read from that open file: a name swapped after the checks serves nothing else. A refusal is a 404
+ * naming the file's kind, never a hang (FIFO) or an endless body (device).
+ */
+export async function sendFile(path: string, type: string, filename: string, res: ServerResponse, head: boolean, missing: string): Promise<void> {
+  let file: Awaited<ReturnType<typeof openRegularFile>>;
+  try {
+    file = await openRegularFile(path);
+  } catch (error) {
+    sendText(res, 404, `${missing} (${(error as Error).message.replace(`${path}: `, `${basename(path)}: `)})`);
+    return;
+  }
+  if (!file) {
+    sendText(res, 404, missing);
+    return;
+  }
+  const { handle, size } = file;
   res.writeHead(200, {
     'Content-Type': type,
     'Content-Length': size,
     'Content-Disposition': `attachment; filename="${filename}"`,
   });
   if (head) {
+    await handle.close();
     res.end();
     return;
   }
-  const stream = createReadStream(path);
+  // Exactly the size announced, even if the file grows while it is sent.
+  const stream = handle.createReadStream({ start: 0, end: Math.max(0, size - 1), autoClose: true });
+  if (size === 0) {
+    stream.destroy();
+    res.end();
+    return;
+  }
   stream.on('error', () => res.destroy());
   stream.pipe(res);
 }

@@ -1,12 +1,13 @@
 /**
  * `GET /report/<runId>.pdf?token=…`: streams the PDF that `report:export` wrote for the run. The
  * file is looked up where the export said it wrote it, else in the report module's default places
- * inside the run folder — and only ever inside that folder. `GET /ticket/<runId>.zip?token=…`: the
+ * inside the run folder — and only ever inside that folder, through real folders, as a regular file. `GET /ticket/<runId>.zip?token=…`: the
  * zip that `ticket:export` wrote (export/ticket.zip in the run folder).
  */
-import { realpathSync, statSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
-import { isAbsolute, relative } from 'node:path';
+import { dirname } from 'node:path';
+import { realDirProblem } from '../run/safePath.ts';
 import { sendFile, sendText } from './httpUtil.ts';
 import { ANY_RUN_ID_PATTERN } from '../study/sweepRunId.ts';
 import { legacyReportPdfPath, reportPdfPath, ticketArchivePath } from '../run/paths.ts';
@@ -24,44 +25,44 @@ export function reportCandidates(runDir: string, exported: string | undefined): 
   return [exported, reportPdfPath(runDir), legacyReportPdfPath(runDir)].filter((p): p is string => Boolean(p));
 }
 
-function inside(dir: string, path: string): boolean {
-  try {
-    const rel = relative(realpathSync(dir), realpathSync(path));
-    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-  } catch {
-    return false;
-  }
-}
-
-export function findReport(runDir: string, exported: string | undefined): string | null {
+/**
+ * The first candidate that is a regular file reached through real folders only, from the runs folder
+ * down (a run, or a sweep point's folder, and report/ are no links); null when none is.
+ */
+export async function findReport(runsDir: string, runDir: string, exported: string | undefined): Promise<string | null> {
+  if ((await realDirProblem(runsDir, runDir)) !== null) return null;
   for (const path of reportCandidates(runDir, exported)) {
-    if (inside(runDir, path) && statSync(path, { throwIfNoEntry: false })?.isFile()) return path;
+    if ((await realDirProblem(runDir, dirname(path))) !== null) continue;
+    if ((await lstat(path).catch(() => null))?.isFile()) return path;
   }
   return null;
 }
 
-export function serveReport(runId: string, runDir: string, exported: string | undefined, res: ServerResponse, head: boolean): void {
+export async function serveReport(runId: string, runsDir: string, runDir: string, exported: string | undefined, res: ServerResponse, head: boolean): Promise<void> {
   if (!isRunId(runId)) {
     sendText(res, 404, `not a run id: ${JSON.stringify(runId)}`);
     return;
   }
-  const path = findReport(runDir, exported);
+  const missing = `no report for run ${runId}: export it first (report:export)`;
+  const path = await findReport(runsDir, runDir, exported);
   if (!path) {
-    sendText(res, 404, `no report for run ${runId}: export it first (report:export)`);
+    sendText(res, 404, missing);
     return;
   }
-  sendFile(path, 'application/pdf', `earlybird-${runId}.pdf`, res, head);
+  await sendFile(path, 'application/pdf', `earlybird-${runId}.pdf`, res, head, missing);
 }
 
-export function serveTicket(runId: string, runDir: string, res: ServerResponse, head: boolean): void {
+export async function serveTicket(runId: string, runsDir: string, runDir: string, res: ServerResponse, head: boolean): Promise<void> {
   if (!isRunId(runId)) {
     sendText(res, 404, `not a run id: ${JSON.stringify(runId)}`);
     return;
   }
+  const missing = `no ticket archive for run ${runId}: export it first (ticket:export)`;
   const path = ticketArchivePath(runDir);
-  if (!inside(runDir, path) || !statSync(path, { throwIfNoEntry: false })?.isFile()) {
-    sendText(res, 404, `no ticket archive for run ${runId}: export it first (ticket:export)`);
+  const problem = await realDirProblem(runsDir, dirname(path));
+  if (problem) {
+    sendText(res, 404, 'refused' in problem ? `${missing} (${problem.refused})` : missing);
     return;
   }
-  sendFile(path, 'application/zip', `earlybird-${runId}-ticket.zip`, res, head);
+  await sendFile(path, 'application/zip', `earlybird-${runId}-ticket.zip`, res, head, missing);
 }

@@ -34,6 +34,8 @@ export interface ServerOptions {
   /** Build renderer/dist first when it is missing or stale (default true). */
   build?: boolean;
   heartbeatMs?: number;
+  /** Event streams open at once (default DEFAULT_MAX_EVENT_STREAMS); one more is refused with 429. */
+  maxEventStreams?: number;
   /** Where unexpected errors go (default stderr). */
   log?(line: string): void;
 }
@@ -83,7 +85,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   const token = newToken();
-  const events = new EventStream({ heartbeatMs: options.heartbeatMs });
+  const events = new EventStream({ heartbeatMs: options.heartbeatMs, maxClients: options.maxEventStreams });
   const engine = createEngine({
     mode: 'browser',
     runsDir: options.runsDir,
@@ -155,7 +157,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         return;
       }
       const runId = report[1]!;
-      serveReport(runId, engine.runDir(runId), reportPaths.get(runId), res, method === 'HEAD');
+      await serveReport(runId, engine.settings().runsDir, engine.runDir(runId), reportPaths.get(runId), res, method === 'HEAD');
       return;
     }
     const study = STUDY_PATH.exec(pathname);
@@ -164,7 +166,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         sendText(res, 405, 'GET only', { Allow: 'GET, HEAD' });
         return;
       }
-      serveStudy(study[1]!, engine.settings().runsDir, res, method === 'HEAD');
+      await serveStudy(study[1]!, engine.settings().runsDir, res, method === 'HEAD');
       return;
     }
     const ticket = TICKET_PATH.exec(pathname);
@@ -173,7 +175,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         sendText(res, 405, 'GET only', { Allow: 'GET, HEAD' });
         return;
       }
-      serveTicket(ticket[1]!, engine.runDir(ticket[1]!), res, method === 'HEAD');
+      await serveTicket(ticket[1]!, engine.settings().runsDir, engine.runDir(ticket[1]!), res, method === 'HEAD');
       return;
     }
     if (isStaticPath(pathname)) {

@@ -7,7 +7,7 @@
  * 3 forward passes) × training images × epochs, each epoch at the FLOPs of the network trained in
  * it (EB Train: search epochs at the dense network's FLOPs, retraining at the ticket's).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expandHome } from '../paths.ts';
 import type { EnergyKind, Method } from '../core/events.ts';
@@ -15,6 +15,8 @@ import { methodKeys } from '../core/methods.ts';
 import type { FinalStatus, FolderStatus } from '../core/status.ts';
 import { RunError, RunStore } from '../run/runStore.ts';
 import { configPath } from '../run/paths.ts';
+import { READ_CAPS, readRegularFile, readRegularFileSync } from '../run/safeRead.ts';
+import { realDirProblemSync } from '../run/safePath.ts';
 import type { RunSummary } from '../core/summary.ts';
 import { energyKindLabel } from '../energy/labels.ts';
 import { savingsAgainstReferences, SAVING_REFERENCES, type SavingReference } from '../experiment/references.ts';
@@ -109,19 +111,31 @@ interface SweepManifest {
   points: { index: number; id: string; values: Record<string, unknown> }[];
 }
 
-export function readSweepManifest(sweepDir: string): SweepManifest {
-  const path = join(sweepDir, 'sweep.json');
-  if (!existsSync(path)) throw new RunError(`${sweepDir} is not a sweep folder: it has no sweep.json (made by earlybird sweep or by earlybird run with seeds)`);
+function parseSweepManifest(sweepDir: string, path: string, text: string | null): SweepManifest {
+  if (text === null) throw new RunError(`${sweepDir} is not a sweep folder: it has no sweep.json (made by earlybird sweep or by earlybird run with seeds)`);
   let manifest: SweepManifest;
   try {
-    manifest = JSON.parse(readFileSync(path, 'utf8')) as SweepManifest;
+    manifest = JSON.parse(text) as SweepManifest;
   } catch (error) {
     throw new RunError(`${path}: unreadable (${(error as Error).message})`);
   }
-  if (manifest.kind !== 'earlybird-sweep' || !Array.isArray(manifest.points) || !Array.isArray(manifest.axes)) {
-    throw new RunError(`${path}: not an earlybird sweep manifest (kind "earlybird-sweep", axes, points)`);
+  if (typeof manifest !== 'object' || manifest === null || manifest.kind !== 'earlybird-sweep' || typeof manifest.name !== 'string' || !Array.isArray(manifest.points) || !Array.isArray(manifest.axes)
+    || !manifest.points.every((p) => typeof p === 'object' && p !== null && Number.isInteger(p.index) && typeof p.id === 'string' && typeof p.values === 'object' && p.values !== null)) {
+    throw new RunError(`${path}: not an earlybird sweep manifest (kind "earlybird-sweep", name, axes, points with index, id and values)`);
   }
   return manifest;
+}
+
+/** sweep.json, read as a regular file under its cap (a FIFO, device or link there is refused, named). */
+export function readSweepManifest(sweepDir: string): SweepManifest {
+  const path = join(sweepDir, 'sweep.json');
+  return parseSweepManifest(sweepDir, path, readRegularFileSync(path, READ_CAPS.sweepManifest));
+}
+
+/** readSweepManifest without blocking the event loop (the server's reads). */
+export async function readSweepManifestAsync(sweepDir: string): Promise<SweepManifest> {
+  const path = join(sweepDir, 'sweep.json');
+  return parseSweepManifest(sweepDir, path, await readRegularFile(path, READ_CAPS.sweepManifest));
 }
 
 function searchEpochs(summary: RunSummary): number {
@@ -154,7 +168,8 @@ function readPoint(sweepDir: string, p: SweepManifest['points'][number]): StudyP
     index: p.index, id: p.id, values: p.values, seed: typeof p.values.seed === 'number' ? p.values.seed : null,
     status: 'missing', ticketEpoch: null, plannedEpochs: null, methods: {}, savings: {}, energyLeftOut: null,
   };
-  if (!existsSync(configPath(dir))) return base;
+  // A point folder (or the sweep's runs/) that is a link is not read: it may lead anywhere.
+  if (realDirProblemSync(sweepDir, dir) !== null || !existsSync(configPath(dir))) return base;
   const store = new RunStore(dir);
   const summary = store.readSummary();
   if (!summary) return { ...base, status: 'incomplete' };

@@ -2,11 +2,13 @@
  * The sweeps under a runs folder (<runs>/sweeps/<name>/sweep.json), each with its points' run
  * headlines, for the app's Runs screen and `study:export`. Points are read through RunStore.
  */
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkIsRun, describeRun, RunStore, type RunListItem } from '../run/runStore.ts';
-import { configPath } from '../run/paths.ts';
-import { readSweepManifest } from './aggregate.ts';
+import { checkIsRun, describeRunIndexed, RunStore, type RunListItem } from '../run/runStore.ts';
+import { RunsIndex } from '../run/runsIndex.ts';
+import { configPath, isRunId, studyDir, studyPdfPath, sweepRunsDir, sweepsDir } from '../run/paths.ts';
+import { assertRealDirBelow, realDirProblem } from '../run/safePath.ts';
+import { readSweepManifestAsync } from './aggregate.ts';
 import { parseSweepRunId, SWEEP_NAME_PART } from './sweepRunId.ts';
 
 export interface SweepListItem {
@@ -23,34 +25,43 @@ export interface SweepListItem {
 export const SWEEP_NAME = new RegExp(`^${SWEEP_NAME_PART}$`);
 
 export function sweepsRoot(runsDir: string): string {
-  return join(runsDir, 'sweeps');
+  return sweepsDir(runsDir);
 }
 
-export async function describeSweep(dir: string): Promise<SweepListItem> {
-  const manifest = readSweepManifest(dir);
+/** A sweep folder's headline and its points' runs; every level from the runs folder down must be a real folder. */
+export async function describeSweep(dir: string, runsDir?: string): Promise<SweepListItem> {
+  if (runsDir !== undefined) await assertRealDirBelow(runsDir, dir);
+  const manifest = await readSweepManifestAsync(dir);
+  const runsOk = (await realDirProblem(dir, sweepRunsDir(dir))) === null;
+  // Points whose files did not change since the last list are not read again (kept in memory only).
+  const index = await RunsIndex.open(sweepRunsDir(dir), { persist: false });
   const points = await Promise.all(manifest.points.map(async (p) => {
-    const runDir = join(dir, 'runs', p.id);
-    return { index: p.index, id: p.id, values: p.values, run: existsSync(configPath(runDir)) ? await describeRun(new RunStore(runDir)) : null };
+    const runDir = join(sweepRunsDir(dir), p.id);
+    const real = runsOk && isRunId(p.id) && (await lstat(runDir).catch(() => null))?.isDirectory() === true;
+    const hasConfig = real && (await lstat(configPath(runDir)).catch(() => null))?.isFile() === true;
+    return { index: p.index, id: p.id, values: p.values, run: hasConfig ? await describeRunIndexed(index, new RunStore(runDir)) : null };
   }));
+  index.save();
+  const study = await lstat(studyPdfPath(dir)).catch(() => null);
   return {
     name: manifest.name, dir, axes: manifest.axes, total: points.length,
     finished: points.filter((p) => p.run?.status === 'completed').length,
-    hasStudy: existsSync(join(dir, 'study', 'study.pdf')),
+    hasStudy: study?.isFile() === true && (await realDirProblem(dir, studyDir(dir))) === null,
     points,
   };
 }
 
-/** Every readable sweep folder, by name; folders without a readable sweep.json are left out. */
+/** Every readable sweep folder, by name; folders without a readable sweep.json (or reached through a link) are left out. */
 export async function listSweeps(runsDir: string): Promise<SweepListItem[]> {
   const root = sweepsRoot(runsDir);
-  if (!existsSync(root)) return [];
+  if ((await realDirProblem(runsDir, root)) !== null) return [];
   const out: SweepListItem[] = [];
-  for (const name of readdirSync(root).sort()) {
-    if (!SWEEP_NAME.test(name) || !existsSync(join(root, name, 'sweep.json'))) continue;
+  for (const name of (await readdir(root)).sort()) {
+    if (!SWEEP_NAME.test(name)) continue;
     try {
-      out.push(await describeSweep(join(root, name)));
+      out.push(await describeSweep(join(root, name), runsDir));
     } catch {
-      // A sweep.json being written or from elsewhere: not listed rather than breaking the list.
+      // A sweep.json being written, from elsewhere, or not a regular file: not listed rather than breaking the list.
     }
   }
   return out;
@@ -59,7 +70,7 @@ export async function listSweeps(runsDir: string): Promise<SweepListItem[]> {
 /** Where the run a sweep point id (`<sweep>~<point>`, src/study/sweepRunId.ts) names would be; null for other ids. */
 export function sweepRunDir(runsDir: string, id: string): string | null {
   const ref = parseSweepRunId(id);
-  return ref ? join(sweepsRoot(runsDir), ref.sweep, 'runs', ref.point) : null;
+  return ref ? join(sweepRunsDir(join(sweepsRoot(runsDir), ref.sweep)), ref.point) : null;
 }
 
 /**
@@ -71,16 +82,18 @@ export async function checkSweepRun(runsDir: string, id: string): Promise<{ ok: 
   const ref = parseSweepRunId(id);
   if (!ref) return { ok: false, why: `"${id}" is not a sweep point id (<sweep>~<point>)` };
   const sweepDir = join(sweepsRoot(runsDir), ref.sweep);
-  const stat = lstatSync(sweepDir, { throwIfNoEntry: false });
-  if (!stat?.isDirectory()) return { ok: false, why: `no sweep "${ref.sweep}" in ${sweepsRoot(runsDir)}${stat?.isSymbolicLink() ? ' (a symbolic link, not a sweep folder)' : ''}` };
+  // sweeps/, the sweep and its runs/ must all be real folders: a link at any level could lead anywhere.
+  const problem = await realDirProblem(runsDir, sweepRunsDir(sweepDir));
+  if (problem && 'refused' in problem) return { ok: false, why: problem.refused };
+  if (problem) return { ok: false, why: `no sweep "${ref.sweep}" in ${sweepsRoot(runsDir)} (${problem.missing} is missing)` };
   let point;
   try {
-    point = readSweepManifest(sweepDir).points.find((p) => p.id === ref.point);
+    point = (await readSweepManifestAsync(sweepDir)).points.find((p) => p.id === ref.point);
   } catch (error) {
     return { ok: false, why: (error as Error).message };
   }
   if (!point) return { ok: false, why: `sweep "${ref.sweep}" has no point ${ref.point}` };
-  const check = await checkIsRun(join(sweepDir, 'runs'), ref.point);
+  const check = await checkIsRun(sweepRunsDir(sweepDir), ref.point);
   if (!check.ok) return check;
   return { ok: true, dir: check.dir, sweep: ref.sweep, index: point.index, values: point.values };
 }

@@ -10,7 +10,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { Layout } from '../report/layout.ts';
 import { formatEnergy, formatFlops, formatInt, formatPercent, methodLabel } from '../report/format.ts';
-import { writeFileAtomic, writeJsonAtomic } from '../run/files.ts';
+import { writeFileAtomic } from '../run/files.ts';
+import { studyPdfPath } from '../run/paths.ts';
+import { levelsBelow, writeFileBelow } from '../run/safePath.ts';
 import type { Method } from '../core/events.ts';
 import { methodKeys, methodShortLabel } from '../core/methods.ts';
 
@@ -172,7 +174,17 @@ export interface StudyResult {
 
 /** Where the study PDF goes unless the user names a file: <sweepDir>/study/study.pdf. */
 export function defaultStudyPdf(sweepDir: string): string {
-  return join(sweepDir, 'study', 'study.pdf');
+  return studyPdfPath(sweepDir);
+}
+
+/** Whether `dir` is the sweep folder or below it. */
+function levelsInside(sweepDir: string, dir: string): boolean {
+  try {
+    levelsBelow(sweepDir, dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Aggregates a sweep folder and writes study.pdf, study.csv, study-points.csv and study.json. */
@@ -185,14 +197,23 @@ export async function generateStudy(sweepDir: string, options: { out?: string } 
   if (extname(pdfPath).toLowerCase() !== '.pdf') throw new RunError(`--out ${options.out}: the study file must end in .pdf`);
   const outDir = dirname(pdfPath);
   const pdf = await renderStudyPdf(study);
-  mkdirSync(outDir, { recursive: true });
-  writeFileAtomic(pdfPath, pdf.bytes);
+  // Inside the sweep folder every level written to must be a real folder (a planted `study -> /elsewhere`
+  // is refused); outside it, the user named the place.
+  const inSweep = levelsInside(study.dir, outDir);
+  const write = (path: string, data: string | Uint8Array) => (inSweep ? writeFileBelow(study.dir, path, data) : writeFileAtomic(path, data));
+  if (!inSweep) mkdirSync(outDir, { recursive: true });
   const csv = join(outDir, 'study.csv');
   const pointsCsv = join(outDir, 'study-points.csv');
   const json = join(outDir, 'study.json');
-  writeFileAtomic(csv, studyCsv(study));
-  writeFileAtomic(pointsCsv, studyPointsCsv(study));
-  writeJsonAtomic(json, study);
+  try {
+    write(pdfPath, pdf.bytes);
+    write(csv, studyCsv(study));
+    write(pointsCsv, studyPointsCsv(study));
+    write(json, `${JSON.stringify(study, null, 2)}\n`);
+  } catch (error) {
+    if (error instanceof RunError) throw new RunError(`study not written: ${error.message}`);
+    throw error;
+  }
   return { pdfPath, pages: pdf.pages, csv, pointsCsv, json, study };
 }
 
