@@ -10,7 +10,7 @@ import type { EpochLogs, TrainCallback, TrainResult } from '../train/callbacks.t
 import { train, trainableParams } from '../train/loop.ts';
 import { Optimizer } from '../train/optimizer.ts';
 import { workersFor } from '../train/parallel/cores.ts';
-import { checkpointMetaPath, hasCheckpoint, readCheckpointMeta, readOptimizerState, restoreWeights, saveCheckpoint } from './checkpoint.ts';
+import { checkpointMetaPath, hasCheckpoint, readCheckpointMeta, readOptimizerState, restoreWeights, saveCheckpoint, settleCheckpoint } from './checkpoint.ts';
 import { optimizerOf, scheduleOf, type TrainingSettings } from './config.ts';
 import type { Method, Phase, RunEvent } from '../run/events.ts';
 import type { RunStore } from '../run/runStore.ts';
@@ -91,6 +91,15 @@ export async function runTrainingPhase(options: PhaseOptions): Promise<PhaseOutc
   let startEpoch = options.startEpoch;
   let previous: EpochLogs[] = [];
   if (options.resume) {
+    // A swap cut off by a kill leaves up to three complete copies: the newest the log backs wins.
+    settleCheckpoint(dir, (_meta, copy) => {
+      try {
+        checkResumePoint(options, copy);
+        return true;
+      } catch {
+        return false;
+      }
+    });
     const checkpoint = checkResumePoint(options, dir);
     if (checkpoint) {
       const { meta, unlogged } = checkpoint;

@@ -27,6 +27,7 @@ import { hasCheckpoint, readCheckpointMeta, restoreWeights, saveCheckpoint } fro
 import { fineTuneEpochsOf, optimizerOf, type ExperimentConfig } from './config.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
 import { writeJsonAtomic } from '../run/files.ts';
+import { clearRunLeftovers, settleFailure } from '../run/leftovers.ts';
 import type { Method, MethodResult, Phase, RunEvent } from '../run/events.ts';
 import { MODEL_JSON, loadModelFromDir, saveModelToDir, weightsInto, writePredictionCheck, type ExportedInput } from './modelFiles.ts';
 import { unitPixels } from '../data/normalise.ts';
@@ -85,6 +86,7 @@ export async function resumeExperiment(runDir: string, config: ExperimentConfig,
     const notes: string[] = [];
     if (lock.tookOver) notes.push(`took over a ${lock.tookOver}`);
     checkResumable(store, config, project(previous, store.id));
+    notes.push(...clearRunLeftovers(store.dir));
     if (log.lastLineTorn) {
       // Close the torn line so the resumed run's first event starts on a line of its own (the torn
       // bytes stay, as one unreadable line: nothing is lost).
@@ -197,7 +199,8 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     store.writeSummary(summary);
     emit({ type: 'run-end', time: Date.now(), status, summary: basename(summaryPath(store.dir)) });
     return { runId: store.id, runDir: store.dir, status, summary };
-  } catch (error) {
+  } catch (caught) {
+    const error = settleFailure(caught, store.dir);
     const message = (error as Error).message;
     const recording = energy ? await energy.stop().catch(() => null) : null;
     emit({ type: 'run-end', time: Date.now(), status: 'failed', error: message });
