@@ -9,6 +9,7 @@ import { BACKEND_CHOICES } from '../backend/selectBackend.ts';
 import { gpuSummaryInChild, type GpuSummary } from '../backend/webgpu/gpuSummary.ts';
 import { DATA_SPEC_FORMS } from '../data/load.ts';
 import { ConfigError, demoConfig, parseConfig } from '../core/config.ts';
+import { machineIssues } from '../experiment/machineBounds.ts';
 import { defaultRunsDir, deleteRun, ensureRunsDir, listRuns, RunError, RunStore } from '../run/runStore.ts';
 import { lockRefusal, RunLockedError } from '../run/lock.ts';
 import { configPath } from '../run/paths.ts';
@@ -113,15 +114,20 @@ export function createEngine(options: EngineOptions): Engine {
       dataForms: DATA_SPEC_FORMS,
     }),
     'experiment:validate': async ({ config }) => {
+      let valid;
       try {
-        return { ok: true, config: parseConfig(config) };
+        valid = parseConfig(config);
       } catch (error) {
         if (error instanceof ConfigError) return { ok: false, issues: error.issues };
         throw error;
       }
+      const issues = await machineIssues(valid);
+      return issues.length > 0 ? { ok: false, issues } : { ok: true, config: valid };
     },
     'experiment:start': async ({ config }) => {
       const valid = validated(config);
+      const issues = await machineIssues(valid);
+      if (issues.length > 0) throw new ApiError(issues.map((i) => `${i.path}: ${i.message}`).join('\n'), issues);
       await runFolderCall(() => supervisor.checkCapacity());
       const store = await runFolderCall(() => RunStore.create(settings.runsDir, valid));
       // The worker takes the lock over: it is the one process that writes the run from here on.

@@ -1,7 +1,9 @@
 /**
  * Runs experiments in worker processes and relays their events. One supervisor per app (Electron
  * main or `earlybird serve`); it never trains itself, so the window or the server stays
- * responsive. Closing the app cancels every worker cleanly (after its current batch).
+ * responsive. Closing the app cancels every worker cleanly (after its current batch); a worker
+ * that has not stopped within the grace period is killed with everything it started (its own
+ * process group), so a cancel always ends within a bounded time.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +26,7 @@ export interface SupervisorOptions {
   spawnWorker?: () => ChildProcess;
   /** Most experiments running at once (each trains with every core it is given); default 2. */
   maxWorkers?: number;
-  /** How long a cancelled worker may take to stop after its batch before it is killed; default 60 s. */
+  /** How long a cancelled worker may take to stop after its batch before its process tree is killed; default 30 s. */
   cancelGraceMs?: number;
 }
 
@@ -34,6 +36,24 @@ export class TooManyRunsError extends Error {
 }
 
 export const DEFAULT_MAX_WORKERS = 2;
+export const DEFAULT_CANCEL_GRACE_MS = 30_000;
+
+/**
+ * SIGKILL to the worker and every process it started: the worker leads its own process group
+ * (it is forked detached), so the group's id is its pid. Falls back to the worker alone.
+ */
+function killTree(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    if (process.platform !== 'win32') {
+      process.kill(-child.pid, 'SIGKILL');
+      return;
+    }
+  } catch {
+    // No such group (already gone, or the worker was started another way).
+  }
+  child.kill('SIGKILL');
+}
 
 /** Whether the run's relayed events include its run-end, as the one projection reads them. */
 function hasEnded(run: ActiveRun): boolean {
@@ -82,6 +102,14 @@ export class ExperimentSupervisor {
       });
       child.once('exit', (code, signal) => {
         this.workers.delete(runId);
+        // Anything the worker started and left running (a meter, a probe) goes with it.
+        if (child.pid !== undefined && process.platform !== 'win32') {
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // The group is already empty.
+          }
+        }
         if (!hasEnded(run)) {
           this.options.onEvent(runId, { type: 'run-end', time: Date.now(), status: 'failed', error: `worker exited (${signal ?? `code ${code}`})` });
         }
@@ -108,7 +136,7 @@ export class ExperimentSupervisor {
     const worker = this.workers.get(runId);
     if (!worker) return false;
     if (worker.child.connected) worker.child.send({ type: 'cancel' } satisfies ToWorker);
-    const timer = setTimeout(() => worker.child.kill('SIGKILL'), this.options.cancelGraceMs ?? 60_000);
+    const timer = setTimeout(() => killTree(worker.child), this.options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS);
     await worker.done;
     clearTimeout(timer);
     return true;
@@ -118,7 +146,7 @@ export class ExperimentSupervisor {
   async shutdown(timeoutMs = 15_000): Promise<void> {
     const all = [...this.workers.values()];
     for (const w of all) if (w.child.connected) w.child.send({ type: 'cancel' } satisfies ToWorker);
-    const timer = setTimeout(() => all.forEach((w) => w.child.kill('SIGKILL')), timeoutMs);
+    const timer = setTimeout(() => all.forEach((w) => killTree(w.child)), timeoutMs);
     await Promise.all(all.map((w) => w.done));
     clearTimeout(timer);
   }

@@ -10,12 +10,14 @@ import { z } from 'zod';
 import { demoConfig, parseConfig, ConfigError, type ExperimentConfig } from '../core/config.ts';
 import type { RunEvent } from '../core/events.ts';
 import { resumeExperiment, runExperiment, type RunOptions } from '../experiment/runner.ts';
+import { checkMachineBounds } from '../experiment/machineBounds.ts';
 import { configHash } from '../run/summarise.ts';
 import { runSweepLocally } from '../study/runSweep.ts';
 import { seedSweep } from '../study/sweep.ts';
 import { formatStudy, generateStudy } from '../study/studyReport.ts';
 import { describeRun, listRuns, RunError, RunStore } from '../run/runStore.ts';
 import { ProgressReporter } from '../train/progress.ts';
+import { cancelOnSignal } from './cancelOnSignal.ts';
 import { formatSummary } from './formatSummary.ts';
 import { option, optionsHelp, parseArgsSpec, parseOptions, runsDirOption } from './options.ts';
 
@@ -83,12 +85,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const values = parseOptions(RUN_OPTIONS, parsed.values);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const controller = new AbortController();
-  const onSignal = () => {
-    log('\ncancelling after this batch… (resume later with earlybird run --resume <runDir>)');
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const removeSignalHandlers = cancelOnSignal(controller, log);
   const runOptions = {
     runsDir: values.runs,
     signal: controller.signal,
@@ -103,10 +100,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (values.resume) {
       const store = RunStore.open(values.resume);
       const config = parseConfig(store.readConfigJson(), store.configPath);
+      await checkMachineBounds(config);
       outcome = await resumeExperiment(store.dir, config, runOptions);
     } else {
       if (!values.demo && positionals.length === 0) throw new RunError(`give a config file, --demo or --resume <runDir>\n${RUN_USAGE}`);
       const config = values.demo ? demoConfig() : parseConfig(readConfigFile(positionals[0]!), positionals[0]!);
+      await checkMachineBounds(config);
       if (config.seeds || config.repeats !== undefined) return await runSeeds(config, runOptions, values.json);
       outcome = await runExperiment(config, runOptions);
     }
@@ -114,8 +113,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify({ runDir: outcome.runDir, status: outcome.status, summary: outcome.summary })}\n`);
     return outcome.status === 'cancelled' ? 130 : 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    removeSignalHandlers();
   }
 }
 

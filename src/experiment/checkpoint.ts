@@ -1,7 +1,8 @@
 /**
  * A phase's checkpoint: the model (TF.js format), the optimizer's slots and what the phase needs
- * to continue (epoch, history, detector state). Written after every finished epoch by replacing
- * the directory in one rename, so a kill leaves either the previous or the new checkpoint.
+ * to continue (epoch, history, detector state). Written after every finished epoch by swapping in
+ * a sealed copy of the directory (see replaceDirAtomic); a kill at any step leaves a complete copy,
+ * which every reader here first puts in place (settleCheckpoint).
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import type { ModelSpec } from '../models/index.ts';
 import type { EpochLogs } from '../train/callbacks.ts';
 import type { Optimizer, OptimizerState } from '../train/optimizer.ts';
-import { replaceDirAtomic } from '../run/files.ts';
+import { replaceDirAtomic, settleReplacedDir, type Settled } from '../run/files.ts';
 import { RunError } from '../run/errors.ts';
 import { READ_CAPS, readRegularFileSync } from '../run/safeRead.ts';
 import { loadModelFromDir, saveModelToDir } from './modelFiles.ts';
@@ -54,7 +55,22 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimiz
 /** A checkpoint's own description (phase, epoch, spec, history): present when the checkpoint is. */
 export const checkpointMetaPath = (dir: string) => join(dir, 'checkpoint.json');
 
+/**
+ * Puts the newest complete copy of a checkpoint in place after a writer was killed mid-swap (and
+ * removes the other copies): the first one whose description reads and that `accept` takes.
+ */
+export function settleCheckpoint(dir: string, accept: (meta: CheckpointMeta, path: string) => boolean = () => true): Settled {
+  return settleReplacedDir(dir, (path) => {
+    try {
+      return accept(readMetaAt(path), path);
+    } catch {
+      return false;
+    }
+  });
+}
+
 export function hasCheckpoint(dir: string): boolean {
+  settleCheckpoint(dir);
   return existsSync(checkpointMetaPath(dir));
 }
 
@@ -64,6 +80,11 @@ function damaged(file: string, what: string): RunError {
 }
 
 export function readCheckpointMeta(dir: string): CheckpointMeta {
+  settleCheckpoint(dir);
+  return readMetaAt(dir);
+}
+
+function readMetaAt(dir: string): CheckpointMeta {
   const path = checkpointMetaPath(dir);
   let text: string | null;
   try {
@@ -85,6 +106,7 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
 }
 
 export function readOptimizerState(dir: string): OptimizerState | null {
+  settleCheckpoint(dir);
   const jsonPath = join(dir, 'optimizer.json');
   const binPath = join(dir, 'optimizer.bin');
   if (!existsSync(jsonPath)) return null;
@@ -113,6 +135,7 @@ export function readOptimizerState(dir: string): OptimizerState | null {
 
 /** Copies the checkpoint's weights into `model` (same architecture). */
 export async function restoreWeights(dir: string, model: tf.LayersModel): Promise<void> {
+  settleCheckpoint(dir);
   let saved: tf.LayersModel;
   try {
     saved = await loadModelFromDir(dir);

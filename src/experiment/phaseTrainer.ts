@@ -11,7 +11,7 @@ import type { EpochLogs, TrainCallback, TrainResult } from '../train/callbacks.t
 import { train, trainableParams } from '../train/loop.ts';
 import { Optimizer } from '../train/optimizer.ts';
 import { workersFor } from '../train/parallel/cores.ts';
-import { checkpointMetaPath, hasCheckpoint, readCheckpointMeta, readOptimizerState, restoreWeights, saveCheckpoint } from './checkpoint.ts';
+import { checkpointMetaPath, hasCheckpoint, readCheckpointMeta, readOptimizerState, restoreWeights, saveCheckpoint, settleCheckpoint } from './checkpoint.ts';
 import { optimizerOf, scheduleOf, type TrainingSettings } from '../core/config.ts';
 import type { Phase, RunEvent } from '../core/events.ts';
 import type { RunStore } from '../run/runStore.ts';
@@ -125,6 +125,15 @@ export async function runTrainingPhase(options: PhaseOptions): Promise<PhaseOutc
   let startEpoch = options.startEpoch;
   let previous: EpochLogs[] = [];
   if (options.resume) {
+    // A swap cut off by a kill leaves up to three complete copies: the newest the log backs wins.
+    settleCheckpoint(dir, (_meta, copy) => {
+      try {
+        checkResumePoint(options, copy);
+        return true;
+      } catch {
+        return false;
+      }
+    });
     const checkpoint = checkResumePoint(options, dir);
     if (checkpoint) {
       const { meta, unlogged } = checkpoint;

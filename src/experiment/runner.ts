@@ -23,6 +23,7 @@ import { methodRows } from '../core/methods.ts';
 import { project, type RunState } from '../core/project.ts';
 import type { RunSummary } from '../core/summary.ts';
 import { summaryPath } from '../run/paths.ts';
+import { clearRunLeftovers, settleFailure } from '../run/leftovers.ts';
 import { RunStore, RunError, defaultRunsDir } from '../run/runStore.ts';
 import { buildSummary, configHash } from '../run/summarise.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
@@ -74,6 +75,7 @@ export async function resumeExperiment(runDir: string, config: ExperimentConfig,
     const notes: string[] = [];
     if (lock.tookOver) notes.push(`took over a ${lock.tookOver}`);
     checkResumable(store, config, project(previous, store.id));
+    notes.push(...clearRunLeftovers(store.dir));
     if (log.lastLineTorn) {
       // Close the torn line so the resumed run's first event starts on a line of its own (the torn
       // bytes stay, as one unreadable line: nothing is lost).
@@ -174,7 +176,8 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     store.writeSummary(summary);
     emit({ type: 'run-end', time: Date.now(), status, summary: basename(summaryPath(store.dir)) });
     return { runId: store.id, runDir: store.dir, status, summary };
-  } catch (error) {
+  } catch (caught) {
+    const error = settleFailure(caught, store.dir);
     const message = (error as Error).message;
     const recording = energy ? await energy.stop().catch(() => null) : null;
     emit({ type: 'run-end', time: Date.now(), status: 'failed', error: message });

@@ -32,6 +32,17 @@ export function usableCores(cpuMax: string | null = readCgroupCpuMax()): number 
 }
 
 /**
+ * Null when `requested` data-parallel replicas fit the cores this process may use; otherwise why
+ * not. More replicas than cores only time-slice the same cores, each with its
+ * own copy of the network, so memory grows and nothing gets faster.
+ */
+export function workersRefusal(requested: number | undefined, cores: number = usableCores()): string | null {
+  if (requested === undefined || requested <= cores) return null;
+  return `${requested} data-parallel replicas, but this process may use ${cores} core${cores === 1 ? '' : 's'} (CPU affinity and cgroup quota); ` +
+    `use at most ${cores}, or leave workers out to use every core`;
+}
+
+/**
  * The replica count a training run uses: what the user asked for, else every usable core on the
  * wasm backend (single-threaded per replica) and 1 elsewhere (native TensorFlow and WebGPU use
  * the cores or the device themselves; the cpu backend is only a fallback).
@@ -41,6 +52,8 @@ export function workersFor(requested: number | undefined, backend: string = tf.g
     if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`workers: expected an integer ≥ 1, got ${requested}`);
     // The replicas read and write weights synchronously, which webgpu in Node cannot do.
     if (requested > 1 && backend === 'webgpu') throw new RangeError(`workers: ${requested} data-parallel replicas need a CPU backend (wasm); on webgpu the GPU runs the whole batch in parallel, use 1`);
+    const refusal = workersRefusal(requested);
+    if (refusal) throw new RangeError(`training.workers: ${refusal}`);
     return requested;
   }
   return backend === 'wasm' ? usableCores() : 1;
