@@ -4,8 +4,8 @@
  * and every comparison (dense, EB re-init, lottery ticket, Scratch-E/B, the standard pruning
  * pipeline) — on augmented CIFAR-format data; and the shipped preset bench/configs/
  * paper-vgg16-cifar10.json validates as the paper's setting and runs its first epoch, network and
- * batch unchanged, on a slice of one full batch (290 images, 261 of them trained: one step of 256 and one of 5). On webgpu (Chromium's SwiftShader; skipped with Dawn's
- * reason where there is no adapter): each network trains, is cut by surgery, computes what the dense
+ * batch unchanged, on a slice holding one full batch (290 images, 261 trained: a step of 256 and
+ * one of 5). On webgpu (Chromium's SwiftShader; skipped with Dawn's reason where there is no adapter): each network trains, is cut by surgery, computes what the dense
  * one does with the pruned channels zeroed, and retrains. CIFAR-format files are written here.
  */
 import * as tf from '@tensorflow/tfjs';
