@@ -16,6 +16,7 @@ import type { EnergyRecording } from '../experiment/energyRecorder.ts';
 import { METHODS, type EnergyKind, type Method, type Phase } from './events.ts';
 import type { RunStore } from './runStore.ts';
 import { finishedPhase, methodResults, project, type RunState } from './project.ts';
+import { energyChecks } from './energyChecks.ts';
 import { SUMMARY_SCHEMA_VERSION, type EarlyBirdSummary, type RunEnergySummary, type RunSummary, type SlimSummary } from './summary.ts';
 
 /** Phases whose energy each method is charged. */
@@ -125,8 +126,16 @@ function energyFrom(state: RunState, config: ExperimentConfig, recording: Energy
   if (!methods.dense && base.denseJoules !== null) {
     methods.dense = { joules: base.denseJoules, source: base.denseBasis, kind: 'projected' };
   }
+  const checks = energyChecks(state, {
+    phaseJoules: Object.fromEntries(Object.entries(base.phases).map(([phase, p]) => [phase, p.joules])),
+    methodPhases: METHOD_PHASES, ebPhases: METHOD_PHASES.ebTrain, plannedEpochs: earlyBird.plannedEpochs,
+    projectedDenseJoules: base.denseKind === 'projected' ? base.denseJoules : null,
+    contention: base.contention, denseWithL1: config.comparisons.prunePipeline.enabled && config.search.l1 > 0,
+    detectorPercent: earlyBird.overheadPercent, accuracyTarget: config.energy.accuracyTarget ?? null,
+  });
   return {
-    ...base, methods, sources: recording.sources, skipped: recording.skipped,
+    ...base, ...checks, savedInterval: base.savedRatio !== null ? checks.savedInterval : null,
+    methods, sources: recording.sources, skipped: recording.skipped,
     estimateModel: estimateModelOf(recording), unmeasured: recording.unmeasured ?? [],
   };
 }
