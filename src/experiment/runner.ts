@@ -38,6 +38,7 @@ import { maskPath, modelDir, modelFolder, phaseCheckpointDir, summaryPath } from
 import { buildSummary, configHash } from '../run/summarise.ts';
 import type { RunSummary } from '../run/summary.ts';
 import { runSurgery, type SurgeryOutcome } from './surgeryPhase.ts';
+import { START_UP_PHASE } from './warmUp.ts';
 
 export interface RunOptions {
   /** Folder that holds run folders (default ./runs or $EARLYBIRD_RUNS). */
@@ -140,6 +141,9 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     });
     for (const message of backend.warnings) emit({ type: 'warning', time: Date.now(), message });
     for (const message of notes) emit({ type: 'warning', time: Date.now(), message });
+    // Metered from here: data loading and model building are the run's start-up, charged to no method.
+    energy = await EnergyRecorder.start(config.energy, emit, previous, options.detectPowerSources, backend.adapter);
+    energy.setPhase(START_UP_PHASE);
     const data = await loadData(config.data.spec, {
       seed: config.seed, trainLimit: config.data.trainLimit, testLimit: config.data.testLimit,
       validationFraction: config.data.validationFraction,
@@ -164,7 +168,6 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     if (refusal) throw new RunError(refusal);
     emit({ type: 'model', time: Date.now(), method: 'dense', params: denseStats.params, flops: denseStats.flops });
 
-    energy = await EnergyRecorder.start(config.energy, emit, previous, options.detectPowerSources, backend.adapter);
     const ctx: PhaseContext = { store, config, data, spec, emit, signal, resumed, before, energy, options };
 
     const search = await searchPhase(ctx);
@@ -314,7 +317,7 @@ async function searchPhase(ctx: PhaseContext): Promise<SearchOutcome> {
   beginPhase(ctx, 'search', N, 0, N);
   const outcome = await runTrainingPhase({
     store, phase: 'search', method: 'ebTrain', model, spec: ctx.spec, data: ctx.data, training: config.training,
-    plannedEpochs: N, startEpoch: 0, endEpoch: N, seed: config.seed, signal: ctx.signal, emit, resume, previous: ctx.before,
+    plannedEpochs: N, startEpoch: 0, endEpoch: N, seed: config.seed, signal: ctx.signal, emit, resume, previous: ctx.before, meter: ctx.energy,
     callbacks: [new SlimmingPenalty(config.search.l1), earlyBird, ...(ctx.options.callbacks?.('search') ?? [])],
     checkpointExtra: () => ({ detector: detector.toJSON() }),
     endedBefore: () => (config.search.stopOnFound && detector.foundFor(p) ? `Early-Bird ticket found at epoch ${detector.ticket(p)!.epoch + 1}` : null),
@@ -394,7 +397,7 @@ async function trainMethod(ctx: PhaseContext, args: {
   const outcome = await runTrainingPhase({
     store, phase: args.phase, method: args.method, model: args.model, spec: args.spec, data: ctx.data, training: config.training,
     plannedEpochs: args.plannedEpochs, startEpoch: args.startEpoch, endEpoch: args.endEpoch, seed: config.seed,
-    signal: ctx.signal, emit, resume, previous: ctx.before, callbacks: [...(args.callbacks ?? []), ...(ctx.options.callbacks?.(args.phase) ?? [])],
+    signal: ctx.signal, emit, resume, previous: ctx.before, meter: ctx.energy, callbacks: [...(args.callbacks ?? []), ...(ctx.options.callbacks?.(args.phase) ?? [])],
   });
   const epochs = outcome.history.length;
   const seconds = outcome.history.reduce((s, h) => s + h.seconds, 0);
