@@ -24,7 +24,19 @@ import { configHash } from './configHash.ts';
 import { READ_CAPS, readRegularFile, readRegularFileSync } from './safeRead.ts';
 import type { RunSummary } from './summary.ts';
 import { project } from './project.ts';
-import { savingKind } from '../energy/labels.ts';
+import { contendedPhases, savingKind } from '../energy/labels.ts';
+import { savingWarnings } from '../energy/savingWords.ts';
+
+/** The saving's interval and the warnings on it, for the runs list. */
+function savingTrust(energy: NonNullable<RunSummary['energy']> | null): Pick<RunListItem, 'savedInterval' | 'savedWarning'> {
+  if (!energy) return { savedInterval: null, savedWarning: null };
+  const interval = energy.savedInterval;
+  const warnings = savingWarnings(energy.likeForLike, contendedPhases(energy).map((p) => p.replace(/ \(.*$/, '')));
+  return {
+    savedInterval: interval ? { low: interval.percent.low, high: interval.percent.high, clear: interval.clear } : null,
+    savedWarning: warnings.length ? warnings.join('; ') : null,
+  };
+}
 
 export const METRICS_HEADER = 'phase,method,epoch,learningRate,loss,accuracy,valLoss,valAccuracy,seconds,imagesPerSecond';
 
@@ -301,6 +313,10 @@ export interface RunListItem {
   savedKind: 'measured' | 'estimated' | 'projected' | null;
   /** Why no saving is given (null when one is). */
   savedReason: string | null;
+  /** 95 % interval of savedPercent (epoch-to-epoch), and whether it excludes no saving; null when not recorded. */
+  savedInterval?: { low: number; high: number; clear: boolean } | null;
+  /** What bears on the saving (an unreliable like-for-like check, contention), in words; null when nothing. */
+  savedWarning?: string | null;
   /** The power model behind estimated figures (null when nothing was estimated). */
   estimateModel: string | null;
   /** Who writes the run now (pid, host, since), when its lock is held; null otherwise. */
@@ -383,6 +399,7 @@ export async function describeRun(store: RunStore): Promise<RunListItem> {
     savedPercent: savedReasonOf(summary) === null ? summary!.energy!.savedPercent : null,
     savedKind: savedReasonOf(summary) === null ? savingKind(summary!.energy!) : null,
     savedReason: savedReasonOf(summary),
+    ...savingTrust(savedReasonOf(summary) === null ? summary!.energy! : null),
     estimateModel: summary?.energy?.estimateModel ?? null,
     lockedBy: lock.state === 'held' ? describeHolder(lock.holder) : lock.state === 'unknown' ? lock.why : null,
     problem: problems.length ? problems.join('; ') : null,

@@ -3,6 +3,8 @@ export const PHASE_LABELS: Readonly<Record<string, string>> = {
   search: 'Search (dense + slimming)',
   surgery: 'Surgery',
   'surgery-checks': 'Surgery checks',
+  'start-up': 'Start-up (charged to no method)',
+  'warm-up': 'Warm-up (charged to no method)',
   retrain: 'Retrain (EB ticket)',
   ebReinit: 'EB re-init',
   dense: 'Dense baseline',
@@ -21,7 +23,7 @@ export function methodLabel(method: string): string {
 }
 
 export const SHORT_PHASE_LABELS: Readonly<Record<string, string>> = {
-  search: 'search', surgery: 'surgery', 'surgery-checks': 'checks', retrain: 'retrain', ebReinit: 'EB re-init',
+  search: 'search', surgery: 'surgery', 'surgery-checks': 'checks', 'start-up': 'start-up', 'warm-up': 'warm-up', retrain: 'retrain', ebReinit: 'EB re-init',
   dense: 'dense', lotteryTicket: 'LTH', scratchE: 'Scratch-E', scratchB: 'Scratch-B',
 };
 
@@ -32,6 +34,8 @@ export const PHASE_COLORS: Readonly<Record<string, string>> = {
   search: '#3b82f6',
   surgery: '#eab308',
   'surgery-checks': '#a3a3a3',
+  'start-up': '#8b95a1',
+  'warm-up': '#c4c4c4',
   retrain: '#22a06b',
   dense: '#f08c2e',
   ebReinit: '#9b6ef3',
