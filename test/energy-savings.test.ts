@@ -237,10 +237,11 @@ describe('the app\'s live saving', () => {
     ({ type: 'energy.interval', time, timeMs: time, deltas: [{ phase, source: 'cpu-estimate', device: 'cpu', kind: 'estimated', joules }], power: [] });
   const searching: RunEvent[] = [
     { type: 'phase-start', time: 1, phase: 'search', plannedEpochs: 10, startEpoch: 0, endEpoch: 10 },
+    // Each epoch's energy is read off the energy curve at its end: the reading that closes it comes first.
+    interval(2, 'search', 50),
     { type: 'epoch', time: 2, phase: 'search', logs: logs(0) },
-    interval(3, 'search', 50),
+    interval(4, 'search', 50),
     { type: 'epoch', time: 4, phase: 'search', logs: logs(1) },
-    interval(5, 'search', 50),
   ];
 
   it('shows no saving before the ticket, only the reason', () => {

@@ -73,7 +73,7 @@ function expectedFromSummary(summary: RunSummary): string[] {
     if (e.denseJoules !== null) expected.push(formatEnergy(e.denseJoules));
     if (e.savedRatio !== null) expected.push(formatRatio(e.savedRatio));
     if (e.savedPercent !== null) expected.push(formatPercent(e.savedPercent));
-    if (e.savedCo2eGrams !== null) expected.push(formatCo2e(e.savedCo2eGrams));
+    if (e.savedCo2eGrams !== null) expected.push(formatCo2e(Math.abs(e.savedCo2eGrams))); // a negative one reads "more emitted"
     for (const m of Object.values(e.methods)) if (m) expected.push(formatEnergy(m.joules));
     for (const [phase, p] of Object.entries(e.phases)) if (Object.keys(p.bySource).length === 1) expected.push(formatEnergy(p.joules), phase === 'unassigned' ? 'outside phases' : '');
     for (const s of e.sources) expected.push(s.name);

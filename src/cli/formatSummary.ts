@@ -5,6 +5,30 @@ import { computeLine, contendedPhases, energyKindLabel, savingKind } from '../en
 import { methodKeys, methodLabel } from '../core/methods.ts';
 import { siCount } from '../core/numbers.ts';
 import type { RunSummary } from '../core/summary.ts';
+import { likeForLikeLine, savingHeadline, savingWarnings } from '../energy/savingWords.ts';
+
+const CLI_WORDS = { energy: formatEnergy, percent: (p: number) => `${p.toFixed(1)} %` };
+
+/** The checks behind the saving: like for like, the projection made at the ticket, energy to accuracy. */
+function energyCheckLines(energy: NonNullable<RunSummary['energy']>): string[] {
+  const lines: string[] = [];
+  if (energy.likeForLike) lines.push(likeForLikeLine(energy.likeForLike));
+  const p = energy.projectionAtTicket;
+  if (p) {
+    lines.push(`dense energy projected at the ticket (epoch ${p.epoch + 1}): ${formatEnergy(p.joules)} (95 % ${formatEnergy(p.low)}–${formatEnergy(p.high)}) from ${p.epochs} warm search epochs × ${p.plannedEpochs}` +
+      (p.measuredJoules !== null && p.errorPercent !== null ? `; measured ${formatEnergy(p.measuredJoules)}: projection error ${p.errorPercent >= 0 ? '+' : ''}${p.errorPercent.toFixed(1)} %` : '; dense not measured in this run'));
+  }
+  const a = energy.energyToAccuracy;
+  if (a) {
+    const rows = methodKeys().filter((m) => a.methods[m]).map((m) => {
+      const r = a.methods[m]!;
+      return `${methodLabel(m)} ${r.joules !== null ? formatEnergy(r.joules) : `— ${r.reason}`}`;
+    });
+    lines.push(`energy to ${pct(a.target)} validation accuracy (${a.targetBasis}): ${rows.join('; ')}` +
+      (a.savedRatio !== null ? ` — EB Train ${a.savedRatio >= 1 ? `${a.savedRatio.toFixed(2)}x less than dense` : `${(1 / a.savedRatio).toFixed(2)}x more than dense`}` : a.savedReason ? ` — ${a.savedReason}` : ''));
+  }
+  return lines;
+}
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const millions = siCount;
@@ -65,11 +89,15 @@ export function formatSummary(s: RunSummary): string {
       const acc = s.methods.ebTrain && s.methods.dense
         ? `; accuracy ${pct(s.methods.ebTrain.testAccuracy)} vs ${pct(s.methods.dense.testAccuracy)} dense (${((s.methods.ebTrain.testAccuracy - s.methods.dense.testAccuracy) * 100).toFixed(2)} points)`
         : '';
+      const warnings = savingWarnings(energy.likeForLike, contendedPhases(energy));
       out.push(`energy saved against dense training (${savingKind(energy)}): ${eb} vs dense ${formatEnergy(energy.denseJoules)} ${energyKindLabel(energy.denseKind, { basis: energy.denseBasis, source: energy.phases.dense?.source ?? null })} — ` +
-        `${energy.savedRatio.toFixed(2)}x less, ${energy.savedPercent.toFixed(1)} % saved${acc}${modelNote}`);
+        `${savingHeadline({ savedJoules: energy.savedJoules!, savedRatio: energy.savedRatio, savedPercent: energy.savedPercent, interval: energy.savedInterval }, CLI_WORDS, { subject: methodLabel('ebTrain'), reference: 'dense' })}` +
+        `${warnings.length ? ` — ${warnings.join('; ')}` : ''}${acc}${modelNote}`);
+      if (energy.savedInterval) out.push(`  interval: 95 %, ${energy.savedInterval.basis}`);
     } else {
       out.push(`energy: ${eb}; ${energy.savedReason ?? 'no dense baseline to compare with'}${modelNote}`);
     }
+    out.push(...energyCheckLines(energy));
     const pipeline = savingsAgainstReferences(energy.methods).find((x) => x.reference === 'prunePipeline');
     // Only where the dense saving stands (no unmeasured stretch): the same meter made both figures.
     if (pipeline && energy.savedPercent !== null) {
@@ -81,7 +109,7 @@ export function formatSummary(s: RunSummary): string {
         (energy.machine.denseJoules !== null ? `, dense ${formatEnergy(energy.machine.denseJoules)}` : '') + ' (estimated)');
     }
     out.push(`CO2e: ${energy.co2eGrams.toFixed(3)} g for EB Train (${energy.ebTrainKind})` +
-      (energy.savedCo2eGrams !== null ? `, ${energy.savedCo2eGrams.toFixed(3)} g avoided (${savingKind(energy)})` : '') +
+      (energy.savedCo2eGrams !== null ? `, ${Math.abs(energy.savedCo2eGrams).toFixed(3)} g ${energy.savedCo2eGrams >= 0 ? 'avoided' : 'more emitted'} (${savingKind(energy)})` : '') +
       ` (carbon intensity ${energy.carbonIntensity} g/kWh, PUE ${energy.pue}); sampler overhead ${energy.overheadPercent?.toFixed(2) ?? '-'} % of a core`);
   } else {
     out.push('', 'energy: not measured (no power source could be read)');

@@ -101,6 +101,8 @@ export const energySchema = z.strictObject({
   pue: z.number().min(1).max(3).default(1.0),
   /** Overrides the CPU TDP used by the utilisation estimate, in watts. */
   tdpWatts: z.number().positive().max(2000).optional(),
+  /** Validation accuracy (0–1) each method's energy to accuracy is measured to; absent: the dense network's final validation accuracy minus 1 point. */
+  accuracyTarget: z.number().min(0).max(1).optional(),
 });
 
 export const experimentSchema = z.strictObject({

@@ -134,8 +134,15 @@ const BUILT_IN: readonly MethodSpec[] = [
   },
 ];
 
+/** Energy-meter phase from the meter's start to the first warm-up: data loading and model building. */
+export const START_UP_PHASE = 'start-up';
+/** Energy-meter phase of the warm-up steps run before each metered training phase. */
+export const WARM_UP_PHASE = 'warm-up';
+
 /** Phases the energy meter records that belong to no method. */
 const METER_PHASES: readonly PhaseRow[] = [
+  { key: START_UP_PHASE, label: 'Start-up (charged to no method)', shortLabel: 'start-up', color: '#6b7280', network: null, plannedEpochs: () => 0 },
+  { key: WARM_UP_PHASE, label: 'Warm-up (charged to no method)', shortLabel: 'warm-up', color: '#c4c4c4', network: null, plannedEpochs: () => 0 },
   { key: 'surgery-checks', label: 'Surgery checks', shortLabel: 'surgery checks', color: GREY, network: null, plannedEpochs: () => 0 },
   { key: 'unassigned', label: 'Outside phases', shortLabel: 'outside phases', color: SLATE, network: null, plannedEpochs: () => 0 },
 ];

@@ -72,6 +72,8 @@ export interface RunView {
    * keyed by epoch like `epochs`, because the lottery ticket's rounds restart their epoch numbers.
    */
   epochsLogged: Record<string, { count: number; validated: number }>;
+  /** Per phase, every logged epoch in log order (like epochsLogged): when it ended (seconds since t0, where per-epoch energy reads the energy curves) and its validation accuracy. */
+  epochEnds: Record<string, { epoch: number; x: number; valAccuracy: number | null }[]>;
   progress: ProgressInfo | null;
   /** Max mask distance per tracked ratio (key: the ratio as text), x = epoch (1-based). */
   maskDistance: Record<string, Point[]>;
@@ -121,7 +123,7 @@ export type RunState = RunView;
 export function emptyRunView(runId: string): RunView {
   return {
     runId, status: 'pending', error: null, t0: null, lastEventAt: null, resumed: false, backend: null, data: null, models: {},
-    phases: [], currentPhase: null, epochs: {}, epochsLogged: {}, progress: null, maskDistance: {}, foundByRatio: {}, earlyBird: null, layerMask: null,
+    phases: [], currentPhase: null, epochs: {}, epochsLogged: {}, epochEnds: {}, progress: null, maskDistance: {}, foundByRatio: {}, earlyBird: null, layerMask: null,
     power: {}, powerKinds: {}, energy: {}, energyTotals: {}, energyKinds: {}, energyPhaseStart: {}, energySources: [], slimTrainSpeedup: null, warnings: [], eventCount: 0,
     startedAt: null, detectorPercent: {}, slim: null, quantization: null,
     created: null, configHash: null, lastRunEnd: null, energySourcesLogged: false, lastEpoch: null, warningLog: [], energySkipped: [], energyPhaseMarks: [], lastReadingAt: null,
@@ -223,6 +225,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
       const logged = (view.epochsLogged[event.phase] ??= { count: 0, validated: 0 });
       logged.count++;
       if (event.logs.valLoss !== null) logged.validated++;
+      (view.epochEnds[event.phase] ??= []).push({ epoch: event.logs.epoch, x: seconds(view, time), valAccuracy: typeof event.logs.valAccuracy === 'number' ? event.logs.valAccuracy : null });
       break;
     }
     case 'mask-distance':

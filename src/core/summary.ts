@@ -8,6 +8,7 @@ import type { FinalStatus } from './status.ts';
 import type { EnergySummary } from '../energy/savings.ts';
 import type { ComputeSummary } from '../energy/computeLedger.ts';
 import type { UnmeasuredInterval } from '../energy/recording.ts';
+import type { EnergyChecks } from '../run/energyChecks.ts';
 import type { EnergyKind, Method, MethodResult } from './events.ts';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -51,7 +52,7 @@ export interface SlimSummary {
  * The energy section: the meter's per-phase totals and the savings (`src/energy/savings.ts`),
  * plus per-method totals and where every number came from.
  */
-export interface RunEnergySummary extends EnergySummary {
+export interface RunEnergySummary extends EnergySummary, Partial<EnergyChecks> {
   /** Per method, summed over its phases (ebTrain = search + surgery + retrain). */
   methods: Partial<Record<Method, { joules: number; source: string; kind: EnergyKind }>>;
   /** The sensors (or estimate) that produced the readings. */

@@ -18,6 +18,7 @@ import type { RunStore } from '../run/runStore.ts';
 import { RunError } from '../run/errors.ts';
 import { lastLoggedEpoch, type RunState } from '../core/project.ts';
 import { phaseCheckpointDir } from '../run/paths.ts';
+import { warmUpBeforePhase, type PhaseMeter } from './warmUp.ts';
 
 export interface PhaseOptions {
   store: RunStore;
@@ -42,6 +43,8 @@ export interface PhaseOptions {
   previous?: RunState;
   /** After a resume: a reason when the phase had already ended (e.g. the ticket was found), else null. */
   endedBefore?(): string | null;
+  /** The energy meter: the warm-up before the phase is metered as its own phase (src/experiment/warmUp.ts). */
+  meter?: PhaseMeter;
 }
 
 export interface PhaseOutcome {
@@ -149,6 +152,9 @@ export async function runTrainingPhase(options: PhaseOptions): Promise<PhaseOutc
     }
   }
   const endedReason = options.endedBefore?.() ?? null;
+  if (endedReason === null && startEpoch < options.endEpoch) {
+    await warmUpBeforePhase(phase, options.meter, { model, data, training, seed: options.seed, signal: options.signal });
+  }
 
   const bookkeeping = phaseBookkeeping({
     phase, emit,

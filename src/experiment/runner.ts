@@ -28,6 +28,7 @@ import { RunStore, RunError, defaultRunsDir } from '../run/runStore.ts';
 import { buildSummary, configHash } from '../run/summarise.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
 import { methodRunner, type MethodContext } from './methods/index.ts';
+import { START_UP_PHASE } from './warmUp.ts';
 
 export interface RunOptions {
   /** Folder that holds run folders (default ./runs or $EARLYBIRD_RUNS). */
@@ -131,6 +132,9 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     });
     for (const message of backend.warnings) emit({ type: 'warning', time: Date.now(), message });
     for (const message of notes) emit({ type: 'warning', time: Date.now(), message });
+    // Metered from here: data loading and model building are the run's start-up, charged to no method.
+    energy = await EnergyRecorder.start(config.energy, emit, previous, options.detectPowerSources, backend.adapter);
+    energy.setPhase(START_UP_PHASE);
     const data = await loadData(config.data.spec, {
       seed: config.seed, trainLimit: config.data.trainLimit, testLimit: config.data.testLimit,
       validationFraction: config.data.validationFraction, augment: config.data.augment,
@@ -155,7 +159,6 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     if (refusal) throw new RunError(refusal);
     emit({ type: 'model', time: Date.now(), method: 'dense', params: denseStats.params, flops: denseStats.flops });
 
-    energy = await EnergyRecorder.start(config.energy, emit, previous, options.detectPowerSources, backend.adapter);
     const ctx: MethodContext = { store, config, data, spec, denseStats, emit, signal, resumed, before, energy, callbacks: options.callbacks, surgery: null };
 
     // Every method the config asks for, in the methods table's order (EB Train first: the others

@@ -6,7 +6,7 @@
  */
 import { configHash as hashConfig } from '../run/configHash.ts';
 import type { EnergyKind, MethodResult } from '../core/events.ts';
-import { methodKeys, methodRow, phaseKeys, plannedMethods } from '../core/methods.ts';
+import { START_UP_PHASE, methodKeys, methodRow, phaseKeys, plannedMethods } from '../core/methods.ts';
 import type { FinalStatus, FolderStatus } from '../core/status.ts';
 import { project, type RunState } from '../core/project.ts';
 import type { RunEnergySummary, SlimSummary } from '../core/summary.ts';
@@ -117,11 +117,11 @@ const str = (value: unknown): string | null => (typeof value === 'string' && val
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 
-/** Phases in run order, unknown ones after, the meter's "unassigned" first. */
+/** Phases in run order, unknown ones after, the meter's "unassigned" and "start-up" first. */
 export function phaseOrder(phases: Iterable<string>): string[] {
   const known: readonly string[] = phaseKeys();
   const rank = (p: string) =>
-    p === 'unassigned' ? -1 : p === 'surgery-checks' ? known.indexOf('surgery') + 0.5 : known.includes(p) ? known.indexOf(p) : 100;
+    p === 'unassigned' ? -2 : p === START_UP_PHASE ? -1 : p === 'surgery-checks' ? known.indexOf('surgery') + 0.5 : known.includes(p) ? known.indexOf(p) : 100;
   return [...new Set(phases)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 

@@ -5,6 +5,9 @@
  */
 import { savingsAgainstReferences } from '../experiment/references.ts';
 import { energyKindLabel } from '../energy/labels.ts';
+import type { SavingInterval } from '../energy/interval.ts';
+import { ratioWithInterval } from '../energy/savingWords.ts';
+import { checkRows, checkSentences, PDF_WORDS, savingSentence, warningsText } from './energyWords.ts';
 import { joulesToWh } from '../energy/units.ts';
 import { accuracyChart, distanceChart, maskChart, methodEnergyChart, phaseEnergyChart, powerChart } from './charts.ts';
 import {
@@ -98,11 +101,17 @@ export function summaryParagraph(model: ReportModel): string {
     const context = `(at ${sig(num(energy.carbonIntensity) ?? 0, 4)} g CO₂e/kWh, PUE ${formatPue(num(energy.pue) ?? 1)})`;
     const how = energy.ebTrainKind === 'estimated' && energy.estimateModel ? `estimated with the power model ${energy.estimateModel}` : energy.ebTrainKind ?? 'measured';
     const head = `EB Train (search + surgery + retrain) used ${formatEnergy(ebJ)}, ${how}, against ${formatEnergy(denseJ)} for dense training (${kindWords(energy.denseKind)}); the saving is ${savingKindOf(energy)}`;
-    if (saved >= 0) {
-      sentences.push(`${head}: ${ratio !== null ? `${formatRatio(ratio)} less energy, ` : ''}${percent !== null ? `${formatPercent(percent)} saved` : `${formatEnergy(saved)} saved`}${savedCo2 !== null ? `, avoiding ${formatCo2e(savedCo2)} ${context}` : ''}.`);
+    const interval = energy.savedInterval as SavingInterval | null | undefined;
+    const unclear = interval && !interval.clear;
+    if (ratio !== null && percent !== null && (saved < 0 || unclear)) {
+      sentences.push(`${head}: ${savingSentence(energy, { saved, ratio, percent })}${saved < 0 ? ', so on this hardware nothing was saved' : ''}${savedCo2 !== null ? ` (${formatCo2e(Math.abs(savedCo2))} ${savedCo2 >= 0 ? 'avoided' : 'more emitted'} ${context})` : ''}.`);
+    } else if (saved >= 0) {
+      const warnings = warningsText(energy);
+      sentences.push(`${head}: ${ratio !== null ? `${ratioWithInterval(ratio, interval, PDF_WORDS)} less energy, ` : ''}${percent !== null ? `${formatPercent(percent)}${interval ? ` (${formatPercent(interval.percent.low)}–${formatPercent(interval.percent.high)})` : ''} saved` : `${formatEnergy(saved)} saved`}${savedCo2 !== null ? `, avoiding ${formatCo2e(savedCo2)} ${context}` : ''}${warnings}.`);
     } else {
-      sentences.push(`${head}: ${percent !== null ? `${formatPercent(-percent)} more energy` : `${formatEnergy(-saved)} more`}${ratio !== null ? ` (dense / EB Train = ${formatRatio(ratio)})` : ''}, so on this hardware nothing was saved${savedCo2 !== null ? ` (${formatCo2e(-savedCo2)} more emitted ${context})` : ''}.`);
+      sentences.push(`${head}: ${formatEnergy(-saved)} more, so on this hardware nothing was saved${savedCo2 !== null ? ` (${formatCo2e(-savedCo2)} more emitted ${context})` : ''}.`);
     }
+    sentences.push(...checkSentences(energy));
   } else {
     const rows = model.energy.rows;
     if (rows.length && !energy) {
@@ -173,9 +182,10 @@ function keyFigures(model: ReportModel): string[][] {
   const refused = energy ? (energy.savedReason ?? (energy.savedReason === undefined && model.status !== 'completed' ? `no saving: run ${model.status}` : null)) : null;
   rows.push([
     'Energy saved against dense training',
-    saved !== null && !refused ? `${formatEnergy(saved)}${ratio !== null ? ` · ${formatRatio(ratio)}` : ''}${percent !== null ? ` · ${formatPercent(percent)}` : ''}` : 'none claimed',
+    saved !== null && !refused ? `${formatEnergy(saved)}${ratio !== null ? ` · ${ratioWithInterval(ratio, energy?.savedInterval as SavingInterval | null | undefined, PDF_WORDS)}` : ''}${percent !== null ? ` · ${formatPercent(percent)}` : ''}` : 'none claimed',
     saved !== null && !refused ? `${energy ? savingKindOf(energy) : ''}; dense − EB Train; dense / EB Train; saved / dense` : refused ?? DASH,
   ]);
+  if (energy && saved !== null && !refused) rows.push(...checkRows(energy));
   const pipelineJ = method(model, 'prunePipeline')?.energy;
   if (pipelineJ && ebJ !== null && saved !== null && !refused) {
     const pipelineSaving = savingsAgainstReferences({ ebTrain: { joules: ebJ, kind: 'measured' }, prunePipeline: pipelineJ }).find((x) => x.reference === 'prunePipeline');
@@ -204,8 +214,8 @@ function keyFigures(model: ReportModel): string[][] {
   if (contended) rows.push(['Contended phases', String(Object.values(energy?.contention ?? {}).filter((c) => c?.contended).length), contended]);
   const savedCo2 = refused ? null : num(energy?.savedCo2eGrams);
   rows.push([
-    'CO₂e avoided',
-    savedCo2 !== null ? formatCo2e(savedCo2) : 'none claimed',
+    savedCo2 !== null && savedCo2 < 0 ? 'CO₂e emitted beyond dense' : 'CO₂e avoided',
+    savedCo2 !== null ? formatCo2e(Math.abs(savedCo2)) : 'none claimed',
     savedCo2 !== null ? `kWh × PUE ${formatPue(num(energy?.pue) ?? 1)} × ${sig(num(energy?.carbonIntensity) ?? 0, 4)} g CO₂e/kWh` : DASH,
   ]);
   return rows;
@@ -403,7 +413,7 @@ function provenance(model: ReportModel): string[] {
   if (summary) {
     items.push(`EB Train energy = search + surgery + retrain phases, ${summary.ebTrainKind ?? 'measured'}${num(summary.ebTrainJoules) !== null ? ` (${formatEnergy(summary.ebTrainJoules!)})` : ''}.`);
     items.push(`Dense baseline: ${summary.denseBasis ?? 'not recorded'}${num(summary.denseJoules) !== null ? ` (${formatEnergy(summary.denseJoules!)}, ${summary.denseKind})` : ''}.`);
-    if (num(summary.co2eGrams) !== null) items.push(`CO₂e = energy in kWh × PUE ${formatPue(num(summary.pue) ?? 1)} × ${sig(num(summary.carbonIntensity) ?? 0, 4)} g CO₂e/kWh: EB Train emitted ${formatCo2e(summary.co2eGrams!)}${num(summary.denseCo2eGrams) !== null ? `, dense training ${formatCo2e(summary.denseCo2eGrams!)}` : ''}${num(summary.savedCo2eGrams) !== null ? `, avoided ${formatCo2e(summary.savedCo2eGrams!)}` : ''}. Joules are what the machine drew; PUE enters only the CO₂e.`);
+    if (num(summary.co2eGrams) !== null) items.push(`CO₂e = energy in kWh × PUE ${formatPue(num(summary.pue) ?? 1)} × ${sig(num(summary.carbonIntensity) ?? 0, 4)} g CO₂e/kWh: EB Train emitted ${formatCo2e(summary.co2eGrams!)}${num(summary.denseCo2eGrams) !== null ? `, dense training ${formatCo2e(summary.denseCo2eGrams!)}` : ''}${num(summary.savedCo2eGrams) !== null ? (summary.savedCo2eGrams! >= 0 ? `, avoided ${formatCo2e(summary.savedCo2eGrams!)}` : `, ${formatCo2e(-summary.savedCo2eGrams!)} more than dense`) : ''}. Joules are what the machine drew; PUE enters only the CO₂e.`);
     if (summary.estimateModel) items.push(`Estimated figures use the power model ${summary.estimateModel}: the run's own CPU time (its process and children, from /proc) × watts per core, plus its share of idle power. Per-core watts come from CodeCarbon's cpu_power.csv (MIT): TDP / cores of the model.`);
     if (summary.machine && num(summary.machine.ebTrainJoules) !== null) {
       items.push(`Machine view (the whole machine, what a wall meter would see; never the basis of a saving): EB Train ${formatEnergy(summary.machine.ebTrainJoules!)}${num(summary.machine.denseJoules) !== null ? `, dense ${formatEnergy(summary.machine.denseJoules!)}` : ''} (estimated).`);

@@ -26,8 +26,20 @@ import type { RunSummary } from '../core/summary.ts';
 import type { FinalStatus, FolderStatus } from '../core/status.ts';
 import { project } from '../core/project.ts';
 import { parseSummaryText } from './summarySchema.ts';
-import { savingKind } from '../energy/labels.ts';
+import { contendedPhases, savingKind } from '../energy/labels.ts';
+import { savingWarnings } from '../energy/savingWords.ts';
 import { RunsIndex, type CachedRunItem } from './runsIndex.ts';
+
+/** The saving's interval and the warnings on it, for the runs list. */
+function savingTrust(energy: NonNullable<RunSummary['energy']> | null): Pick<RunListItem, 'savedInterval' | 'savedWarning'> {
+  if (!energy) return { savedInterval: null, savedWarning: null };
+  const interval = energy.savedInterval;
+  const warnings = savingWarnings(energy.likeForLike, contendedPhases(energy).map((p) => p.replace(/ \(.*$/, '')));
+  return {
+    savedInterval: interval ? { low: interval.percent.low, high: interval.percent.high, clear: interval.clear } : null,
+    savedWarning: warnings.length ? warnings.join('; ') : null,
+  };
+}
 
 /**
  * The columns of metrics.csv, one row per finished epoch: written for a report (src/report/csv.ts) from
@@ -298,6 +310,10 @@ export interface RunListItem {
   savedKind: 'measured' | 'estimated' | 'projected' | null;
   /** Why no saving is given (null when one is). */
   savedReason: string | null;
+  /** 95 % interval of savedPercent (epoch-to-epoch), and whether it excludes no saving; null when not recorded. */
+  savedInterval?: { low: number; high: number; clear: boolean } | null;
+  /** What bears on the saving (an unreliable like-for-like check, contention), in words; null when nothing. */
+  savedWarning?: string | null;
   /** The power model behind estimated figures (null when nothing was estimated). */
   estimateModel: string | null;
   /** Who writes the run now (pid, host, since), when its lock is held; null otherwise. */
@@ -394,6 +410,7 @@ async function readRunItem(store: RunStore): Promise<CachedRunItem> {
     savedPercent: savedReason === null ? summary!.energy!.savedPercent : null,
     savedKind: savedReason === null ? savingKind(summary!.energy!) : null,
     savedReason,
+    ...savingTrust(savedReason === null ? summary!.energy! : null),
     estimateModel: summary?.energy?.estimateModel ?? null,
     problem: problems.length ? problems.join('; ') : null,
   };

@@ -17,6 +17,7 @@ import type { EnergyKind, Method, Phase } from '../core/events.ts';
 import { chargedPhases, ebTrainPhases, methodRows, phaseRow } from '../core/methods.ts';
 import type { RunStore } from './runStore.ts';
 import { finishedPhase, methodResults, project, type RunState } from '../core/project.ts';
+import { energyChecks } from './energyChecks.ts';
 import { SUMMARY_SCHEMA_VERSION, type EarlyBirdSummary, type RunEnergySummary, type RunSummary, type SlimSummary } from '../core/summary.ts';
 
 import { configHash } from './configHash.ts';
@@ -114,8 +115,16 @@ function energyFrom(state: RunState, config: ExperimentConfig, recording: Energy
   if (!methods.dense && base.denseJoules !== null) {
     methods.dense = { joules: base.denseJoules, source: base.denseBasis, kind: 'projected' };
   }
+  const checks = energyChecks(state, {
+    phaseJoules: Object.fromEntries(Object.entries(base.phases).map(([phase, p]) => [phase, p.joules])),
+    methodPhases: Object.fromEntries(methodRows().map((m) => [m.key, chargedPhases(m.key)])), ebPhases: ebTrainPhases(), plannedEpochs: earlyBird.plannedEpochs,
+    projectedDenseJoules: base.denseKind === 'projected' ? base.denseJoules : null,
+    contention: base.contention, denseWithL1: config.comparisons.prunePipeline.enabled && config.search.l1 > 0,
+    detectorPercent: earlyBird.overheadPercent, accuracyTarget: config.energy.accuracyTarget ?? null,
+  });
   return {
-    ...base, methods, sources: recording.sources, skipped: recording.skipped,
+    ...base, ...checks, savedInterval: base.savedRatio !== null ? checks.savedInterval : null,
+    methods, sources: recording.sources, skipped: recording.skipped,
     estimateModel: estimateModelOf(recording), unmeasured: recording.unmeasured ?? [],
   };
 }

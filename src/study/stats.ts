@@ -4,18 +4,9 @@
  * spread to speak of: std and interval are null, and the report says "1 seed".
  */
 
-/** t(0.975, df) for df = 1…30 (standard tables), then 40, 60, 120 and the normal limit. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-  2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042];
+import { tQuantile975 } from '../energy/interval.ts';
 
-export function tQuantile975(df: number): number {
-  if (!Number.isInteger(df) || df < 1) throw new RangeError(`degrees of freedom must be a positive integer, got ${df}`);
-  if (df <= 30) return T975[df - 1]!;
-  if (df <= 40) return 2.021;
-  if (df <= 60) return 2.000;
-  if (df <= 120) return 1.980;
-  return 1.960;
-}
+export { tQuantile975 };
 
 export interface Stat {
   n: number;

@@ -3,10 +3,11 @@
  * figure spelled out: the finished run's summary, or a live estimate while it runs.
  */
 import { compareEnergy } from '../state/energyComparison.ts';
-import { methodColor, methodLabel } from '../../../src/core/methods.ts';
+import { methodColor, methodLabel, phaseLabel } from '../../../src/core/methods.ts';
 import { settledSummary, type RunRecord } from '../state/runRecords.ts';
 import { plannedEpochs } from '../charts/epochRange.ts';
 import { h, setText } from '../ui/dom.ts';
+import { likeForLikeLine } from '../../../src/energy/savingWords.ts';
 import { formatAccuracy, formatGrams, formatJoules, formatPercent, formatWattHours } from '../ui/format.ts';
 
 export interface EnergySaving {
@@ -41,11 +42,14 @@ export function createEnergySaving(): EnergySaving {
   const basis = h('p', { class: 'basis', testid: 'energy-basis' }, '');
   const model = h('p', { class: 'basis energy-model', testid: 'energy-model' }, '');
   const compute = h('p', { class: 'basis energy-compute', testid: 'energy-compute' }, '');
+  const warnings = h('p', { class: 'basis energy-warnings negative', testid: 'energy-warnings', hidden: true }, '');
+  const checks = h('p', { class: 'basis energy-checks', testid: 'energy-checks' }, '');
   const element = h('section', { class: 'card energy-saving', testid: 'energy-comparison', 'data-basis': 'live' },
     h('div', { class: 'card-head' }, h('h3', {}, 'Energy: dense vs Early-Bird'), h('span', { class: 'badge basis-badge' }, '')),
     h('div', { class: 'big-figures' }, dense.element, eb.element, saved.element),
+    warnings,
     h('div', { class: 'bars', 'aria-hidden': 'true' }, denseBar.element, ebBar.element),
-    basis, model, compute,
+    basis, model, compute, checks,
   );
   const basisBadge = element.querySelector('.basis-badge')!;
 
@@ -64,7 +68,9 @@ export function createEnergySaving(): EnergySaving {
       setText(dense.value, formatJoules(c.denseJoules));
       setText(dense.kind, c.denseKind ?? '');
       dense.kind.className = `badge kind ${c.denseKind ?? ''}`;
-      setText(dense.detail, c.denseJoules === null ? 'not yet known' : `${formatWattHours(c.denseJoules)} · acc. ${formatAccuracy(c.accuracy.dense)}`);
+      setText(dense.detail, c.denseJoules === null ? 'not yet known'
+        : c.denseInterval ? `95 % ${formatJoules(c.denseInterval.low)}–${formatJoules(c.denseInterval.high)} · ${formatWattHours(c.denseJoules)}`
+        : `${formatWattHours(c.denseJoules)} · acc. ${formatAccuracy(c.accuracy.dense)}`);
 
       setText(eb.value, formatJoules(c.ebJoules));
       setText(eb.kind, c.ebKind ?? '');
@@ -72,16 +78,19 @@ export function createEnergySaving(): EnergySaving {
       const soFar = c.basis === 'live' && running;
       setText(eb.detail, c.ebJoules === null ? 'not yet known' : soFar ? `${formatWattHours(c.ebJoules)} · so far` : `${formatWattHours(c.ebJoules)} · acc. ${formatAccuracy(c.accuracy.ebTrain)}`);
 
-      setText(saved.value, c.savedPercent === null ? '—' : formatPercent(c.savedPercent));
-      saved.element.classList.toggle('negative', (c.savedPercent ?? 0) < 0);
+      setText(saved.value, c.savedPercent === null ? '—' : c.interval ? `${formatPercent(c.savedPercent)} (${formatPercent(c.interval.percent.low)}–${formatPercent(c.interval.percent.high)})` : formatPercent(c.savedPercent));
+      saved.element.classList.toggle('negative', !c.neutral && (c.savedPercent ?? 0) < 0);
+      saved.element.classList.toggle('neutral', c.neutral || (c.interval !== null && !c.interval.clear));
       setText(saved.kind, c.savedKind ?? '');
       saved.kind.className = `badge kind ${c.savedKind ?? ''}`;
       const parts = [
-        c.savedJoules === null ? null : `${formatJoules(c.savedJoules)} less`,
-        c.ratio === null ? null : `${c.ratio.toFixed(2)}× less energy than dense`,
-        c.savedCo2eGrams === null ? null : `${formatGrams(c.savedCo2eGrams)} CO2e avoided`,
+        c.headline,
+        c.savedCo2eGrams === null ? null : `${formatGrams(Math.abs(c.savedCo2eGrams))} CO2e ${c.savedCo2eGrams >= 0 ? 'avoided' : 'more emitted'}`,
       ].filter(Boolean);
       setText(saved.detail, c.savedReason ?? `${c.basis === 'live' ? 'projected: ' : ''}${parts.join(' · ')}`);
+      setText(warnings, c.warnings.join(' · '));
+      warnings.hidden = c.warnings.length === 0;
+      setText(checks, [c.interval ? `95 % interval: ${c.interval.basis}.` : '', c.likeForLike ? `${likeForLikeLine(c.likeForLike, phaseLabel)}.` : ''].filter(Boolean).join(' '));
       if (c.basis === 'live' && c.ebSoFarJoules !== null && c.ebKind === 'projected') {
         setText(eb.detail, `${formatJoules(c.ebSoFarJoules)} so far · whole run projected`);
       }

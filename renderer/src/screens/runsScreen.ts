@@ -136,8 +136,11 @@ export function createRunsScreen(
         // A saving only when it means something: otherwise its reason, from the summary.
         item.savedPercent !== null
           ? h('td', { class: `cell-saved num ${item.savedPercent < 0 ? 'negative' : ''}`, 'data-label': 'Energy saved', testid: 'run-saved' },
-            formatPercent(item.savedPercent), ' ',
-            h('span', { class: `badge kind ${item.savedKind ?? ''}`, title: item.estimateModel ? `power model: ${item.estimateModel}` : '' }, item.savedKind ?? ''))
+            formatPercent(item.savedPercent),
+            item.savedInterval ? h('span', { class: 'small', title: '95 % interval from epoch-to-epoch variation (n = 1 run)' }, ` (${formatPercent(item.savedInterval.low)}–${formatPercent(item.savedInterval.high)})`) : null, ' ',
+            h('span', { class: `badge kind ${item.savedKind ?? ''}`, title: item.estimateModel ? `power model: ${item.estimateModel}` : '' }, item.savedKind ?? ''),
+            item.savedInterval && !item.savedInterval.clear ? h('div', { class: 'small muted', testid: 'run-saved-unclear' }, 'no clear saving') : null,
+            item.savedWarning ? h('div', { class: 'small negative', testid: 'run-saved-warning', title: item.savedWarning }, item.savedWarning.split(':')[0]) : null)
           : h('td', { class: 'cell-saved num muted', 'data-label': 'Energy saved', testid: 'run-saved', title: item.savedReason ?? '' }, '—',
             h('div', { class: 'small' }, (item.savedReason ?? '').replace(/^no saving: /, ''))),
         h('td', { class: 'cell-status' }, h('span', { class: `status ${status}` }, statusLabel(status))),
@@ -238,7 +241,7 @@ export function createRunsScreen(
       numeric('EB Train energy', (r) => energy(r).ebJoules ?? null, formatJoules, (d) => signed(formatJoules(Math.abs(d)), d), (r) => (energy(r).ebKind ? ` (${energy(r).ebKind})` : '')),
       numeric('Dense energy', (r) => energy(r).denseJoules ?? null, formatJoules, (d) => signed(formatJoules(Math.abs(d)), d), (r) => (energy(r).denseKind ? ` (${energy(r).denseKind})` : '')),
       numeric('Energy saved', (r) => energy(r).savedPercent ?? null, formatPercent, (d) => signed(`${Math.abs(d).toFixed(1)} pp`, d),
-        (r) => ` (${energy(r).savedKind})`, (r) => `— (${(energy(r).savedReason ?? '').replace(/^no saving( yet)?: /, '')})`),
+        (r) => `${energy(r).interval ? ` (95 % ${formatPercent(energy(r).interval!.percent.low)}–${formatPercent(energy(r).interval!.percent.high)})` : ''} (${energy(r).savedKind})${energy(r).warnings.length ? ` — ${energy(r).warnings.join('; ')}` : ''}`, (r) => `— (${(energy(r).savedReason ?? '').replace(/^no saving( yet)?: /, '')})`),
       text('Compute saved', (r) => (energy(r).flopRatio === null ? '—' : `${energy(r).flopRatio!.toFixed(2)}× fewer FLOPs (counted)`)),
       text('Power model', (r) => energy(r).estimateModel ?? 'measured (no estimate)'),
       text('Contended phases', (r) => energy(r).contended.join(', ') || 'none'),

@@ -7,7 +7,12 @@
  */
 import type { RunSummary } from '../../../src/core/summary.ts';
 import { searchEpochsDone, type RunView } from '../../../src/core/project.ts';
-import { ebTrainPhases } from '../../../src/core/methods.ts';
+import { ebTrainPhases, methodLabel, phaseLabel } from '../../../src/core/methods.ts';
+import { denseProjection } from '../../../src/run/energyChecks.ts';
+import type { SavingInterval } from '../../../src/energy/interval.ts';
+import type { LikeForLike } from '../../../src/energy/likeForLike.ts';
+import { savingHeadline, savingWarnings } from '../../../src/energy/savingWords.ts';
+import { formatJoules, formatPercent } from '../ui/format.ts';
 
 
 export type FigureKind = 'measured' | 'estimated' | 'projected';
@@ -40,6 +45,27 @@ export interface EnergyComparison {
   /** Phases where other processes used > 10 % of the CPU time. */
   contended: string[];
   accuracy: { ebTrain: number | null; dense: number | null };
+  /** 95 % interval of the saving (summary: epoch-to-epoch spread; live: none). */
+  interval: SavingInterval | null;
+  /** 95 % interval of the dense figure while it is a projection. */
+  denseInterval: { low: number; high: number } | null;
+  /** The saving in words, in the app's method names ("EB Train used 1.32× (1.25–1.40) less energy than Dense: …"). */
+  headline: string | null;
+  /** What bears on the saving (unreliable like-for-like check, contention), shown with the headline. */
+  warnings: string[];
+  likeForLike: LikeForLike | null;
+  /** The saving rests on a projected dense figure: drawn neutral, not as a gain. */
+  neutral: boolean;
+}
+
+const APP_WORDS = { energy: (j: number) => formatJoules(j), percent: (p: number) => formatPercent(p) };
+const APP_LABELS = { subject: methodLabel('ebTrain'), reference: methodLabel('dense') };
+const phaseName = phaseLabel;
+
+function headlineOf(saved: number | null, ratio: number | null, percent: number | null, interval: SavingInterval | null): string | null {
+  return saved !== null && ratio !== null && percent !== null
+    ? savingHeadline({ savedJoules: saved, savedRatio: ratio, savedPercent: percent, interval }, APP_WORDS, APP_LABELS)
+    : null;
 }
 
 export function compareEnergy(view: RunView, summary: RunSummary | null, plannedEpochs: number | null): EnergyComparison {
@@ -59,7 +85,14 @@ export function compareEnergy(view: RunView, summary: RunSummary | null, planned
       : energy.denseKind === 'projected' ? 'projected'
       : energy.ebTrainKind === 'estimated' || energy.denseKind === 'estimated' ? 'estimated' : 'measured';
     const a = summary.compute?.agreement;
+    const interval = energy.savedInterval ?? null;
+    const likeForLike = energy.likeForLike ?? null;
+    const contendedPhases = Object.entries(energy.contention ?? {}).filter(([, c]) => c.contended).map(([phase, c]) => `${phaseName(phase)} (others ${Math.round(c.othersShare * 100)} %)`);
     return {
+      interval, likeForLike, denseInterval: null,
+      headline: energy.savedPercent === null ? null : headlineOf(energy.savedJoules, energy.savedRatio, energy.savedPercent, interval),
+      warnings: energy.savedPercent === null ? [] : savingWarnings(likeForLike, contendedPhases, phaseName),
+      neutral: savedKind === 'projected',
       basis: 'summary',
       ebJoules: energy.ebTrainJoules, ebKind: energy.ebTrainKind, ebSoFarJoules: null,
       denseJoules: energy.denseJoules, denseKind: energy.denseKind, denseBasis: energy.denseBasis,
@@ -85,14 +118,18 @@ export function compareEnergy(view: RunView, summary: RunSummary | null, planned
   const epochs = searchEpochsDone(view);
   const planned = plannedEpochs ?? view.phases.find((p) => p.phase === 'search')?.plannedEpochs ?? null;
   const perSearchEpoch = epochs > 0 && totals.search !== undefined ? totals.search / epochs : null;
+  // The dense network's warm search epochs, each read off the energy curve: mean × planned, with its interval.
+  const projection = planned ? denseProjection(view, planned) : null;
+  let denseInterval: EnergyComparison['denseInterval'] = null;
   if (dense?.status === 'completed' && totals.dense !== undefined) {
     denseJoules = totals.dense;
     denseKind = view.energyKinds.dense ?? 'estimated';
     denseBasis = 'the dense baseline trained in this run';
-  } else if (epochs >= 2 && planned && perSearchEpoch !== null) {
-    denseJoules = perSearchEpoch * planned;
+  } else if (epochs >= 2 && planned && projection) {
+    denseJoules = projection.joules;
     denseKind = 'projected';
-    denseBasis = `projected: ${epochs} search epochs of dense training × ${planned} planned`;
+    denseInterval = { low: projection.low, high: projection.high };
+    denseBasis = `projected: mean of ${projection.epochs} warm search epochs of the dense network × ${planned} planned (95 % ${formatJoules(projection.low)}–${formatJoules(projection.high)})`;
   }
 
   // EB Train as a whole, projected: the retrain epochs still to come at the measured slim speed.
@@ -120,5 +157,9 @@ export function compareEnergy(view: RunView, summary: RunSummary | null, planned
     ratio: saving && ebProjected ? denseJoules! / ebProjected : null,
     savedKind: saving ? 'projected' : null, savedReason,
     co2eGrams: null, savedCo2eGrams: null, estimateModel: liveModel, flopRatio: null, agreement: null, contended: [], accuracy,
+    interval: null, denseInterval, likeForLike: null, warnings: [],
+    headline: saving ? headlineOf(saved, denseJoules! / ebProjected!, (saved! / denseJoules!) * 100, null) : null,
+    // Live, the saving is a projection (EB Train's rest, and dense until its phase is measured): neutral, not a gain.
+    neutral: saving,
   };
 }

@@ -79,7 +79,7 @@ export async function trainMethod(ctx: MethodContext, args: {
   const outcome = await runTrainingPhase({
     store, phase: args.phase, model: args.model, spec: args.spec, data: ctx.data, training: config.training,
     plannedEpochs: args.plannedEpochs, startEpoch: args.startEpoch, endEpoch: args.endEpoch, seed: config.seed,
-    signal: ctx.signal, emit, resume: ctx.resumed, previous: ctx.before, callbacks: [...(args.callbacks ?? []), ...(ctx.callbacks?.(args.phase) ?? [])],
+    signal: ctx.signal, emit, resume: ctx.resumed, previous: ctx.before, meter: ctx.energy, callbacks: [...(args.callbacks ?? []), ...(ctx.callbacks?.(args.phase) ?? [])],
   });
   const epochs = outcome.history.length;
   const seconds = outcome.history.reduce((s, h) => s + h.seconds, 0);

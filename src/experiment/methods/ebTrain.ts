@@ -89,7 +89,7 @@ async function searchPhase(ctx: MethodContext): Promise<SearchOutcome> {
   beginPhase(ctx, 'search', N, 0, N);
   const outcome = await runTrainingPhase({
     store, phase: 'search', model, spec: ctx.spec, data: ctx.data, training: config.training,
-    plannedEpochs: N, startEpoch: 0, endEpoch: N, seed: config.seed, signal: ctx.signal, emit, resume, previous: ctx.before,
+    plannedEpochs: N, startEpoch: 0, endEpoch: N, seed: config.seed, signal: ctx.signal, emit, resume, previous: ctx.before, meter: ctx.energy,
     callbacks: [new SlimmingPenalty(config.search.l1), earlyBird, ...(ctx.callbacks?.('search') ?? [])],
     checkpointExtra: () => ({ detector: detector.toJSON() }),
     endedBefore: () => (config.search.stopOnFound && detector.foundFor(p) ? `Early-Bird ticket found at epoch ${detector.ticket(p)!.epoch + 1}` : null),

@@ -90,6 +90,7 @@ export const FIELD_GROUPS: FieldGroup[] = [
       { path: 'energy.carbonIntensity', label: 'Carbon intensity (g CO2e/kWh)', kind: 'number', step: 'any' },
       { path: 'energy.pue', label: 'PUE', kind: 'number', step: 'any', help: 'Data-centre overhead, applied to CO2e only.' },
       { path: 'energy.tdpWatts', label: 'CPU TDP override (W)', kind: 'number', step: 'any', optional: true, placeholder: 'auto', help: 'Used by the CPU estimate when no power counter is readable.' },
+      { path: 'energy.accuracyTarget', label: 'Accuracy target (0–1)', kind: 'number', step: 'any', optional: true, placeholder: 'dense − 1 point', help: 'Energy to accuracy: each method\'s energy until its validation accuracy first reaches this.' },
     ],
   },
   {

@@ -1,0 +1,90 @@
+/**
+ * The like-for-like check: the same network, trained on the same images, should cost the same
+ * joules per image in every phase that trains it. The dense network trains in the search (EB Train's
+ * first phase) and again in the dense baseline (and the standard pipeline's first stage); if its
+ * joules per training image differ by more than 10 % between them, the difference between the two
+ * methods is not the method's — the saving is marked unreliable and the likely reason named:
+ * contention (other processes took CPU time in one of the phases), warm-up (the search's first epoch
+ * cost far more than its others) or thermal/clock drift (the later phase ran dearer, or cheaper,
+ * with no other cause in sight).
+ */
+
+/** Ratios outside this range make the saving unreliable. */
+export const LIKE_FOR_LIKE_RANGE: readonly [number, number] = [0.9, 1.1];
+/** A first epoch dearer than this × the median of the others is a warm-up cost. */
+export const WARM_UP_OUTLIER = 1.25;
+
+export interface PhaseWorkEnergy {
+  phase: string;
+  /** Joules of each logged epoch. */
+  epochJoules: readonly number[];
+  /** Training images per epoch. */
+  imagesPerEpoch: number;
+  /** Share of the machine's CPU time other processes used in the phase (null: not read). */
+  othersShare: number | null;
+  contended: boolean;
+}
+
+export interface LikeForLikePhase {
+  phase: string;
+  epochs: number;
+  /** Mean joules per training image over the phase's epochs. */
+  joulesPerImage: number;
+}
+
+export interface LikeForLike {
+  /** The network compared: the dense one. */
+  network: 'dense';
+  phases: LikeForLikePhase[];
+  /** joules per image in the first phase / in the second (search / dense). */
+  ratio: number;
+  range: readonly [number, number];
+  reliable: boolean;
+  /** Likely reason when not reliable, in words; null when reliable. */
+  reason: string | null;
+  reasonKind: 'contention' | 'warm-up' | 'thermal' | null;
+  /** What the first phase does beyond the second that is truly its method's own cost. */
+  ownCost: string;
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function joulesPerImage(p: PhaseWorkEnergy): number {
+  return p.epochJoules.reduce((a, b) => a + b, 0) / (p.epochJoules.length * p.imagesPerEpoch);
+}
+
+/** Null unless both phases logged an epoch over a positive number of images. */
+export function likeForLike(first: PhaseWorkEnergy, second: PhaseWorkEnergy, ownCost: string): LikeForLike | null {
+  if (!first.epochJoules.length || !second.epochJoules.length || !(first.imagesPerEpoch > 0) || !(second.imagesPerEpoch > 0)) return null;
+  const a = joulesPerImage(first);
+  const b = joulesPerImage(second);
+  if (!(a > 0) || !(b > 0)) return null;
+  const ratio = a / b;
+  const reliable = ratio >= LIKE_FOR_LIKE_RANGE[0] && ratio <= LIKE_FOR_LIKE_RANGE[1];
+  let reason: string | null = null;
+  let reasonKind: LikeForLike['reasonKind'] = null;
+  if (!reliable) {
+    const contended = [first, second].filter((p) => p.contended);
+    const rest = first.epochJoules.slice(1);
+    const firstEpochFactor = rest.length ? first.epochJoules[0]! / median(rest) : null;
+    if (contended.length) {
+      reasonKind = 'contention';
+      reason = `contention: other processes used ${contended.map((p) => `${Math.round((p.othersShare ?? 0) * 100)} % of the CPU time in ${p.phase}`).join(' and ')}`;
+    } else if (ratio > 1 && firstEpochFactor !== null && firstEpochFactor > WARM_UP_OUTLIER) {
+      reasonKind = 'warm-up';
+      reason = `warm-up: the ${first.phase}'s first epoch cost ${firstEpochFactor.toFixed(2)}× the median of its others`;
+    } else {
+      reasonKind = 'thermal';
+      reason = `thermal or clock drift: the ${ratio > 1 ? first.phase : second.phase} ran dearer per image with no contention or warm-up in sight`;
+    }
+  }
+  return {
+    network: 'dense',
+    phases: [first, second].map((p) => ({ phase: p.phase, epochs: p.epochJoules.length, joulesPerImage: joulesPerImage(p) })),
+    ratio, range: LIKE_FOR_LIKE_RANGE, reliable, reason, reasonKind, ownCost,
+  };
+}

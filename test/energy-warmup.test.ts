@@ -1,0 +1,91 @@
+/**
+ * Warm-up before metered training: it leaves the run's numbers exactly as they would be without it
+ * (same weights, same losses and accuracies, bit for bit, for the same seed), and in a whole run its
+ * energy — and the start-up's — is metered in phases of its own that every energy table shows and
+ * no method is charged.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { selectBackend } from '../src/backend/selectBackend.ts';
+import { loadData } from '../src/data/load.ts';
+import type { DataSplits } from '../src/data/types.ts';
+import { optimizerOf, parseConfig } from '../src/core/config.ts';
+import { runExperiment, type RunOutcome } from '../src/experiment/runner.ts';
+import { START_UP_PHASE, WARM_UP_PHASE, warmUpNetwork, warmUpSubset } from '../src/experiment/warmUp.ts';
+import { buildModel, type ModelSpec } from '../src/models/index.ts';
+import { train } from '../src/train/loop.ts';
+import { Optimizer } from '../src/train/optimizer.ts';
+import { formatSummary } from '../src/cli/formatSummary.ts';
+import { TINY_EXPERIMENT } from './helpers/tinyExperiment.ts';
+
+const TRAINING = parseConfig(TINY_EXPERIMENT).training;
+
+async function trainOnce(data: DataSplits, spec: ModelSpec, warm: boolean) {
+  const model = buildModel(spec);
+  if (warm) await warmUpNetwork({ model, data, training: TRAINING, seed: 7 });
+  const optimizer = new Optimizer(optimizerOf(TRAINING));
+  const result = await train({
+    model, train: data.train, validation: data.validation, numClasses: data.numClasses, plannedEpochs: 2, startEpoch: 0, endEpoch: 2,
+    batchSize: TRAINING.batchSize, workers: 1, schedule: { baseLearningRate: 0.05, milestones: [0.5], gamma: 0.1 }, optimizer, seed: 7,
+  });
+  const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+  optimizer.dispose();
+  model.dispose();
+  return { weights, history: result.history.map(({ seconds: _s, imagesPerSecond: _i, ...numbers }) => numbers) };
+}
+
+describe('warm-up', () => {
+  let data: DataSplits;
+  before(async () => {
+    await selectBackend('wasm');
+    data = await loadData('mnist', { seed: 3, trainLimit: 150, testLimit: 50, validationFraction: 0.2 });
+  });
+
+  test('takes full batches plus the set\'s own shorter last batch', () => {
+    const subset = warmUpSubset(data.train, 64, 2);
+    assert.equal(subset.count, 2 * 64 + (data.train.count % 64));
+    assert.equal(subset.labels.length, subset.count);
+    assert.equal(subset.images.length, subset.count * 28 * 28);
+    assert.equal(warmUpSubset({ ...data.train, count: 30 }, 64, 2).count, 30);
+  });
+
+  test('leaves the weights and every logged number as they are without it', async () => {
+    const spec: ModelSpec = { name: 'tiny', inputShape: [28, 28, 1], numClasses: 10, seed: 5 };
+    const cold = await trainOnce(data, spec, false);
+    const warm = await trainOnce(data, spec, true);
+    assert.deepEqual(warm.history, cold.history);
+    assert.deepEqual(warm.weights, cold.weights);
+  });
+});
+
+describe('warm-up and start-up in a whole run', () => {
+  let outcome: RunOutcome;
+  before(async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'eb-warmup-'));
+    outcome = await runExperiment(parseConfig({ ...TINY_EXPERIMENT, comparisons: { dense: true }, export: { quantize: false } }), { runsDir });
+  });
+
+  test('are metered as their own phases and charged to no method', () => {
+    const energy = outcome.summary.energy!;
+    assert.ok(energy.phases[WARM_UP_PHASE]!.joules > 0, 'warm-up energy is metered');
+    assert.ok(energy.phases[START_UP_PHASE] !== undefined, 'start-up is metered');
+    const phase = (p: string) => energy.phases[p]?.joules ?? 0;
+    assert.equal(energy.methods.ebTrain!.joules, phase('search') + phase('surgery') + phase('retrain'));
+    assert.equal(energy.methods.dense!.joules, phase('dense'));
+    assert.equal(energy.ebTrainJoules, energy.methods.ebTrain!.joules);
+    const table = formatSummary(outcome.summary);
+    assert.match(table, /^warm-up\s/m);
+    assert.match(table, /^start-up\s/m);
+  });
+
+  test('the summary carries the like-for-like check and the projection at the ticket', () => {
+    const energy = outcome.summary.energy!;
+    assert.ok(energy.likeForLike, 'like-for-like check recorded');
+    assert.deepEqual(energy.likeForLike.phases.map((p) => p.phase), ['search', 'dense']);
+    assert.ok(energy.likeForLike.ratio > 0);
+    assert.ok(energy.energyToAccuracy === null || energy.energyToAccuracy!.target > 0);
+  });
+});
