@@ -86,6 +86,7 @@ export const TEST_FILES: readonly TestFile[] = [
   { file: 'surgery.test.ts', tier: 'integration', lane: 'cpu', why: 'slims every registered model and checks its outputs' },
   { file: 'models.test.ts', tier: 'integration', lane: 'cpu', why: 'builds, exports and reloads every registered model' },
   { file: 'progress.test.ts', tier: 'integration', lane: 'cpu', why: 'a lottery-ticket run for its progress events' },
+  { file: 'app-study.test.ts', tier: 'integration', lane: 'cpu', why: 'a two-seed study in real worker processes, cancelled and resumed' },
 
   // browser: Chromium + startServer + experiment workers
   { file: 'e2e.test.ts', tier: 'browser', lane: 'browser', why: 'Chromium; starts, cancels and resumes an experiment' },

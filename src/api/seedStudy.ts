@@ -73,8 +73,9 @@ export class SeedStudies {
       const runId = sweepRunId(name, todo[i]!.id);
       await this.supervisor.stopped(runId);
       const next = todo[i + 1];
-      // A cancelled seed stops the study; a failed one does not (its folder says why), as on the CLI.
-      if (!next || state.cancelled || pointState(sweepDir, todo[i]!) !== 'done' && this.wasCancelled(sweepDir, todo[i]!)) return;
+      // The next seed starts after one that completed or failed (its folder says why), as on the CLI;
+      // a cancel (here, from another page, or the app shutting down) or a killed worker ends the study.
+      if (!next || state.cancelled || !this.endedOnItsOwn(sweepDir, todo[i]!)) return;
       const nextId = sweepRunId(name, next.id);
       try {
         this.supervisor.start(nextId, pointDir(sweepDir, next));
@@ -85,8 +86,9 @@ export class SeedStudies {
     }
   }
 
-  /** Whether the seed's run ended cancelled (a cancel from anywhere, e.g. a second page). */
-  private wasCancelled(sweepDir: string, point: SweepPoint): boolean {
-    return new RunStore(pointDir(sweepDir, point)).readSummary()?.status === 'cancelled';
+  /** Whether the seed's run ended by itself: its summary says completed or failed. */
+  private endedOnItsOwn(sweepDir: string, point: SweepPoint): boolean {
+    const status = new RunStore(pointDir(sweepDir, point)).readSummary()?.status;
+    return status === 'completed' || status === 'failed';
   }
 }
