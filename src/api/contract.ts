@@ -19,8 +19,8 @@ import { ANY_RUN_ID_PATTERN } from '../study/sweepRunId.ts';
 // Never `.` or `..`: a run id becomes a path under the runs folder.
 const runId = z.string().regex(RUN_ID_PATTERN, 'a run id: letters, digits, dot, dash, underscore (not . or ..)');
 const sweepName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/, 'a sweep name: letters, digits, dot, dash, underscore');
-// What can be read of a run can also be read of a sweep point's (`<sweep>~<point>`); resuming,
-// cancelling and deleting a point stay with its sweep (earlybird sweep), so those take plain ids.
+// What can be read of a run can also be read of a sweep point's (`<sweep>~<point>`); resuming and
+// deleting a point stay with its sweep (earlybird sweep, or Start with the same config), so those take plain ids.
 const readableRunId = z.string().regex(ANY_RUN_ID_PATTERN, 'a run id (letters, digits, dot, dash, underscore; not . or ..) or a sweep point\'s <sweep>~<point>');
 
 /** Input schemas, one per call. */
@@ -29,7 +29,8 @@ export const inputSchemas = {
   'experiment:defaults': z.strictObject({}),
   'experiment:validate': z.strictObject({ config: z.unknown() }),
   'experiment:start': z.strictObject({ config: z.unknown() }),
-  'experiment:cancel': z.strictObject({ runId }),
+  // A seed's run of a study started here (`<sweep>~<point>`) cancels that study.
+  'experiment:cancel': z.strictObject({ runId: readableRunId }),
   'experiment:resume': z.strictObject({ runId }),
   'experiment:active': z.strictObject({}),
   'runs:list': z.strictObject({}),
@@ -60,6 +61,26 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** The part of JSON Schema (draft 2020-12, as zod's toJSONSchema writes it) the setup form reads. */
+export interface ConfigJsonSchema {
+  type?: 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean' | 'null';
+  properties?: Record<string, ConfigJsonSchema>;
+  required?: string[];
+  items?: ConfigJsonSchema;
+  enum?: (string | number | boolean | null)[];
+  const?: unknown;
+  default?: unknown;
+  description?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minItems?: number;
+  maxItems?: number;
+  minLength?: number;
+  maxLength?: number;
+}
+
 export interface Settings {
   runsDir: string;
   theme: 'system' | 'light' | 'dark';
@@ -79,6 +100,8 @@ export interface ApiOutputs {
   'experiment:defaults': {
     config: ExperimentConfig;
     demo: ExperimentConfig;
+    /** The config schema as JSON Schema (input side): the setup form's fields, bounds, choices and defaults. */
+    schema: ConfigJsonSchema;
     models: { name: string; description: string }[];
     backends: readonly string[];
     /** The WebGPU adapter a run would use, or why there is none (src/backend/webgpu/gpuSummary.ts). */
@@ -86,7 +109,11 @@ export interface ApiOutputs {
     dataForms: string[];
   };
   'experiment:validate': { ok: true; config: ExperimentConfig } | { ok: false; issues: ValidationIssue[] };
-  'experiment:start': { runId: string; runDir: string };
+  /**
+   * `runId`: the run that starts now. A config with seeds or repeats runs as a study (a seed sweep,
+   * as `earlybird run` runs it): `study` names the sweep and every seed's run, which run one after another.
+   */
+  'experiment:start': { runId: string; runDir: string; study?: { sweep: string; runIds: string[] } };
   'experiment:cancel': { cancelled: boolean };
   'experiment:resume': { runId: string; runDir: string };
   'experiment:active': { runs: ActiveRun[] };

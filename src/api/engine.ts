@@ -20,6 +20,9 @@ import { packageVersion } from '../version.ts';
 import { checkSweepRun, listSweeps, sweepRunDir, sweepsRoot } from '../study/listSweeps.ts';
 import { ApiError, type ApiEvent, type EngineApi, type Settings } from './contract.ts';
 import { ExperimentSupervisor, TooManyRunsError, type SupervisorOptions } from './supervisor.ts';
+import { SeedStudies } from './seedStudy.ts';
+import { hasSeeds } from '../study/sweep.ts';
+import { configJsonSchema } from './configJsonSchema.ts';
 
 export interface EngineOptions {
   mode: 'electron' | 'browser';
@@ -53,6 +56,7 @@ export function createEngine(options: EngineOptions): Engine {
     onEvent: (runId, event) => options.emit({ runId, event }),
     spawnWorker: options.spawnWorker,
   });
+  const studies = new SeedStudies(supervisor, (runId, event) => options.emit({ runId, event }));
   // A sweep point's id (`<sweep>~<point>`) names its folder under <runs>/sweeps; any other id, a folder in <runs>.
   const runDir = (runId: string) => sweepRunDir(settings.runsDir, runId) ?? join(settings.runsDir, runId);
   /** A run-folder failure as the API's error: a lock held is a conflict, anything else bad input. */
@@ -108,6 +112,7 @@ export function createEngine(options: EngineOptions): Engine {
     'experiment:defaults': async () => ({
       config: parseConfig({ model: { name: 'lenet5-bn' } }),
       demo: demoConfig(),
+      schema: configJsonSchema(),
       models: MODEL_NAMES.map((name) => ({ name, description: describeModel(name) })),
       backends: BACKEND_CHOICES,
       gpu: await (gpuProbe ??= gpuSummaryInChild()),
@@ -129,13 +134,17 @@ export function createEngine(options: EngineOptions): Engine {
       const issues = await machineIssues(valid);
       if (issues.length > 0) throw new ApiError(issues.map((i) => `${i.path}: ${i.message}`).join('\n'), issues);
       await runFolderCall(() => supervisor.checkCapacity());
+      if (hasSeeds(valid)) {
+        const study = await runFolderCall(() => studies.start(settings.runsDir, valid));
+        return { runId: study.runId, runDir: study.runDir, study: { sweep: study.sweep, runIds: study.runIds } };
+      }
       const store = await runFolderCall(() => RunStore.create(settings.runsDir, valid));
       // The worker takes the lock over: it is the one process that writes the run from here on.
       store.releaseLock();
       supervisor.start(store.id, store.dir);
       return { runId: store.id, runDir: store.dir };
     },
-    'experiment:cancel': async ({ runId }) => ({ cancelled: await supervisor.cancel(runId) }),
+    'experiment:cancel': async ({ runId }) => ({ cancelled: await studies.cancel(runId) }),
     'experiment:resume': async ({ runId }) => {
       const store = await openRun(runId);
       if (supervisor.isActive(runId)) throw new ApiError(`run ${runId} is already running`, [], 409);

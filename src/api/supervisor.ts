@@ -120,6 +120,11 @@ export class ExperimentSupervisor {
     child.send({ type: 'run', runDir } satisfies ToWorker);
   }
 
+  /** Resolves when the run's worker has exited (at once when none runs it). */
+  async stopped(runId: string): Promise<void> {
+    await this.workers.get(runId)?.done;
+  }
+
   isActive(runId: string): boolean {
     return this.workers.has(runId);
   }

@@ -13,7 +13,7 @@ import { resumeExperiment, runExperiment, type RunOptions } from '../experiment/
 import { checkMachineBounds } from '../experiment/machineBounds.ts';
 import { configHash } from '../run/summarise.ts';
 import { runSweepLocally } from '../study/runSweep.ts';
-import { seedSweep } from '../study/sweep.ts';
+import { hasSeeds, seedSweep, seedSweepName } from '../study/sweep.ts';
 import { formatStudy, generateStudy } from '../study/studyReport.ts';
 import { describeRun, listRuns, RunError, RunStore } from '../run/runStore.ts';
 import { ProgressReporter } from '../train/progress.ts';
@@ -106,7 +106,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       if (!values.demo && positionals.length === 0) throw new RunError(`give a config file, --demo or --resume <runDir>\n${RUN_USAGE}`);
       const config = values.demo ? demoConfig() : parseConfig(readConfigFile(positionals[0]!), positionals[0]!);
       await checkMachineBounds(config);
-      if (config.seeds || config.repeats !== undefined) return await runSeeds(config, runOptions, values.json);
+      if (hasSeeds(config)) return await runSeeds(config, runOptions, values.json);
       outcome = await runExperiment(config, runOptions);
     }
     process.stdout.write(`\n${formatSummary(outcome.summary)}\n\nrun folder: ${outcome.runDir}\n`);
@@ -122,7 +122,7 @@ export async function runCommand(argv: string[]): Promise<number> {
  * (folder <runs>/sweeps/<name>-<config hash>, so running it again resumes), then the study report.
  */
 async function runSeeds(config: ExperimentConfig, runOptions: { runsDir: string; signal: AbortSignal } & Omit<RunOptions, 'runsDir' | 'signal'>, json: boolean): Promise<number> {
-  const name = `${(config.name ?? `${config.model.name}-seeds`).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'seeds'}-${configHash(config).slice(0, 8)}`;
+  const name = seedSweepName(config);
   const sweep = seedSweep(config, name);
   const sweepDir = join(runOptions.runsDir, 'sweeps', name);
   const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -136,6 +136,20 @@ export function loadSweepFile(path: string): Sweep {
   return expandSweep({ ...spec, base }, name, file);
 }
 
+/**
+ * The sweep folder name of a config with seeds (`earlybird run` and the app's Start alike): its name
+ * or model, then its config hash, so starting the same config again resumes the same sweep.
+ */
+export function seedSweepName(config: ExperimentConfig): string {
+  const stem = (config.name ?? `${config.model.name}-seeds`).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'seeds';
+  return `${stem}-${configHash(config).slice(0, 8)}`;
+}
+
+/** Whether a config asks for more than one run (`seeds` or `repeats`): then it runs as a seed sweep. */
+export function hasSeeds(config: ExperimentConfig): boolean {
+  return config.seeds !== undefined || config.repeats !== undefined;
+}
+
 /** A single config with seeds (earlybird run): a sweep whose only axis is the seed. */
 export function seedSweep(config: ExperimentConfig, name: string): Sweep {
   return expandSweep(sweepSchema.parse({ base: config as unknown as Record<string, unknown> }), name, null);

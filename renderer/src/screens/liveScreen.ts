@@ -13,6 +13,7 @@ import { h, perFrame, replaceChildren, setText } from '../ui/dom.ts';
 import { createNotice } from '../ui/notice.ts';
 import { phaseLabel } from '../../../src/core/methods.ts';
 import type { RunEvent } from '../../../src/core/events.ts';
+import { isSweepRunId } from '../../../src/study/sweepRunId.ts';
 
 export interface LiveScreen {
   element: HTMLElement;
@@ -96,7 +97,8 @@ export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetu
     panel.update(record);
     const running = record.view.status === 'running' || record.view.status === 'pending';
     cancelButton.hidden = !running;
-    resumeButton.hidden = running || record.view.status === 'completed' || record.active;
+    // A seed's run of a study resumes with its study: Start the same config again.
+    resumeButton.hidden = running || record.view.status === 'completed' || record.active || isSweepRunId(record.runId);
     const endKey = running || record.active ? '' : `${record.runId}:${record.view.status}:${hasTicket(record)}`;
     if (extras && endActions.dataset.key !== endKey) {
       endActions.dataset.key = endKey;

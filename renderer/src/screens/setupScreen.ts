@@ -75,7 +75,9 @@ export function createSetupScreen(api: RendererApi, defaults: ApiOutputs['experi
       }
       const { config } = form.read();
       const started = await api.call('experiment:start', { config });
-      notice.show('ok', `Started ${started.runId}`);
+      notice.show('ok', started.study
+        ? `Started the study ${started.study.sweep}: ${started.study.runIds.length} seeds, one run each, one after another (Runs lists them under Studies).`
+        : `Started ${started.runId}`);
       onStarted(started.runId);
     } catch (error) {
       const issues = issuesOf(error);
@@ -105,14 +107,16 @@ export function createSetupScreen(api: RendererApi, defaults: ApiOutputs['experi
       const result = await api.call('experiment:validate', { config: raw });
       if (result.ok) {
         form.fill(result.config);
-        notice.show('ok', `Loaded ${file.name}`);
+        const kept = form.kept();
+        const seeds = result.config.seeds?.length ?? result.config.repeats;
+        notice.show('ok', `Loaded ${file.name}.`,
+          seeds ? ` ${seeds} seeds: Start runs the study, one run per seed.` : '',
+          kept.length ? ` Kept as loaded, without a field here: ${kept.join(', ')}.` : '');
       } else {
+        // Every value is kept as it is in the file (bad ones too), so nothing is lost while it is fixed.
         form.fill(mergeDeep(defaults.config, raw));
-        const ignored = result.issues.filter((i) => !form.hasField(i.path));
-        const fields = result.issues.length - ignored.length;
-        notice.show('error', `Loaded ${file.name} with ${result.issues.length} problem${result.issues.length > 1 ? 's' : ''}.`,
-          fields ? ` ${fields} ${fields > 1 ? 'are' : 'is'} marked at the fields below.` : '',
-          ...ignored.map((i) => h('span', { class: 'ignored-issue' }, ' Ignored ', h('code', {}, i.path), `: ${i.message}.`)));
+        notice.show('error', `Loaded ${file.name} with ${result.issues.length} problem${result.issues.length > 1 ? 's' : ''}; fix ${result.issues.length > 1 ? 'them' : 'it'} to start:`,
+          ...result.issues.map((i) => h('span', { class: 'load-issue' }, ' ', h('code', {}, i.path), `: ${i.message}${form.hasField(i.path) ? ' (marked at the field)' : ''}.`)));
       }
     } catch (error) {
       notice.show('error', `Could not load ${file.name}: ${messageOf(error)}`);

@@ -1,12 +1,16 @@
 /**
- * The experiment form: renders FIELD_GROUPS, reads them into a config object, fills them from one,
- * and shows validation issues next to the field each names (or in the form's issue list when no
- * field matches, e.g. an unknown key in a loaded file).
+ * The experiment form: renders the fields built from the config schema (fields.ts), reads them into
+ * a config object, fills them from one, and shows validation issues next to the field each names
+ * (or in the form's issue list when no field matches, e.g. an unknown key in a loaded file).
+ *
+ * Lossless: the form edits the config it was last filled with. Reading starts from that config and
+ * sets the fields over it, so whatever the form has no field for is kept as it was, and listed
+ * under "Kept from the loaded config" (with a button to remove it), never dropped.
  */
 import type { ApiOutputs, RendererApi, ValidationIssue } from '../../../../src/api/contract.ts';
 import { h, replaceChildren, uniqueId } from '../../ui/dom.ts';
 import { createDatasetField, type DatasetField } from './datasetField.ts';
-import { FIELD_GROUPS, getPath, setPath, type FieldSpec } from './fields.ts';
+import { buildFieldGroups, CUSTOM_FIELDS, schemaAt, deletePath, getPath, leafPaths, setPath, SILENT_FIELDS, type FieldSpec } from './fields.ts';
 
 type Control = HTMLInputElement | HTMLSelectElement;
 
@@ -26,24 +30,13 @@ export interface SetupForm {
   focusFirstIssue(): boolean;
   /** Whether an issue's path names a field of the form. */
   hasField(path: string): boolean;
+  /** Paths of the filled config the form has no field for: kept as they were, and listed. */
+  kept(): string[];
 }
 
 function numberFrom(text: string, integer: boolean): number | string {
   const n = Number(text);
   return Number.isFinite(n) && (!integer || Number.isInteger(n)) ? n : text;
-}
-
-/** Backend choices grouped as the user thinks of them: auto, GPU, CPU. */
-function backendLabel(choice: string): string {
-  switch (choice) {
-    case 'auto': return 'auto (fastest available)';
-    case 'webgpu': return 'GPU: WebGPU (any GPU, through Dawn)';
-    case 'tensorflow-gpu': return 'GPU: CUDA (tfjs-node-gpu, NVIDIA on Linux)';
-    case 'tensorflow': return 'CPU: libtensorflow (tfjs-node)';
-    case 'wasm': return 'CPU: wasm, every core';
-    case 'cpu': return 'CPU: plain JavaScript (slowest)';
-    default: return choice;
-  }
 }
 
 export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experiment:defaults'], info: ApiOutputs['app:info'], onChange: () => void): SetupForm {
@@ -55,12 +48,13 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
   const backendHelp = h('p', { class: 'help', testid: 'backend-adapter' },
     gpu.adapter ? `GPU: ${gpu.adapter}${gpu.usedByAuto ? ' (auto uses it)' : ` — ${gpu.reason}`}` : `GPU: none found (${gpu.reason})`);
   const generalIssues = h('ul', { class: 'form-issues', testid: 'form-issues', role: 'alert', hidden: true });
+  const keptList = h('ul', { class: 'kept-list' });
+  const keptBox = h('div', { class: 'card kept', testid: 'form-kept', hidden: true },
+    h('p', {}, 'Kept from the loaded config (no field for it here; saved and started as it is):'), keptList);
+  // The config the form was last filled with: what reading starts from.
+  let base: Record<string, unknown> = {};
 
-  const optionsFor = (spec: FieldSpec): { value: string; label: string }[] => {
-    if (spec.path === 'model.name') return defaults.models.map((m) => ({ value: m.name, label: m.name }));
-    if (spec.path === 'backend') return defaults.backends.map((b) => ({ value: b, label: backendLabel(b) }));
-    return [...(spec.options ?? [])];
-  };
+  const optionsFor = (spec: FieldSpec): { value: string; label: string }[] => [...(spec.options ?? [])];
 
   const makeControl = (spec: FieldSpec, id: string, errorId: string): Control => {
     const common = { id, name: spec.path, testid: `field-${spec.path}`, 'aria-describedby': errorId };
@@ -69,7 +63,7 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
     }
     if (spec.kind === 'checkbox') return h('input', { ...common, type: 'checkbox' });
     if (spec.kind === 'int' || spec.kind === 'number') {
-      return h('input', { ...common, type: 'number', step: spec.kind === 'int' ? '1' : (spec.step ?? 'any'), min: spec.min, inputmode: spec.kind === 'int' ? 'numeric' : 'decimal', placeholder: spec.placeholder });
+      return h('input', { ...common, type: 'number', step: spec.kind === 'int' ? '1' : 'any', min: spec.exclusiveMin ? undefined : spec.min, max: spec.exclusiveMax ? undefined : spec.max, inputmode: spec.kind === 'int' ? 'numeric' : 'decimal', placeholder: spec.placeholder });
     }
     return h('input', { ...common, type: 'text', spellcheck: 'false', autocomplete: 'off', placeholder: spec.placeholder ?? (spec.kind === 'numberList' ? 'e.g. 0.3, 0.5, 0.7' : undefined) });
   };
@@ -79,7 +73,7 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
     const errorId = uniqueId('err');
     const control = makeControl(spec, id, errorId);
     const error = h('p', { class: 'field-error', id: errorId, testid: `error-${spec.path}`, hidden: true });
-    const help = spec.help ? h('p', { class: 'help' }, spec.help) : null;
+    const help = h('p', { class: 'help' }, spec.help ? `${spec.help} ` : '', h('span', { class: 'allowed', testid: `allowed-${spec.path}` }, `Allowed: ${spec.allowed}.`));
     const wrapper = spec.kind === 'checkbox'
       ? h('div', { class: 'field checkbox-field', 'data-path': spec.path }, h('label', { for: id }, control, spec.label), help, error)
       : h('div', { class: 'field', 'data-path': spec.path }, h('label', { for: id }, spec.label), control, spec.path === 'model.name' ? modelHelp : spec.path === 'backend' ? backendHelp : null, help, error);
@@ -92,7 +86,7 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
     return wrapper;
   };
 
-  const groups = FIELD_GROUPS.map((group) => {
+  const groups = buildFieldGroups(defaults.schema).map((group) => {
     const basic = group.fields.filter((f) => !f.advanced).map(renderField);
     const advanced = group.fields.filter((f) => f.advanced).map(renderField);
     return h('fieldset', { class: 'card group', testid: `group-${group.id}` },
@@ -106,7 +100,7 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
   const dataGroup = groups[0]!;
   dataGroup.querySelector('legend')!.after(dataset.element);
 
-  const element = h('form', { class: 'setup-form', novalidate: true, testid: 'setup-form' }, generalIssues, h('div', { class: 'group-grid' }, groups));
+  const element = h('form', { class: 'setup-form', novalidate: true, testid: 'setup-form' }, generalIssues, keptBox, h('div', { class: 'group-grid' }, groups));
   element.addEventListener('submit', (event) => event.preventDefault());
 
   const field = (path: string) => fields.find((f) => f.spec.path === path)!;
@@ -117,9 +111,9 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
   };
   field('model.name').control.addEventListener('change', syncModelHelp);
 
-  const syncPruneOptions = () => {
+  const syncPruneOptions = (wanted?: string) => {
     const select = field('search.pruneRatio').control as HTMLSelectElement;
-    const current = select.value;
+    const current = wanted ?? select.value;
     const ratios = (field('search.ratios').control as HTMLInputElement).value.split(/[\s,;]+/).filter(Boolean).map(Number).filter((n) => Number.isFinite(n));
     const values = [...new Set(ratios)];
     if (current && !values.some((v) => String(v) === current)) values.push(Number(current));
@@ -128,7 +122,7 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
   };
 
   const read = (): { config: Record<string, unknown>; localIssues: ValidationIssue[] } => {
-    const config: Record<string, unknown> = {};
+    const config = structuredClone(base);
     const localIssues: ValidationIssue[] = [];
     const data = dataset.read();
     setPath(config, 'data.spec', data.spec);
@@ -144,13 +138,18 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
           localIssues.push({ path: spec.path, message: 'enter a number' });
           setPath(config, spec.path, null);
         } else if (text === '') {
-          if (!spec.optional) setPath(config, spec.path, null);
+          if (spec.optional) deletePath(config, spec.path);
+          else setPath(config, spec.path, null);
         } else setPath(config, spec.path, numberFrom(text, false));
       } else if (spec.kind === 'numberList') {
-        setPath(config, spec.path, text.split(/[\s,;]+/).filter(Boolean).map((t) => numberFrom(t, false)));
-      } else if (spec.kind === 'select' && spec.path === 'search.pruneRatio') {
+        if (text === '' && spec.optional) deletePath(config, spec.path);
+        else setPath(config, spec.path, text.split(/[\s,;]+/).filter(Boolean).map((t) => numberFrom(t, false)));
+      } else if (spec.kind === 'select' && spec.choicesFromRatios) {
         setPath(config, spec.path, numberFrom(text, false));
-      } else if (text !== '' || !spec.optional) {
+      } else if (text === '' && spec.optional) {
+        // Empty means "left out", unless the config held an empty string there (a valid name: "").
+        if (getPath(base, spec.path) !== '') deletePath(config, spec.path);
+      } else {
         setPath(config, spec.path, text);
       }
     }
@@ -167,17 +166,54 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
     }
   };
 
+  const keptPaths = (): string[] => {
+    const shown = [...fields.map((f) => f.spec.path), ...CUSTOM_FIELDS, ...SILENT_FIELDS];
+    // A key the schema does not know is listed (and removed) whole, at its first unknown level.
+    const unknownRoot = (path: string) => {
+      const keys = path.split('.');
+      const first = keys.findIndex((_, i) => !schemaAt(defaults.schema, keys.slice(0, i + 1).join('.')));
+      return first < 0 ? path : keys.slice(0, first + 1).join('.');
+    };
+    return [...new Set(leafPaths(base).filter((path) => !shown.some((p) => path === p || path.startsWith(`${p}.`))).map(unknownRoot))];
+  };
+
+  const renderKept = () => {
+    const paths = keptPaths();
+    keptBox.hidden = paths.length === 0;
+    replaceChildren(keptList, paths.map((path) => {
+      const remove = h('button', { type: 'button', class: 'link-button', testid: `kept-remove-${path}` }, 'Remove');
+      remove.addEventListener('click', () => {
+        deletePath(base, path);
+        renderKept();
+        onChange();
+      });
+      return h('li', { testid: `kept-${path}` }, h('code', {}, path), ` = ${JSON.stringify(getPath(base, path))} `, remove);
+    }));
+  };
+
+  /** A select shows a loaded value it does not offer as "(not allowed)", so the value is neither lost nor hidden. */
+  const selectValue = (select: HTMLSelectElement, value: unknown) => {
+    select.querySelectorAll('option[data-not-allowed]').forEach((o) => o.remove());
+    const text = value === undefined || value === null ? '' : String(value);
+    if (![...select.options].some((o) => o.value === text)) {
+      select.append(h('option', { value: text, 'data-not-allowed': 'true' }, text === '' ? '(none)' : `${text} (not allowed)`));
+    }
+    select.value = text;
+  };
+
   const fill = (config: unknown) => {
+    base = config && typeof config === 'object' && !Array.isArray(config) ? structuredClone(config as Record<string, unknown>) : {};
     dataset.write(String(getPath(config, 'data.spec') ?? 'mnist'));
     for (const { spec, control } of fields) {
       const value = getPath(config, spec.path);
       if (control instanceof HTMLInputElement && control.type === 'checkbox') control.checked = Boolean(value);
       else if (spec.kind === 'numberList') control.value = Array.isArray(value) ? value.join(', ') : value === undefined ? '' : String(value);
+      else if (control instanceof HTMLSelectElement && !spec.choicesFromRatios) selectValue(control, value);
       else control.value = value === undefined || value === null ? '' : String(value);
     }
-    syncPruneOptions();
+    renderKept();
     const prune = getPath(config, 'search.pruneRatio');
-    if (prune !== undefined) (field('search.pruneRatio').control as HTMLSelectElement).value = String(prune);
+    syncPruneOptions(prune === undefined || prune === null ? '' : String(prune));
     syncModelHelp();
     syncEnabled();
   };
@@ -232,5 +268,5 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
 
   const hasField = (path: string) => path === 'data.spec' || path.startsWith('data.spec.') || fieldFor(path) !== undefined;
 
-  return { element, read, fill, showIssues, focusFirstIssue, hasField };
+  return { element, read, fill, showIssues, focusFirstIssue, hasField, kept: keptPaths };
 }
