@@ -1,17 +1,30 @@
 /**
  * The headless entry point: `earlybird <command>`. Errors a user can fix (bad flags, bad data) are
- * printed as one line without a stack trace.
+ * printed as one line without a stack trace. A command's module is loaded only when that command
+ * runs, so `earlybird runs` or `show` start without loading the training engine.
  */
-import { GPU_USAGE, gpuCommand } from './cli/gpuCommand.ts';
 import { UsageError } from './cli/args.ts';
-import { RUN_USAGE, runCommand, runsCommand, showCommand } from './cli/runCommand.ts';
-import { TRAIN_USAGE, trainCommand } from './cli/trainCommand.ts';
-import { STUDY_USAGE, studyCommand } from './cli/studyCommand.ts';
-import { SWEEP_USAGE, sweepCommand } from './cli/sweepCommand.ts';
-import { REPORT_USAGE, reportCommand } from './cli/reportCommand.ts';
-import { SERVE_USAGE, serveCommand } from './server/index.ts';
 
-const USAGE = `earlybird — find the Early-Bird ticket, prune for real, measure the energy saved
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  train: async () => (await import('./cli/trainCommand.ts')).trainCommand,
+  run: async () => (await import('./cli/runCommand.ts')).runCommand,
+  runs: async () => (await import('./cli/runsCommand.ts')).runsCommand,
+  show: async () => (await import('./cli/runsCommand.ts')).showCommand,
+  report: async () => (await import('./cli/reportCommand.ts')).reportCommand,
+  serve: async () => (await import('./server/index.ts')).serveCommand,
+  sweep: async () => (await import('./cli/sweepCommand.ts')).sweepCommand,
+  study: async () => (await import('./cli/studyCommand.ts')).studyCommand,
+  gpu: async () => (await import('./cli/gpuCommand.ts')).gpuCommand,
+};
+
+async function usage(): Promise<string> {
+  const [{ SERVE_USAGE }, { TRAIN_USAGE }, { RUN_USAGE }, { SWEEP_USAGE }, { STUDY_USAGE }, { REPORT_USAGE }, { GPU_USAGE }] = await Promise.all([
+    import('./server/index.ts'), import('./cli/trainCommand.ts'), import('./cli/runCommand.ts'), import('./cli/sweepCommand.ts'),
+    import('./cli/studyCommand.ts'), import('./cli/reportCommand.ts'), import('./cli/gpuCommand.ts'),
+  ]);
+  return `earlybird — find the Early-Bird ticket, prune for real, measure the energy saved
 
 Commands:
   train     train one model on one dataset (try: earlybird train --demo)
@@ -37,18 +50,7 @@ ${STUDY_USAGE}
 ${REPORT_USAGE}
 
 ${GPU_USAGE}`;
-
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  train: trainCommand,
-  run: runCommand,
-  runs: runsCommand,
-  show: showCommand,
-  report: reportCommand,
-  serve: serveCommand,
-  sweep: sweepCommand,
-  study: studyCommand,
-  gpu: gpuCommand,
-};
+}
 
 /** The subcommands, for checks that documentation names only real ones. */
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
@@ -59,13 +61,13 @@ const USER_ERRORS = new Set(['UsageError', 'DataError', 'ModelSpecError', 'Confi
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${await usage()}\n`);
     return command ? 0 : 1;
   }
-  const run = COMMANDS[command];
+  const load = COMMANDS[command];
   try {
-    if (!run) throw new UsageError(`unknown command "${command}"; expected one of ${Object.keys(COMMANDS).join(', ')}`);
-    return await run(rest);
+    if (!load) throw new UsageError(`unknown command "${command}"; expected one of ${Object.keys(COMMANDS).join(', ')}`);
+    return await (await load())(rest);
   } catch (error) {
     const e = error as Error & { code?: string };
     if (USER_ERRORS.has(e.name) || e.code?.startsWith('ERR_PARSE_ARGS')) {

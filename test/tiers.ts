@@ -44,6 +44,8 @@ export const TIERS: readonly Tier[] = ['unit', 'integration', 'browser', 'system
 export const TEST_FILES: readonly TestFile[] = [
   // unit: pure logic, fixtures, source scans
   { file: 'cli-options.test.ts', tier: 'unit', lane: 'free' },
+  { file: 'core-boundary.test.ts', tier: 'unit', lane: 'free' },
+  { file: 'energy-interval.test.ts', tier: 'unit', lane: 'free' },
   { file: 'earlybird.test.ts', tier: 'unit', lane: 'free' },
   { file: 'energy-amdgpu.test.ts', tier: 'unit', lane: 'free' },
   { file: 'energy-meter.test.ts', tier: 'unit', lane: 'free' },
@@ -59,6 +61,7 @@ export const TEST_FILES: readonly TestFile[] = [
   { file: 'wording.test.ts', tier: 'unit', lane: 'free' },
 
   // integration, light: files, fake binaries, child processes that mostly wait
+  { file: 'augment.test.ts', tier: 'integration', lane: 'free' },
   { file: 'bench.test.ts', tier: 'integration', lane: 'free' },
   { file: 'data.test.ts', tier: 'integration', lane: 'free' },
   { file: 'download.test.ts', tier: 'integration', lane: 'free' },
@@ -67,7 +70,9 @@ export const TEST_FILES: readonly TestFile[] = [
   { file: 'energy-nvml.test.ts', tier: 'integration', lane: 'free' },
   { file: 'energy-rapl.test.ts', tier: 'integration', lane: 'free' },
   { file: 'energy-sampler.test.ts', tier: 'integration', lane: 'free' },
+  { file: 'energy-words.test.ts', tier: 'integration', lane: 'free' },
   { file: 'nativeKernels.test.ts', tier: 'integration', lane: 'free' },
+  { file: 'path-boundary.test.ts', tier: 'integration', lane: 'free' },
   { file: 'report-layout.test.ts', tier: 'integration', lane: 'free' },
 
   // integration, CPU-bound: training and kernels
@@ -87,6 +92,11 @@ export const TEST_FILES: readonly TestFile[] = [
   { file: 'models.test.ts', tier: 'integration', lane: 'cpu', why: 'builds, exports and reloads every registered model' },
   { file: 'progress.test.ts', tier: 'integration', lane: 'cpu', why: 'a lottery-ticket run for its progress events' },
   { file: 'app-study.test.ts', tier: 'integration', lane: 'cpu', why: 'a two-seed study in real worker processes, cancelled and resumed' },
+  { file: 'method-registry.test.ts', tier: 'integration', lane: 'cpu', why: 'a whole run with a throw-away method, then its PDF' },
+  { file: 'energy-warmup.test.ts', tier: 'integration', lane: 'cpu', why: 'trains twice, with and without warm-up, for bit-identical weights' },
+  { file: 'paperModels.test.ts', tier: 'integration', lane: 'cpu', why: 'VGG-16 at batch 256, and every comparison on the paper networks' },
+  { file: 'crash-recovery.test.ts', tier: 'integration', lane: 'cpu', why: 'real runs killed at every file operation of a checkpoint swap and resumed' },
+  { file: 'machine-bounds.test.ts', tier: 'integration', lane: 'cpu', why: 'a run with as many data-parallel workers as cores, cancelled past its grace' },
 
   // browser: Chromium + startServer + experiment workers
   { file: 'e2e.test.ts', tier: 'browser', lane: 'browser', why: 'Chromium; starts, cancels and resumes an experiment' },

@@ -4,8 +4,7 @@
  * value is validated by the schema, and its help line is generated from both. Nothing about a flag is
  * written twice, so `--epochs` cannot say "default 10" while the schema says 20.
  */
-import { experimentSchema, parseConfig, ConfigError, type ExperimentConfig, type ExperimentConfigInput } from '../core/config.ts';
-import { MODEL_NAMES } from '../models/registry.ts';
+import { MODEL_NAMES, experimentSchema, parseConfig, ConfigError, type ExperimentConfig, type ExperimentConfigInput } from '../core/config.ts';
 import { UsageError } from './args.ts';
 
 export interface ConfigFlag {

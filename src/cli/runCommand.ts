@@ -1,7 +1,7 @@
 /**
  * `earlybird run <config.json> | --demo | --resume <runDir>`: a whole experiment, with a progress
- * line per phase and epoch, ending in the result and energy tables. `earlybird runs` lists run
- * folders; `earlybird show <runDir>` prints one's summary.
+ * line per phase and epoch, ending in the result and energy tables (`runs` and `show` are in
+ * runsCommand.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -20,6 +20,7 @@ import { ProgressReporter } from '../train/progress.ts';
 import { cancelOnSignal } from './cancelOnSignal.ts';
 import { formatSummary } from './formatSummary.ts';
 import { option, optionsHelp, parseArgsSpec, parseOptions, runsDirOption } from './options.ts';
+import { RUNS_USAGE } from './runsCommand.ts';
 
 const demo = demoConfig();
 
@@ -34,17 +35,10 @@ export const RUN_OPTIONS = {
   json: option(z.boolean().default(false), { help: 'end with one JSON line: runDir, status, summary (with seeds: sweepDir, study)' }),
 };
 
-/** The options of `earlybird runs`. */
-export const RUNS_OPTIONS = {
-  runs: runsDirOption('the folder whose runs are listed'),
-};
-
 export const RUN_USAGE = `earlybird run <config.json> | --demo | --resume <runDir> [options]
   A config with "seeds": [1, 2, 3] (or "repeats": 3) runs once per seed and reports mean ± std.
 ${optionsHelp(RUN_OPTIONS)}
-earlybird runs [options]
-${optionsHelp(RUNS_OPTIONS)}
-earlybird show <runDir>`;
+${RUNS_USAGE}`;
 
 function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new ConfigError(`${path}: no such config file`);
@@ -137,55 +131,4 @@ async function runSeeds(config: ExperimentConfig, runOptions: { runsDir: string;
   process.stdout.write(`\n${formatStudy(result.study)}\n\nstudy: ${result.pdfPath} (${result.pages} pages), ${result.csv}\nsweep folder: ${sweepDir}\n`);
   if (json) process.stdout.write(`${JSON.stringify({ sweepDir, study: result.study })}\n`);
   return outcomes.some((o) => o.status === 'failed') ? 1 : 0;
-}
-
-export async function runsCommand(argv: string[]): Promise<number> {
-  const parsed = parseArgs({ args: argv, options: parseArgsSpec(RUNS_OPTIONS) });
-  if (parsed.values.help) {
-    process.stdout.write(`${RUN_USAGE}\n`);
-    return 0;
-  }
-  const dir = parseOptions(RUNS_OPTIONS, parsed.values).runs;
-  const runs = await listRuns(dir);
-  if (runs.length === 0) {
-    process.stdout.write(`no runs in ${dir}\n`);
-    return 0;
-  }
-  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
-  for (const r of runs) {
-    process.stdout.write(`${r.runId.padEnd(48)} ${r.status.padEnd(10)} ${String(r.model).padEnd(10)} ${String(r.data).slice(0, 24).padEnd(24)} ` +
-      `EB ${r.ebEpoch === null ? '-' : `${r.ebEpoch + 1}/${r.plannedEpochs ?? '?'}`}  acc ${pct(r.testAccuracy.ebTrain)} (dense ${pct(r.testAccuracy.dense)})  ` +
-      `saved ${r.savedPercent === null ? `- (${(r.savedReason ?? '').replace(/^no saving: /, '')})` : `${r.savedPercent.toFixed(1)}% ${r.savedKind}`}\n` +
-      (r.problem ? `  ! ${r.problem}\n` : ''));
-  }
-  return 0;
-}
-
-export async function showCommand(argv: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
-  if (!positionals[0]) throw new RunError('earlybird show <runDir>');
-  const store = RunStore.open(positionals[0]);
-  let summary;
-  let broken: string | null = null;
-  try {
-    summary = await store.readSummaryAsync();
-  } catch (error) {
-    broken = (error as Error).message;
-  }
-  if (summary) {
-    process.stdout.write(`${formatSummary(summary)}\n`);
-    return 0;
-  }
-  const item = await describeRun(store);
-  const ticket = item.ebEpoch !== null ? `; Early-Bird ticket at epoch ${item.ebEpoch + 1}` : '';
-  if (broken !== null) {
-    // Its summary is there but unreadable: say what is wrong, never suggest resuming over it.
-    process.stdout.write(`run ${item.runId}: ${item.status} by its events${ticket}; its summary cannot be shown:\n  ${broken}\n`);
-    return 1;
-  }
-  const resumable = item.status === 'incomplete' || item.status === 'cancelled' || item.status === 'failed';
-  process.stdout.write(`run ${item.runId}: ${item.status} (no summary.json yet)${ticket}\n` +
-    (item.problem ? `  ! ${item.problem}\n` : '') +
-    (resumable ? `resume it with: earlybird run --resume ${store.dir}\n` : ''));
-  return 0;
 }
