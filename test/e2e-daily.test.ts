@@ -83,7 +83,7 @@ describe('the app as a daily tool', { skip: missing ?? false }, () => {
         await page.getByTestId('detail-export-ticket').waitFor();
         assert.equal(await page.locator(`[data-testid="run-row"][data-run-id="${COMPLETED}"]`).getAttribute('class'), 'clickable current');
         const facts = await page.getByTestId('detail-panel').getByTestId('run-facts').innerText();
-        assert.match(facts, /EB Train 97\.41 %.*Lottery ticket 97\.72 %.*Scratch-E/s);
+        assert.match(facts, /EB Train 97\.41 %.*Lottery ticket \(LTH\) 97\.72 %.*Scratch-E/s);
         assert.doesNotMatch(facts, /ebTrain|lotteryTicket|scratchE|ebReinit/, 'no config keys in the run facts');
         await screenshot(page, `daily-detail-${width}`, false);
         assert.deepEqual(problems, []);

@@ -217,8 +217,13 @@ describe('event stream', () => {
       const first = await http(port, '/', { readMs: 150 });
       assert.match(first.body, /: heartbeat/, 'heartbeats flow');
       assert.doesNotMatch(first.body, /m1/, 'a new page gets no history (it asks the API)');
+      // Publish once the page is attached, not after a guessed delay (a busy machine attaches late).
+      const clients = async (n: number) => {
+        while (stream.clientCount !== n) await new Promise((resolve) => setTimeout(resolve, 5));
+      };
+      await clients(0);
       const live = http(port, '/', { readMs: 200 });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await clients(1);
       stream.publish(event(2));
       const seen = (await live).body;
       assert.match(seen, /data: \{"runId":"r","event":\{"type":"warning","time":2,"message":"m2"\}\}/, 'a connected page gets each event as JSON');

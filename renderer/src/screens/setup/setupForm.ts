@@ -129,7 +129,9 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
     if (data.localIssue) localIssues.push({ path: 'data.spec', message: data.localIssue });
     for (const { spec, control } of fields) {
       if (control instanceof HTMLInputElement && control.type === 'checkbox') {
-        setPath(config, spec.path, control.checked);
+        // An optional switch the config left out stays out while off (absent means off, and keeps the config's hash).
+        if (!control.checked && spec.optional && getPath(base, spec.path) === undefined) deletePath(config, spec.path);
+        else setPath(config, spec.path, control.checked);
         continue;
       }
       const text = control.value.trim();
