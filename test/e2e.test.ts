@@ -76,6 +76,9 @@ describe('browser UI end to end', { skip: missing ?? false }, () => {
     await page.goto(server.url);
     await page.getByTestId('setup-form').waitFor();
     assert.equal(await page.getByTestId('tab-setup').getAttribute('aria-selected'), 'true');
+    // The page has chosen its first screen (a run in progress would open Live) before keys move it.
+    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
+    assert.equal(await page.getByTestId('tab-setup').getAttribute('aria-selected'), 'true');
     await page.waitForFunction(() => document.documentElement.dataset.connection === 'open');
 
     // Keyboard: arrow keys move between the screens.

@@ -22,9 +22,7 @@ export function createTabs(specs: TabSpec[], onChange?: (id: string) => void): T
   const buttons = new Map<string, HTMLButtonElement>();
   const list = h('div', { role: 'tablist', 'aria-label': 'Screens', class: 'tabs' });
 
-  const show = (id: string, focus = false) => {
-    const spec = specs.find((s) => s.id === id);
-    if (!spec) return;
+  const select = (id: string) => {
     currentId = id;
     for (const s of specs) {
       const selected = s.id === id;
@@ -33,6 +31,12 @@ export function createTabs(specs: TabSpec[], onChange?: (id: string) => void): T
       button.tabIndex = selected ? 0 : -1;
       s.panel.hidden = !selected;
     }
+  };
+
+  const show = (id: string, focus = false) => {
+    const spec = specs.find((s) => s.id === id);
+    if (!spec) return;
+    select(id);
     if (focus) buttons.get(id)!.focus();
     spec.onShow?.();
     onChange?.(id);
@@ -60,6 +64,10 @@ export function createTabs(specs: TabSpec[], onChange?: (id: string) => void): T
     event.preventDefault();
     show(specs[next]!.id, true);
   });
+
+  // Selected from the start, so no moment shows every panel at once or a tab with no state
+  // while the caller is still deciding which screen to open.
+  select(currentId);
 
   return { element: list, show, current: () => currentId };
 }
