@@ -4,8 +4,7 @@
  * and every comparison (dense, EB re-init, lottery ticket, Scratch-E/B, the standard pruning
  * pipeline) — on augmented CIFAR-format data; and the shipped preset bench/configs/
  * paper-vgg16-cifar10.json validates as the paper's setting and runs its first epoch, network and
- * batch unchanged, on a slice holding one full batch (290 images, 261 trained: a step of 256 and
- * one of 5). On webgpu (Chromium's SwiftShader; skipped with Dawn's reason where there is no adapter): each network trains, is cut by surgery, computes what the dense
+ * batch unchanged, on a 1,000-image slice (900 trained: three steps of 256 and one of 132). On webgpu (Chromium's SwiftShader; skipped with Dawn's reason where there is no adapter): each network trains, is cut by surgery, computes what the dense
  * one does with the pruned channels zeroed, and retrains. CIFAR-format files are written here.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -79,9 +78,9 @@ describe('the paper preset', () => {
     assert.deepEqual([c.search.ratios, c.search.queueLength, c.search.epsilon, c.search.l1], [[0.3, 0.5, 0.7], 5, 0.1, 1e-4]);
   });
 
-  test('runs its first epoch, network and batch as shipped, on a one-batch slice (wasm)', async (t) => {
-    const dir = writeCifarFolder(58, 32, 11);
-    const config = parseConfig({ ...preset, backend: 'wasm', data: { ...preset.data, spec: `cifar10:${dir}`, trainLimit: 290, testLimit: 32 } });
+  test('runs its first epoch, network and batch as shipped, on a 1,000-image slice (wasm)', async (t) => {
+    const dir = writeCifarFolder(200, 100, 11);
+    const config = parseConfig({ ...preset, backend: 'wasm', data: { ...preset.data, spec: `cifar10:${dir}`, trainLimit: 1000, testLimit: 100 } });
     const controller = new AbortController();
     const epochs: Extract<RunEvent, { type: 'epoch' }>[] = [];
     let model: Extract<RunEvent, { type: 'model' }> | undefined;
@@ -104,7 +103,7 @@ describe('the paper preset', () => {
     assert.equal(logs.epoch, 0);
     assert.equal(logs.learningRate, 0.1);
     assert.ok(Number.isFinite(logs.loss) && Number.isFinite(logs.valLoss!), `loss ${logs.loss}, validation loss ${logs.valLoss}`);
-    assert.equal(outcome.summary.data.train + outcome.summary.data.validation, 290);
+    assert.equal(outcome.summary.data.train + outcome.summary.data.validation, 1000);
     assert.ok(outcome.summary.data.train >= config.training.batchSize, 'at least one whole batch of 256 is trained');
     assert.deepEqual(outcome.summary.data.shape, [32, 32, 3]);
     assert.equal(model?.flops, 626_403_328, 'VGG-16 on 32x32x3: 313.2 M multiply-accumulates');
