@@ -14,7 +14,7 @@ import type { TrainCallback } from '../src/train/callbacks.ts';
 import { forTraining } from '../src/train/evaluate.ts';
 import { train, trainableParams } from '../src/train/loop.ts';
 import { DEFAULT_OPTIMIZER, Optimizer } from '../src/train/optimizer.ts';
-import { cgroupCpuLimit, usableCores } from '../src/train/parallel/cores.ts';
+import { cgroupCpuLimit, DATA_PARALLEL_MIN_FLOPS, usableCores, workersFor } from '../src/train/parallel/cores.ts';
 import { DataParallelGradientStep, shardSizes } from '../src/train/parallel/dataParallelStep.ts';
 import { shardGradients } from '../src/train/parallel/gradientStep.ts';
 import { EB_SCHEDULE } from '../src/train/schedule.ts';
@@ -51,6 +51,15 @@ describe('data-parallel training', () => {
     assert.equal(cgroupCpuLimit(null), null);
     assert.equal(usableCores('100000 100000'), 1);
     assert.ok(usableCores(null) >= 1);
+  });
+
+  test('unset workers: every core for a network big enough to pay for a replica, one below, and one off wasm', () => {
+    assert.equal(workersFor(undefined, 'wasm', 833_040), 1, 'lenet5-bn');
+    assert.equal(workersFor(undefined, 'wasm', DATA_PARALLEL_MIN_FLOPS - 1), 1);
+    assert.equal(workersFor(undefined, 'wasm', 58_277_376), usableCores(), 'vgg-s');
+    assert.equal(workersFor(undefined, 'wasm'), usableCores(), 'size unknown');
+    assert.equal(workersFor(undefined, 'cpu', 58_277_376), 1);
+    assert.equal(workersFor(1, 'wasm', 58_277_376), 1, 'asked for');
   });
 
   test('K = 2 gradients equal the shard-weighted mean computed on one thread', async () => {

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 import { nativeKernelVariant } from './wasm/nativeKernels.ts';
 import { registerFastWasmKernels } from './wasm/registerFastKernels.ts';
 import { activateWebGpu } from './webgpu/activate.ts';
@@ -85,6 +86,12 @@ async function tryNative(pkg: string, needGpu = false): Promise<string | null> {
 
 async function tryWasm(threads: number | undefined): Promise<string | null> {
   try {
+    // Compile every wasm function to optimised code at once. With V8's default dynamic tiering a
+    // function is optimised only once hot, and the data-parallel replicas took many epochs to get
+    // there (two-replica lenet5-bn in one process: 1.8–2.0 s epochs for the first network, 1.3 s
+    // sixteen epochs later; with this flag 1.4–1.5 s from the second epoch), so a run's first phase
+    // paid for it. Process-wide, for every module compiled after this call.
+    setFlagsFromString('--no-wasm-dynamic-tiering');
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (threads) wasm.setThreadsCount(threads);
     registerFastWasmKernels();

@@ -52,8 +52,9 @@ function readConfigFile(path: string): unknown {
 /** One line per notable event (epoch lines come from the progress reporter). */
 export function describeEvent(e: RunEvent): string | null {
   switch (e.type) {
-    case 'run-start': return `run ${e.runId}${e.resumed ? ' (resumed)' : ''} on ${e.backendDescription}${e.workers && e.workers > 1 ? `, ${e.workers} data-parallel workers` : ''}` +
+    case 'run-start': return `run ${e.runId}${e.resumed ? ' (resumed)' : ''} on ${e.backendDescription}` +
       e.skippedBackends.map((s) => `\n  skipped ${s.choice}: ${s.reason}`).join('');
+    case 'model': return e.method === 'dense' && e.workers !== undefined && e.workers > 1 ? `training with ${e.workers} data-parallel workers` : null;
     case 'data': return `data: ${e.name}: ${e.train} train, ${e.validation} validation, ${e.test} test, ${e.shape.join('x')}`;
     case 'energy-sources': return `energy: ${e.sources.map((s) => `${s.name} (${s.kind})`).join(', ') || 'no source'}` +
       e.skipped.map((s) => `\n  not used — ${s.name}: ${s.reason}`).join('');

@@ -33,9 +33,9 @@ interface Base {
 
 export type RunEvent =
   /** configHash: SHA-256 (16 hex) of the canonical config this attempt ran with; the first one is the run's. */
-  | (Base & { type: 'run-start'; runId: string; resumed: boolean; configHash?: string; backend: string; backendDescription: string; skippedBackends: { choice: string; reason: string }[]; /** Data-parallel replicas every phase trains with (absent in runs from before workers). */ workers?: number; adapter?: GpuAdapterFacts })
+  | (Base & { type: 'run-start'; runId: string; resumed: boolean; configHash?: string; backend: string; backendDescription: string; skippedBackends: { choice: string; reason: string }[]; /** Data-parallel replicas asked for (training.workers); what the run used is on the dense network's model event. */ workers?: number; adapter?: GpuAdapterFacts })
   | (Base & { type: 'data'; name: string; source: string; train: number; validation: number; test: number; shape: [number, number, number]; numClasses: number })
-  | (Base & { type: 'model'; method: Method; params: number; flops: number; channels?: Record<string, number> })
+  | (Base & { type: 'model'; method: Method; params: number; flops: number; channels?: Record<string, number>; /** Data-parallel replicas every phase trains with (on the dense network's event; absent in runs from before it was decided by network size). */ workers?: number })
   | (Base & { type: 'phase-start'; phase: Phase; plannedEpochs: number; startEpoch: number; endEpoch: number })
   | (Base & { type: 'progress'; phase: Phase; epoch: number; batch: number; batches: number; loss: number; accuracy: number; etaSeconds: number | null })
   | (Base & { type: 'epoch'; phase: Phase; logs: EpochLogs })

@@ -128,7 +128,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
       type: 'run-start', time: Date.now(), runId: store.id, resumed, configHash: configHash(config),
       backend: backend.tfBackend, backendDescription: backend.description, skippedBackends: backend.skipped,
       ...(backend.adapter ? { adapter: { vendor: backend.adapter.vendor, architecture: backend.adapter.architecture, description: adapterName(backend.adapter), software: backend.adapter.software } } : {}),
-      workers: workersFor(config.training.workers),
+      ...(config.training.workers !== undefined ? { workers: config.training.workers } : {}),
     });
     for (const message of backend.warnings) emit({ type: 'warning', time: Date.now(), message });
     for (const message of notes) emit({ type: 'warning', time: Date.now(), message });
@@ -157,9 +157,11 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     const memory = estimateTrainingMemory(denseStats, inputShape[0] * inputShape[1] * inputShape[2], config.training.batchSize, config.training.optimizer);
     const refusal = memoryRefusal(`${config.model.name}${config.model.width !== undefined ? ` width ${config.model.width}` : ''}`, memory, config.training.batchSize, memoryLimit(backend.tfBackend));
     if (refusal) throw new RunError(refusal);
-    emit({ type: 'model', time: Date.now(), method: 'dense', params: denseStats.params, flops: denseStats.flops });
+    // Replicas by the dense network's size, the same for every phase of the run.
+    const workers = workersFor(config.training.workers, backend.tfBackend, denseStats.flops);
+    emit({ type: 'model', time: Date.now(), method: 'dense', params: denseStats.params, flops: denseStats.flops, workers });
 
-    const ctx: MethodContext = { store, config, data, spec, denseStats, emit, signal, resumed, before, energy, callbacks: options.callbacks, surgery: null };
+    const ctx: MethodContext = { store, config: { ...config, training: { ...config.training, workers } }, data, spec, denseStats, emit, signal, resumed, before, energy, callbacks: options.callbacks, surgery: null };
 
     // Every method the config asks for, in the methods table's order (EB Train first: the others
     // build on its surgery or on the dense run); a cancelled one ends the run.

@@ -2,7 +2,11 @@
  * Warm-up before a metered training phase: the phase's network runs a few real steps — forward,
  * backward, optimizer update, validation and test evaluation, with every batch shape the phase will
  * see (full batches and the last, shorter one) — so that the backend compiles its kernels and
- * allocates its buffers here, not inside the phase's first epoch. The steps run on the network
+ * allocates its buffers here, not inside the phase's first epoch. Compiling is not all of it: V8
+ * optimises the JavaScript that dispatches every op only once it has run often, so the round of
+ * steps repeats until its time settles (within WARM_UP_SETTLED of the round before), at most
+ * WARM_UP_MAX_ROUNDS times. A round of WARM_UP_LONG_ROUND_SECONDS or more is enough alone: there
+ * the ops' compute dwarfs their dispatch, so its optimisation no longer shows. The steps run on the network
  * itself (its kernels are what must be warm) with a throwaway optimizer, and every weight (moving
  * statistics included) is put back afterwards: a run with warm-up trains exactly as one without.
  *
@@ -10,6 +14,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { DataSplits, ImageSet } from '../data/types.ts';
+import type { TrainCallback } from '../train/callbacks.ts';
 import { train } from '../train/loop.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { Optimizer } from '../train/optimizer.ts';
@@ -19,8 +24,14 @@ import { optimizerOf, scheduleOf, type TrainingSettings } from '../core/config.t
 import { WARM_UP_PHASE } from '../core/methods.ts';
 
 export { START_UP_PHASE, WARM_UP_PHASE } from '../core/methods.ts';
-/** Full batches each warm-up trains (then the shorter last one, if the set has one). */
+/** Full batches each warm-up round trains (then the shorter last one, if the set has one). */
 export const WARM_UP_FULL_BATCHES = 2;
+/** Most rounds a warm-up runs. */
+export const WARM_UP_MAX_ROUNDS = 12;
+/** A first round at least this long (seconds) ends the warm-up by itself. */
+export const WARM_UP_LONG_ROUND_SECONDS = 2;
+/** A round whose training time is within this fraction of the previous round's ends the warm-up. */
+export const WARM_UP_SETTLED = 0.1;
 
 /** The first images of a set, enough for `fullBatches` full batches plus the set's own shorter last batch. */
 export function warmUpSubset(set: ImageSet, batchSize: number, fullBatches: number): ImageSet {
@@ -51,7 +62,8 @@ export async function warmUpNetwork(options: WarmUpOptions): Promise<number> {
       train: warmUpSubset(data.train, training.batchSize, WARM_UP_FULL_BATCHES),
       validation: warmUpSubset(data.validation, training.batchSize, 1),
       numClasses: data.numClasses,
-      plannedEpochs: 1, startEpoch: 0, endEpoch: 1,
+      plannedEpochs: WARM_UP_MAX_ROUNDS, startEpoch: 0, endEpoch: WARM_UP_MAX_ROUNDS,
+      callbacks: [settledRounds()],
       batchSize: training.batchSize,
       workers: workersFor(training.workers),
       schedule: scheduleOf(training),
@@ -66,6 +78,18 @@ export async function warmUpNetwork(options: WarmUpOptions): Promise<number> {
     optimizer.dispose();
   }
   return (performance.now() - started) / 1000;
+}
+
+/** Stops the warm-up's rounds once a round's training time is within WARM_UP_SETTLED of the one before, or after one long round. */
+function settledRounds(): TrainCallback {
+  let previous: number | null = null;
+  return {
+    onEpochEnd(logs, ctx) {
+      const settled = previous === null ? logs.seconds >= WARM_UP_LONG_ROUND_SECONDS : Math.abs(logs.seconds - previous) <= WARM_UP_SETTLED * previous;
+      if (settled) ctx.requestStop('warm');
+      previous = logs.seconds;
+    },
+  };
 }
 
 /** Where a phase's warm-up is metered: the meter's phase is `warm-up` while it runs, then the phase's own again. */
