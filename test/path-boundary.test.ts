@@ -19,7 +19,7 @@ import { parseConfig, type ExperimentConfig } from '../src/core/config.ts';
 import { configHash } from '../src/run/configHash.ts';
 import type { RunEvent } from '../src/core/events.ts';
 import { listRuns, RunStore } from '../src/run/runStore.ts';
-import { runsIndexPath } from '../src/run/runsIndex.ts';
+import { cachedItemSchema, runsIndexPath } from '../src/run/runsIndex.ts';
 import { startServer, type RunningServer } from '../src/server/startServer.ts';
 
 const CONFIG: ExperimentConfig = parseConfig({
@@ -363,6 +363,19 @@ describe('the runs index', () => {
     rmSync(runsIndexPath(runsDir));
     execFileSync('mkfifo', [runsIndexPath(runsDir)]);
     assert.equal(cli().split('\n').filter(Boolean).length, 5);
+  });
+});
+
+describe('the runs index file', () => {
+  test('holds every field a list line has, so the next process reads it instead of every run', async () => {
+    const runsDir = join(scratch, 'index-fields');
+    mkdirSync(runsDir);
+    cpSync(new URL('./fixtures/report/run-complete', import.meta.url).pathname, join(runsDir, '20250101-000000-lenet5-bn-mnist'), { recursive: true });
+    makeRun(runsDir);
+    for (const { runId: _runId, dir: _dir, lockedBy: _lockedBy, ...line } of await listRuns(runsDir)) {
+      const parsed = cachedItemSchema.safeParse(line);
+      assert.ok(parsed.success, `a list line the index file would drop: ${parsed.error?.message}`);
+    }
   });
 });
 

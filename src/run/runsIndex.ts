@@ -39,6 +39,8 @@ export const cachedItemSchema = z.strictObject({
   savedPercent: numOrNull,
   savedKind: z.enum(['measured', 'estimated', 'projected']).nullable(),
   savedReason: textOrNull,
+  savedInterval: z.strictObject({ low: z.number(), high: z.number(), clear: z.boolean() }).nullable().optional(),
+  savedWarning: textOrNull.optional(),
   estimateModel: textOrNull,
   problem: textOrNull,
 });
