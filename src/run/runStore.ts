@@ -23,7 +23,6 @@ import { configPath, eventsPath, isRunId, runMarkerPath, summaryPath } from './p
 import { configHash } from './configHash.ts';
 import { READ_CAPS, readRegularFile, readRegularFileSync } from './safeRead.ts';
 import type { RunSummary } from '../core/summary.ts';
-import type { FinalStatus, FolderStatus } from '../core/status.ts';
 import { project } from '../core/project.ts';
 import { parseSummaryText } from './summarySchema.ts';
 import { contendedPhases, savingKind } from '../energy/labels.ts';
@@ -294,33 +293,13 @@ export function readEventsFile(path: string): RunEvent[] {
   return readEventLogSync(path).events;
 }
 
-export interface RunListItem {
+/** A run's list line: what its files say (the runs index's schema, the one list of its fields), where it is, and who holds its lock. */
+export type RunListItem = CachedRunItem & {
   runId: string;
   dir: string;
-  name: string | null;
-  createdAt: string | null;
-  model: string | null;
-  data: string | null;
-  status: Extract<FolderStatus, FinalStatus | 'incomplete' | 'unreadable'>;
-  ebEpoch: number | null;
-  plannedEpochs: number | null;
-  testAccuracy: { ebTrain: number | null; dense: number | null };
-  savedPercent: number | null;
-  /** measured / estimated / projected, when a saving is given. */
-  savedKind: 'measured' | 'estimated' | 'projected' | null;
-  /** Why no saving is given (null when one is). */
-  savedReason: string | null;
-  /** 95 % interval of savedPercent (epoch-to-epoch), and whether it excludes no saving; null when not recorded. */
-  savedInterval?: { low: number; high: number; clear: boolean } | null;
-  /** What bears on the saving (an unreliable like-for-like check, contention), in words; null when nothing. */
-  savedWarning?: string | null;
-  /** The power model behind estimated figures (null when nothing was estimated). */
-  estimateModel: string | null;
   /** Who writes the run now (pid, host, since), when its lock is held; null otherwise. */
   lockedBy: string | null;
-  /** Why part of this run could not be read (the file and the reason); null when all was read. */
-  problem: string | null;
-}
+};
 
 const LIST_EVENT_TYPES = new Set(['run-start', 'run-end', 'eb-found']);
 // The list's three event types, told apart before a line is parsed: a big log of progress lines is
