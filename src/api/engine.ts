@@ -127,7 +127,7 @@ export function createEngine(options: EngineOptions): Engine {
         throw error;
       }
       const issues = await machineIssues(valid);
-      return issues.length > 0 ? { ok: false, issues } : { ok: true, config: valid };
+      return issues.length > 0 ? { ok: false, issues, config: valid } : { ok: true, config: valid };
     },
     'experiment:start': async ({ config }) => {
       const valid = validated(config);
