@@ -131,7 +131,9 @@ describe('setup: load, save and start configs in Chromium', { skip: missing ?? f
       await load(page, 'bad.json', bad);
       const notice = page.getByTestId('setup-notice');
       await notice.getByText('training.epochs: must be at least 1').waitFor();
-      await notice.getByText('training.optimizer: Invalid option: expected one of "sgd"|"adam"').waitFor();
+      // The value found and what is allowed, in words.
+      await notice.getByText('training.optimizer: must be one of sgd, adam (found "rmsprop")').waitFor();
+      await notice.getByText('training.epochs: must be at least 1 (found 0); allowed: whole number, at least 1 and at most 10000; default 20').waitFor();
       await notice.getByText('Unrecognized key: "mystery"').waitFor();
       await page.getByTestId('error-training.optimizer').waitFor();
       // The select shows the loaded value rather than silently switching to a valid one.

@@ -146,7 +146,7 @@ export function createSetupScreen(api: RendererApi, defaults: ApiOutputs['experi
         // valid config this machine cannot run (its data folder is not here) is shown as parsed.
         form.fill(result.config ?? mergeDeep(defaults.config, raw));
         notice.show('error', `Loaded ${file.name} with ${result.issues.length} problem${result.issues.length > 1 ? 's' : ''}; fix ${result.issues.length > 1 ? 'them' : 'it'} to start:`,
-          ...result.issues.map((i) => h('span', { class: 'load-issue' }, ' ', h('code', {}, i.path), `: ${i.message}${loadedValue(raw, i.path)}${allowed(i.path)}${form.hasField(i.path) ? ' (marked at the field)' : ''}.`)));
+          ...result.issues.map((i) => h('span', { class: 'load-issue' }, ' ', h('code', {}, i.path), `: ${i.message}${loadedValue(raw, i.path)}${allowed(i)}${form.hasField(i.path) ? ' (marked at the field)' : ''}.`)));
       }
     } catch (error) {
       notice.show('error', `Could not load ${file.name}: ${messageOf(error)}`);
@@ -171,9 +171,9 @@ export function createSetupScreen(api: RendererApi, defaults: ApiOutputs['experi
     const value = getPath(raw, path);
     return value === undefined ? '' : ` (found ${JSON.stringify(value)})`;
   };
-  /** "; allowed: whole number, …" for an issue about a field of the form. */
-  const allowed = (path: string): string => {
-    const text = path === 'data.spec' ? null : form.allowedFor(path);
+  /** "; allowed: whole number, …" for an issue about a field of the form whose message does not list the choices already. */
+  const allowed = (issue: ValidationIssue): string => {
+    const text = issue.path === 'data.spec' || issue.message.startsWith('must be one of') ? null : form.allowedFor(issue.path);
     return text ? `; allowed: ${text}` : '';
   };
 
