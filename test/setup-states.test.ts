@@ -172,15 +172,16 @@ describe('setup states, focus and position in Chromium', { skip: missing ?? fals
       await liveStatus(page, 'failed');
 
       const body = page.locator('.live-body');
+      // The end actions appear once the worker has gone.
+      await page.getByTestId('live-run-again').waitFor();
       await body.getByTestId('progress-label').getByText(/failed (while preparing|before its first epoch)/).waitFor();
       assert.equal(await page.getByTestId('resume-run').isVisible(), false, 'no Resume: it would fail the same way');
       assert.match(await page.getByTestId('live-no-resume').innerText(), /Resume would fail the same way: the data set must change first/);
       assert.equal(await page.getByTestId('live-export-pdf').count(), 0, 'no PDF for a run with nothing to report');
-      assert.ok(await page.getByTestId('live-run-again').isVisible());
       assert.equal(await body.getByTestId('chart-accuracy').isVisible(), false);
       assert.match(await body.getByTestId('no-charts').innerText(), /failed before its first epoch finished/);
       assert.equal(await page.getByText('Waiting for the first finished epoch').filter({ visible: true }).count(), 0);
-      assert.equal(await page.getByTestId('live-announcer').textContent(), 'Run failed.');
+      await page.waitForFunction(() => document.querySelector('[data-testid="live-announcer"]')?.textContent === 'Run failed.');
       await shot(page, 'live-failed-800');
 
       // Run again from the bottom of the page: Setup opens at its top.
@@ -205,8 +206,8 @@ describe('setup states, focus and position in Chromium', { skip: missing ?? fals
       await page.getByTestId('cancel-run').click();
       await liveStatus(page, 'cancelled');
       await page.getByTestId('live-notice').getByText('Cancelled').waitFor();
+      await page.getByTestId('live-run-again').waitFor(); // the worker has gone, the summary is read in
       const label = await body.getByTestId('progress-label').innerText();
-      await page.waitForTimeout(1500); // the summary, written as the run ends, is read in
       const saving = await body.getByTestId('energy-comparison').innerText();
       assert.doesNotMatch(saving, /no Early-Bird ticket was found/, 'a run cancelled early never searched');
       if (/cancelled (while preparing|before its first epoch)/.test(label)) {
