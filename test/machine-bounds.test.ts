@@ -71,6 +71,16 @@ describe('validation bounds that follow the machine', () => {
     assert.ok(!existsSync(runsDir) || readdirSync(runsDir).length === 0, 'no run folder');
   });
 
+  test('experiment:resume of a run whose data folder is not there says so, instead of starting another attempt', async () => {
+    const otherRuns = join(work, 'resume-runs');
+    const other = createEngine({ mode: 'browser', runsDir: otherRuns, emit: () => {} });
+    const store = RunStore.create(otherRuns, parseConfig(NO_DATA));
+    store.releaseLock();
+    await assert.rejects(other.api['experiment:resume']({ runId: store.id }), (e: unknown) =>
+      e instanceof ApiError && e.status === 400 && e.issues.map((i) => i.path).join() === 'data.spec' && /would fail the same way: data\.spec: no folder/.test(e.message));
+    assert.equal(other.supervisor.active().length, 0);
+  });
+
   test('the CLI refuses in one line naming the field, before a run folder is made', () => {
     const configPath = join(work, 'workers.json');
     writeFileSync(configPath, JSON.stringify(TOO_MANY_WORKERS));
