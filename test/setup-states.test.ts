@@ -100,7 +100,7 @@ describe('setup states, focus and position in Chromium', { skip: missing ?? fals
         await shot(page, `setup-focus-end-${viewport.width}`);
 
         // The cards' places do not depend on what the data set row shows.
-        const places = () => page.evaluate(() => [...document.querySelectorAll<HTMLElement>('.setup-form fieldset.group')].map((g) => `${g.dataset.testid}@${Math.round(g.getBoundingClientRect().left)}`));
+        const places = () => page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.setup-form fieldset.group')).map((g) => `${g.dataset.testid}@${Math.round(g.getBoundingClientRect().left)}`));
         await page.evaluate(() => window.scrollTo(0, 0));
         const before = await places();
         await page.getByTestId('data-kind-idx').check();
@@ -196,7 +196,7 @@ describe('setup states, focus and position in Chromium', { skip: missing ?? fals
       await page.getByTestId('data-kind-mnist').check();
       await page.getByTestId('field-data.trainLimit').fill('300');
       await page.getByTestId('form-validity').getByText('Ready to start').waitFor();
-      const failedRun = (await page.getByTestId('live-run-id').innerText()).trim();
+      const failedRun = ((await page.getByTestId('live-run-id').textContent()) ?? '').trim();
       await page.getByTestId('start-experiment').click();
       await page.waitForFunction((id) => {
         const shown = document.querySelector('[data-testid="live-run-id"]')?.textContent?.trim();

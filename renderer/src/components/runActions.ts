@@ -12,26 +12,11 @@ import { h } from '../ui/dom.ts';
 import { formatCount } from '../ui/format.ts';
 import type { Notice } from '../ui/notice.ts';
 import type { RunRecord } from '../state/runRecords.ts';
+import { endedBeforeFirstEpoch } from '../state/runOutcome.ts';
 
 /** The run folder holds a retrained ticket: its summary lists one, or its retrain phase ended. */
 export function hasTicket(record: RunRecord): boolean {
   return Boolean(record.summary?.methods.ebTrain?.modelDir) || record.view.phases.some((p) => p.phase === 'retrain' && p.status === 'completed');
-}
-
-/** Epochs the run finished, over every phase. */
-export function epochsFinished(record: RunRecord): number {
-  return Object.values(record.view.epochsLogged).reduce((sum, e) => sum + e.count, 0);
-}
-
-/** The run failed or was cancelled before a single epoch finished: nothing to chart or report. */
-export function endedBeforeFirstEpoch(record: RunRecord): boolean {
-  const { status } = record.view;
-  return !record.active && (status === 'failed' || status === 'cancelled') && epochsFinished(record) === 0;
-}
-
-/** The run failed in a way a resume would repeat: its data or its settings (the run-end's failure kind). */
-export function resumeWouldRepeat(record: RunRecord): boolean {
-  return record.view.status === 'failed' && Boolean(record.view.lastRunEnd?.failure);
 }
 
 /** Its facts for the action buttons, from the run's record. */

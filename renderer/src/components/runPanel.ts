@@ -8,7 +8,7 @@ import { createMaskDistanceChart } from '../charts/maskDistanceChart.ts';
 import { createPowerChart } from '../charts/powerChart.ts';
 import type { RunRecord } from '../state/runRecords.ts';
 import { h, setText } from '../ui/dom.ts';
-import { endedBeforeFirstEpoch } from './runActions.ts';
+import { endedBeforeFirstEpoch } from '../state/runOutcome.ts';
 import { createEnergySaving } from './energySaving.ts';
 import { createRunFacts } from './runFacts.ts';
 import type { LineChartCard } from '../charts/lineChartCard.ts';

@@ -5,7 +5,7 @@ import { formatDuration } from '../ui/format.ts';
 import { phaseLabel, phaseShortLabel } from '../../../src/core/methods.ts';
 import { statusLabel } from '../../../src/core/status.ts';
 import { experimentEtaSeconds, runPhases } from '../state/experimentEta.ts';
-import { endedBeforeFirstEpoch } from './runActions.ts';
+import { endedBeforeFirstEpoch } from '../state/runOutcome.ts';
 
 /** How a failed or cancelled run ended, when it ended before its first epoch; '' otherwise. */
 function endedEarlyLabel(record: RunRecord): string {

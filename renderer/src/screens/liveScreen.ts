@@ -4,7 +4,8 @@
  * run already going when the page opened (`experiment:active`).
  */
 import type { ApiOutputs, RendererApi } from '../../../src/api/contract.ts';
-import { endedBeforeFirstEpoch, hasTicket, resumeWouldRepeat, runActionButtons, runFactsOf } from '../components/runActions.ts';
+import { hasTicket, runActionButtons, runFactsOf } from '../components/runActions.ts';
+import { endedBeforeFirstEpoch, resumeWouldRepeat } from '../state/runOutcome.ts';
 import { messageOf } from '../api/connectApi.ts';
 import { createRunPanel } from '../components/runPanel.ts';
 import { createRunProgress } from '../components/runProgress.ts';
