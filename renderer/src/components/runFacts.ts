@@ -20,7 +20,8 @@ export function createRunFacts(): { element: HTMLElement; update(record: RunReco
       if (view.models.ebTrain) facts.push(['ticket', `${formatCount(view.models.ebTrain.params)} params · ${formatCount(view.models.ebTrain.flops)}FLOP/img`]);
       const eb = summary?.earlyBird;
       if (view.earlyBird) facts.push(['Early-Bird', `epoch ${view.earlyBird.epoch + 1} of ${view.earlyBird.plannedEpochs} (p = ${view.earlyBird.ratio})`]);
-      else if (eb && !eb.found) facts.push(['Early-Bird', 'not found']);
+      // A run stopped before its first search epoch never looked for the ticket.
+      else if (eb && !eb.found) facts.push(['Early-Bird', record.view.status === 'completed' || (view.epochsLogged.search?.count ?? 0) > 0 ? 'not found' : 'not searched']);
       const slim = summary?.slim;
       if (slim) facts.push(['slim', `${slim.flopReduction.toFixed(2)}× fewer FLOPs · ${slim.speedup.train.toFixed(2)}× faster training`]);
       if (summary?.methods) {

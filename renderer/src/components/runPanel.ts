@@ -40,7 +40,7 @@ export function createRunPanel(testId: string, options: { compact?: boolean } = 
   const saving = createEnergySaving();
   const charts = [createAccuracyChart(), createLossChart(), createMaskDistanceChart(), createPowerChart(), createCumulativeEnergyChart()];
   const chartGrid = h('div', { class: 'chart-grid' }, charts.map((c) => c.card.element));
-  // A run over before its first epoch has no curve to wait for: say so instead of "Waiting for…".
+  // A run over before its first epoch has no curve or saving to wait for: say so instead of "Waiting for…".
   const noCharts = h('p', { class: 'card no-charts', testid: 'no-charts', hidden: true });
   const element = h('div', { class: `run-panel${options.compact ? ' compact' : ''}`, testid: testId },
     facts.element,
@@ -57,9 +57,12 @@ export function createRunPanel(testId: string, options: { compact?: boolean } = 
       saving.update(record);
       for (const chart of charts) chart.update(record);
       const early = endedBeforeFirstEpoch(record);
+      // Its energy card stays only when the summary measured some (what the start-up cost).
+      const noEnergy = early && !record.summary?.energy;
       chartGrid.hidden = early;
+      saving.element.hidden = noEnergy;
       noCharts.hidden = !early;
-      if (early) setText(noCharts, `The run ${record.view.status === 'failed' ? 'failed' : 'was cancelled'} before its first epoch finished: no curve to chart.`);
+      if (early) setText(noCharts, `The run ${record.view.status === 'failed' ? 'failed' : 'was cancelled'} before its first epoch finished: ${noEnergy ? 'there is no energy to compare and ' : ''}no curve to chart.`);
     },
     destroy() {
       for (const chart of charts) chart.card.destroy();
