@@ -14,7 +14,8 @@ export function createRunFacts(): { element: HTMLElement; update(record: RunReco
       const summary = settledSummary(record);
       const facts: [string, string][] = [];
       const data = summary?.data ?? view.data;
-      if (data) facts.push(['data', `${data.name} (${data.train} train / ${data.test} test)`]);
+      // A summary written before the data loaded names the spec with source "not loaded" and no counts.
+      if (data) facts.push(['data', data.source === 'not loaded' ? `${data.name} (not loaded)` : `${data.name} (${data.train} train / ${data.test} test)`]);
       const model = config?.model?.name ?? summary?.model.name;
       if (model) facts.push(['model', `${model}${view.models.dense ? ` · ${formatCount(view.models.dense.params)} params` : ''}`]);
       if (view.models.ebTrain) facts.push(['ticket', `${formatCount(view.models.ebTrain.params)} params · ${formatCount(view.models.ebTrain.flops)}FLOP/img`]);

@@ -57,12 +57,11 @@ export function createRunPanel(testId: string, options: { compact?: boolean } = 
       saving.update(record);
       for (const chart of charts) chart.update(record);
       const early = endedBeforeFirstEpoch(record);
-      // Its energy card stays only when the summary measured some (what the start-up cost).
-      const noEnergy = early && !record.summary?.energy;
+      // Nothing was trained, so there is no method's energy to set against another (start-up alone is no comparison).
       chartGrid.hidden = early;
-      saving.element.hidden = noEnergy;
+      saving.element.hidden = early;
       noCharts.hidden = !early;
-      if (early) setText(noCharts, `The run ${record.view.status === 'failed' ? 'failed' : 'was cancelled'} before its first epoch finished: ${noEnergy ? 'there is no energy to compare and ' : ''}no curve to chart.`);
+      if (early) setText(noCharts, `The run ${record.view.status === 'failed' ? 'failed' : 'was cancelled'} before its first epoch finished: there is no energy to compare and no curve to chart.`);
     },
     destroy() {
       for (const chart of charts) chart.card.destroy();
