@@ -6,8 +6,9 @@
  * folder exists; a run whose data fails to load says it failed while preparing, with no Resume, no
  * chart waiting for an epoch and no PDF, and "Run again…" opens Setup at its top; a preset's name goes
  * once its data changes; the live region starts afresh with the next run; a run cancelled before
- * its first epoch is not called one that found no ticket; and a wrong token gets a page that says
- * what happened and where the right URL is printed.
+ * its first epoch is not called one that found no ticket; a bad loaded value is named with the value
+ * found and does not blank the Model field; and a wrong token gets a page that says what happened and
+ * where the right URL is printed.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -143,6 +144,13 @@ describe('setup states, focus and position in Chromium', { skip: missing ?? fals
       assert.match(refusal!.message, /data\.spec: no folder/);
       assert.deepEqual(runFolders(runsDir), folders, 'no run folder was created');
       await shot(page, 'setup-missing-data-1280');
+
+      // A bad loaded value is named with the value found, and the Model field is not blanked by it.
+      await page.getByTestId('load-config-input').setInputFiles({ name: 'model-string.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ model: 'tiny', training: { epochs: 0 } })) });
+      const notice = page.getByTestId('setup-notice');
+      await notice.getByText('model: must be an object (found "tiny")').waitFor();
+      await notice.getByText('training.epochs: must be at least 1 (found 0); allowed: whole number, at least 1 and at most 10000').waitFor();
+      assert.equal(await page.getByTestId('field-model.name').inputValue(), 'tiny');
     } finally {
       await context.close();
     }

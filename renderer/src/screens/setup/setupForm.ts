@@ -218,6 +218,19 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
     select.value = text;
   };
 
+  /**
+   * A plain value where the config should hold the field's object (`"model": "tiny"` for
+   * `model.name`): shown in the field rather than a blank choice, so the loaded value is not lost.
+   */
+  const valueInPlaceOf = (config: unknown, path: string): unknown => {
+    const keys = path.split('.');
+    for (let i = keys.length - 1; i > 0; i--) {
+      const parent = getPath(config, keys.slice(0, i).join('.'));
+      if (parent !== undefined && parent !== null && typeof parent !== 'object') return parent;
+    }
+    return undefined;
+  };
+
   const fill = (config: unknown) => {
     base = config && typeof config === 'object' && !Array.isArray(config) ? structuredClone(config as Record<string, unknown>) : {};
     dataset.write(String(getPath(config, 'data.spec') ?? 'mnist'));
@@ -225,7 +238,7 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
       const value = getPath(config, spec.path);
       if (control instanceof HTMLInputElement && control.type === 'checkbox') control.checked = Boolean(value);
       else if (spec.kind === 'numberList') control.value = Array.isArray(value) ? value.join(', ') : value === undefined ? '' : String(value);
-      else if (control instanceof HTMLSelectElement && !spec.choicesFromRatios) selectValue(control, value);
+      else if (control instanceof HTMLSelectElement && !spec.choicesFromRatios) selectValue(control, value ?? valueInPlaceOf(config, spec.path));
       else control.value = value === undefined || value === null ? '' : String(value);
     }
     renderKept();
