@@ -60,7 +60,8 @@ describe('browser UI end to end', { skip: missing ?? false }, () => {
     try {
       const response = await page.goto(`${base}/`);
       assert.equal(response?.status(), 401);
-      assert.match(await page.locator('body').innerText(), /unauthorized/);
+      // A person gets a page saying what happened and where the URL with the token is printed.
+      assert.match(await page.locator('body').innerText(), /This address has no access token[\s\S]*earlybird serve/);
       assert.equal(await page.getByTestId('setup-form').count(), 0);
       const status = await page.evaluate(async () => (await fetch('/api/app:info', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
       assert.equal(status, 401);

@@ -147,6 +147,9 @@ describe('a saving only when it means something', () => {
       [{ ebTrainFinished: false }, /EB Train \(search \+ surgery \+ retrain\) did not finish/],
       [{ denseFinished: false, denseEpochsForProjection: 1 }, /1 complete dense epoch\(s\) are too few to project it \(2 needed\)/],
       [{ unmeasuredSeconds: 42 }, /42 s of the run had no power source left/],
+      // A run stopped before the search could settle never looked for a ticket: how it ended is the reason.
+      [{ ticketFound: false, stopped: 'cancelled', searchEpochs: 0 }, /^no saving: the run was cancelled before its first epoch finished$/],
+      [{ ticketFound: false, stopped: 'failed', searchEpochs: 3 }, /^no saving: the run failed before an Early-Bird ticket was found$/],
     ];
     for (const [change, reason] of cases) {
       const why = savingEligibility({ ...finished, ...change });

@@ -1,6 +1,6 @@
 /**
- * Configs are checked against this machine, not only against the schema: more data-parallel
- * workers than usable cores, or a training step the backend cannot hold, is refused at validation
+ * Configs are checked against this machine, not only against the schema: a data folder that is not
+ * there, more data-parallel workers than usable cores, or a training step the backend cannot hold, is refused at validation
  * (API validate and start, the CLI) with the field named, before any run folder exists. And a
  * cancel always ends: an experiment worker that has not stopped within the grace period is killed
  * together with every process it started (here a stand-in `nvidia-smi` on the PATH that ignores
@@ -26,7 +26,12 @@ const cores = usableCores();
 const TOO_MANY_WORKERS = { model: { name: 'tiny' }, training: { epochs: 1, workers: cores + 1 } };
 // 8-bit weights aside, vgg-s at width 8 on 32x32x3 images keeps ~1.4 M floats per image for backpropagation:
 // a batch of 4096 needs over 20 GiB, far past the 4 GiB the wasm backend can address.
-const TOO_BIG = { backend: 'wasm', data: { spec: 'cifar10:/nonexistent' }, model: { name: 'vgg-s', width: 8 }, training: { epochs: 1, batchSize: 4096 } };
+// The batches' names are all the data check looks at (nothing is read before a run): empty files will do.
+const cifarDir = join(work, 'cifar10');
+mkdirSync(cifarDir);
+for (const name of ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin']) writeFileSync(join(cifarDir, name), '');
+const TOO_BIG = { backend: 'wasm', data: { spec: `cifar10:${cifarDir}` }, model: { name: 'vgg-s', width: 8 }, training: { epochs: 1, batchSize: 4096 } };
+const NO_DATA = { model: { name: 'tiny' }, data: { spec: `idx:${join(work, 'no-such-folder')}` }, training: { epochs: 1 } };
 
 describe('validation bounds that follow the machine', () => {
   const runsDir = join(work, 'runs');
@@ -49,11 +54,31 @@ describe('validation bounds that follow the machine', () => {
     assert.equal(fine.ok, true);
   });
 
-  test('experiment:start refuses both before a run folder is made', async () => {
-    for (const config of [TOO_MANY_WORKERS, TOO_BIG]) {
+  test('experiment:validate names data.spec when its folder is not on this machine, and what it should hold', async () => {
+    const result = await engine.api['experiment:validate']({ config: NO_DATA });
+    assert.equal(result.ok, false);
+    const issues = !result.ok ? result.issues : [];
+    assert.deepEqual(issues.map((i) => i.path), ['data.spec']);
+    assert.match(issues[0]!.message, /no folder .*no-such-folder on the machine running earlybird; expected a folder with the four IDX files/);
+    // The config itself is valid: it comes back, so a form can show it as loaded.
+    assert.equal(!result.ok ? result.config?.data.spec : '', NO_DATA.data.spec);
+  });
+
+  test('experiment:start refuses all three before a run folder is made', async () => {
+    for (const config of [TOO_MANY_WORKERS, TOO_BIG, NO_DATA]) {
       await assert.rejects(engine.api['experiment:start']({ config }), (e: unknown) => e instanceof ApiError && e.issues.length === 1 && e.status === 400);
     }
     assert.ok(!existsSync(runsDir) || readdirSync(runsDir).length === 0, 'no run folder');
+  });
+
+  test('experiment:resume of a run whose data folder is not there says so, instead of starting another attempt', async () => {
+    const otherRuns = join(work, 'resume-runs');
+    const other = createEngine({ mode: 'browser', runsDir: otherRuns, emit: () => {} });
+    const store = RunStore.create(otherRuns, parseConfig(NO_DATA));
+    store.releaseLock();
+    await assert.rejects(other.api['experiment:resume']({ runId: store.id }), (e: unknown) =>
+      e instanceof ApiError && e.status === 400 && e.issues.map((i) => i.path).join() === 'data.spec' && /would fail the same way: data\.spec: no folder/.test(e.message));
+    assert.equal(other.supervisor.active().length, 0);
   });
 
   test('the CLI refuses in one line naming the field, before a run folder is made', () => {

@@ -92,6 +92,22 @@ describe('earlybird serve: the HTTP server', () => {
     assert.equal((await api(server, 'app:info', {}, { authorization: '', 'x-earlybird-token': wrong })).status, 403);
   });
 
+  test('a browser opening the page without the right token gets a page saying what happened and where the URL is', async () => {
+    const wrong = `${server.token.slice(0, -1)}${server.token.endsWith('A') ? 'B' : 'A'}`;
+    for (const [path, status, check] of [[`/?token=${wrong}`, 403, 'wrong'], ['/', 401, 'missing']] as const) {
+      const reply = await http(server.port, path, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+      assert.equal(reply.status, status);
+      assert.match(reply.headers['content-type']!, /^text\/html/);
+      assert.match(reply.body, new RegExp(`data-token-check="${check}"`));
+      assert.match(reply.body, /earlybird serve: open http:\/\/…\/\?token=/, 'says where the URL is printed');
+      assert.ok(!reply.body.includes(server.token), 'the token is not on the page');
+      assert.doesNotMatch(reply.body, /<script|app\.js/, 'no script, no asset');
+      assert.doesNotMatch(String(reply.headers['content-security-policy']), /unsafe-inline/, 'its style is allowed by hash only');
+    }
+    // An API call or an asset keeps the plain refusal, whatever it accepts.
+    assert.equal((await http(server.port, '/app.js', { headers: { accept: 'text/html' } })).headers['content-type'], 'text/plain; charset=utf-8');
+  });
+
   test('with the token: the page (assets carry the token), and app:info', async () => {
     const page = await http(server.port, `/?token=${server.token}`);
     assert.equal(page.status, 200);

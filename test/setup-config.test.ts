@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { configJsonSchema } from '../src/api/configJsonSchema.ts';
 import { parseConfig, withSeed } from '../src/core/config.ts';
+import { dataSpecProblem } from '../src/data/load.ts';
 import { startServer, type RunningServer } from '../src/server/startServer.ts';
 import { seedSweepName } from '../src/study/sweep.ts';
 import { buildFieldGroups, unlabelledSchemaPaths } from '../renderer/src/screens/setup/fields.ts';
@@ -106,7 +107,12 @@ describe('setup: load, save and start configs in Chromium', { skip: missing ?? f
       await page.getByTestId('setup-form').waitFor();
       for (const { name, raw } of [...benchConfigs, ...HAND_MADE]) {
         await load(page, name, raw);
-        await page.getByTestId('form-validity').getByText('Ready to start').waitFor();
+        // A data folder that is not on this machine is named at data.spec; the config is still loaded as parsed.
+        const spec = parseConfig(raw, name).data.spec;
+        if (await dataSpecProblem(spec)) {
+          await page.getByTestId('error-data.spec').waitFor();
+          await page.getByTestId('form-validity').getByText('1 field needs attention').waitFor();
+        } else await page.getByTestId('form-validity').getByText('Ready to start').waitFor();
         assert.equal(await page.getByTestId('form-kept').isVisible(), false, `${name}: every field of a valid config has a place in the form`);
         assert.deepEqual(await save(page), parseConfig(raw, name), `${name}: saved as parsed`);
       }
@@ -125,7 +131,9 @@ describe('setup: load, save and start configs in Chromium', { skip: missing ?? f
       await load(page, 'bad.json', bad);
       const notice = page.getByTestId('setup-notice');
       await notice.getByText('training.epochs: must be at least 1').waitFor();
-      await notice.getByText('training.optimizer: Invalid option: expected one of "sgd"|"adam"').waitFor();
+      // The value found and what is allowed, in words.
+      await notice.getByText('training.optimizer: must be one of sgd, adam (found "rmsprop")').waitFor();
+      await notice.getByText('training.epochs: must be at least 1 (found 0); allowed: whole number, at least 1 and at most 10000; default 20').waitFor();
       await notice.getByText('Unrecognized key: "mystery"').waitFor();
       await page.getByTestId('error-training.optimizer').waitFor();
       // The select shows the loaded value rather than silently switching to a valid one.

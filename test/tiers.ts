@@ -101,6 +101,7 @@ export const TEST_FILES: readonly TestFile[] = [
   // browser: Chromium + startServer + experiment workers
   { file: 'e2e.test.ts', tier: 'browser', lane: 'browser', why: 'Chromium; starts, cancels and resumes an experiment' },
   { file: 'setup-config.test.ts', tier: 'browser', lane: 'browser', why: 'Chromium; runs a three-seed study' },
+  { file: 'setup-states.test.ts', tier: 'browser', lane: 'browser', why: 'Chromium; a run that fails on its data and one cancelled at once' },
   { file: 'study-figures.test.ts', tier: 'browser', lane: 'browser', why: 'Chromium; a real three-seed sweep first' },
   { file: 'e2e-daily.test.ts', tier: 'browser', lane: 'browser', why: 'Chromium' },
   { file: 'study-app.test.ts', tier: 'browser', lane: 'browser', why: 'Chromium' },

@@ -1,6 +1,6 @@
 /**
  * Words a new user reads: config problems in plain words (not zod's "Too small: expected number to
- * be >=1"), and the app's Wh with the PDF's three significant digits.
+ * be >=1" or 'Invalid option: expected one of "sgd"|"adam"'), and the app's Wh with the PDF's three significant digits.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -27,6 +27,7 @@ test('limits and types in plain words', () => {
     'search.ratios': 'needs at least 1 value',
   });
   assert.equal(issues({ model: { name: 'tiny' }, training: { epochs: 'ten' } })['training.epochs'], 'must be a number');
+  assert.equal(issues({ model: { name: 'tiny' }, training: { optimizer: 'rmsprop' } })['training.optimizer'], 'must be one of sgd, adam');
   assert.equal(issues({ model: { name: 'tiny' }, search: { ratios: [0.3, 0.7], pruneRatio: 0.5 } })['search.pruneRatio'], 'must be one of the tracked pruning ratios (search.ratios: 0.3, 0.7)');
 });
 

@@ -34,6 +34,43 @@ function themePicker(api: RendererApi, initial: ThemeChoice): HTMLElement {
   return select;
 }
 
+/**
+ * A line under the header while the server does not answer, so no screen's empty state ("No runs
+ * yet") reads as the answer: what is wrong and what to do. It goes when the stream is back.
+ */
+function serverDownBanner(): HTMLElement {
+  const banner = h('div', { class: 'server-down', role: 'alert', testid: 'server-down', hidden: true });
+  const show = (state: ConnectionState) => {
+    banner.hidden = state !== 'reconnecting' && state !== 'closed';
+    document.documentElement.dataset.serverDown = String(!banner.hidden);
+    if (state === 'reconnecting') {
+      banner.textContent = 'The earlybird server is not answering: what this page shows may be out of date. It reconnects by itself once the server runs again on this address; if it was stopped, start it with `earlybird serve` and open the URL it prints.';
+    } else if (state === 'closed') {
+      banner.textContent = 'The earlybird server refused this page: it was restarted with a new access token. Open the URL `earlybird serve` printed in its terminal.';
+    }
+  };
+  window.addEventListener(CONNECTION_EVENT, (event) => show((event as CustomEvent<ConnectionState>).detail));
+  return banner;
+}
+
+/**
+ * The sticky header's and Setup's Start bar's heights as the page's scroll padding, so focusing or
+ * revealing an element never leaves it under either bar (WCAG 2.4.11), whatever they wrap to.
+ */
+function trackStickyBars(header: HTMLElement): () => void {
+  const root = document.documentElement;
+  const measure = () => {
+    const bar = document.querySelector<HTMLElement>('.panel:not([hidden]) .action-bar');
+    root.style.setProperty('--sticky-top', `${header.getBoundingClientRect().height}px`);
+    root.style.setProperty('--sticky-bottom', `${bar ? bar.getBoundingClientRect().height : 0}px`);
+  };
+  const observer = new ResizeObserver(measure);
+  observer.observe(header);
+  for (const bar of document.querySelectorAll('.action-bar')) observer.observe(bar);
+  measure();
+  return measure;
+}
+
 function connectionIndicator(): HTMLElement {
   const dot = h('span', { class: 'connection', testid: 'connection', role: 'status', title: 'Live event stream' });
   const show = (state: ConnectionState) => {
@@ -48,6 +85,8 @@ function connectionIndicator(): HTMLElement {
 
 async function boot(root: HTMLElement): Promise<void> {
   let api: RendererApi;
+  // A browser page (earlybird serve) rather than the Electron app: its server can be stopped or restarted.
+  const served = !window.api;
   try {
     api = connectApi();
   } catch (error) {
@@ -64,7 +103,9 @@ async function boot(root: HTMLElement): Promise<void> {
     [info, defaults, settings] = await Promise.all([api.call('app:info', {}), api.call('experiment:defaults', {}), api.call('settings:get', {})]);
   } catch (error) {
     unsubscribe();
-    fatal(root, 'Cannot reach the earlybird engine', messageOf(error));
+    fatal(root, served ? 'Cannot reach the earlybird server' : 'Cannot reach the earlybird engine', served
+      ? `${messageOf(error)}. If \`earlybird serve\` was stopped or restarted, start it again and open the URL it prints in its terminal (each start prints a new one).`
+      : messageOf(error));
     return;
   }
   applyTheme(settings.theme);
@@ -77,6 +118,8 @@ async function boot(root: HTMLElement): Promise<void> {
   const runAgain = (config: unknown, runId: string) => {
     setup.load(config, runId);
     tabs.show('setup', true);
+    // Setup opens at its top (presets, the first fields), not wherever the last screen was scrolled to.
+    window.scrollTo({ top: 0 });
   };
   const openRun = (runId: string) => {
     tabs.show('runs', true);
@@ -96,20 +139,26 @@ async function boot(root: HTMLElement): Promise<void> {
   livePanel.append(live.element);
   runsPanel.append(runs.element);
 
+  // Set once the header exists; tabs shown before then have nothing to measure yet.
+  let measureStickyBars: (() => void) | undefined;
   const tabs = createTabs([
     { id: 'setup', label: 'Setup', panel: setupPanel },
     { id: 'live', label: 'Live run', panel: livePanel },
     { id: 'runs', label: 'Runs', panel: runsPanel, onShow: () => void runs.refresh() },
   ], (id) => {
     document.documentElement.dataset.screen = id;
+    measureStickyBars?.();
   });
 
+  const header = h('header', { class: 'app-header' },
+    h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), h('span', {}, 'earlybird'), h('span', { class: 'version muted small' }, `v${info.version}`)),
+    tabs.element,
+    h('div', { class: 'header-tools' }, info.mode === 'browser' ? connectionIndicator() : null, themePicker(api, settings.theme)));
   replaceChildren(root,
-    h('header', { class: 'app-header' },
-      h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), h('span', {}, 'earlybird'), h('span', { class: 'version muted small' }, `v${info.version}`)),
-      tabs.element,
-      h('div', { class: 'header-tools' }, info.mode === 'browser' ? connectionIndicator() : null, themePicker(api, settings.theme))),
+    header,
+    info.mode === 'browser' ? serverDownBanner() : null,
     setupPanel, livePanel, runsPanel);
+  measureStickyBars = trackStickyBars(header);
 
   // A page opened mid-run picks the run up where it is.
   const attachActive = async () => {

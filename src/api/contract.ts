@@ -108,7 +108,8 @@ export interface ApiOutputs {
     gpu: { adapter: string | null; software: boolean; usedByAuto: boolean; reason: string | null };
     dataForms: string[];
   };
-  'experiment:validate': { ok: true; config: ExperimentConfig } | { ok: false; issues: ValidationIssue[] };
+  /** `config` with ok false: the config is valid, but this machine cannot run it (data not there, too many workers, too little memory). */
+  'experiment:validate': { ok: true; config: ExperimentConfig } | { ok: false; issues: ValidationIssue[]; config?: ExperimentConfig };
   /**
    * `runId`: the run that starts now. A config with seeds or repeats runs as a study (a seed sweep,
    * as `earlybird run` runs it): `study` names the sweep and every seed's run, which run one after another.

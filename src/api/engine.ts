@@ -127,7 +127,7 @@ export function createEngine(options: EngineOptions): Engine {
         throw error;
       }
       const issues = await machineIssues(valid);
-      return issues.length > 0 ? { ok: false, issues } : { ok: true, config: valid };
+      return issues.length > 0 ? { ok: false, issues, config: valid } : { ok: true, config: valid };
     },
     'experiment:start': async ({ config }) => {
       const valid = validated(config);
@@ -152,6 +152,10 @@ export function createEngine(options: EngineOptions): Engine {
       if (refusal) throw new ApiError(refusal.message, [], 409);
       const summary = await store.readSummaryAsync().catch(() => null);
       if (summary?.status === 'completed') throw new ApiError(`run ${runId} has already completed`, [], 409);
+      // What would stop it at once (its data folder gone, say) is said now, not as another failed attempt.
+      const config = await store.readConfigJsonAsync().then((raw) => parseConfig(raw)).catch(() => null);
+      const issues = config ? await machineIssues(config) : [];
+      if (issues.length > 0) throw new ApiError(`resuming ${runId} would fail the same way: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
       await runFolderCall(() => supervisor.checkCapacity());
       supervisor.start(runId, store.dir);
       return { runId, runDir: store.dir };

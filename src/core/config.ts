@@ -196,7 +196,8 @@ export class ConfigError extends Error {
  * form and the CLI ("must be at least 1"); other messages are already written for people.
  */
 function readableMessage(issue: z.core.$ZodIssue): string {
-  const limit = issue as { origin?: string; minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean; expected?: string };
+  const limit = issue as { origin?: string; minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean; expected?: string; values?: unknown[] };
+  if (issue.code === 'invalid_value' && limit.values?.length) return limit.values.length === 1 ? `must be ${String(limit.values[0])}` : `must be one of ${limit.values.map(String).join(', ')}`;
   if (issue.code === 'too_small' && limit.origin === 'number') return `must be ${limit.inclusive ? 'at least' : 'more than'} ${limit.minimum}`;
   if (issue.code === 'too_big' && limit.origin === 'number') return `must be ${limit.inclusive ? 'at most' : 'less than'} ${limit.maximum}`;
   if (issue.code === 'too_small' && limit.origin === 'array') return `needs at least ${limit.minimum} value${Number(limit.minimum) === 1 ? '' : 's'}`;

@@ -70,7 +70,15 @@ export type RunEvent =
     })
   | (Base & { type: 'quantization'; method: Method; modelDir: string; bytesBefore: number; bytesAfter: number; accuracyBefore: number; accuracyAfter: number })
   | (Base & { type: 'warning'; message: string })
-  | (Base & { type: 'run-end'; status: FinalStatus; error?: string; summary?: string });
+  /** failure: what failed, when a resume would fail the same way (see FailureKind); absent for any other failure. */
+  | (Base & { type: 'run-end'; status: FinalStatus; error?: string; failure?: FailureKind; summary?: string });
+
+/**
+ * A failure that resuming the run would repeat, since it lies in what the run was given: `data`, the
+ * data set (missing, unreadable, or not the shape the model takes); `config`, a setting this machine
+ * or the engine refuses. The remedy is new settings (Run again), not Resume.
+ */
+export type FailureKind = 'data' | 'config';
 
 export type RunEventType = RunEvent['type'];
 

@@ -4,7 +4,7 @@
  * the same state. The page, the run list, the summary builder and the report read runs through it.
  * Pure: no DOM, no API, no node imports (the page bundles it).
  */
-import type { Method, MethodResult, RunEvent } from './events.ts';
+import type { FailureKind, Method, MethodResult, RunEvent } from './events.ts';
 import type { SlimSummary } from './summary.ts';
 import type { EpochLogs } from '../train/callbacks.ts';
 
@@ -57,7 +57,7 @@ export interface RunView {
   /** The config hash the run was created with: the first run-start that records one (older runs have none). */
   configHash: string | null;
   /** The last run-end, kept when a resume starts the run again (status and error above are then reset). */
-  lastRunEnd: { time: number; status: 'completed' | 'cancelled' | 'failed'; error: string | null } | null;
+  lastRunEnd: { time: number; status: 'completed' | 'cancelled' | 'failed'; error: string | null; failure: FailureKind | null } | null;
   /** An energy-sources event was logged (the meter started), even if it named no source. */
   energySourcesLogged: boolean;
   /** The last epoch logged, in any phase (zero-based epoch). */
@@ -314,7 +314,7 @@ export function applyEvent(view: RunView, event: RunEvent): RunView {
     case 'run-end':
       view.status = event.status;
       view.error = event.error ?? null;
-      view.lastRunEnd = { time, status: event.status, error: event.error ?? null };
+      view.lastRunEnd = { time, status: event.status, error: event.error ?? null, failure: event.failure ?? null };
       view.progress = null;
       view.currentPhase = null;
       for (const p of view.phases) if (p.status === 'running') p.status = event.status === 'completed' ? 'completed' : 'cancelled';

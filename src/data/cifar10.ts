@@ -91,8 +91,8 @@ export interface Cifar10Dataset {
   folder: string;
 }
 
-/** Loads the five training batches and the test batch from a CIFAR-10 binary folder. */
-export async function loadCifar10Folder(dir: string): Promise<Cifar10Dataset> {
+/** The folder holding every CIFAR-10 batch (`dir` or its archive subfolder); throws naming what is missing. Reads no batch. */
+export async function findCifar10Folder(dir: string): Promise<string> {
   const folder = await resolveBatchFolder(dir);
   const wanted = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE];
   const missing: string[] = [];
@@ -104,6 +104,12 @@ export async function loadCifar10Folder(dir: string): Promise<Cifar10Dataset> {
       { path: folder },
     );
   }
+  return folder;
+}
+
+/** Loads the five training batches and the test batch from a CIFAR-10 binary folder. */
+export async function loadCifar10Folder(dir: string): Promise<Cifar10Dataset> {
+  const folder = await findCifar10Folder(dir);
   const readBatch = async (name: string) => {
     const file = join(folder, name);
     return parseCifar10Batch(await readFile(file), file);

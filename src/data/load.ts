@@ -5,10 +5,11 @@
  */
 import { expandHome } from '../paths.ts';
 import { defaultDatasetDir } from './cache-dir.ts';
-import { loadCifar10Folder } from './cifar10.ts';
+import { findCifar10Folder, loadCifar10Folder } from './cifar10.ts';
 import { embeddedDigitsFolder, loadEmbeddedDigits } from './embedded.ts';
 import { DataError } from './errors.ts';
-import { loadIdxFolder } from './idx.ts';
+import { findIdxFiles, loadIdxFolder } from './idx.ts';
+import { pathExists } from './pathExists.ts';
 import { channelStats, normaliseSubset } from './normalise.ts';
 import type { RawImages } from './raw.ts';
 import { deriveSeed, SeedStream } from './seed.ts';
@@ -173,20 +174,59 @@ function checkOptions(options: LoadOptions): Required<Pick<LoadOptions, 'validat
   return { validationFraction };
 }
 
+/** A folder problem of a spec that named no folder, with where the download cache is and what to do. */
+function explainDefaultDir(parsed: DataSpec, error: unknown): unknown {
+  if (error instanceof DataError && 'defaultDir' in parsed && parsed.defaultDir && error.path === parsed.dir) {
+    const name = parsed.kind === 'cifar10' ? 'cifar10' : parsed.dataset;
+    return new DataError(`${error.message}\n(no folder was given, so the download cache was used: download ${name} first, or pass ${name}:<folder>)`, {
+      path: parsed.dir,
+      cause: error,
+    });
+  }
+  return error;
+}
+
 async function loadSource(parsed: DataSpec, seed: number): Promise<Source> {
   try {
     if (parsed.kind === 'embedded') return await loadEmbeddedSource(seed);
     if (parsed.kind === 'cifar10') return await loadCifar10Source(parsed.dir);
     return await loadIdxSource(parsed);
   } catch (error) {
-    if (error instanceof DataError && 'defaultDir' in parsed && parsed.defaultDir && error.path === parsed.dir) {
-      const name = parsed.kind === 'cifar10' ? 'cifar10' : parsed.dataset;
-      throw new DataError(`${error.message}\n(no folder was given, so the download cache was used: download ${name} first, or pass ${name}:<folder>)`, {
-        path: parsed.dir,
-        cause: error,
-      });
-    }
+    throw explainDefaultDir(parsed, error);
+  }
+}
+
+/** What the folder of each kind of spec must hold, in words. */
+function expectedFiles(parsed: Exclude<DataSpec, { kind: 'embedded' }>): string {
+  return parsed.kind === 'cifar10'
+    ? 'a folder with the CIFAR-10 binary batches data_batch_1..5.bin and test_batch.bin'
+    : 'a folder with the four IDX files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (or .gz)';
+}
+
+/**
+ * Why a data spec cannot be loaded on this machine, judged from names alone: the spec's form, its
+ * folder, and the files the loader will open there (a stat and a listing, no file read), or null
+ * when they are all there. Cheap enough to run as a config is typed and before a run folder is
+ * created; the loader still checks the files' contents.
+ */
+export async function dataSpecProblem(spec: string): Promise<string | null> {
+  let parsed: DataSpec;
+  try {
+    parsed = parseDataSpec(spec);
+  } catch (error) {
+    if (error instanceof DataError) return error.message;
     throw error;
+  }
+  if (parsed.kind === 'embedded') return null;
+  try {
+    if (!(await pathExists(parsed.dir))) throw new DataError(`no folder ${parsed.dir} on the machine running earlybird; expected ${expectedFiles(parsed)}`, { path: parsed.dir });
+    if (parsed.kind === 'cifar10') await findCifar10Folder(parsed.dir);
+    else await findIdxFiles(parsed.dir, parsed.emnistSplit === undefined ? {} : { emnistSplit: parsed.emnistSplit });
+    return null;
+  } catch (error) {
+    const explained = explainDefaultDir(parsed, error);
+    if (explained instanceof DataError) return explained.message;
+    throw explained;
   }
 }
 

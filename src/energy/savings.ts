@@ -82,11 +82,20 @@ export interface SavingFacts {
   denseEpochsForProjection: number;
   /** Seconds of the run with no power source left. */
   unmeasuredSeconds: number;
+  /** How a run that did not complete ended; absent or null for a completed (or still running) run. */
+  stopped?: 'cancelled' | 'failed' | null;
+  /** Search epochs finished: with `stopped`, whether the run ended before training began. */
+  searchEpochs?: number;
 }
 
 /** Null when a saving may be claimed, else the reason in words. */
 export function savingEligibility(facts: SavingFacts): string | null {
   if (facts.unmeasuredSeconds > 0) return `no saving: ${Math.round(facts.unmeasuredSeconds)} s of the run had no power source left`;
+  // A run stopped before the search could settle never looked for a ticket: say how it ended instead.
+  if (!facts.ticketFound && facts.stopped) {
+    const when = (facts.searchEpochs ?? 0) === 0 ? 'before its first epoch finished' : 'before an Early-Bird ticket was found';
+    return `no saving: the run ${facts.stopped === 'cancelled' ? 'was cancelled' : 'failed'} ${when}`;
+  }
   if (!facts.ticketFound) return 'no saving: no Early-Bird ticket was found';
   if (!facts.ebTrainFinished) return 'no saving: EB Train (search + surgery + retrain) did not finish';
   if (!facts.denseFinished && facts.denseEpochsForProjection < MIN_PROJECTION_EPOCHS) {

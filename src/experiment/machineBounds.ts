@@ -1,12 +1,13 @@
 /**
  * The checks a valid config must also pass on this machine, kept apart from the schema (which says
- * what is allowed anywhere): data-parallel workers within the cores this process may use, and one
+ * what is allowed anywhere): the data set's folder and files present (by name, nothing read),
+ * data-parallel workers within the cores this process may use, and one
  * training step within the memory the backend can hold (the lower-bound estimate of
  * train/memory.ts). Run where a config is validated — the API's validate and start, the CLI — and
  * again at run start, where the backend is known.
  */
 import * as tf from '@tensorflow/tfjs';
-import { parseDataSpec } from '../data/load.ts';
+import { dataSpecProblem, parseDataSpec } from '../data/load.ts';
 import { buildModel, modelStats, type ModelName } from '../models/index.ts';
 import { workersRefusal } from '../train/parallel/cores.ts';
 import { estimateTrainingMemory, memoryLimit, memoryRefusal, type MemoryEstimate } from '../train/memory.ts';
@@ -74,6 +75,8 @@ function estimateFor(config: ExperimentConfig, shape: [number, number, number]):
 /** What keeps the config from running on this machine; empty when nothing does. */
 export async function machineIssues(config: ExperimentConfig): Promise<MachineIssue[]> {
   const issues: MachineIssue[] = [];
+  const data = await dataSpecProblem(config.data.spec);
+  if (data) issues.push({ path: 'data.spec', message: data });
   const workers = workersRefusal(config.training.workers);
   if (workers) issues.push({ path: 'training.workers', message: workers });
   const shape = knownInputShape(config.data.spec);

@@ -12,13 +12,14 @@ import { basename } from 'node:path';
 import { selectBackend, type BackendReport } from '../backend/selectBackend.ts';
 import { adapterName } from '../backend/webgpu/adapter.ts';
 import { checkFitsModel, loadData } from '../data/load.ts';
+import { DataError } from '../data/errors.ts';
 import { detectPowerSources, hardwareInventory } from '../energy/index.ts';
 import { buildModel, modelStats, type ModelSpec } from '../models/index.ts';
 import type { TrainCallback } from '../train/callbacks.ts';
 import { workersFor } from '../train/parallel/cores.ts';
 import { estimateTrainingMemory, memoryLimit, memoryRefusal } from '../train/memory.ts';
-import type { ExperimentConfig } from '../core/config.ts';
-import type { Phase, RunEvent } from '../core/events.ts';
+import { ConfigError, type ExperimentConfig } from '../core/config.ts';
+import type { FailureKind, Phase, RunEvent } from '../core/events.ts';
 import { methodRows } from '../core/methods.ts';
 import { project, type RunState } from '../core/project.ts';
 import type { RunSummary } from '../core/summary.ts';
@@ -107,6 +108,13 @@ function closeTornTail(path: string, bytes: number): void {
   }
 }
 
+/** The failures a resume would repeat (see FailureKind); null for the rest. */
+function failureKindOf(error: unknown): FailureKind | null {
+  if (error instanceof DataError) return 'data';
+  if (error instanceof ConfigError) return 'config';
+  return null;
+}
+
 async function execute(store: RunStore, config: ExperimentConfig, previous: RunEvent[], options: RunOptions, notes: string[]): Promise<RunOutcome> {
   const resumed = previous.length > 0;
   // What earlier attempts did, as the one projection of the log reads it: phases finished, epochs logged.
@@ -185,7 +193,8 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     const error = settleFailure(caught, store.dir);
     const message = (error as Error).message;
     const recording = energy ? await energy.stop().catch(() => null) : null;
-    emit({ type: 'run-end', time: Date.now(), status: 'failed', error: message });
+    const failure = failureKindOf(error);
+    emit({ type: 'run-end', time: Date.now(), status: 'failed', error: message, ...(failure ? { failure } : {}) });
     if (backend && recording) {
       try {
         store.writeSummary(buildSummary({

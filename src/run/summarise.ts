@@ -72,9 +72,11 @@ function searchEpochsLogged(state: RunState): number {
 }
 
 /** Whether a saving may be claimed, from the run's projection (see savingEligibility). */
-function savingFacts(state: RunState, earlyBird: EarlyBirdSummary, recording: EnergyRecording | null): SavingFacts {
+function savingFacts(state: RunState, earlyBird: EarlyBirdSummary, recording: EnergyRecording | null, status: RunSummary['status']): SavingFacts {
   const completed = (phase: Phase) => finishedPhase(state, phase) !== null;
   return {
+    stopped: status === 'cancelled' || status === 'failed' ? status : null,
+    searchEpochs: searchEpochsLogged(state),
     ticketFound: earlyBird.found,
     ebTrainFinished: completed('search') && completed('surgery') && completed('retrain'),
     denseFinished: completed('dense'),
@@ -89,7 +91,7 @@ function estimateModelOf(recording: EnergyRecording): string | null {
   return labels.length ? labels.join('; ') : null;
 }
 
-function energyFrom(state: RunState, config: ExperimentConfig, recording: EnergyRecording, earlyBird: EarlyBirdSummary): RunEnergySummary | null {
+function energyFrom(state: RunState, config: ExperimentConfig, recording: EnergyRecording, earlyBird: EarlyBirdSummary, status: RunSummary['status']): RunEnergySummary | null {
   const recorded = Object.values(recording.totals).some((bySource) => Object.values(bySource).some((t) => t.joules > 0));
   // No source, or every source failed before a second reading: nothing was measured.
   if (recording.sources.length === 0 || !recorded) return null;
@@ -98,7 +100,7 @@ function energyFrom(state: RunState, config: ExperimentConfig, recording: Energy
   const base = summariseEnergy({
     totals: recording.totals, projection, carbonIntensity: config.energy.carbonIntensity, pue: config.energy.pue,
     overheadPercent: recording.overheadPercent,
-    notEligible: savingEligibility(savingFacts(state, earlyBird, recording)),
+    notEligible: savingEligibility(savingFacts(state, earlyBird, recording, status)),
     ...(recording.views ? { views: recording.views } : {}),
   });
   const methods: RunEnergySummary['methods'] = {};
@@ -193,7 +195,7 @@ export function buildSummary(input: {
   const methods = methodResults(state);
   const slim: SlimSummary | null = state.slim;
   const earlyBird = earlyBirdFrom(state, config);
-  const energy = energyFrom(state, config, input.recording, earlyBird);
+  const energy = energyFrom(state, config, input.recording, earlyBird, input.status);
   const denseModel = state.models.dense;
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
@@ -223,7 +225,7 @@ export function buildSummary(input: {
     slim,
     quantization: quantizationFrom(state),
     energy,
-    compute: computeFrom(state, earlyBird, energy, savingEligibility(savingFacts(state, earlyBird, input.recording)), slim),
+    compute: computeFrom(state, earlyBird, energy, savingEligibility(savingFacts(state, earlyBird, input.recording, input.status)), slim),
     seconds: input.seconds,
   };
 }

@@ -16,6 +16,7 @@ import { checkToken, newToken } from './auth.ts';
 import { DIST_FILES, ensureRendererBuilt, RENDERER_DIST } from './buildRenderer.ts';
 import { EventStream } from './eventStream.ts';
 import { sendText } from './httpUtil.ts';
+import { sendTokenPage, wantsTokenPage } from './tokenPage.ts';
 import { serveStudy, STUDY_PATH } from './studyRoute.ts';
 import { REPORT_PATH, serveReport, serveTicket, TICKET_PATH } from './reportRoute.ts';
 import { applySecurityHeaders } from './securityHeaders.ts';
@@ -123,6 +124,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const auth = checkToken(req, url, token);
     if (auth !== 'ok') {
       if (auth === 'missing') res.setHeader('WWW-Authenticate', 'Bearer realm="earlybird"');
+      if (wantsTokenPage(req, url.pathname)) {
+        sendTokenPage(res, auth === 'missing' ? 401 : 403, auth, req.method === 'HEAD');
+        return;
+      }
       sendText(res, auth === 'missing' ? 401 : 403, auth === 'missing'
         ? 'unauthorized: open the URL that `earlybird serve` printed (it carries the access token)'
         : 'forbidden: wrong access token');

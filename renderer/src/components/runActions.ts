@@ -1,6 +1,7 @@
 /**
  * What a user does with a run that is over, wherever it is shown (Live when it ends, Runs when it is
- * opened): the PDF report (cancelled and failed runs too: the report says what is missing), the
+ * opened): the PDF report (cancelled and failed runs too: the report says what is missing; not for
+ * a run that ended before its first epoch, which has nothing to report), the
  * ticket as a zip (the retrained network and its 8-bit form, ready for tf.loadLayersModel), the run
  * folder (Electron: opened in the file manager; browser: its path with a Copy button), and the same
  * config again in Setup.
@@ -11,10 +12,16 @@ import { h } from '../ui/dom.ts';
 import { formatCount } from '../ui/format.ts';
 import type { Notice } from '../ui/notice.ts';
 import type { RunRecord } from '../state/runRecords.ts';
+import { endedBeforeFirstEpoch } from '../state/runOutcome.ts';
 
 /** The run folder holds a retrained ticket: its summary lists one, or its retrain phase ended. */
 export function hasTicket(record: RunRecord): boolean {
   return Boolean(record.summary?.methods.ebTrain?.modelDir) || record.view.phases.some((p) => p.phase === 'retrain' && p.status === 'completed');
+}
+
+/** Its facts for the action buttons, from the run's record. */
+export function runFactsOf(record: RunRecord, status: string = record.active ? 'running' : record.view.status): RunFacts {
+  return { runId: record.runId, status, hasTicket: hasTicket(record), config: record.config, reportable: !endedBeforeFirstEpoch(record) };
 }
 
 export interface RunActionsOptions {
@@ -34,7 +41,12 @@ export interface RunFacts {
   /** The run folder holds a retrained ticket (models/ebTrain). */
   hasTicket: boolean;
   config: unknown;
+  /** The run has something to report (false: it ended before its first epoch); absent means it has. */
+  reportable?: boolean;
 }
+
+/** A "Report ready" notice stands this long; the download it links to has started by then. */
+const DOWNLOAD_NOTICE_MS = 30_000;
 
 function download(url: string, filename: string, testId: string, label: string): HTMLAnchorElement {
   return h('a', { href: url, download: filename, testid: testId }, label);
@@ -49,6 +61,7 @@ export async function exportReport(options: RunActionsOptions, runId: string): P
     if (report.url && info.mode === 'browser') {
       const link = download(report.url, `earlybird-${runId}.pdf`, 'report-link', 'Download the PDF');
       notice.show('ok', `Report ready (${size}). `, link);
+      notice.expireAfter(DOWNLOAD_NOTICE_MS);
       link.click();
     } else {
       notice.show('ok', 'Report written to ', h('code', { testid: 'report-path' }, report.path), ` (${size}).`);
@@ -67,6 +80,7 @@ async function exportTicket(options: RunActionsOptions, runId: string): Promise<
     if (ticket.url && info.mode === 'browser') {
       const link = download(ticket.url, `earlybird-${runId}-ticket.zip`, 'ticket-link', 'Download the zip');
       notice.show('ok', `Ticket ready (${what}; takes pixels / 255, class names inside). `, link);
+      notice.expireAfter(DOWNLOAD_NOTICE_MS);
       link.click();
     } else {
       notice.show('ok', 'Ticket written to ', h('code', { testid: 'ticket-path' }, ticket.path), ` (${what}).`);
@@ -109,9 +123,10 @@ async function showFolder(options: RunActionsOptions, runId: string): Promise<vo
 export function runActionButtons(options: RunActionsOptions, facts: RunFacts): HTMLElement[] {
   if (facts.status === 'running' || facts.status === 'pending') return [];
   const { testPrefix: p } = options;
-  const buttons: HTMLElement[] = [
-    h('button', { type: 'button', testid: `${p}-export-pdf`, onclick: () => void exportReport(options, facts.runId) }, 'Export PDF'),
-  ];
+  const buttons: HTMLElement[] = [];
+  if (facts.reportable !== false) {
+    buttons.push(h('button', { type: 'button', testid: `${p}-export-pdf`, onclick: () => void exportReport(options, facts.runId) }, 'Export PDF'));
+  }
   if (facts.hasTicket) {
     buttons.push(h('button', { type: 'button', testid: `${p}-export-ticket`, title: 'The retrained Early-Bird network (and its 8-bit form) as a TF.js model zip', onclick: () => void exportTicket(options, facts.runId) }, 'Download ticket'));
   }

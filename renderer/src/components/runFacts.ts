@@ -14,13 +14,15 @@ export function createRunFacts(): { element: HTMLElement; update(record: RunReco
       const summary = settledSummary(record);
       const facts: [string, string][] = [];
       const data = summary?.data ?? view.data;
-      if (data) facts.push(['data', `${data.name} (${data.train} train / ${data.test} test)`]);
+      // A summary written before the data loaded names the spec with source "not loaded" and no counts.
+      if (data) facts.push(['data', data.source === 'not loaded' ? `${data.name} (not loaded)` : `${data.name} (${data.train} train / ${data.test} test)`]);
       const model = config?.model?.name ?? summary?.model.name;
       if (model) facts.push(['model', `${model}${view.models.dense ? ` · ${formatCount(view.models.dense.params)} params` : ''}`]);
       if (view.models.ebTrain) facts.push(['ticket', `${formatCount(view.models.ebTrain.params)} params · ${formatCount(view.models.ebTrain.flops)}FLOP/img`]);
       const eb = summary?.earlyBird;
       if (view.earlyBird) facts.push(['Early-Bird', `epoch ${view.earlyBird.epoch + 1} of ${view.earlyBird.plannedEpochs} (p = ${view.earlyBird.ratio})`]);
-      else if (eb && !eb.found) facts.push(['Early-Bird', 'not found']);
+      // A run stopped before its first search epoch never looked for the ticket.
+      else if (eb && !eb.found) facts.push(['Early-Bird', record.view.status === 'completed' || (view.epochsLogged.search?.count ?? 0) > 0 ? 'not found' : 'not searched']);
       const slim = summary?.slim;
       if (slim) facts.push(['slim', `${slim.flopReduction.toFixed(2)}× fewer FLOPs · ${slim.speedup.train.toFixed(2)}× faster training`]);
       if (summary?.methods) {

@@ -7,7 +7,8 @@ import { createCumulativeEnergyChart } from '../charts/cumulativeEnergyChart.ts'
 import { createMaskDistanceChart } from '../charts/maskDistanceChart.ts';
 import { createPowerChart } from '../charts/powerChart.ts';
 import type { RunRecord } from '../state/runRecords.ts';
-import { h } from '../ui/dom.ts';
+import { h, setText } from '../ui/dom.ts';
+import { endedBeforeFirstEpoch } from '../state/runOutcome.ts';
 import { createEnergySaving } from './energySaving.ts';
 import { createRunFacts } from './runFacts.ts';
 import type { LineChartCard } from '../charts/lineChartCard.ts';
@@ -38,10 +39,14 @@ export function createRunPanel(testId: string, options: { compact?: boolean } = 
   const facts = createRunFacts();
   const saving = createEnergySaving();
   const charts = [createAccuracyChart(), createLossChart(), createMaskDistanceChart(), createPowerChart(), createCumulativeEnergyChart()];
+  const chartGrid = h('div', { class: 'chart-grid' }, charts.map((c) => c.card.element));
+  // A run over before its first epoch has no curve or saving to wait for: say so instead of "Waiting for…".
+  const noCharts = h('p', { class: 'card no-charts', testid: 'no-charts', hidden: true });
   const element = h('div', { class: `run-panel${options.compact ? ' compact' : ''}`, testid: testId },
     facts.element,
     saving.element,
-    h('div', { class: 'chart-grid' }, charts.map((c) => c.card.element)),
+    noCharts,
+    chartGrid,
   );
   return {
     element,
@@ -51,6 +56,12 @@ export function createRunPanel(testId: string, options: { compact?: boolean } = 
       facts.update(record);
       saving.update(record);
       for (const chart of charts) chart.update(record);
+      const early = endedBeforeFirstEpoch(record);
+      // Nothing was trained, so there is no method's energy to set against another (start-up alone is no comparison).
+      chartGrid.hidden = early;
+      saving.element.hidden = early;
+      noCharts.hidden = !early;
+      if (early) setText(noCharts, `The run ${record.view.status === 'failed' ? 'failed' : 'was cancelled'} before its first epoch finished: there is no energy to compare and no curve to chart.`);
     },
     destroy() {
       for (const chart of charts) chart.card.destroy();

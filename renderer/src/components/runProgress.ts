@@ -5,6 +5,15 @@ import { formatDuration } from '../ui/format.ts';
 import { phaseLabel, phaseShortLabel } from '../../../src/core/methods.ts';
 import { statusLabel } from '../../../src/core/status.ts';
 import { experimentEtaSeconds, runPhases } from '../state/experimentEta.ts';
+import { endedBeforeFirstEpoch } from '../state/runOutcome.ts';
+
+/** How a failed or cancelled run ended, when it ended before its first epoch; '' otherwise. */
+function endedEarlyLabel(record: RunRecord): string {
+  if (!endedBeforeFirstEpoch(record)) return '';
+  const how = record.view.status === 'failed' ? 'failed' : 'cancelled';
+  // No phase started: it stopped while loading the data and building the model.
+  return record.view.phases.length === 0 ? `${how} while preparing, before training began` : `${how} before its first epoch finished`;
+}
 
 /** The phases a run goes through, in order (the methods table's plan for its config). */
 export const plannedPhases = runPhases;
@@ -46,7 +55,7 @@ export function createRunProgress(): { element: HTMLElement; update(record: RunR
         setText(label, [name, epoch, batch].filter(Boolean).join(' · '));
         setText(eta, p?.etaSeconds !== null && p?.etaSeconds !== undefined ? `ETA ${formatDuration(p.etaSeconds)} (phase)` : '');
       } else {
-        setText(label, view.status === 'pending' ? (view.phases.length ? 'resuming from the last finished epoch…' : 'starting the worker…') : view.status === 'completed' ? 'all phases done' : view.status === 'running' ? 'preparing…' : '');
+        setText(label, view.status === 'pending' ? (view.phases.length ? 'resuming from the last finished epoch…' : 'starting the worker…') : view.status === 'completed' ? 'all phases done' : view.status === 'running' ? 'preparing…' : endedEarlyLabel(record));
         setText(eta, '');
       }
       const whole = experimentEtaSeconds(record, plannedPhases(record));

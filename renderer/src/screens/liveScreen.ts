@@ -4,7 +4,8 @@
  * run already going when the page opened (`experiment:active`).
  */
 import type { ApiOutputs, RendererApi } from '../../../src/api/contract.ts';
-import { hasTicket, runActionButtons } from '../components/runActions.ts';
+import { hasTicket, runActionButtons, runFactsOf } from '../components/runActions.ts';
+import { endedBeforeFirstEpoch, resumeWouldRepeat } from '../state/runOutcome.ts';
 import { messageOf } from '../api/connectApi.ts';
 import { createRunPanel } from '../components/runPanel.ts';
 import { createRunProgress } from '../components/runProgress.ts';
@@ -46,10 +47,12 @@ export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetu
     h('button', { type: 'button', class: 'primary', onclick: () => goToSetup() }, 'Set one up'));
   // Once the run is over: report, ticket, folder, run again (components/runActions.ts).
   const endActions = h('div', { class: 'toolbar end-actions', testid: 'live-end-actions', hidden: true });
+  // Why Resume is not offered: the failure lies in the run's data or settings, so a resume would repeat it.
+  const noResume = h('p', { class: 'muted small', testid: 'live-no-resume', hidden: true });
   const endNotice = createNotice('live-end-notice');
   const body = h('div', { class: 'live-body', hidden: true },
     h('section', { class: 'card progress-card' }, progress.element, h('div', { class: 'progress-actions' }, notice.element, resumeButton, cancelButton),
-      endActions, endNotice.element),
+      endActions, noResume, endNotice.element),
     panel.element);
 
   const showLastRun = async () => {
@@ -97,13 +100,17 @@ export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetu
     panel.update(record);
     const running = record.view.status === 'running' || record.view.status === 'pending';
     cancelButton.hidden = !running;
-    // A seed's run of a study resumes with its study: Start the same config again.
-    resumeButton.hidden = running || record.view.status === 'completed' || record.active || isSweepRunId(record.runId);
-    const endKey = running || record.active ? '' : `${record.runId}:${record.view.status}:${hasTicket(record)}`;
+    // A seed's run of a study resumes with its study: Start the same config again. A failure in the
+    // run's data or settings would only repeat: Run again with them changed instead.
+    const repeats = resumeWouldRepeat(record);
+    resumeButton.hidden = running || record.view.status === 'completed' || record.active || isSweepRunId(record.runId) || repeats;
+    noResume.hidden = running || record.active || !repeats;
+    setText(noResume, repeats ? `Resume would fail the same way: the ${record.view.lastRunEnd?.failure === 'data' ? 'data set' : 'settings'} must change first. Use Run again… to change ${record.view.lastRunEnd?.failure === 'data' ? 'it' : 'them'} and start a new run.` : '');
+    const endKey = running || record.active ? '' : `${record.runId}:${record.view.status}:${hasTicket(record)}:${endedBeforeFirstEpoch(record)}`;
     if (extras && endActions.dataset.key !== endKey) {
       endActions.dataset.key = endKey;
       endNotice.clear();
-      const facts = { runId: record.runId, status: record.view.status, hasTicket: hasTicket(record), config: record.config };
+      const facts = runFactsOf(record, record.view.status);
       replaceChildren(endActions, ...(endKey ? runActionButtons({ api, info: extras.info, notice: endNotice, testPrefix: 'live', runAgain: extras.runAgain }, facts) : []));
       endActions.hidden = !endKey;
     }
@@ -118,7 +125,11 @@ export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetu
 
   records.subscribe((id, event) => {
     if (id === runId) {
-      if (event?.type === 'run-start') notice.clear();
+      if (event?.type === 'run-start') {
+        // A new start: nothing said about the previous attempt stands.
+        notice.clear();
+        announcer.textContent = event.resumed ? 'Run resumed.' : 'Run started.';
+      }
       if (event) announce(event);
       render();
     }
@@ -139,8 +150,10 @@ export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetu
     notice.show('info', 'Cancelling after the current batch…');
     try {
       const { cancelled } = await api.call('experiment:cancel', { runId: id });
-      notice.show(cancelled ? 'ok' : 'info', cancelled ? 'Cancelled. Resume continues from the last finished epoch.' : 'The run was no longer running.');
-      await records.load(id, true);
+      const record = await records.load(id, true).catch(() => undefined);
+      const early = record ? endedBeforeFirstEpoch(record) : false;
+      notice.show(cancelled ? 'ok' : 'info', !cancelled ? 'The run was no longer running.'
+        : early ? 'Cancelled before its first epoch finished. Resume starts it from the beginning.' : 'Cancelled. Resume continues from the last finished epoch.');
     } catch (error) {
       notice.show('error', `Could not cancel: ${messageOf(error)}`);
     } finally {
@@ -163,7 +176,10 @@ export function createLiveScreen(api: RendererApi, records: RunRecords, goToSetu
   });
 
   function show(id: string): void {
-    if (id !== runId) notice.clear();
+    if (id !== runId) {
+      notice.clear();
+      announcer.textContent = '';
+    }
     runId = id;
     void records.load(id).catch((error) => notice.show('error', `Could not load ${id}: ${messageOf(error)}`));
     render();

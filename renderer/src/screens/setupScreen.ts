@@ -7,7 +7,7 @@ import type { ApiOutputs, RendererApi, ValidationIssue } from '../../../src/api/
 import { issuesOf, messageOf } from '../api/connectApi.ts';
 import { h } from '../ui/dom.ts';
 import { createNotice } from '../ui/notice.ts';
-import { mergeDeep } from './setup/fields.ts';
+import { getPath, mergeDeep } from './setup/fields.ts';
 import { createSetupForm } from './setup/setupForm.ts';
 
 export interface SetupScreen {
@@ -25,10 +25,17 @@ function download(filename: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** How long a confirmation in the Start bar stands before it clears itself. */
+const CONFIRMATION_MS = 12_000;
+
 export function createSetupScreen(api: RendererApi, defaults: ApiOutputs['experiment:defaults'], info: ApiOutputs['app:info'], onStarted: (runId: string) => void): SetupScreen {
   let validateTimer: ReturnType<typeof setTimeout> | undefined;
   let validation = 0;
-  const notice = createNotice('setup-notice');
+  // In the sticky Start bar, so always in view; a confirmation ("Demo settings loaded.") expires, and
+  // goes at the next edit, since from then on the form is no longer what was loaded.
+  const notice = createNotice('setup-notice', { expireMs: CONFIRMATION_MS, reveal: false });
+  // The preset whose name the form's Name field holds, and the data and model it was named for.
+  let preset: { name: string; spec: string; model: string } | null = null;
   const status = h('span', { class: 'validity', testid: 'form-validity', 'aria-live': 'polite' }, '');
 
   const validate = async (): Promise<{ ok: boolean; config: unknown; issues: ValidationIssue[] }> => {
@@ -58,7 +65,28 @@ export function createSetupScreen(api: RendererApi, defaults: ApiOutputs['experi
     validateTimer = setTimeout(() => void validate(), 250);
   };
 
-  const form = createSetupForm(api, defaults, info, scheduleValidate);
+  /** A preset's name names its data and model: once either changes, the name no longer fits and goes. */
+  const dropStalePresetName = () => {
+    if (!preset) return;
+    const { config } = form.read();
+    const name = getPath(config, 'name');
+    if (name !== preset.name) {
+      preset = null; // renamed by hand: the user's name stays
+      return;
+    }
+    if (getPath(config, 'data.spec') !== preset.spec || getPath(config, 'model.name') !== preset.model) {
+      form.setText('name', '');
+      preset = null;
+    }
+  };
+
+  const onEdit = () => {
+    if (notice.element.dataset.kind !== 'error') notice.clear();
+    dropStalePresetName();
+    scheduleValidate();
+  };
+
+  const form = createSetupForm(api, defaults, info, onEdit);
   status.id = 'setup-validity';
 
   const startButton = h('button', { type: 'button', class: 'primary', testid: 'start-experiment' }, 'Start experiment');
@@ -103,6 +131,7 @@ export function createSetupScreen(api: RendererApi, defaults: ApiOutputs['experi
       notice.show('error', `${file.name} is not valid JSON (${(error as Error).message})`);
       return;
     }
+    preset = null;
     try {
       const result = await api.call('experiment:validate', { config: raw });
       if (result.ok) {
@@ -113,10 +142,11 @@ export function createSetupScreen(api: RendererApi, defaults: ApiOutputs['experi
           seeds ? ` ${seeds} seeds: Start runs the study, one run per seed.` : '',
           kept.length ? ` Kept as loaded, without a field here: ${kept.join(', ')}.` : '');
       } else {
-        // Every value is kept as it is in the file (bad ones too), so nothing is lost while it is fixed.
-        form.fill(mergeDeep(defaults.config, raw));
+        // Every value is kept as it is in the file (bad ones too), so nothing is lost while it is fixed; a
+        // valid config this machine cannot run (its data folder is not here) is shown as parsed.
+        form.fill(result.config ?? mergeDeep(defaults.config, raw));
         notice.show('error', `Loaded ${file.name} with ${result.issues.length} problem${result.issues.length > 1 ? 's' : ''}; fix ${result.issues.length > 1 ? 'them' : 'it'} to start:`,
-          ...result.issues.map((i) => h('span', { class: 'load-issue' }, ' ', h('code', {}, i.path), `: ${i.message}${form.hasField(i.path) ? ' (marked at the field)' : ''}.`)));
+          ...result.issues.map((i) => h('span', { class: 'load-issue' }, ' ', h('code', {}, i.path), `: ${i.message}${loadedValue(raw, i.path)}${allowed(i)}${form.hasField(i.path) ? ' (marked at the field)' : ''}.`)));
       }
     } catch (error) {
       notice.show('error', `Could not load ${file.name}: ${messageOf(error)}`);
@@ -136,10 +166,23 @@ export function createSetupScreen(api: RendererApi, defaults: ApiOutputs['experi
   const loadButton = h('button', { type: 'button', testid: 'load-config' }, 'Load config…');
   loadButton.addEventListener('click', () => fileInput.click());
 
-  const preset = (label: string, testId: string, config: unknown) => {
+  /** ", found 0" for an issue whose path holds a value in the loaded file. */
+  const loadedValue = (raw: unknown, path: string): string => {
+    const value = getPath(raw, path);
+    return value === undefined ? '' : ` (found ${JSON.stringify(value)})`;
+  };
+  /** "; allowed: whole number, …" for an issue about a field of the form whose message does not list the choices already. */
+  const allowed = (issue: ValidationIssue): string => {
+    const text = issue.path === 'data.spec' || issue.message.startsWith('must be one of') ? null : form.allowedFor(issue.path);
+    return text ? `; allowed: ${text}` : '';
+  };
+
+  const presetButton = (label: string, testId: string, config: unknown) => {
     const button = h('button', { type: 'button', testid: testId }, label);
     button.addEventListener('click', () => {
       form.fill(config);
+      const name = getPath(config, 'name');
+      preset = typeof name === 'string' && name ? { name, spec: String(getPath(config, 'data.spec')), model: String(getPath(config, 'model.name')) } : null;
       notice.show('info', `${label} settings loaded.`);
       void validate();
     });
@@ -150,7 +193,7 @@ export function createSetupScreen(api: RendererApi, defaults: ApiOutputs['experi
     h('header', { class: 'screen-head' },
       h('div', {}, h('h2', {}, 'Set up an experiment'), h('p', { class: 'lede' }, 'Train, find the Early-Bird ticket from the BatchNorm channel masks, prune for real, retrain, and measure the energy against the dense network.')),
       h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Presets and config files' },
-        h('span', { class: 'toolbar-label' }, 'Preset:'), preset('Demo', 'preset-demo', defaults.demo), preset('Defaults', 'preset-defaults', defaults.config),
+        h('span', { class: 'toolbar-label' }, 'Preset:'), presetButton('Demo', 'preset-demo', defaults.demo), presetButton('Defaults', 'preset-defaults', defaults.config),
         h('span', { class: 'sep', 'aria-hidden': 'true' }), loadButton, saveButton, fileInput),
     ),
     form.element,
@@ -162,6 +205,7 @@ export function createSetupScreen(api: RendererApi, defaults: ApiOutputs['experi
   return {
     element,
     load(config, from) {
+      preset = null;
       form.fill(mergeDeep(defaults.config, config));
       notice.show('info', `Settings of ${from} loaded: change what you like and start.`);
       void validate();

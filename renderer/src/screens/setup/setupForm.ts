@@ -32,7 +32,14 @@ export interface SetupForm {
   hasField(path: string): boolean;
   /** Paths of the filled config the form has no field for: kept as they were, and listed. */
   kept(): string[];
+  /** Sets one field's text as if typed (no change event): e.g. clears the name a preset filled in. */
+  setText(path: string, text: string): void;
+  /** What the field at `path` allows, in words ("whole number, at least 1…"), or null when no field has it. */
+  allowedFor(path: string): string | null;
 }
+
+/** The form's columns, left to right, by group id (of similar height; a group not named goes last). */
+const SETUP_COLUMNS: readonly (readonly string[])[] = [['data', 'model'], ['training', 'energy'], ['search', 'run'], ['comparisons']];
 
 function numberFrom(text: string, integer: boolean): number | string {
   const n = Number(text);
@@ -86,21 +93,29 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
     return wrapper;
   };
 
+  const groupCards = new Map<string, HTMLElement>();
   const groups = buildFieldGroups(defaults.schema).map((group) => {
     const basic = group.fields.filter((f) => !f.advanced).map(renderField);
     const advanced = group.fields.filter((f) => f.advanced).map(renderField);
-    return h('fieldset', { class: 'card group', testid: `group-${group.id}` },
+    const card = h('fieldset', { class: 'card group', testid: `group-${group.id}` },
       h('legend', {}, group.title),
       group.description ? h('p', { class: 'help group-help' }, group.description) : null,
       basic,
       advanced.length ? h('details', { class: 'more' }, h('summary', {}, 'More settings'), advanced) : null,
     );
+    groupCards.set(group.id, card);
+    return card;
   });
   // The data set sits with the other data fields, first.
   const dataGroup = groups[0]!;
   dataGroup.querySelector('legend')!.after(dataset.element);
+  // Each card has a fixed column, so a card that grows (the data set's folder row, an error, "More
+  // settings" opened) lengthens its own column and never moves a card into another one.
+  const placed = new Set(SETUP_COLUMNS.flat());
+  const columns = SETUP_COLUMNS.map((ids, i) => h('div', { class: 'group-column', 'data-column': i + 1 },
+    [...ids, ...(i === SETUP_COLUMNS.length - 1 ? [...groupCards.keys()].filter((id) => !placed.has(id)) : [])].map((id) => groupCards.get(id)).filter((card): card is HTMLElement => card !== undefined)));
 
-  const element = h('form', { class: 'setup-form', novalidate: true, testid: 'setup-form' }, generalIssues, keptBox, h('div', { class: 'group-grid' }, groups));
+  const element = h('form', { class: 'setup-form', novalidate: true, testid: 'setup-form' }, generalIssues, keptBox, h('div', { class: 'group-grid' }, columns));
   element.addEventListener('submit', (event) => event.preventDefault());
 
   const field = (path: string) => fields.find((f) => f.spec.path === path)!;
@@ -203,6 +218,19 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
     select.value = text;
   };
 
+  /**
+   * A plain value where the config should hold the field's object (`"model": "tiny"` for
+   * `model.name`): shown in the field rather than a blank choice, so the loaded value is not lost.
+   */
+  const valueInPlaceOf = (config: unknown, path: string): unknown => {
+    const keys = path.split('.');
+    for (let i = keys.length - 1; i > 0; i--) {
+      const parent = getPath(config, keys.slice(0, i).join('.'));
+      if (parent !== undefined && parent !== null && typeof parent !== 'object') return parent;
+    }
+    return undefined;
+  };
+
   const fill = (config: unknown) => {
     base = config && typeof config === 'object' && !Array.isArray(config) ? structuredClone(config as Record<string, unknown>) : {};
     dataset.write(String(getPath(config, 'data.spec') ?? 'mnist'));
@@ -210,7 +238,7 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
       const value = getPath(config, spec.path);
       if (control instanceof HTMLInputElement && control.type === 'checkbox') control.checked = Boolean(value);
       else if (spec.kind === 'numberList') control.value = Array.isArray(value) ? value.join(', ') : value === undefined ? '' : String(value);
-      else if (control instanceof HTMLSelectElement && !spec.choicesFromRatios) selectValue(control, value);
+      else if (control instanceof HTMLSelectElement && !spec.choicesFromRatios) selectValue(control, value ?? valueInPlaceOf(config, spec.path));
       else control.value = value === undefined || value === null ? '' : String(value);
     }
     renderKept();
@@ -270,5 +298,11 @@ export function createSetupForm(api: RendererApi, defaults: ApiOutputs['experime
 
   const hasField = (path: string) => path === 'data.spec' || path.startsWith('data.spec.') || fieldFor(path) !== undefined;
 
-  return { element, read, fill, showIssues, focusFirstIssue, hasField, kept: keptPaths };
+  const setText = (path: string, text: string) => {
+    const f = fieldFor(path);
+    if (f && f.spec.path === path) f.control.value = text;
+  };
+  const allowedFor = (path: string) => fieldFor(path)?.spec.allowed ?? null;
+
+  return { element, read, fill, showIssues, focusFirstIssue, hasField, kept: keptPaths, setText, allowedFor };
 }
