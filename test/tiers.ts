@@ -52,6 +52,7 @@ export const TEST_FILES: readonly TestFile[] = [
   { file: 'energy-savings.test.ts', tier: 'unit', lane: 'free' },
   { file: 'experiment-eta.test.ts', tier: 'unit', lane: 'free' },
   { file: 'format.test.ts', tier: 'unit', lane: 'free' },
+  { file: 'chart-ticks.test.ts', tier: 'unit', lane: 'free' },
   { file: 'readme.test.ts', tier: 'unit', lane: 'free' },
   { file: 'report-projection.test.ts', tier: 'unit', lane: 'free' },
   { file: 'run-actions.test.ts', tier: 'unit', lane: 'free' },
