@@ -203,6 +203,35 @@ describe('charts a researcher can read', { skip: missing ?? false }, () => {
         assert.match(await table.locator('thead').innerText(), /search · train[\s\S]*search · validation/);
         assert.match(await table.locator('tbody tr').first().innerText(), /\d+\.\d\d %/);
 
+        // A button per phase; EB Train's phases and the dense baseline shown at first, the others one click away.
+        const present = [...new Set(metrics.map((r) => r[0]!))];
+        const toggles = accuracy.getByTestId('chart-toggle');
+        assert.equal(await toggles.count(), phases);
+        const pressed = () => accuracy.locator('[data-testid="chart-toggle"][aria-pressed="true"]').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.group));
+        assert.deepEqual((await pressed()).sort(), present.filter((p) => ['search', 'surgery', 'retrain', 'dense'].includes(p)).sort());
+        const shown = async () => Number(await accuracy.getAttribute('data-shown-series'));
+        assert.ok(await shown() <= 6 && await shown() < Number(await accuracy.getAttribute('data-series')), `${await shown()} lines shown at first`);
+        assert.match(await accuracy.getByTestId('chart-line-key').innerText(), /training \(solid\)[\s\S]*validation \(dashed\)/);
+        const off = accuracy.locator('[data-testid="chart-toggle"][aria-pressed="false"]').first();
+        const group = await off.getAttribute('data-group');
+        const before = await shown();
+        await off.click();
+        assert.equal(await accuracy.locator(`[data-testid="chart-toggle"][data-group="${group}"]`).getAttribute('aria-pressed'), 'true');
+        assert.ok(await shown() > before, `${group} switched on`);
+        // Nice ticks: no axis repeats a label; energy in one unit, power and accuracy at one number of decimals.
+        for (const id of ['chart-accuracy', 'chart-loss', 'chart-mask', 'chart-power', 'chart-energy']) {
+          const card = page.getByTestId('detail-panel').getByTestId(id);
+          for (const axis of ['data-x-ticks', 'data-y-ticks']) {
+            const labels = (await card.getAttribute(axis) ?? '').split('|').filter(Boolean);
+            assert.ok(labels.length >= 2, `${id} ${axis}: ${labels}`);
+            assert.equal(new Set(labels).size, labels.length, `${id} ${axis} repeats a label: ${labels}`);
+            if (axis === 'data-y-ticks' && id !== 'chart-mask') {
+              assert.equal(new Set(labels.map((l) => /\.(\d+)/.exec(l)?.[1]?.length ?? 0)).size, 1, `${id}: mixed decimals ${labels}`);
+              if (labels.some((l) => l.includes(' '))) assert.equal(new Set(labels.map((l) => l.split(' ').at(-1))).size, 1, `${id}: mixed units ${labels}`);
+            }
+          }
+        }
+
         const mask = page.getByTestId('detail-panel').getByTestId('chart-mask');
         await mask.getByTestId('show-chart-data').click();
         assert.match(await mask.getByTestId('chart-data-table').locator('thead').innerText(), /p = 0\.3[\s\S]*p = 0\.5[\s\S]*p = 0\.7/);

@@ -75,6 +75,7 @@ export const TEST_FILES: readonly TestFile[] = [
   { file: 'nativeKernels.test.ts', tier: 'integration', lane: 'free' },
   { file: 'path-boundary.test.ts', tier: 'integration', lane: 'free' },
   { file: 'report-layout.test.ts', tier: 'integration', lane: 'free' },
+  { file: 'report-agreement.test.ts', tier: 'integration', lane: 'free' },
 
   // integration, CPU-bound: training and kernels
   { file: 'tfjsSpecs.test.ts', tier: 'integration', lane: 'cpu', why: 'tfjs-core\'s whole jasmine spec suite on the wasm backend' },

@@ -6,8 +6,9 @@
  * lines, and a key for the line styles instead of the canvas legend. Series are replaced
  * wholesale on every update but datasets are updated in place (by key), so a series the user hid
  * from the legend stays hidden. The card exposes what it shows as attributes for tests and tools:
- * `data-points` (real points, reference lines excluded), `data-series`, `data-marker-x`, the
- * y axis's `data-y-min`/`data-y-max` and `data-legend-items`. "Show data" opens the same numbers as a table.
+ * `data-points` (real points, reference lines excluded), `data-series` (and `data-shown-series`),
+ * `data-marker-x`, the y axis's `data-y-min`/`data-y-max`, both axes' tick labels (`data-x-ticks`,
+ * `data-y-ticks`) and `data-legend-items`. "Show data" opens the same numbers as a table.
  * Recreated on theme change (colours are read once per chart).
  */
 import Chart from 'chart.js/auto';
@@ -262,11 +263,8 @@ export class LineChartCard {
     else this.apply();
     this.renderTable();
     // What the axes and legend ended up as, for tests and tools (the page's own attributes, like data-points).
+    this.exposeAxes();
     const chart = this.chart;
-    if (chart?.scales.y) {
-      this.element.dataset.yMin = String(chart.scales.y.min);
-      this.element.dataset.yMax = String(chart.scales.y.max);
-    }
     if (!this.options.toggles && chart?.legend?.legendItems) this.element.dataset.legendItems = String(chart.legend.legendItems.length);
   }
 
@@ -282,9 +280,19 @@ export class LineChartCard {
     this.shared = ranges ?? {};
     if (this.chart) {
       this.apply();
-      this.element.dataset.yMin = String(this.chart.scales.y!.min);
-      this.element.dataset.yMax = String(this.chart.scales.y!.max);
+      this.exposeAxes();
     }
+  }
+
+  /** The axes as drawn, on the card: y range and both axes' tick labels ("|"-separated). */
+  private exposeAxes(): void {
+    const scales = this.chart?.scales;
+    if (!scales?.y || !scales.x) return;
+    this.element.dataset.yMin = String(scales.y.min);
+    this.element.dataset.yMax = String(scales.y.max);
+    const labels = (ticks: { label?: unknown }[]) => ticks.map((t) => String(t.label ?? '')).filter(Boolean).join('|');
+    this.element.dataset.xTicks = labels(scales.x.ticks);
+    this.element.dataset.yTicks = labels(scales.y.ticks);
   }
 
   /** The y range `fitY` asks for, from the real points shown. */
