@@ -85,6 +85,9 @@ describe('the app as a daily tool', { skip: missing ?? false }, () => {
         const facts = await page.getByTestId('detail-panel').getByTestId('run-facts').innerText();
         assert.match(facts, /EB Train 97\.41 %.*Lottery ticket \(LTH\) 97\.72 %.*Scratch-E/s);
         assert.doesNotMatch(facts, /ebTrain|lotteryTicket|scratchE|ebReinit/, 'no config keys in the run facts');
+        // The PDF's measured speed-ups (training step and inference), from the same summary field.
+        const { speedup } = JSON.parse(readFileSync(join(FIXTURE, 'summary.json'), 'utf8')).slim;
+        assert.ok(facts.includes(`${speedup.train.toFixed(2)}× training step`) && facts.includes(`${speedup.inference.toFixed(2)}× inference`), facts);
         await screenshot(page, `daily-detail-${width}`, false);
         assert.deepEqual(problems, []);
         assert.deepEqual(messages.filter((m) => /Permissions-Policy|warning/i.test(m)), [], 'no console warnings on load');

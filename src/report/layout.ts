@@ -152,6 +152,8 @@ export class Layout {
     doc.font(options.font ?? 'regular').fontSize(options.size ?? 9.5).fillColor(options.color ?? COLORS.text);
     const height = doc.heightOfString(text, { width: this.width, lineGap: 1.5 });
     this.ensure(height < 120 ? height : Math.min(height, this.pendingHeading ? this.minimumAfterHeading : 40));
+    // Again: a heading drawn by ensure leaves its own font behind.
+    doc.font(options.font ?? 'regular').fontSize(options.size ?? 9.5).fillColor(options.color ?? COLORS.text);
     doc.text(text, this.left, doc.y, { width: this.width, lineGap: 1.5, align: 'left' });
     doc.moveDown(options.gap ?? 0.45);
     doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
@@ -169,6 +171,7 @@ export class Layout {
       doc.font('regular').fontSize(size).fillColor(options.color ?? COLORS.text);
       const height = doc.heightOfString(item, { width: this.width - 12, lineGap: 1 });
       this.ensure(height + 2);
+      doc.font('regular').fontSize(size).fillColor(options.color ?? COLORS.text);
       const y = doc.y;
       doc.text('•', this.left + 2, y, { width: 10, lineBreak: false });
       doc.text(item, this.left + 12, y, { width: this.width - 12, lineGap: 1 });
