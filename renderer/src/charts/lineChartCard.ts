@@ -84,8 +84,8 @@ export interface LineChartOptions {
   yCell?(value: number): string;
 }
 
-/** Roughly how many pixels a tick needs along an axis. */
-const TICK_ROOM = { horizontal: 84, vertical: 38 };
+/** Roughly how many pixels a tick label needs along an axis: short epoch numbers, "12:30" clocks, values on y. */
+const TICK_ROOM: Record<TickKind | 'vertical', number> = { integer: 34, clock: 72, linear: 72, vertical: 38 };
 
 /**
  * chart.js's `afterBuildTicks`: ticks at a nice step for the axis's length; an end the options leave
@@ -95,7 +95,7 @@ function niceTicks(kind: TickKind) {
   return (scale: Scale) => {
     const horizontal = scale.isHorizontal();
     const length = horizontal ? scale.width : scale.height;
-    const count = Math.max(2, Math.floor((length || 300) / (horizontal ? TICK_ROOM.horizontal : TICK_ROOM.vertical)));
+    const count = Math.max(2, Math.floor((length || 300) / TICK_ROOM[horizontal ? kind : 'vertical']));
     if (!(scale.max > scale.min)) return;
     const step = stepFor(kind, scale.min, scale.max, count);
     const options = scale.options as { min?: unknown; max?: unknown };
