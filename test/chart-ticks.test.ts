@@ -78,7 +78,7 @@ test('accuracy as percent with the decimals its step needs', () => {
 
 test('no axis repeats a label, whatever its range and unit', () => {
   for (let i = 0; i < 400; i++) {
-    const lo = Math.random() < 0.3 ? 0 : Math.random() * 10 ** (Math.random() * 7 - 2);
+    const lo = Math.random() < 0.3 ? 0 : Math.random() * 10 ** (Math.random() * 5 - 2);
     const hi = lo + 10 ** (Math.random() * 7 - 3);
     const { ticks } = niceAxis(lo, hi, 2 + Math.floor(Math.random() * 9));
     assert.ok(ticks.length >= 2, `${ticks} for ${lo}…${hi}`);

@@ -16,7 +16,10 @@ import { h } from '../ui/dom.ts';
 import { formatJoules } from '../ui/format.ts';
 import { methodColor, methodKeys, methodLabel } from '../../../src/core/methods.ts';
 import { clipInterval, fittedRange, niceAxis, POSSIBLE, possibleEpochs, type PossibleRange } from '../../../src/core/axisTicks.ts';
-import { SAVING_REFERENCES } from '../../../src/experiment/references.ts';
+import type { SavingReference } from '../../../src/experiment/references.ts';
+
+/** The references a saving is computed against, in the methods table's order (the keys of `StudyGroup['savings']`). */
+const referencesIn = (savings: StudyGroup['savings']): SavingReference[] => methodKeys().filter((m): m is SavingReference => m in savings && savings[m as SavingReference] !== undefined);
 
 type Method = keyof StudyGroup['methods'];
 
@@ -198,7 +201,7 @@ function groupFigures(study: Study, group: StudyGroup): Figure[] {
       nounOf: () => `${seedsText(group.found)}${group.found < group.n ? ` (ticket found in ${group.found} of ${group.n})` : ''}`,
     },
   ];
-  const references = SAVING_REFERENCES.filter((r) => group.savings[r]);
+  const references = referencesIn(group.savings);
   if (references.length) {
     figures.splice(2, 0, {
       id: 'saving', title: 'Energy saved by EB Train', kinds: savingKinds(group),
@@ -216,7 +219,7 @@ function groupFigures(study: Study, group: StudyGroup): Figure[] {
 
 /** A saving is as good as the weaker of its two figures: the kinds of EB Train's and the references' energy. */
 function savingKinds(group: StudyGroup): { kind: string; text: string }[] {
-  const kinds = new Set([...(group.methods.ebTrain?.energyKinds ?? []), ...SAVING_REFERENCES.filter((r) => group.savings[r]).flatMap((r) => group.methods[r]?.energyKinds ?? [])]);
+  const kinds = new Set([...(group.methods.ebTrain?.energyKinds ?? []), ...referencesIn(group.savings).flatMap((r) => group.methods[r]?.energyKinds ?? [])]);
   const kind = kinds.has('projected') ? 'projected' : kinds.has('estimated') ? 'estimated' : kinds.has('measured') ? 'measured' : '';
   return [{ kind, text: kind || 'kind not recorded' }];
 }
@@ -230,7 +233,7 @@ export function savingText(stat: Stat): string {
 
 /** Per setting, EB Train's energy saving against each reference with its interval: the figures' headline at a glance. */
 function savingsTable(study: Study): HTMLElement | null {
-  const references = SAVING_REFERENCES.filter((r) => study.groups.some((g) => g.savings[r]));
+  const references = [...new Set(study.groups.flatMap((g) => referencesIn(g.savings)))];
   if (references.length === 0) return null;
   return h('div', { class: 'table-scroll' }, h('table', { class: 'study-savings-table', testid: 'study-savings' },
     h('caption', { class: 'small muted' }, 'Energy saved by EB Train per setting: mean ± std over the seeds, 95 % confidence interval of the mean (Student\'s t), n seeds.'),
