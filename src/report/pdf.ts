@@ -450,7 +450,7 @@ export function denseBaselineNote(model: ReportModel): string {
     case 'measured':
       return `In this run the dense baseline${figure} was measured: the dense network was trained here and its phase read from ${source ? `the ${source} counters` : 'hardware energy counters'}.`;
     case 'estimated':
-      return `In this run the dense baseline${figure} was estimated, not measured: the dense network was trained here, but ${source ? `its energy comes from ${source}` : 'no hardware counter could be read'}${energy?.estimateModel ? `, the power model ${energy.estimateModel}` : ''}.`;
+      return `In this run the dense baseline${figure} was estimated, not measured: the dense network was trained here, but no hardware counter was read, so its energy is ${energy?.estimateModel ? `an estimate of the power model ${energy.estimateModel}` : `the estimate of ${source ?? 'a power model'}`}.`;
     case 'projected':
       return `In this run the dense baseline${figure} was projected, not trained: the mean energy of the warm search epochs (which are dense training) times the planned epochs${energy?.denseBasis ? ` (${energy.denseBasis})` : ''}.`;
     default:

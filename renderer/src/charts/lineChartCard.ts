@@ -85,7 +85,7 @@ export interface LineChartOptions {
 }
 
 /** Roughly how many pixels a tick label needs along an axis: short epoch numbers, "12:30" clocks, values on y. */
-const TICK_ROOM: Record<TickKind | 'vertical', number> = { integer: 34, clock: 72, linear: 72, vertical: 38 };
+const TICK_ROOM: Record<TickKind | 'vertical', number> = { integer: 34, clock: 72, linear: 72, vertical: 30 };
 
 /**
  * chart.js's `afterBuildTicks`: ticks at a nice step for the axis's length; an end the options leave

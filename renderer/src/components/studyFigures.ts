@@ -77,13 +77,26 @@ function reach(row: Row): number[] {
   return s ? [s.mean, ...(s.ci95 ?? []), ...(s.std !== null ? [s.mean - s.std, s.mean + s.std] : []), ...row.seeds] : [];
 }
 
-/** The axis: from the lowest to the highest value drawn, padded, inside what the figure can be, widened to nice ticks there. */
-function scaleOf(rows: readonly Row[], possible: PossibleRange): { lo: number; hi: number; ticks: number[] } {
+/**
+ * The axis: from the lowest to the highest value drawn, padded, inside what the figure can be, widened
+ * to nice ticks there; as few ticks as keep their labels apart (a figure prints at fixed decimals).
+ */
+function scaleOf(rows: readonly Row[], possible: PossibleRange, format: (x: number) => string): { lo: number; hi: number; ticks: number[] } {
   const [lo, hi] = fittedRange(rows.flatMap(reach), possible);
-  const axis = niceAxis(lo, hi, 4, 'linear', { min: true, max: true });
-  const min = possible.min !== undefined ? Math.max(possible.min, axis.min) : axis.min;
-  const max = possible.max !== undefined ? Math.min(possible.max, axis.max) : axis.max;
-  return { lo: min, hi: max, ticks: axis.ticks.filter((t) => t >= min - 1e-9 && t <= max + 1e-9) };
+  let best: { lo: number; hi: number; ticks: number[] } | null = null;
+  for (const count of [3, 2, 1]) {
+    const axis = niceAxis(lo, hi, count, 'linear', { min: true, max: true });
+    const min = possible.min !== undefined ? Math.max(possible.min, axis.min) : axis.min;
+    const max = possible.max !== undefined ? Math.min(possible.max, axis.max) : axis.max;
+    const ticks = axis.ticks.filter((t) => t >= min - 1e-9 && t <= max + 1e-9);
+    best = { lo: min, hi: max, ticks };
+    const labels = ticks.map(format);
+    // Apart, and short enough together for the narrowest plot (a half-width card: about 220 px, 6.5 px a character).
+    if (new Set(labels).size === labels.length && labels.join('   ').length * 6.5 <= 220) return best;
+  }
+  // Even one step apart the labels read alike (a flat figure) or crowd: the two ends only, or one.
+  const ends = format(lo) === format(hi) ? [lo] : [lo, hi];
+  return { ...best!, lo, hi, ticks: ends };
 }
 
 /** An arrow head at a clipped end: the interval goes on past the axis. */
@@ -119,7 +132,7 @@ function errorBar(row: Row, scale: { lo: number; hi: number }, format: (x: numbe
 }
 
 function figureCard(figure: Figure, group: StudyGroup): HTMLElement {
-  const scale = scaleOf(figure.rows, figure.possible);
+  const scale = scaleOf(figure.rows, figure.possible, figure.format);
   let anyClipped = false;
   const rows = figure.rows.map((row) => {
     const s = row.stat;
