@@ -85,6 +85,9 @@ describe('the app as a daily tool', { skip: missing ?? false }, () => {
         const facts = await page.getByTestId('detail-panel').getByTestId('run-facts').innerText();
         assert.match(facts, /EB Train 97\.41 %.*Lottery ticket \(LTH\) 97\.72 %.*Scratch-E/s);
         assert.doesNotMatch(facts, /ebTrain|lotteryTicket|scratchE|ebReinit/, 'no config keys in the run facts');
+        // The PDF's measured speed-ups (training step and inference), from the same summary field.
+        const { speedup } = JSON.parse(readFileSync(join(FIXTURE, 'summary.json'), 'utf8')).slim;
+        assert.ok(facts.includes(`${speedup.train.toFixed(2)}× training step`) && facts.includes(`${speedup.inference.toFixed(2)}× inference`), facts);
         await screenshot(page, `daily-detail-${width}`, false);
         assert.deepEqual(problems, []);
         assert.deepEqual(messages.filter((m) => /Permissions-Policy|warning/i.test(m)), [], 'no console warnings on load');
@@ -202,6 +205,35 @@ describe('charts a researcher can read', { skip: missing ?? false }, () => {
         assert.equal(await table.locator('tbody tr').count(), epochs, 'a row per epoch');
         assert.match(await table.locator('thead').innerText(), /search · train[\s\S]*search · validation/);
         assert.match(await table.locator('tbody tr').first().innerText(), /\d+\.\d\d %/);
+
+        // A button per phase; EB Train's phases and the dense baseline shown at first, the others one click away.
+        const present = [...new Set(metrics.map((r) => r[0]!))];
+        const toggles = accuracy.getByTestId('chart-toggle');
+        assert.equal(await toggles.count(), phases);
+        const pressed = () => accuracy.locator('[data-testid="chart-toggle"][aria-pressed="true"]').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.group));
+        assert.deepEqual((await pressed()).sort(), present.filter((p) => ['search', 'surgery', 'retrain', 'dense'].includes(p)).sort());
+        const shown = async () => Number(await accuracy.getAttribute('data-shown-series'));
+        assert.ok(await shown() <= 6 && await shown() < Number(await accuracy.getAttribute('data-series')), `${await shown()} lines shown at first`);
+        assert.match(await accuracy.getByTestId('chart-line-key').innerText(), /training \(solid\)[\s\S]*validation \(dashed\)/);
+        const off = accuracy.locator('[data-testid="chart-toggle"][aria-pressed="false"]').first();
+        const group = await off.getAttribute('data-group');
+        const before = await shown();
+        await off.click();
+        assert.equal(await accuracy.locator(`[data-testid="chart-toggle"][data-group="${group}"]`).getAttribute('aria-pressed'), 'true');
+        assert.ok(await shown() > before, `${group} switched on`);
+        // Nice ticks: no axis repeats a label; energy in one unit, power and accuracy at one number of decimals.
+        for (const id of ['chart-accuracy', 'chart-loss', 'chart-mask', 'chart-power', 'chart-energy']) {
+          const card = page.getByTestId('detail-panel').getByTestId(id);
+          for (const axis of ['data-x-ticks', 'data-y-ticks']) {
+            const labels = (await card.getAttribute(axis) ?? '').split('|').filter(Boolean);
+            assert.ok(labels.length >= 2, `${id} ${axis}: ${labels}`);
+            assert.equal(new Set(labels).size, labels.length, `${id} ${axis} repeats a label: ${labels}`);
+            if (axis === 'data-y-ticks' && id !== 'chart-mask') {
+              assert.equal(new Set(labels.map((l) => /\.(\d+)/.exec(l)?.[1]?.length ?? 0)).size, 1, `${id}: mixed decimals ${labels}`);
+              if (labels.some((l) => l.includes(' '))) assert.equal(new Set(labels.map((l) => l.split(' ').at(-1))).size, 1, `${id}: mixed units ${labels}`);
+            }
+          }
+        }
 
         const mask = page.getByTestId('detail-panel').getByTestId('chart-mask');
         await mask.getByTestId('show-chart-data').click();

@@ -156,7 +156,10 @@ describe('a seeds sweep on the Runs screen', () => {
         // The error bar: a mean dot, a ± std bar, a 95 % interval with two caps, one ring per seed.
         assert.equal(await row.locator('svg circle.eb-mean').count(), 1);
         assert.equal(await row.locator('svg line.eb-std').count(), 1);
-        assert.equal(await row.locator('svg line.eb-ci').count(), 3);
+        // An interval clipped at what accuracy can be ends in an arrow instead of a cap.
+        const clipped = await row.locator('svg.eb-bar').getAttribute('data-clipped') === 'true';
+        assert.equal(await row.locator('svg line.eb-ci').count() + await row.locator('svg .eb-clip-mark').count(), 3);
+        if (clipped) assert.match(await row.locator('svg').getAttribute('aria-label') ?? '', /drawn (from|to) .*the limit of what it can be/);
         assert.equal(await row.locator('svg circle.eb-seed').count(), 3);
         assert.match(await row.locator('svg').getAttribute('aria-label') ?? '', /95 % interval .* n = 3 seeds$/);
       }
@@ -168,6 +171,26 @@ describe('a seeds sweep on the Runs screen', () => {
       const shownKinds = (await figure('energy').getByTestId('study-kind').allInnerTexts()).sort();
       assert.deepEqual(shownKinds, kinds.length ? kinds : ['not recorded']);
       assert.equal(await figures.getByTestId('study-recommendation').innerText(), buildStudy(sweepDir).recommendation.text);
+      // Every axis stays inside what its figure can be; a clipped interval is said in words.
+      const study = buildStudy(sweepDir);
+      const limits: Record<string, [number, number]> = { accuracy: [0, 1], energy: [0, Infinity], compute: [0, Infinity], ticket: [1, study.groups[0]!.plannedEpochs!], saving: [-Infinity, 100] };
+      for (const [id, [min, max]] of Object.entries(limits)) {
+        if (await figure(id).count() === 0) continue;
+        const lo = Number(await figure(id).getAttribute('data-axis-min'));
+        const hi = Number(await figure(id).getAttribute('data-axis-max'));
+        assert.ok(lo >= min - 1e-9 && hi <= max + 1e-9 && hi > lo, `${id} axis ${lo}…${hi} outside ${min}…${max}`);
+        const anyClipped = await figure(id).getAttribute('data-clipped') === 'true';
+        assert.equal(await figure(id).getByTestId('study-clip-note').count(), anyClipped ? 1 : 0, id);
+      }
+      // EB Train's saving ± interval per setting, as the CLI and the study PDF have it (buildStudy's savings).
+      const saving = study.groups[0]!.savings.dense;
+      if (saving) {
+        const cell = figures.getByTestId('study-savings').locator('[data-testid="study-saving"][data-reference="dense"]');
+        const text = await cell.innerText();
+        assert.ok(text.startsWith(`${saving.mean.toFixed(1)} % ± ${saving.std!.toFixed(1)} (95 % CI ${saving.ci95![0].toFixed(1)} … ${saving.ci95![1].toFixed(1)} %)`), text);
+        assert.match(text, /\(n = 3\)$/);
+        assert.equal(await figure('saving').count(), 1, 'a saving figure with its error bar');
+      }
       await screenshot(page, `study-figures-${viewport.width}`);
 
       // A point opens in the same detail panel as any run.

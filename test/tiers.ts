@@ -52,6 +52,7 @@ export const TEST_FILES: readonly TestFile[] = [
   { file: 'energy-savings.test.ts', tier: 'unit', lane: 'free' },
   { file: 'experiment-eta.test.ts', tier: 'unit', lane: 'free' },
   { file: 'format.test.ts', tier: 'unit', lane: 'free' },
+  { file: 'chart-ticks.test.ts', tier: 'unit', lane: 'free' },
   { file: 'readme.test.ts', tier: 'unit', lane: 'free' },
   { file: 'report-projection.test.ts', tier: 'unit', lane: 'free' },
   { file: 'run-actions.test.ts', tier: 'unit', lane: 'free' },
@@ -74,6 +75,7 @@ export const TEST_FILES: readonly TestFile[] = [
   { file: 'nativeKernels.test.ts', tier: 'integration', lane: 'free' },
   { file: 'path-boundary.test.ts', tier: 'integration', lane: 'free' },
   { file: 'report-layout.test.ts', tier: 'integration', lane: 'free' },
+  { file: 'report-agreement.test.ts', tier: 'integration', lane: 'free' },
 
   // integration, CPU-bound: training and kernels
   { file: 'tfjsSpecs.test.ts', tier: 'integration', lane: 'cpu', why: 'tfjs-core\'s whole jasmine spec suite on the wasm backend' },

@@ -4,7 +4,7 @@
  * background painted before anything else so the PNG looks the same in every viewer and printer.
  */
 import { createCanvas } from '@napi-rs/canvas';
-import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+import { Chart, registerables, type ChartConfiguration, type LegendItem, type Plugin } from 'chart.js';
 import { CHART_FONT, registerCanvasFonts } from './fonts.ts';
 import { formatEnergy, formatEpoch, formatFraction, methodLabel, phaseLabel } from './format.ts';
 import type { EarlyBirdView, MethodView, PhaseEnergyRow, PhaseSpan, PowerSeries } from './model.ts';
@@ -212,6 +212,16 @@ export function accuracyDatasets(metrics: readonly MetricsRow[]): ChartConfigura
   });
 }
 
+/** The accuracy figure's legend: a solid line per phase, then "training (solid)" and "validation (dashed)" in grey. */
+function accuracyLegend(chart: Chart): LegendItem[] {
+  const phases = chart.data.datasets.flatMap((d, i) => (String(d.label).endsWith('· validation') ? [] : [{
+    text: String(d.label).replace(/ · train$/, ''), datasetIndex: i, fillStyle: String(d.borderColor), strokeStyle: String(d.borderColor),
+    lineWidth: 2, lineDash: [], pointStyle: 'line' as const, hidden: false, fontColor: '#333',
+  }]));
+  const style = (text: string, lineDash: number[]): LegendItem => ({ text, fillStyle: '#666666', strokeStyle: '#666666', lineWidth: 1.4, lineDash, pointStyle: 'line', hidden: false, fontColor: '#333' });
+  return [...phases, style('training (solid)', []), style('validation (dashed)', [4, 3])];
+}
+
 export function accuracyChart(metrics: readonly MetricsRow[], widthPt: number, heightPt: number): Buffer {
   const datasets = accuracyDatasets(metrics);
   const values = datasets.flatMap((d) => (d.data as { y: number }[]).map((p) => p.y));
@@ -223,9 +233,10 @@ export function accuracyChart(metrics: readonly MetricsRow[], widthPt: number, h
       ...baseOptions(),
       plugins: {
         ...baseOptions().plugins,
+        // One line per phase in its colour, then what the two line styles mean.
         legend: {
           position: 'bottom',
-          labels: { font: font(7.5), boxWidth: 14, boxHeight: 7, padding: 8, color: '#333', filter: (item: { text: string }) => !item.text.endsWith('· validation') },
+          labels: { font: font(7.5), usePointStyle: true, pointStyleWidth: 18, padding: 8, color: '#333', generateLabels: accuracyLegend },
         },
       },
       scales: {

@@ -1,6 +1,11 @@
 /**
  * A thin layer over pdfkit for the report: headings, paragraphs, tables that break across pages
  * with their header repeated, figures with captions, boxed notes, and the page footer.
+ *
+ * A heading is drawn with the block that follows it (it moves to the next page with that block,
+ * never alone), and a figure that almost fits the rest of a page is drawn a little smaller there
+ * instead of leaving a third of the page blank. `pageFills` says how full each page was when the
+ * layout started the next one.
  */
 import PDFDocument from 'pdfkit';
 import { registerPdfFonts } from './fonts.ts';
@@ -30,6 +35,10 @@ export class Layout {
   readonly left: number;
   readonly width: number;
   private section = 0;
+  /** A heading waiting for the block it belongs with: its height and how to draw it. */
+  private pendingHeading: { height: number; draw: () => void } | null = null;
+  /** Share of the text area used on each page the layout ended itself (pages full of flowing text are not listed). */
+  readonly pageFills: { page: number; fill: number }[] = [];
 
   constructor(info: { title: string; subject: string; author?: string }) {
     this.doc = new PDFDocument({
@@ -51,15 +60,38 @@ export class Layout {
     return this.doc.page.height - this.doc.page.margins.bottom;
   }
 
-  /** Starts a new page unless `height` points still fit on this one. */
+  get top(): number {
+    return this.doc.page.margins.top;
+  }
+
+  /** Room left on this page, in points. */
+  get room(): number {
+    return this.bottom - this.doc.y;
+  }
+
+  private breakPage(): void {
+    this.pageFills.push({ page: this.doc.bufferedPageRange().count, fill: Math.min(1, (this.doc.y - this.top) / (this.bottom - this.top)) });
+    this.doc.addPage();
+  }
+
+  /** Starts a new page unless `height` points (and a heading waiting for them) still fit on this one. */
   ensure(height: number): void {
-    if (this.doc.y + height > this.bottom) this.doc.addPage();
+    const heading = this.pendingHeading;
+    this.pendingHeading = null;
+    if (this.doc.y + height + (heading?.height ?? 0) > this.bottom) this.breakPage();
     this.doc.x = this.left;
+    heading?.draw();
   }
 
   newPage(): void {
-    this.doc.addPage();
+    this.flushHeading();
+    this.breakPage();
     this.doc.x = this.left;
+  }
+
+  /** Draws a heading still waiting for its block (before something that does not ask for room). */
+  private flushHeading(): void {
+    if (this.pendingHeading) this.ensure(0);
   }
 
   title(text: string, subtitle: string | null): void {
@@ -76,31 +108,52 @@ export class Layout {
     doc.moveDown(0.5);
   }
 
-  /** Numbered section heading ("3. Early-Bird ticket"); keeps at least `keep` points of content with it. */
-  heading(text: string, keep = 120): string {
+  /** A heading of `size`, drawn by the next block's `ensure` so that it goes to a new page with that block. */
+  private deferHeading(text: string, size: number, before: number, after: number): void {
+    this.flushHeading();
+    const { doc } = this;
+    doc.font('bold').fontSize(size);
+    const height = doc.heightOfString(text, { width: this.width }) + (before + after) * doc.currentLineHeight(true);
+    doc.font('regular').fontSize(9.5);
+    this.pendingHeading = {
+      height,
+      draw: () => {
+        // No gap above a heading that opens a page.
+        if (doc.y > this.top + 1) doc.font('bold').fontSize(size).moveDown(before);
+        doc.font('bold').fontSize(size).fillColor(COLORS.heading).text(text, this.left, doc.y, { width: this.width });
+        doc.moveDown(after);
+        doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
+      },
+    };
+  }
+
+  /**
+   * Numbered section heading ("3. Early-Bird ticket"), drawn with the block after it. `keep`: points of
+   * that block that must fit beside it, for blocks that do not say their height (long paragraphs).
+   */
+  heading(text: string, keep = 40): string {
     this.section++;
-    this.doc.moveDown(0.6);
-    this.ensure(keep);
     const numbered = `${this.section}. ${text}`;
-    this.doc.font('bold').fontSize(13.5).fillColor(COLORS.heading).text(numbered, this.left, this.doc.y, { width: this.width });
-    this.doc.moveDown(0.35);
-    this.doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
+    this.deferHeading(numbered, 13.5, 0.6, 0.35);
+    this.minimumAfterHeading = keep;
     return numbered;
   }
 
-  subheading(text: string, keep = 80): void {
-    this.doc.moveDown(0.4);
-    this.ensure(keep);
-    this.doc.font('bold').fontSize(10.5).fillColor(COLORS.heading).text(text, this.left, this.doc.y, { width: this.width });
-    this.doc.moveDown(0.25);
-    this.doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
+  subheading(text: string, keep = 40): void {
+    this.deferHeading(text, 10.5, 0.4, 0.25);
+    this.minimumAfterHeading = keep;
   }
+
+  /** What a block that cannot say its height keeps beside a waiting heading. */
+  private minimumAfterHeading = 40;
 
   paragraph(text: string, options: { size?: number; color?: string; font?: 'regular' | 'bold' | 'condensed'; gap?: number } = {}): void {
     const { doc } = this;
     doc.font(options.font ?? 'regular').fontSize(options.size ?? 9.5).fillColor(options.color ?? COLORS.text);
     const height = doc.heightOfString(text, { width: this.width, lineGap: 1.5 });
-    if (height < 120) this.ensure(height);
+    this.ensure(height < 120 ? height : Math.min(height, this.pendingHeading ? this.minimumAfterHeading : 40));
+    // Again: a heading drawn by ensure leaves its own font behind.
+    doc.font(options.font ?? 'regular').fontSize(options.size ?? 9.5).fillColor(options.color ?? COLORS.text);
     doc.text(text, this.left, doc.y, { width: this.width, lineGap: 1.5, align: 'left' });
     doc.moveDown(options.gap ?? 0.45);
     doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
@@ -118,6 +171,7 @@ export class Layout {
       doc.font('regular').fontSize(size).fillColor(options.color ?? COLORS.text);
       const height = doc.heightOfString(item, { width: this.width - 12, lineGap: 1 });
       this.ensure(height + 2);
+      doc.font('regular').fontSize(size).fillColor(options.color ?? COLORS.text);
       const y = doc.y;
       doc.text('•', this.left + 2, y, { width: 10, lineBreak: false });
       doc.text(item, this.left + 12, y, { width: this.width - 12, lineGap: 1 });
@@ -192,8 +246,9 @@ export class Layout {
     const headerHeight = rowHeight(header, 'bold');
     const heights = rows.map((cells) => rowHeight(cells, bodyFont));
     const whole = headerHeight + heights.reduce((a, b) => a + b, 0) + (options.caption ? 14 : 0);
-    // Short tables stay on one page; long ones start once the header and a first row fit.
-    this.ensure(whole < 260 ? whole : headerHeight + (heights[0] ?? 0) + (options.caption ? 14 : 0));
+    // Short tables stay on one page; long ones start once the header and a first rows fit.
+    const start = headerHeight + heights.slice(0, 3).reduce((a, b) => a + b, 0) + (options.caption ? 14 : 0);
+    this.ensure(whole < 160 ? whole : start);
     if (options.caption) this.caption(options.caption, true);
     drawRow(header, 'bold', COLORS.headerFill);
     rows.forEach((cells, index) => {
@@ -222,20 +277,29 @@ export class Layout {
     doc.font('regular').fontSize(9.5).fillColor(COLORS.text);
   }
 
-  /** A chart PNG drawn `heightPt` tall across the text width, with its caption below. */
-  figure(png: Buffer, widthPt: number, heightPt: number, caption: string): void {
+  /**
+   * A chart PNG drawn `heightPt` tall across the text width, with its caption below. Where it does
+   * not fit the rest of the page but would at `minScale` of its size or more, it is drawn that much
+   * smaller there rather than leaving the space blank.
+   */
+  figure(png: Buffer, widthPt: number, heightPt: number, caption: string, minScale = 0.8): void {
     const { doc } = this;
     doc.font('regular').fontSize(8);
     const captionHeight = doc.heightOfString(caption, { width: this.width, lineGap: 0.8 });
-    this.ensure(heightPt + captionHeight + 8);
+    const headingHeight = this.pendingHeading?.height ?? 0;
+    const room = this.room - captionHeight - 8 - headingHeight;
+    const scale = room >= heightPt ? 1 : room >= heightPt * minScale ? room / heightPt : 1;
+    this.ensure(heightPt * scale + captionHeight + 8);
     const y = doc.y;
-    doc.image(png, this.left + (this.width - widthPt) / 2, y, { width: widthPt, height: heightPt });
-    doc.y = y + heightPt + 4;
+    const [w, h] = [widthPt * scale, heightPt * scale];
+    doc.image(png, this.left + (this.width - w) / 2, y, { width: w, height: h });
+    doc.y = y + h + 4;
     this.caption(caption);
   }
 
   /** Footer on every page: run id, page x of n. */
   footer(left: string): number {
+    this.flushHeading();
     const { doc } = this;
     const range = doc.bufferedPageRange();
     for (let i = range.start; i < range.start + range.count; i++) {

@@ -6,7 +6,7 @@
  */
 import { configHash as hashConfig } from '../run/configHash.ts';
 import type { EnergyKind, MethodResult } from '../core/events.ts';
-import { START_UP_PHASE, methodKeys, methodRow, phaseKeys, plannedMethods } from '../core/methods.ts';
+import { START_UP_PHASE, chargedPhases, methodKeys, methodRow, phaseKeys, plannedMethods } from '../core/methods.ts';
 import type { FinalStatus, FolderStatus } from '../core/status.ts';
 import { project, type RunState } from '../core/project.ts';
 import type { RunEnergySummary, SlimSummary } from '../core/summary.ts';
@@ -59,11 +59,38 @@ export interface EnergyView {
   spans: PhaseSpan[];
   /** summary.energy when the run wrote one (savings, CO₂e, dense basis). */
   summary: DeepPartial<RunEnergySummary> | null;
+  /** Seconds per energy phase, from its marks (see PhaseDurations). */
+  spanSeconds: Record<string, number>;
   /** summary.compute: FLOPs per phase and the compute saving. */
   compute: DeepPartial<ComputeSummary> | null;
   carbonIntensity: number | null;
   pue: number | null;
   intervalMs: number | null;
+}
+
+/**
+ * One duration per phase for every table of the report. `meter`: the wall clock from the phase's
+ * energy mark to the next (the span whose energy the tables give: evaluation and saving included,
+ * warm-up excluded); `runner`: the runner's own timing of the phase's epochs, where the run logged no
+ * energy marks for a phase.
+ */
+export interface PhaseDurations {
+  clock: 'meter' | 'runner';
+  /** Seconds per phase on that clock. */
+  seconds: Record<string, number>;
+}
+
+/** The clock in words, for the tables' captions. */
+export function clockWords(clock: PhaseDurations['clock']): string {
+  return clock === 'meter'
+    ? 'wall clock from the phase\'s start to its end as the energy meter marked them (evaluation and saving included, warm-up excluded), the span whose energy the tables give'
+    : 'the runner\'s timing of the phase\'s epochs (the run logged no energy phase marks)';
+}
+
+/** A method's time: its charged phases' (those it builds on and its own) on the report's one clock; null when one is unknown. */
+export function methodSeconds(durations: PhaseDurations, method: string): number | null {
+  const phases = chargedPhases(method);
+  return phases.every((p) => durations.seconds[p] !== undefined) ? phases.reduce((sum, p) => sum + durations.seconds[p]!, 0) : null;
 }
 
 export interface EarlyBirdView {
@@ -104,7 +131,9 @@ export interface ReportModel {
   earlyBird: EarlyBirdView;
   methods: MethodView[];
   metrics: MetricsRow[];
+  /** Each phase's `seconds` is on `durations`' clock, as are the energy rows' and the methods' times. */
   phases: { phase: string; status: string; seconds: number | null; epochs: number | null; stopReason: string | null }[];
+  durations: PhaseDurations;
   energy: EnergyView;
   /** The run's own warning events and the problems met reading the folder. */
   notes: string[];
@@ -278,6 +307,7 @@ function energyView(folder: RunFolder, state: RunState): EnergyView {
     skipped,
     power,
     spans,
+    spanSeconds: Object.fromEntries(spanSeconds),
     summary: summary?.energy ?? null,
     compute: summary?.compute ?? null,
     carbonIntensity: num(summary?.energy?.carbonIntensity) ?? num(config?.energy?.carbonIntensity),
@@ -393,6 +423,14 @@ export function buildReportModel(folder: RunFolder): ReportModel {
 
   const earlyBird = earlyBirdView(folder, state);
   const energy = energyView(folder, state);
+  // The meter's spans where every finished phase has one, else the runner's timing for all: one clock throughout.
+  const ended = state.phases.filter((ph) => ph.ended);
+  const metered = ended.length > 0 && ended.every((ph) => energy.spanSeconds[ph.phase] !== undefined);
+  const durations: PhaseDurations = metered
+    ? { clock: 'meter', seconds: energy.spanSeconds }
+    : { clock: 'runner', seconds: Object.fromEntries(ended.filter((ph) => num(ph.seconds) !== null).map((ph) => [ph.phase, ph.seconds!])) };
+  for (const row of energy.rows) row.seconds = durations.seconds[row.phase] ?? (metered ? row.seconds : null);
+  for (const row of phases) if (row.seconds !== null || durations.seconds[row.phase] !== undefined) row.seconds = durations.seconds[row.phase] ?? null;
   /** Subject and verb for short reasons: "the run ended", "the run failed", "the run was cancelled". */
   const stopped = status === 'completed' ? null : status === 'failed' ? 'the run failed' : status === 'cancelled' ? 'the run was cancelled' : 'the run ended';
   const methods = methodViews(folder, state, energy, stopped);
@@ -469,6 +507,7 @@ export function buildReportModel(folder: RunFolder): ReportModel {
     methods,
     metrics: folder.metrics,
     phases,
+    durations,
     energy,
     notes,
     missing,

@@ -33,7 +33,7 @@ import {
 } from './format.ts';
 import { Layout } from './layout.ts';
 import { plannedMethods } from '../core/methods.ts';
-import type { MethodView, ReportModel } from './model.ts';
+import { clockWords, methodSeconds, type MethodView, type ReportModel } from './model.ts';
 
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 const DASH = '—';
@@ -352,18 +352,24 @@ function lotteryTicketNote(model: ReportModel): string | null {
   return parts.join(' ');
 }
 
+/** A method's time on the report's one clock (the runner's own figure only where that clock is the runner's). */
+function methodTime(model: ReportModel, m: MethodView): number | null {
+  return methodSeconds(model.durations, m.method) ?? (model.durations.clock === 'runner' ? num(m.result?.seconds) : null);
+}
+
 function methodRows(model: ReportModel): string[][] {
   return model.methods.map((m) => {
     const r = m.result;
     const acc = num(r?.testAccuracy);
     const notes = methodCellNote(m);
+    const seconds = methodTime(model, m);
     return [
       m.label + (notes ? `\n${notes}` : ''),
       acc !== null ? formatAccuracy(acc) : m.note?.startsWith('not run') ? 'not run' : 'not recorded',
       num(r?.params) !== null ? formatInt(r!.params!) : DASH,
       num(r?.flops) !== null ? formatFlops(r!.flops!) : DASH,
       num(r?.epochs) !== null ? String(r!.epochs) : DASH,
-      num(r?.seconds) !== null ? formatDuration(r!.seconds!) : DASH,
+      seconds !== null ? formatDuration(seconds) : DASH,
       m.energy ? formatEnergy(m.energy.joules) : 'not recorded',
       m.energy ? `${m.energy.kind}${m.energy.kind !== 'projected' && m.energy.source ? ` (${m.energy.source})` : ''}` : DASH,
     ];
@@ -430,13 +436,35 @@ function provenance(model: ReportModel): string[] {
   return items;
 }
 
+/**
+ * Where this run's dense baseline came from, in the words of its actual source: measured by a
+ * counter, estimated by the power model, or projected from the search epochs.
+ */
+export function denseBaselineNote(model: ReportModel): string {
+  const energy = model.energy.summary;
+  const kind = energy?.denseKind ?? null;
+  const joules = num(energy?.denseJoules);
+  const source = method(model, 'dense')?.energy?.source || energy?.phases?.dense?.source || null;
+  const figure = joules !== null ? ` (${formatEnergy(joules)})` : '';
+  switch (kind) {
+    case 'measured':
+      return `In this run the dense baseline${figure} was measured: the dense network was trained here and its phase read from ${source ? `the ${source} counters` : 'hardware energy counters'}.`;
+    case 'estimated':
+      return `In this run the dense baseline${figure} was estimated, not measured: the dense network was trained here, but no hardware counter was read, so its energy is ${energy?.estimateModel ? `an estimate of the power model ${energy.estimateModel}` : `the estimate of ${source ?? 'a power model'}`}.`;
+    case 'projected':
+      return `In this run the dense baseline${figure} was projected, not trained: the mean energy of the warm search epochs (which are dense training) times the planned epochs${energy?.denseBasis ? ` (${energy.denseBasis})` : ''}.`;
+    default:
+      return energy?.denseBasis ? `This run has no dense baseline figure: ${energy.denseBasis}.` : 'This run recorded no dense baseline figure.';
+  }
+}
+
 function methodNotes(model: ReportModel): string[] {
   const eb = model.earlyBird;
   const interval = model.energy.intervalMs;
   const notes = [
     `How the ticket was detected. While the dense network trains (the search phase), an L1 penalty on the BatchNorm scale factors γ pushes unimportant channels towards zero. After every epoch the channels are ranked by |γ| across all prunable layers, and for each tracked ratio p the smallest p of them are marked as pruned: that is the channel mask. The mask is compared with the masks of the previous epochs by normalised Hamming distance (the share of channels whose keep/prune decision differs). The Early-Bird ticket is declared when the newest mask is within ε${eb.epsilon !== null ? ` = ${formatFraction(eb.epsilon)}` : ''} of each of the ${eb.queueLength !== null ? `${eb.queueLength - 1} previous` : 'previous'} masks in the queue, i.e. the mask has stopped moving (You et al., ICLR 2020).`,
     `What happens next. The network at that epoch is cut for real: the kept channels of every convolution, BatchNorm and the following layer are copied into a physically smaller network (channel surgery), which is checked against the dense network with the pruned channels zeroed, then retrained for the remaining epochs. "EB Train" is search + surgery + retrain. The other rows of the method table are references: the dense network trained for the full budget, the slim architecture re-initialised (${methodLabel('ebReinit')}) or trained from scratch (${methodLabel('scratchE')}: same epochs, ${methodLabel('scratchB')}: same compute), and the ${methodLabel('lotteryTicket')}, unstructured pruning whose sparse weights save no FLOPs on this hardware.`,
-    `How energy was measured. A background sampler reads every available power source${interval !== null ? ` every ${interval} ms` : ''}: hardware energy counters where the machine exposes them (RAPL for the CPU package and DRAM, NVML or nvidia-smi for NVIDIA GPUs), read by difference, and otherwise an estimate charged to this run alone: the CPU time of the run's own processes times active watts per core (CodeCarbon's CPU table: the model's TDP over its cores, or a stated default per core), plus the run's share of idle power; the power model is named in section 5, and the whole machine's estimate is kept apart as what a wall meter would see, never used for a saving. Power between readings is integrated by trapezoid; an interval that spans a phase change is split at the boundary. Each joule is tagged measured or estimated by its source; the dense baseline is measured when the dense network was trained in the same run, and otherwise projected from the mean energy of the search epochs (which are dense training) times the planned epochs.`,
+    `How energy was measured. A background sampler reads every available power source${interval !== null ? ` every ${interval} ms` : ''}: hardware energy counters where the machine exposes them (RAPL for the CPU package and DRAM, NVML or nvidia-smi for NVIDIA GPUs), read by difference, and otherwise an estimate charged to this run alone: the CPU time of the run's own processes times active watts per core (CodeCarbon's CPU table: the model's TDP over its cores, or a stated default per core), plus the run's share of idle power; the power model is named in section 5, and the whole machine's estimate is kept apart as what a wall meter would see, never used for a saving. Power between readings is integrated by trapezoid; an interval that spans a phase change is split at the boundary. Each joule is tagged measured or estimated by its source. ${denseBaselineNote(model)}`,
     `Limits. The counters measure the whole CPU package or GPU, so other work on the machine during the run is included: phases where other processes used more than 10 % of the CPU time are marked contended. Estimated figures are only as good as the per-core and idle watts of their power model. Detector and sampler overheads are part of the measured energy${eb.overheadPercent !== null ? `; the detector cost ${formatPercent(eb.overheadPercent, 2)} of a search epoch on average` : ''}. CO₂e uses one average grid intensity and PUE, not the hour-by-hour mix of the grid.`,
   ];
   const lottery = lotteryTicketNote(model);
@@ -459,6 +487,8 @@ function stopReason(model: ReportModel, phase: ReportModel['phases'][number]): s
 export interface PdfResult {
   bytes: Buffer;
   pages: number;
+  /** How full each page was that the layout ended before the next block (Layout.pageFills). */
+  pageFills: { page: number; fill: number }[];
 }
 
 const FULL = 495;
@@ -547,7 +577,7 @@ export async function renderPdf(model: ReportModel): Promise<PdfResult> {
       { header: 'Energy basis', width: 0.95 },
     ],
     methodRows(model),
-    { caption: 'Every method of the experiment. Params: non-zero weights as trained; FLOPs: forward pass of one image (dense-equivalent for the unstructured lottery ticket); Time: wall time of the method\'s phases; EB Train includes search, surgery and retrain.' },
+    { caption: `Every method of the experiment. Params: non-zero weights as trained; FLOPs: forward pass of one image (dense-equivalent for the unstructured lottery ticket); Time: the phases the method is charged (EB Train: search + surgery + retrain), each on one clock with the phase and energy tables: ${clockWords(model.durations.clock)}.` },
   );
   const q = model.folder.summary?.quantization;
   if (q && num(q.bytesBefore) !== null && num(q.bytesAfter) !== null) {
@@ -557,7 +587,7 @@ export async function renderPdf(model: ReportModel): Promise<PdfResult> {
     layout.table(
       [{ header: 'Phase', width: 0.9 }, { header: 'Status', width: 0.8 }, { header: 'Epochs', width: 0.5, align: 'right' }, { header: 'Time', width: 0.7, align: 'right' }, { header: 'Why it stopped', width: 2.4 }],
       model.phases.map((p) => [phaseLabel(p.phase), p.status, p.epochs !== null ? String(p.epochs) : DASH, p.seconds !== null ? formatDuration(p.seconds) : DASH, stopReason(model, p)]),
-      { caption: 'Phases in the order they ran (from events.jsonl).' },
+      { caption: `Phases in the order they ran (from events.jsonl). Time: ${clockWords(model.durations.clock)}.` },
     );
   }
 
@@ -582,7 +612,7 @@ export async function renderPdf(model: ReportModel): Promise<PdfResult> {
     layout.table(
       [{ header: 'Phase', width: 1 }, { header: 'Source', width: 0.8 }, { header: 'Kind', width: 0.75 }, { header: 'Energy', width: 1.2, align: 'right' }, { header: 'Wh', width: 0.6, align: 'right' }, { header: 'Time', width: 0.75, align: 'right' }, { header: 'Mean power', width: 0.75, align: 'right' }],
       energyRows(model),
-      { caption: `Energy per phase per source (${phases} phases; ${energy.origin === 'summary' ? 'from summary.json' : 'rebuilt from events.jsonl'}). Time: how long the meter attributed to the phase.` },
+      { caption: `Energy per phase per source (${phases} phases; ${energy.origin === 'summary' ? 'from summary.json' : 'rebuilt from events.jsonl'}). Time: ${clockWords(model.durations.clock)}; mean power = energy / time.` },
     );
   }
   const withEnergy = model.methods.filter((m) => m.energy);
@@ -609,5 +639,5 @@ export async function renderPdf(model: ReportModel): Promise<PdfResult> {
   const pages = layout.footer(`earlybird · ${model.runId} · ${title}`);
   void doc;
   const bytes = await layout.finish();
-  return { bytes, pages };
+  return { bytes, pages, pageFills: layout.pageFills };
 }

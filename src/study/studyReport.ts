@@ -22,7 +22,7 @@ import { REFERENCE_LABELS, SAVING_REFERENCES } from '../experiment/references.ts
 import { expandHome } from '../paths.ts';
 import { buildStudy, describeValue, type GroupMethod, type Study, type StudyGroup } from './aggregate.ts';
 import type { Stat } from './stats.ts';
-import { methodBarsChart, paretoChart, ticketChartAxis, ticketEpochChart, type ParetoMetric } from './studyCharts.ts';
+import { methodBarsChart, paretoChart, paretoFront, ticketChartAxis, ticketEpochChart, type ParetoMetric } from './studyCharts.ts';
 
 const DASH = '—';
 const FULL = 495;
@@ -102,7 +102,7 @@ export async function renderStudyPdf(study: Study): Promise<{ bytes: Buffer; pag
   layout.paragraph(`${study.points.length} points (${finished} finished) · ${study.groups.length} setting${study.groups.length === 1 ? '' : 's'} of ${study.groupAxes.join(', ') || 'the base config'} · ${seedsLine(study)} · folder ${study.dir}`, { color: '#5f6368', size: 9 });
   layout.heading('Summary', 80);
   layout.paragraph(study.recommendation.text, { size: 10 });
-  const statsNote = 'Every figure is the mean over the seeds of a setting ± the sample standard deviation; intervals are 95 % confidence intervals of the mean from Student\'s t with n − 1 degrees of freedom. n is the number of seeds behind a figure; with n = 1 no spread is given. With few seeds t is large (12.7 for 2 seeds, 4.3 for 3), so an interval can reach past what a figure can be (an accuracy above 100 %): it is shown as computed.';
+  const statsNote = 'Every figure is the mean over the seeds of a setting ± the sample standard deviation; intervals are 95 % confidence intervals of the mean from Student\'s t with n − 1 degrees of freedom. n is the number of seeds behind a figure; with n = 1 no spread is given. With few seeds t is large (12.7 for 2 seeds, 4.3 for 3), so an interval can reach past what a figure can be (an accuracy above 100 %, a negative energy): the tables give it as computed; the figures draw it to that limit and end it in an arrow instead of a cap.';
   layout.paragraph(statsNote, { size: 8.6, color: '#5f6368' });
   if (study.unfinished.length) layout.box('Points without a finished run (left out of every figure)', study.unfinished);
   if (study.energyLeftOut.length) layout.box('Energy left out (accuracy and compute kept)', study.energyLeftOut);
@@ -131,10 +131,11 @@ export async function renderStudyPdf(study: Study): Promise<{ bytes: Buffer; pag
 
   layout.heading(metric === 'energy' ? 'Accuracy against energy' : 'Accuracy against compute (energy not recorded everywhere)', 300);
   if (compared.length) {
+    const front = paretoFront(study, compared, metric).length >= 2;
     layout.figure(paretoChart(study, compared, metric, FULL, 250), FULL, 250,
-      `Figure 2. Test accuracy against ${metric === 'energy' ? 'measured or estimated energy (as each run recorded it)' : 'estimated training compute (energy was not recorded for every point)'} per setting, for EB Train, the standard pipeline and dense training; error bars ± one std over seeds. The dashed line is the Pareto front: no other point is both cheaper and more accurate.`);
+      `Figure 2. Test accuracy against ${metric === 'energy' ? 'measured or estimated energy (as each run recorded it)' : 'estimated training compute (energy was not recorded for every point)'} per setting, for ${compared.map((m) => methodLabel(m)).join(', ')}; error bars ± one std over seeds, the axes wide enough for all of them (an arrow: a bar clipped at what the figure can be).${front ? ' The dashed line is the Pareto front: no other point is both cheaper and more accurate.' : ''}`);
     layout.figure(methodBarsChart(study, compared, metric, FULL, 220), FULL, 220,
-      `Figure 3. ${metric === 'energy' ? 'Energy' : 'Estimated training compute'} per setting: EB Train against the standard pipeline and dense training (mean ± std over seeds).`);
+      `Figure 3. ${metric === 'energy' ? 'Energy' : 'Estimated training compute'} per setting: ${compared.map((m) => methodLabel(m)).join(', ')} (mean ± std over seeds; an arrow: a bar clipped at 0).`);
   }
 
   layout.heading('Every method, every setting', 200);

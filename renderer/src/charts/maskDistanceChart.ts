@@ -5,6 +5,7 @@
  */
 import { settledSummary, type RunRecord } from '../state/runRecords.ts';
 import { EPSILON_COLOR, RATIO_COLORS } from '../../../src/core/methods.ts';
+import { numberTickLabels } from '../../../src/core/axisTicks.ts';
 import { epochRange } from './epochRange.ts';
 import { LineChartCard, type Series } from './lineChartCard.ts';
 
@@ -34,7 +35,7 @@ export function createMaskDistanceChart(): { card: LineChartCard; update(record:
   const card = new LineChartCard({
     testId: 'chart-mask', title: 'Mask distance (Early-Bird detector)', marker: true,
     caption: 'Max Hamming distance between the channel mask and the previous masks in the queue, per pruning ratio p.',
-    xTitle: 'epoch', yTitle: 'max mask distance', integerX: true, yMin: 0, yGrace: '15%', yTick: (v) => v.toFixed(2),
+    xTitle: 'epoch', yTitle: 'max mask distance', integerX: true, yMin: 0, yGrace: '15%', yTick: (v) => v.toFixed(3), yLabels: (values) => numberTickLabels(values),
     emptyText: 'The first distance appears after the second epoch…',
   });
   return {

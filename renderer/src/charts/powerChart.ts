@@ -2,6 +2,7 @@
 import type { RunRecord } from '../state/runRecords.ts';
 import { formatClock } from '../ui/format.ts';
 import { PALETTE } from '../../../src/core/methods.ts';
+import { wattTickLabels } from '../../../src/core/axisTicks.ts';
 import { LineChartCard, type Series } from './lineChartCard.ts';
 
 export function powerSeries(record: RunRecord): Series[] {
@@ -18,7 +19,8 @@ export function powerSeries(record: RunRecord): Series[] {
 export function createPowerChart(): { card: LineChartCard; update(record: RunRecord): void } {
   const card = new LineChartCard({
     testId: 'chart-power', title: 'Power', caption: 'Watts per energy source at each sampling interval (estimated sources are marked).',
-    xTitle: 'time (m:ss)', yTitle: 'W', xTick: formatClock, yMin: 0, yTick: (v) => `${Math.round(v)} W`,
+    // Clock steps on x, one number of decimals on y: no "4 W, 4 W, 3 W".
+    xTitle: 'time (m:ss)', yTitle: 'W', xTick: formatClock, xKind: 'clock', yMin: 0, yLabels: wattTickLabels, yTick: (v) => `${v.toFixed(1)} W`,
     emptyText: 'Waiting for the first power reading…',
   });
   return { card, update: (record) => card.update(powerSeries(record), { min: 0 }) };

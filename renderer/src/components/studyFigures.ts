@@ -3,13 +3,23 @@
  * std over the seeds and the 95 % interval of the mean, drawn as error bars, with "n = 3 seeds" beside
  * every figure. Every number comes from `study:get` (src/study/aggregate.ts, the PDF's aggregation):
  * this file only draws. A seed whose energy was left out is named under the energy figure, which then
- * has no mean, rather than being averaged away.
+ * has no mean, rather than being averaged away. EB Train's energy saving per setting and reference
+ * (mean ± std, 95 % interval) is the CLI's and the study PDF's `savings`.
+ *
+ * Axes run over what a figure can be (accuracy 0–100 %, energy and compute ≥ 0, ticket epoch 1 … planned,
+ * a saving ≤ 100 %): an interval reaching past that (few seeds make t large) is drawn to the limit,
+ * its clipped end marked with an arrow and named, while the numbers give it as computed.
  */
 import type { GroupMethod, Study, StudyGroup, StudyPoint } from '../../../src/study/aggregate.ts';
 import type { Stat } from '../../../src/study/stats.ts';
 import { h } from '../ui/dom.ts';
 import { formatJoules } from '../ui/format.ts';
 import { methodColor, methodKeys, methodLabel } from '../../../src/core/methods.ts';
+import { clipInterval, fittedRange, niceAxis, POSSIBLE, possibleEpochs, type PossibleRange } from '../../../src/core/axisTicks.ts';
+import type { SavingReference } from '../../../src/experiment/references.ts';
+
+/** The references a saving is computed against, in the methods table's order (the keys of `StudyGroup['savings']`). */
+const referencesIn = (savings: StudyGroup['savings']): SavingReference[] => methodKeys().filter((m): m is SavingReference => m in savings && savings[m as SavingReference] !== undefined);
 
 type Method = keyof StudyGroup['methods'];
 
@@ -42,6 +52,8 @@ interface Figure {
   rows: Row[];
   /** "seeds", or e.g. "seeds that found a ticket". */
   nounOf(row: Row, group: StudyGroup): string;
+  /** What the figure can be: the axis and the intervals drawn on it stay inside. */
+  possible: PossibleRange;
 }
 
 /** FLOPs in one unit for a whole figure (that of its largest value), so mean, std and interval read alike: "8.53 ± 0.60 GFLOP". */
@@ -59,38 +71,69 @@ const range = (lo: string, hi: string) => joinUnit(lo, ' … ', hi);
 
 const seedsText = (n: number) => `n = ${n} seed${n === 1 ? '' : 's'}`;
 
-/** Lowest and highest value any bar, interval or dot reaches, padded; a flat range gets some room. */
-function scaleOf(rows: Row[]): [number, number] {
-  const xs = rows.flatMap((r) => (r.stat ? [r.stat.mean, ...(r.stat.ci95 ?? []), ...(r.stat.std !== null ? [r.stat.mean - r.stat.std, r.stat.mean + r.stat.std] : []), ...r.seeds] : []));
-  if (xs.length === 0) return [0, 1];
-  let lo = Math.min(...xs);
-  let hi = Math.max(...xs);
-  if (hi - lo < 1e-12 * Math.max(1, Math.abs(hi))) {
-    const pad = Math.abs(hi) * 0.05 || 1;
-    lo -= pad;
-    hi += pad;
-  }
-  const pad = (hi - lo) * 0.06;
-  return [lo - pad, hi + pad];
+/** Every value a row draws: mean, interval, ± std and the seeds. */
+function reach(row: Row): number[] {
+  const s = row.stat;
+  return s ? [s.mean, ...(s.ci95 ?? []), ...(s.std !== null ? [s.mean - s.std, s.mean + s.std] : []), ...row.seeds] : [];
 }
 
-function errorBar(row: Row, [lo, hi]: [number, number], format: (x: number) => string): SVGElement {
-  const at = (x: number) => `${(((x - lo) / (hi - lo)) * 100).toFixed(3)}%`;
+/**
+ * The axis: from the lowest to the highest value drawn, padded, inside what the figure can be, widened
+ * to nice ticks there; as few ticks as keep their labels apart (a figure prints at fixed decimals).
+ */
+function scaleOf(rows: readonly Row[], possible: PossibleRange, format: (x: number) => string): { lo: number; hi: number; ticks: number[] } {
+  const [lo, hi] = fittedRange(rows.flatMap(reach), possible);
+  let best: { lo: number; hi: number; ticks: number[] } | null = null;
+  for (const count of [3, 2, 1]) {
+    const axis = niceAxis(lo, hi, count, 'linear', { min: true, max: true });
+    const min = possible.min !== undefined ? Math.max(possible.min, axis.min) : axis.min;
+    const max = possible.max !== undefined ? Math.min(possible.max, axis.max) : axis.max;
+    const ticks = axis.ticks.filter((t) => t >= min - 1e-9 && t <= max + 1e-9);
+    best = { lo: min, hi: max, ticks };
+    const labels = ticks.map(format);
+    // Apart, and short enough together for the narrowest plot (a half-width card: about 220 px, 6.5 px a character).
+    if (new Set(labels).size === labels.length && labels.join('   ').length * 6.5 <= 220) return best;
+  }
+  // Even one step apart the labels read alike (a flat figure) or crowd: the two ends only, or one.
+  const ends = format(lo) === format(hi) ? [lo] : [lo, hi];
+  return { ...best!, lo, hi, ticks: ends };
+}
+
+/** An arrow head at a clipped end: the interval goes on past the axis. */
+function clipMark(x: string, direction: 'left' | 'right', color: string): SVGElement {
+  const d = direction === 'right' ? 'M -7 -5 L 0 0 L -7 5' : 'M 7 -5 L 0 0 L 7 5';
+  return svg('svg', { x, y: 14, overflow: 'visible', class: 'eb-clip-mark' },
+    svg('path', { d, fill: 'none', stroke: color, 'stroke-width': 1.8 }));
+}
+
+function errorBar(row: Row, scale: { lo: number; hi: number }, format: (x: number) => string, possible: PossibleRange): SVGElement {
+  const { lo, hi } = scale;
+  const at = (x: number) => `${(((Math.min(hi, Math.max(lo, x)) - lo) / (hi - lo)) * 100).toFixed(3)}%`;
   const s = row.stat!;
   const parts: SVGElement[] = [svg('line', { x1: '0%', x2: '100%', y1: 14, y2: 14, class: 'eb-track' })];
+  let clipped = '';
   if (s.ci95) {
-    parts.push(svg('line', { x1: at(s.ci95[0]), x2: at(s.ci95[1]), y1: 14, y2: 14, class: 'eb-ci', stroke: row.color }));
-    for (const end of s.ci95) parts.push(svg('line', { x1: at(end), x2: at(end), y1: 8, y2: 20, class: 'eb-ci', stroke: row.color }));
+    const ci = clipInterval(s.ci95[0], s.ci95[1], possible);
+    parts.push(svg('line', { x1: at(ci.low), x2: at(ci.high), y1: 14, y2: 14, class: 'eb-ci', stroke: row.color }));
+    if (ci.clippedLow) parts.push(clipMark(at(ci.low), 'left', row.color));
+    else parts.push(svg('line', { x1: at(ci.low), x2: at(ci.low), y1: 8, y2: 20, class: 'eb-ci', stroke: row.color }));
+    if (ci.clippedHigh) parts.push(clipMark(at(ci.high), 'right', row.color));
+    else parts.push(svg('line', { x1: at(ci.high), x2: at(ci.high), y1: 8, y2: 20, class: 'eb-ci', stroke: row.color }));
+    clipped = [ci.clippedLow ? `drawn from ${format(ci.low)}` : '', ci.clippedHigh ? `drawn to ${format(ci.high)}` : ''].filter(Boolean).join(' and ');
   }
-  if (s.std !== null) parts.push(svg('line', { x1: at(s.mean - s.std), x2: at(s.mean + s.std), y1: 14, y2: 14, class: 'eb-std', stroke: row.color }));
+  if (s.std !== null) {
+    const band = clipInterval(s.mean - s.std, s.mean + s.std, possible);
+    parts.push(svg('line', { x1: at(band.low), x2: at(band.high), y1: 14, y2: 14, class: 'eb-std', stroke: row.color }));
+  }
   for (const x of row.seeds) parts.push(svg('circle', { cx: at(x), cy: 14, r: 2.6, class: 'eb-seed', stroke: row.color }));
   parts.push(svg('circle', { cx: at(s.mean), cy: 14, r: 4.5, class: 'eb-mean', fill: row.color }));
-  const label = `${row.label}: mean ${format(s.mean)}${s.std !== null ? `, std ${format(s.std)}` : ''}${s.ci95 ? `, 95 % interval ${format(s.ci95[0])} to ${format(s.ci95[1])}` : ''}, ${seedsText(s.n)}`;
-  return svg('svg', { class: 'eb-bar', width: '100%', height: 28, role: 'img', 'aria-label': label }, svg('title', {}), ...parts);
+  const label = `${row.label}: mean ${format(s.mean)}${s.std !== null ? `, std ${format(s.std)}` : ''}${s.ci95 ? `, 95 % interval ${format(s.ci95[0])} to ${format(s.ci95[1])}${clipped ? ` (${clipped}, the limit of what it can be)` : ''}` : ''}, ${seedsText(s.n)}`;
+  return svg('svg', { class: `eb-bar${clipped ? ' clipped' : ''}`, width: '100%', height: 28, role: 'img', 'aria-label': label, 'data-clipped': clipped ? 'true' : 'false' }, svg('title', {}), ...parts);
 }
 
 function figureCard(figure: Figure, group: StudyGroup): HTMLElement {
-  const scale = scaleOf(figure.rows);
+  const scale = scaleOf(figure.rows, figure.possible, figure.format);
+  let anyClipped = false;
   const rows = figure.rows.map((row) => {
     const s = row.stat;
     if (!s) {
@@ -99,8 +142,9 @@ function figureCard(figure: Figure, group: StudyGroup): HTMLElement {
         h('div', { class: 'eb-missing', testid: 'study-missing' }, h('strong', {}, 'no mean'), ...(row.missing ?? []).map((m) => h('div', { class: 'small' }, m))),
         h('span', {}));
     }
-    const bar = errorBar(row, scale, figure.format);
+    const bar = errorBar(row, scale, figure.format, figure.possible);
     bar.querySelector('title')!.textContent = bar.getAttribute('aria-label');
+    anyClipped ||= bar.getAttribute('data-clipped') === 'true';
     return h('div', { class: 'eb-row', testid: 'study-row', 'data-method': row.key },
       h('span', { class: 'eb-name' }, row.label),
       h('div', { class: 'eb-plot' }, bar),
@@ -109,14 +153,25 @@ function figureCard(figure: Figure, group: StudyGroup): HTMLElement {
         h('span', { class: 'small muted eb-ci-text' }, s.ci95 ? `95 % CI ${range(figure.format(s.ci95[0]), figure.format(s.ci95[1]))}` : 'no spread with one seed'),
         h('span', { class: 'small eb-n', testid: 'study-n' }, figure.nounOf(row, group))));
   });
-  const [lo, hi] = scale;
-  return h('section', { class: 'study-figure', testid: 'study-figure', 'data-figure': figure.id },
+  const { lo, hi, ticks } = scale;
+  const tickLabels = ticks.map((t) => {
+    const tick = h('span', { class: 'eb-tick' }, figure.format(t));
+    tick.style.left = `${(((t - lo) / (hi - lo)) * 100).toFixed(3)}%`;
+    return tick;
+  });
+  const limits = [figure.possible.min !== undefined && lo <= figure.possible.min + 1e-9 ? `${figure.format(figure.possible.min)}` : null,
+    figure.possible.max !== undefined && hi >= figure.possible.max - 1e-9 ? `${figure.format(figure.possible.max)}` : null].filter(Boolean);
+  return h('section', { class: 'study-figure', testid: 'study-figure', 'data-figure': figure.id, 'data-axis-min': lo, 'data-axis-max': hi, 'data-clipped': anyClipped ? 'true' : 'false' },
     h('div', { class: 'study-figure-head' }, h('h5', {}, figure.title),
       ...figure.kinds.map((k) => h('span', { class: `badge kind ${k.kind}`, title: k.text, testid: 'study-kind' }, k.text))),
     ...rows,
     h('div', { class: 'eb-row eb-axis', 'aria-hidden': 'true' }, h('span', {}),
-      h('div', { class: 'eb-axis-ticks small muted' }, h('span', {}, figure.format(lo)), h('span', {}, figure.format((lo + hi) / 2)), h('span', {}, figure.format(hi))), h('span', {})),
-    h('p', { class: 'small muted study-figure-note' }, figure.note));
+      h('div', { class: 'eb-axis-ticks small muted' }, tickLabels), h('span', {})),
+    h('p', { class: 'small muted study-figure-note' }, figure.note),
+    anyClipped
+      ? h('p', { class: 'small study-clip-note', testid: 'study-clip-note' },
+        `An arrow marks an interval clipped at ${limits.join(' and ') || 'the axis'}, the limit of what this figure can be; with few seeds the 95 % interval reaches past it. The numbers give it as computed.`)
+      : null);
 }
 
 function groupFigures(study: Study, group: StudyGroup): Figure[] {
@@ -132,25 +187,25 @@ function groupFigures(study: Study, group: StudyGroup): Figure[] {
   const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
   const figures: Figure[] = [
     {
-      id: 'accuracy', title: 'Test accuracy', kinds: [{ kind: 'measured', text: 'measured (test set)' }], format: pct,
+      id: 'accuracy', title: 'Test accuracy', kinds: [{ kind: 'measured', text: 'measured (test set)' }], format: pct, possible: POSSIBLE.accuracy,
       note: 'Top-1 accuracy on the held-out test images, one figure per seed.',
       rows: methods.map((m, i) => rowOf(m, i, (g) => g.accuracy, (p) => p.methods[m]?.accuracy)), nounOf: perMethodSeeds,
     },
     {
       id: 'energy', title: 'Training energy',
       kinds: energyKinds.length ? energyKinds.map((kind) => ({ kind, text: kind })) : [{ kind: '', text: 'not recorded' }],
-      format: (x) => formatJoules(x),
+      format: (x) => formatJoules(x), possible: POSSIBLE.energy,
       note: `${energyLabels.length ? `${energyLabels.join('; ')}. ` : ''}Each method's energy summed over its phases (EB Train = search + surgery + retrain). A seed without a complete energy figure is named and the mean is not given.`,
       rows: methods.map((m, i) => rowOf(m, i, (g) => g.energy, (p) => p.methods[m]?.joules, group.methods[m]!.energyMissing)), nounOf: perMethodSeeds,
     },
     {
-      id: 'compute', title: 'Training compute', kinds: [{ kind: 'estimated', text: 'estimated (FLOP count)' }], format: flopsIn(Math.max(0, ...methods.map((m) => group.methods[m]!.compute.max))),
+      id: 'compute', title: 'Training compute', kinds: [{ kind: 'estimated', text: 'estimated (FLOP count)' }], possible: POSSIBLE.compute, format: flopsIn(Math.max(0, ...methods.map((m) => group.methods[m]!.compute.max))),
       note: '3 × forward FLOPs per image × training images × epochs, each epoch at the FLOPs of the network trained in it.',
       rows: methods.map((m, i) => rowOf(m, i, (g) => g.compute, (p) => p.methods[m]?.compute)), nounOf: perMethodSeeds,
     },
     {
       id: 'ticket', title: 'Early-Bird ticket epoch', kinds: [{ kind: 'measured', text: `observed, of ${group.plannedEpochs ?? '?'} planned` }],
-      format: (x) => x.toFixed(1),
+      format: (x) => x.toFixed(1), possible: possibleEpochs(group.plannedEpochs),
       note: 'Epoch (from 1) at which the mask stopped changing by more than ε; only seeds that found a ticket count.',
       rows: [{
         key: 'ticket', label: 'EB ticket', color: methodColor('ebTrain'), stat: group.ticketEpoch, seeds: seedValues((p) => p.ticketEpoch),
@@ -159,7 +214,46 @@ function groupFigures(study: Study, group: StudyGroup): Figure[] {
       nounOf: () => `${seedsText(group.found)}${group.found < group.n ? ` (ticket found in ${group.found} of ${group.n})` : ''}`,
     },
   ];
+  const references = referencesIn(group.savings);
+  if (references.length) {
+    figures.splice(2, 0, {
+      id: 'saving', title: 'Energy saved by EB Train', kinds: savingKinds(group),
+      format: (x) => `${x.toFixed(1)} %`, possible: POSSIBLE.savingPercent,
+      note: `(E(reference) − E(EB Train)) / E(reference), per seed, then averaged: the CLI's and the study PDF's figure. Below 0 %: EB Train used more.`,
+      rows: references.map((r) => ({
+        key: `saving-${r}`, label: `vs ${methodLabel(r)}`, color: methodColor(r), stat: group.savings[r]!,
+        seeds: seedValues((p) => p.savings[r]),
+      })),
+      nounOf: perMethodSeeds,
+    });
+  }
   return figures;
+}
+
+/** A saving is as good as the weaker of its two figures: the kinds of EB Train's and the references' energy. */
+function savingKinds(group: StudyGroup): { kind: string; text: string }[] {
+  const kinds = new Set([...(group.methods.ebTrain?.energyKinds ?? []), ...referencesIn(group.savings).flatMap((r) => group.methods[r]?.energyKinds ?? [])]);
+  const kind = kinds.has('projected') ? 'projected' : kinds.has('estimated') ? 'estimated' : kinds.has('measured') ? 'measured' : '';
+  return [{ kind, text: kind || 'kind not recorded' }];
+}
+
+/** "23.4 % ± 2.1 (95 % CI 18.2 … 28.6 %, n = 3)": a setting's saving against one reference, as the CLI prints it. */
+export function savingText(stat: Stat): string {
+  const f = (x: number) => x.toFixed(1);
+  if (stat.std === null) return `${f(stat.mean)} % (n = 1)`;
+  return `${f(stat.mean)} % ± ${f(stat.std)}${stat.ci95 ? ` (95 % CI ${f(stat.ci95[0])} … ${f(stat.ci95[1])} %)` : ''} (n = ${stat.n})`;
+}
+
+/** Per setting, EB Train's energy saving against each reference with its interval: the figures' headline at a glance. */
+function savingsTable(study: Study): HTMLElement | null {
+  const references = [...new Set(study.groups.flatMap((g) => referencesIn(g.savings)))];
+  if (references.length === 0) return null;
+  return h('div', { class: 'table-scroll' }, h('table', { class: 'study-savings-table', testid: 'study-savings' },
+    h('caption', { class: 'small muted' }, 'Energy saved by EB Train per setting: mean ± std over the seeds, 95 % confidence interval of the mean (Student\'s t), n seeds.'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Setting'), ...references.map((r) => h('th', { scope: 'col' }, `Saved vs ${methodLabel(r)}`)))),
+    h('tbody', {}, study.groups.filter((g) => g.n > 0).map((g) => h('tr', { testid: 'study-saving-row', 'data-group': g.label },
+      h('th', { scope: 'row' }, g.label === 'base config' ? 'All seeds' : g.label),
+      ...references.map((r) => h('td', { class: 'num', testid: 'study-saving', 'data-reference': r }, g.savings[r] ? savingText(g.savings[r]!) : '—')))))));
 }
 
 /** The whole study: recommendation, what was left out, and per setting the four figures. */
@@ -171,6 +265,7 @@ export function createStudyFigures(study: Study): HTMLElement {
       `${study.groups.length} setting${study.groups.length === 1 ? '' : 's'} · ${seeds}. Each figure is the mean over a setting's seeds ± the sample standard deviation (thick bar), `,
       'with the 95 % confidence interval of the mean from Student\'s t (thin bar with caps) and each seed as a small ring. The same aggregation as the study PDF.'),
     h('p', { class: 'study-recommendation', testid: 'study-recommendation' }, study.recommendation.text),
+    savingsTable(study),
     study.energyLeftOut.length
       ? h('div', { class: 'notice warn', testid: 'energy-left-out', role: 'note' },
         h('strong', {}, 'Energy left out: '), 'these runs lost their power source for part of the run, so their energy is in no mean (accuracy and compute are kept).',
