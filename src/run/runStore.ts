@@ -304,7 +304,13 @@ export interface RunListItem {
   status: Extract<FolderStatus, FinalStatus | 'incomplete' | 'unreadable'>;
   ebEpoch: number | null;
   plannedEpochs: number | null;
+  /** The config's seed (null when config.json gives none). */
+  seed: number | null;
+  /** Wall time of the whole run from its summary, seconds (null before it ends). */
+  seconds: number | null;
   testAccuracy: { ebTrain: number | null; dense: number | null };
+  /** Joules charged to EB Train and to the dense baseline (null when not recorded). */
+  joules: { ebTrain: number | null; dense: number | null };
   savedPercent: number | null;
   /** measured / estimated / projected, when a saving is given. */
   savedKind: 'measured' | 'estimated' | 'projected' | null;
@@ -403,9 +409,15 @@ async function readRunItem(store: RunStore): Promise<CachedRunItem> {
     status: !readable ? 'unreadable' : summary?.status ?? (state.status === 'pending' || state.status === 'running' ? 'incomplete' : state.status),
     ebEpoch: numberOf(summary ? summary.earlyBird.epoch : state.earlyBird?.epoch),
     plannedEpochs: numberOf(field(field(config, 'training'), 'epochs')),
+    seed: numberOf(field(config, 'seed')),
+    seconds: numberOf(summary?.seconds),
     testAccuracy: {
       ebTrain: summary?.methods.ebTrain?.testAccuracy ?? null,
       dense: summary?.methods.dense?.testAccuracy ?? null,
+    },
+    joules: {
+      ebTrain: numberOf(summary?.energy?.ebTrainJoules),
+      dense: numberOf(summary?.energy?.denseJoules),
     },
     savedPercent: savedReason === null ? summary!.energy!.savedPercent : null,
     savedKind: savedReason === null ? savingKind(summary!.energy!) : null,
