@@ -58,6 +58,7 @@ export const TEST_FILES: readonly TestFile[] = [
   { file: 'run-actions.test.ts', tier: 'unit', lane: 'free' },
   { file: 'run-boundary.test.ts', tier: 'unit', lane: 'free' },
   { file: 'run-records.test.ts', tier: 'unit', lane: 'free' },
+  { file: 'runs-table.test.ts', tier: 'unit', lane: 'free' },
   { file: 'tiers.test.ts', tier: 'unit', lane: 'free' },
   { file: 'wording.test.ts', tier: 'unit', lane: 'free' },
 

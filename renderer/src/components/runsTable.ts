@@ -309,7 +309,7 @@ export function createRunsTable(actions: RunsTableActions, groups: SweepGroups, 
   }
 
   const setCurrent = (id: string | null) => {
-    for (const row of table.querySelectorAll<HTMLElement>('tr[data-run-id]')) row.classList.toggle('current', row.dataset.runId === id);
+    table.querySelectorAll<HTMLElement>('tr[data-run-id]').forEach((row) => row.classList.toggle('current', row.dataset.runId === id));
   };
 
   return { controls, table, render, setCurrent };
