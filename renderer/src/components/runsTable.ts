@@ -11,7 +11,11 @@ import { sweepRunId } from '../../../src/study/sweepRunId.ts';
 import { statusLabel } from '../../../src/core/status.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { formatAccuracy, formatDate, formatDuration, formatJoules, formatPercent } from '../ui/format.ts';
-import type { SweepGroups } from './sweepList.ts';
+
+/** How a sweep's rows are grouped (components/sweepList.ts; declared here so the table loads no API client). */
+export interface SweepGroups {
+  group(sweep: SweepListItem, pointRows: HTMLTableRowElement[], columns: number): HTMLTableSectionElement;
+}
 
 /** A row of the table: a run folder, or a sweep's point (started or not). */
 export interface RunRow {
