@@ -237,8 +237,14 @@ describe('browser UI end to end', { skip: missing ?? false }, () => {
     for (const id of [runId, secondRunId]) await page.locator(`[data-testid="run-row"][data-run-id="${id}"]`).getByTestId('select-run').check();
     await page.getByTestId('compare-runs').click();
     await page.getByTestId('compare-table').getByText('Energy saved').waitFor();
-    await waitForPoints(page, 'compare-panel-a', 'chart-accuracy', 12, 10_000);
-    await waitForPoints(page, 'compare-panel-b', 'chart-accuracy', 12, 10_000);
+    // Both runs overlaid on each per-epoch chart, and the seed among the config keys that differ.
+    for (const chart of ['overlay-accuracy', 'overlay-loss', 'overlay-mask']) {
+      await page.waitForFunction(({ chart, ids }) => {
+        const runs = (document.querySelector(`[data-testid="${chart}"]`)?.getAttribute('data-runs') ?? '').split(' ');
+        return ids.every((id) => runs.includes(id));
+      }, { chart, ids: [runId, secondRunId] }, { timeout: 10_000 });
+    }
+    assert.ok((await page.getByTestId('config-diff-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.key))).includes('seed'));
     await screenshot(page, 'runs-compare-light-full');
 
     // Dark and narrow.

@@ -44,6 +44,7 @@ export const TIERS: readonly Tier[] = ['unit', 'integration', 'browser', 'system
 export const TEST_FILES: readonly TestFile[] = [
   // unit: pure logic, fixtures, source scans
   { file: 'cli-options.test.ts', tier: 'unit', lane: 'free' },
+  { file: 'config-diff.test.ts', tier: 'unit', lane: 'free' },
   { file: 'core-boundary.test.ts', tier: 'unit', lane: 'free' },
   { file: 'energy-interval.test.ts', tier: 'unit', lane: 'free' },
   { file: 'earlybird.test.ts', tier: 'unit', lane: 'free' },
@@ -58,6 +59,7 @@ export const TEST_FILES: readonly TestFile[] = [
   { file: 'run-actions.test.ts', tier: 'unit', lane: 'free' },
   { file: 'run-boundary.test.ts', tier: 'unit', lane: 'free' },
   { file: 'run-records.test.ts', tier: 'unit', lane: 'free' },
+  { file: 'runs-table.test.ts', tier: 'unit', lane: 'free' },
   { file: 'tiers.test.ts', tier: 'unit', lane: 'free' },
   { file: 'wording.test.ts', tier: 'unit', lane: 'free' },
 
@@ -107,6 +109,7 @@ export const TEST_FILES: readonly TestFile[] = [
   { file: 'study-figures.test.ts', tier: 'browser', lane: 'browser', why: 'Chromium; a real three-seed sweep first' },
   { file: 'e2e-daily.test.ts', tier: 'browser', lane: 'browser', why: 'Chromium' },
   { file: 'study-app.test.ts', tier: 'browser', lane: 'browser', why: 'Chromium' },
+  { file: 'compare-runs.test.ts', tier: 'browser', lane: 'browser', why: 'Chromium; two tiny real runs first' },
 
   // system: daemons, whole programs, shared build output
   { file: 'slurm.test.ts', tier: 'system', lane: 'system', why: 'starts munged, slurmctld and slurmd (root), whose array tasks train' },

@@ -382,9 +382,15 @@ async function readRunItem(store: RunStore): Promise<CachedRunItem> {
     status: !readable ? 'unreadable' : summary?.status ?? (state.status === 'pending' || state.status === 'running' ? 'incomplete' : state.status),
     ebEpoch: numberOf(summary ? summary.earlyBird.epoch : state.earlyBird?.epoch),
     plannedEpochs: numberOf(field(field(config, 'training'), 'epochs')),
+    seed: numberOf(field(config, 'seed')),
+    seconds: numberOf(summary?.seconds),
     testAccuracy: {
       ebTrain: summary?.methods.ebTrain?.testAccuracy ?? null,
       dense: summary?.methods.dense?.testAccuracy ?? null,
+    },
+    joules: {
+      ebTrain: numberOf(summary?.energy?.ebTrainJoules),
+      dense: numberOf(summary?.energy?.denseJoules),
     },
     savedPercent: savedReason === null ? summary!.energy!.savedPercent : null,
     savedKind: savedReason === null ? savingKind(summary!.energy!) : null,

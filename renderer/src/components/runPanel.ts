@@ -1,6 +1,6 @@
 /**
- * Everything drawn for one run: facts, the energy comparison and the six charts. The Live screen,
- * a run opened from the list and each side of a comparison all use it.
+ * Everything drawn for one run: facts, the energy comparison and the six charts. The Live screen
+ * and a run opened from the list both use it.
  */
 import { createAccuracyChart, createLossChart } from '../charts/trainingCurveCharts.ts';
 import { createCumulativeEnergyChart } from '../charts/cumulativeEnergyChart.ts';
@@ -17,22 +17,8 @@ export interface RunPanel {
   element: HTMLElement;
   update(record: RunRecord): void;
   destroy(): void;
-  /** The chart cards, in a fixed order (for drawing several runs on shared scales). */
+  /** The chart cards, in a fixed order. */
   cards(): LineChartCard[];
-}
-
-/** Draws the same chart of several panels on one x and one y range: the union of their own. */
-export function shareScales(panels: readonly RunPanel[]): void {
-  const count = panels[0]?.cards().length ?? 0;
-  for (let i = 0; i < count; i++) {
-    const cards = panels.map((p) => p.cards()[i]!);
-    cards.forEach((c) => c.share(null));
-    const ranges = cards.map((c) => c.scaleRanges()).filter((r): r is NonNullable<typeof r> => r !== null);
-    if (ranges.length < 2) continue;
-    const union = (axis: 'x' | 'y') => ({ min: Math.min(...ranges.map((r) => r[axis].min)), max: Math.max(...ranges.map((r) => r[axis].max)) });
-    const shared = { x: union('x'), y: union('y') };
-    cards.forEach((c) => c.share(shared));
-  }
 }
 
 export function createRunPanel(testId: string, options: { compact?: boolean } = {}): RunPanel {
