@@ -159,9 +159,9 @@ describe('a seeds sweep on the Runs screen', () => {
         // An interval clipped at what accuracy can be ends in an arrow instead of a cap.
         const clipped = await row.locator('svg.eb-bar').getAttribute('data-clipped') === 'true';
         assert.equal(await row.locator('svg line.eb-ci').count() + await row.locator('svg .eb-clip-mark').count(), 3);
-        if (clipped) assert.match(await row.locator('svg').getAttribute('aria-label') ?? '', /drawn (from|to) .*the limit of what it can be/);
+        if (clipped) assert.match(await row.locator('svg.eb-bar').getAttribute('aria-label') ?? '', /drawn (from|to) .*the limit of what it can be/);
         assert.equal(await row.locator('svg circle.eb-seed').count(), 3);
-        assert.match(await row.locator('svg').getAttribute('aria-label') ?? '', /95 % interval .* n = 3 seeds$/);
+        assert.match(await row.locator('svg.eb-bar').getAttribute('aria-label') ?? '', /95 % interval .* n = 3 seeds$/);
       }
       assert.equal(await figure('ticket').getByTestId('study-value').innerText(), `${mean(ticket).toFixed(1)} ± ${std(ticket).toFixed(1)}`);
       assert.deepEqual(await figure('accuracy').getByTestId('study-kind').allInnerTexts(), ['measured (test set)']);
