@@ -186,7 +186,7 @@ describe('browser UI end to end', { skip: missing ?? false }, () => {
     assert.ok(counts['chart-mask']! >= 3 && counts['chart-power']! >= 3 && counts['chart-energy']! >= 4, JSON.stringify(counts));
     assert.match(await page.getByTestId('energy-dense-value').first().innerText(), /\d.*J$/);
     assert.match(await page.getByTestId('energy-eb-value').first().innerText(), /\d.*J$/);
-    assert.match(await page.getByTestId('energy-saved-value').first().innerText(), /%( \(-?[\d.]+ %–-?[\d.]+ %\))?$/, 'the saving, with its 95 % interval where there is one');
+    assert.match(await page.getByTestId('energy-saved-value').first().innerText(), /%( \((below )?-?[\d.]+ %(–| to )-?[\d.]+ %\))?$/, 'the saving, with its 95 % interval where there is one');
     assert.equal(await page.getByTestId('progress-label').innerText(), 'all phases done');
     await scrollToTop(page);
     await screenshot(page, 'live-completed-light-1280x800', false);

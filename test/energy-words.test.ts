@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { formatSummary } from '../src/cli/formatSummary.ts';
 import { formatEnergy } from '../src/energy/units.ts';
-import { savingHeadline } from '../src/energy/savingWords.ts';
+import { percentInterval, savingHeadline } from '../src/energy/savingWords.ts';
 import { generateReport } from '../src/report/index.ts';
 import type { RunSummary } from '../src/core/summary.ts';
 import { emptyRunView } from '../src/core/project.ts';
@@ -85,5 +85,15 @@ describe('a saving within epoch-to-epoch noise', () => {
     const interval = { ratio: { low: 0.95, high: 1.12 }, percent: { low: -5.3, high: 10.7 }, joules: { low: -3, high: 6 }, clear: false, df: 4, t: 2.776, basis: 'b' };
     const text = savingHeadline({ savedJoules: 2, savedRatio: 1.03, savedPercent: 2.9, interval }, { energy: (j) => `${j} J`, percent: (p) => `${p} %` }, { subject: 'EB Train', reference: 'dense' });
     assert.equal(text, 'no clear saving: EB Train used 1.03× (0.95–1.12) less energy, within epoch-to-epoch noise, than dense: 2 J (-3 J–6 J), 2.9 % (-5.3 %–10.7 %) saved');
+  });
+});
+
+describe('the percent interval', () => {
+  const pct = (p: number) => `${p.toFixed(1)} %`;
+  it('is low–high, and a bound below −100 % is said as that, not as a five-digit loss', () => {
+    assert.equal(percentInterval(12, 31.5, pct), '12.0 %–31.5 %');
+    assert.equal(percentInterval(-80.2, 52.1, pct), '-80.2 %–52.1 %');
+    assert.equal(percentInterval(-223.8, 52.1, pct), 'below -100.0 % to 52.1 %');
+    assert.equal(percentInterval(-101881.7, 99.9, pct), 'below -100.0 % to 99.9 %');
   });
 });

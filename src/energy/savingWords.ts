@@ -41,6 +41,15 @@ export function ratioWithInterval(ratio: number, interval: SavingInterval | null
   return interval ? `${r(ratio)} (${interval.ratio.low.toFixed(2)}${dash}${interval.ratio.high.toFixed(2)})` : r(ratio);
 }
 
+/**
+ * The percent saving's 95 % interval, "12.0 %–31.5 %". A bound below −100 % (EB Train at more than
+ * twice the reference's energy) is written as that: a few epochs' spread can put it at −100,000 %,
+ * a figure that says nothing more and reads as a defect.
+ */
+export function percentInterval(low: number, high: number, percent: (p: number) => string): string {
+  return low < -100 ? `below ${percent(-100)} to ${percent(high)}` : `${percent(low)}${dash}${percent(high)}`;
+}
+
 /** Whether the saving is a saving, a loss, or indistinguishable from none at 95 %. */
 export function savingDirection(s: Pick<SavingFigures, 'savedRatio' | 'interval'>): 'saving' | 'loss' | 'unclear' {
   if (s.interval && !s.interval.clear) return 'unclear';
@@ -60,7 +69,7 @@ export function savingHeadline(s: SavingFigures, f: WordFormats, labels: WordLab
   }
   const saved = `${labels.subject} used ${ratioWithInterval(s.savedRatio, iv, f)} less energy than ${labels.reference}: ` +
     `${f.energy(s.savedJoules)}${iv ? ` (${f.energy(iv.joules.low)}${dash}${f.energy(iv.joules.high)})` : ''}, ` +
-    `${f.percent(s.savedPercent)}${iv ? ` (${f.percent(iv.percent.low)}${dash}${f.percent(iv.percent.high)})` : ''} saved`;
+    `${f.percent(s.savedPercent)}${iv ? ` (${percentInterval(iv.percent.low, iv.percent.high, f.percent)})` : ''} saved`;
   return direction === 'unclear' ? `no clear saving: ${saved.replace(' less energy', ' less energy, within epoch-to-epoch noise,')}` : saved;
 }
 

@@ -6,7 +6,7 @@
 import { savingsAgainstReferences } from '../experiment/references.ts';
 import { energyKindLabel } from '../energy/labels.ts';
 import type { SavingInterval } from '../energy/interval.ts';
-import { ratioWithInterval } from '../energy/savingWords.ts';
+import { percentInterval, ratioWithInterval } from '../energy/savingWords.ts';
 import { checkRows, checkSentences, PDF_WORDS, savingSentence, warningsText } from './energyWords.ts';
 import { joulesToWh } from '../energy/units.ts';
 import { accuracyChart, distanceChart, maskChart, methodEnergyChart, phaseEnergyChart, powerChart } from './charts.ts';
@@ -107,7 +107,7 @@ export function summaryParagraph(model: ReportModel): string {
       sentences.push(`${head}: ${savingSentence(energy, { saved, ratio, percent })}${saved < 0 ? ', so on this hardware nothing was saved' : ''}${savedCo2 !== null ? ` (${formatCo2e(Math.abs(savedCo2))} ${savedCo2 >= 0 ? 'avoided' : 'more emitted'} ${context})` : ''}.`);
     } else if (saved >= 0) {
       const warnings = warningsText(energy);
-      sentences.push(`${head}: ${ratio !== null ? `${ratioWithInterval(ratio, interval, PDF_WORDS)} less energy, ` : ''}${percent !== null ? `${formatPercent(percent)}${interval ? ` (${formatPercent(interval.percent.low)}–${formatPercent(interval.percent.high)})` : ''} saved` : `${formatEnergy(saved)} saved`}${savedCo2 !== null ? `, avoiding ${formatCo2e(savedCo2)} ${context}` : ''}${warnings}.`);
+      sentences.push(`${head}: ${ratio !== null ? `${ratioWithInterval(ratio, interval, PDF_WORDS)} less energy, ` : ''}${percent !== null ? `${formatPercent(percent)}${interval ? ` (${percentInterval(interval.percent.low, interval.percent.high, formatPercent)})` : ''} saved` : `${formatEnergy(saved)} saved`}${savedCo2 !== null ? `, avoiding ${formatCo2e(savedCo2)} ${context}` : ''}${warnings}.`);
     } else {
       sentences.push(`${head}: ${formatEnergy(-saved)} more, so on this hardware nothing was saved${savedCo2 !== null ? ` (${formatCo2e(-savedCo2)} more emitted ${context})` : ''}.`);
     }

@@ -6,8 +6,8 @@ import { compareEnergy } from '../state/energyComparison.ts';
 import { methodColor, methodLabel, phaseLabel } from '../../../src/core/methods.ts';
 import { settledSummary, type RunRecord } from '../state/runRecords.ts';
 import { plannedEpochs } from '../charts/epochRange.ts';
-import { h, setText } from '../ui/dom.ts';
-import { likeForLikeLine } from '../../../src/energy/savingWords.ts';
+import { h, replaceChildren, setText } from '../ui/dom.ts';
+import { likeForLikeLine, percentInterval } from '../../../src/energy/savingWords.ts';
 import { formatAccuracy, formatGrams, formatJoules, formatPercent, formatWattHours } from '../ui/format.ts';
 
 export interface EnergySaving {
@@ -78,7 +78,10 @@ export function createEnergySaving(): EnergySaving {
       const soFar = c.basis === 'live' && running;
       setText(eb.detail, c.ebJoules === null ? 'not yet known' : soFar ? `${formatWattHours(c.ebJoules)} · so far` : `${formatWattHours(c.ebJoules)} · acc. ${formatAccuracy(c.accuracy.ebTrain)}`);
 
-      setText(saved.value, c.savedPercent === null ? '—' : c.interval ? `${formatPercent(c.savedPercent)} (${formatPercent(c.interval.percent.low)}–${formatPercent(c.interval.percent.high)})` : formatPercent(c.savedPercent));
+      // The interval in smaller type beside the figure: at 800 px it would otherwise fill the card.
+      const range = c.savedPercent !== null && c.interval ? ` (${percentInterval(c.interval.percent.low, c.interval.percent.high, formatPercent)})` : '';
+      const shown = c.savedPercent === null ? '—' : formatPercent(c.savedPercent);
+      if (saved.value.textContent !== shown + range) replaceChildren(saved.value, shown, range ? h('span', { class: 'big-range' }, range) : null);
       saved.element.classList.toggle('negative', !c.neutral && (c.savedPercent ?? 0) < 0);
       saved.element.classList.toggle('neutral', c.neutral || (c.interval !== null && !c.interval.clear));
       setText(saved.kind, c.savedKind ?? '');

@@ -9,6 +9,7 @@ import type { RunListItem } from '../../../src/run/runStore.ts';
 import type { SweepListItem } from '../../../src/study/listSweeps.ts';
 import { sweepRunId } from '../../../src/study/sweepRunId.ts';
 import { statusLabel } from '../../../src/core/status.ts';
+import { percentInterval } from '../../../src/energy/savingWords.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { formatAccuracy, formatDate, formatDuration, formatJoules, formatPercent } from '../ui/format.ts';
 
@@ -86,7 +87,7 @@ function savedCell(item: RunListItem | null): HTMLTableCellElement {
   if (item && item.savedPercent !== null) {
     return h('td', { class: `cell-saved num ${item.savedPercent < 0 ? 'negative' : ''}`, 'data-label': 'Energy saved', testid: 'run-saved' },
       formatPercent(item.savedPercent),
-      item.savedInterval ? h('span', { class: 'small', title: '95 % interval from epoch-to-epoch variation (n = 1 run)' }, ` (${formatPercent(item.savedInterval.low)}–${formatPercent(item.savedInterval.high)})`) : null, ' ',
+      item.savedInterval ? h('span', { class: 'small', title: '95 % interval from epoch-to-epoch variation (n = 1 run)' }, ` (${percentInterval(item.savedInterval.low, item.savedInterval.high, formatPercent)})`) : null, ' ',
       h('span', { class: `badge kind ${item.savedKind ?? ''}`, title: item.estimateModel ? `power model: ${item.estimateModel}` : '' }, item.savedKind ?? ''),
       item.savedInterval && !item.savedInterval.clear ? h('div', { class: 'small muted', testid: 'run-saved-unclear' }, 'no clear saving') : null,
       item.savedWarning ? h('div', { class: 'small negative', testid: 'run-saved-warning', title: item.savedWarning }, item.savedWarning.split(':')[0]) : null);

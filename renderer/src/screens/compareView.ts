@@ -12,6 +12,7 @@ import { DASHES, OverlayChart, POINT_STYLES, type OverlayRun, type OverlaySeries
 import type { Point } from '../../../src/core/project.ts';
 import { methodRows, PALETTE } from '../../../src/core/methods.ts';
 import { statusLabel } from '../../../src/core/status.ts';
+import { percentInterval } from '../../../src/energy/savingWords.ts';
 import { messageOf } from '../api/connectApi.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { formatAccuracy, formatClock, formatDuration, formatJoules, formatPercent } from '../ui/format.ts';
@@ -185,7 +186,7 @@ export function createCompareView(records: RunRecords, notice: Notice): CompareV
       numeric('EB Train energy', (r) => energy(r).ebJoules ?? null, formatJoules, (d) => signed(formatJoules(Math.abs(d)), d), (r) => (energy(r).ebKind ? ` (${energy(r).ebKind})` : '')),
       numeric('Dense energy', (r) => energy(r).denseJoules ?? null, formatJoules, (d) => signed(formatJoules(Math.abs(d)), d), (r) => (energy(r).denseKind ? ` (${energy(r).denseKind})` : '')),
       numeric('Energy saved', (r) => energy(r).savedPercent ?? null, formatPercent, (d) => signed(`${Math.abs(d).toFixed(1)} pp`, d),
-        (r) => `${energy(r).interval ? ` (95 % ${formatPercent(energy(r).interval!.percent.low)}–${formatPercent(energy(r).interval!.percent.high)})` : ''} (${energy(r).savedKind})${energy(r).warnings.length ? ` — ${energy(r).warnings.join('; ')}` : ''}`,
+        (r) => `${energy(r).interval ? ` (95 % ${percentInterval(energy(r).interval!.percent.low, energy(r).interval!.percent.high, formatPercent)})` : ''} (${energy(r).savedKind})${energy(r).warnings.length ? ` — ${energy(r).warnings.join('; ')}` : ''}`,
         (r) => `— (${(energy(r).savedReason ?? '').replace(/^no saving( yet)?: /, '')})`),
       text('Compute saved', (r) => (energy(r).flopRatio === null ? '—' : `${energy(r).flopRatio!.toFixed(2)}× fewer FLOPs (counted)`)),
       numeric('Duration', (r) => settledSummary(r)?.seconds ?? null, formatDuration, (d) => signed(formatDuration(Math.abs(d)), d)),
