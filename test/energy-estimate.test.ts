@@ -225,6 +225,25 @@ describe('CPU estimate source', () => {
     assert.ok(readings[1]!.watts >= 0.1 * 280 / 64 * 2 - 1e-9, 'the machine view always carries the idle power of every CPU');
   });
 
+  it('counts its joules (each reading\'s watts held since the one before), so the meter integrates by difference', async () => {
+    const source = await openCpuEstimateSource({ tdpWatts: 20, logicalCpus: 2, affinityCpus: 2 });
+    const first = await source.read();
+    await new Promise((r) => setTimeout(r, 200));
+    const second = await source.read();
+    for (const view of ['run', 'machine']) {
+      const [a, b] = [first, second].map((rs) => rs.find((r) => r.device === 'cpu' && (r.view ?? 'run') === view)!);
+      const held = b!.watts * (b!.timeMs - a!.timeMs) / 1000;
+      assert.ok(Math.abs(b!.counterJoules! - a!.counterJoules! - held) < 1e-9, `${view}: ${b!.counterJoules! - a!.counterJoules!} J against ${held} J`);
+    }
+    // Fed to the meter, an interval's joules are its own watts × its length, not the mean with the reading before.
+    const meter = new EnergyMeter({ initialPhase: 'a' });
+    meter.ingest(first);
+    meter.ingest(second);
+    const run = second.find((r) => r.device === 'cpu' && !r.view)!;
+    const expected = run.watts * (run.timeMs - first[0]!.timeMs) / 1000;
+    assert.ok(Math.abs(meter.phaseJoules('a') - expected) < 1e-9, `${meter.phaseJoules('a')} J against ${expected} J`);
+  });
+
   it('falls back to os.cpus() when /proc/stat cannot be read', async () => {
     const source = await openCpuEstimateSource({ procStat: join(scratch, 'no-stat'), tdpWatts: 50 });
     assert.match(source.formula, /os\.cpus\(\)/);

@@ -122,6 +122,10 @@ export class CpuEstimateSource implements PowerSource {
   readonly name = 'cpu-estimate';
   readonly kind = 'estimated' as const;
   private lastBusy = { run: 0, machine: 0 };
+  /** Estimated joules so far, run and machine: each reading's watts are the average since the one
+   *  before, so the meter integrates these by difference (a trapezoid would spread an interval's
+   *  energy half onto its neighbours, across phase boundaries). */
+  private joules = { run: 0, machine: 0 };
 
   constructor(
     readonly model: CpuPowerModel,
@@ -153,14 +157,16 @@ export class CpuEstimateSource implements PowerSource {
     }
     this.last = sample;
     const m = this.model;
+    const runWatts = estimateCpuWatts(m, m.usableCores, this.lastBusy.run, runShareOfBusy(this.lastBusy.run, this.lastBusy.machine));
+    const machineWatts = estimateCpuWatts(m, m.machineCpus, this.lastBusy.machine);
+    if (seconds > 0) {
+      this.joules.run += runWatts * seconds;
+      this.joules.machine += machineWatts * seconds;
+    }
     const base = { source: this.name, timeMs: sample.timeMs, kind: this.kind };
     return [
-      {
-        ...base, device: 'cpu',
-        watts: estimateCpuWatts(m, m.usableCores, this.lastBusy.run, runShareOfBusy(this.lastBusy.run, this.lastBusy.machine)),
-        utilisation: Math.min(1, this.lastBusy.run / m.usableCores),
-      },
-      { ...base, device: 'cpu', view: 'machine', watts: estimateCpuWatts(m, m.machineCpus, this.lastBusy.machine), utilisation: Math.min(1, this.lastBusy.machine / m.machineCpus) },
+      { ...base, device: 'cpu', watts: runWatts, counterJoules: this.joules.run, utilisation: Math.min(1, this.lastBusy.run / m.usableCores) },
+      { ...base, device: 'cpu', view: 'machine', watts: machineWatts, counterJoules: this.joules.machine, utilisation: Math.min(1, this.lastBusy.machine / m.machineCpus) },
       ...activityReadings(sample),
     ];
   }
