@@ -267,10 +267,24 @@ describe('slimModel: details', () => {
     }
   });
 
-  test('gammaLayers reads the γ of each prunable BatchNorm, in model order, as a copy', async () => {
+  test('gammaLayers reads the γ of each prunable BatchNorm, in model order, as a copy, in one read', async () => {
     const { dense } = await prepared(SPECS['resnet-s']);
     try {
-      const layers = await gammaLayers(dense);
+      // One read of the backend for all layers (each read drains the queue on webgpu), and no tensor left behind.
+      const backend = tf.engine().backend as { read: (id: object) => Promise<unknown> };
+      const read = backend.read;
+      let reads = 0;
+      backend.read = (id) => { reads += 1; return read.call(backend, id); };
+      const tensorsBefore = tf.memory().numTensors;
+      let layers;
+      try {
+        layers = await gammaLayers(dense);
+      } finally {
+        backend.read = read;
+      }
+      assert.equal(reads, 1);
+      assert.equal(tf.memory().numTensors, tensorsBefore);
+      for (const l of layers) assert.deepEqual(l.gamma, Float32Array.from(dense.getLayer(l.layer).getWeights()[0]!.dataSync()), l.layer);
       // resnet-s: only the channels inside a residual block (conv1, gated by bn2) are prunable.
       assert.deepEqual(layers.map((l) => l.layer), ['stage1_block1_bn2', 'stage2_block1_bn2', 'stage3_block1_bn2']);
       const live = dense.getLayer('stage1_block1_bn2').getWeights()[0]!.dataSync();

@@ -51,17 +51,26 @@ function weightIndex(layer: Layer, suffix: string): number {
 /**
  * The |γ| source for `channelMask`: the γ of every prunable group's BatchNorm, in model order.
  * Copies the values out, so the result stays valid after the model trains on or is disposed.
+ * One read for all layers: on webgpu each read waits for the queue to drain.
  */
 export async function gammaLayers(model: tf.LayersModel, groups: readonly PrunableGroup[] = prunableGroups(model)): Promise<LayerGammas[]> {
-  const result: LayerGammas[] = [];
-  for (const { bn } of groups) {
+  const gammas = groups.map(({ bn }) => {
     const layer = model.getLayer(bn);
     const index = weightIndex(layer, 'gamma');
     if (index < 0) throw new SurgeryError(`layer "${bn}" has no γ (BatchNormalization built with scale: false); nothing to rank`);
-    // An asynchronous read: webgpu in Node has no synchronous one.
-    result.push({ layer: bn, gamma: Float32Array.from((await layer.getWeights()[index]!.data()) as Float32Array) });
-  }
-  return result;
+    return { layer: bn, variable: layer.weights[index]!.read() };
+  });
+  if (gammas.length === 0) return [];
+  const joined = tf.tidy(() => tf.concat(gammas.map((g) => g.variable.reshape([-1]))));
+  // An asynchronous read: webgpu in Node has no synchronous one.
+  const values = (await joined.data()) as Float32Array;
+  joined.dispose();
+  let offset = 0;
+  return gammas.map(({ layer, variable }) => {
+    const gamma = values.slice(offset, offset + variable.size);
+    offset += variable.size;
+    return { layer, gamma };
+  });
 }
 
 /** The mask as keep-bits by BatchNorm name, whichever form it came in. */
