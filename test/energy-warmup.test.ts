@@ -14,7 +14,9 @@ import { loadData } from '../src/data/load.ts';
 import type { DataSplits } from '../src/data/types.ts';
 import { optimizerOf, parseConfig } from '../src/core/config.ts';
 import { runExperiment, type RunOutcome } from '../src/experiment/runner.ts';
-import { START_UP_PHASE, WARM_UP_PHASE, warmUpNetwork, warmUpSubset } from '../src/experiment/warmUp.ts';
+import { START_UP_PHASE, stepShapingCallbacks, WARM_UP_PHASE, warmUpNetwork, warmUpSubset } from '../src/experiment/warmUp.ts';
+import { SlimmingPenalty } from '../src/prune/slimmingPenalty.ts';
+import type { TrainCallback } from '../src/train/callbacks.ts';
 import { buildModel, type ModelSpec } from '../src/models/index.ts';
 import { train } from '../src/train/loop.ts';
 import { Optimizer } from '../src/train/optimizer.ts';
@@ -58,6 +60,31 @@ describe('warm-up', () => {
     const warm = await trainOnce(data, spec, true);
     assert.deepEqual(warm.history, cold.history);
     assert.deepEqual(warm.weights, cold.weights);
+  });
+});
+
+describe('warm-up runs the phase\'s own steps', () => {
+  test('its gradient terms (slimming) and their set-up run in the warm-up; epoch observers do not; the weights come back', async () => {
+    await selectBackend('wasm');
+    const data = await loadData('mnist', { seed: 3, trainLimit: 150, testLimit: 50, validationFraction: 0.2 });
+    const model = buildModel({ name: 'tiny', inputShape: [28, 28, 1], numClasses: 10, seed: 5 });
+    const slimming = new SlimmingPenalty(1e-4);
+    let transforms = 0;
+    let began = 0;
+    const transform = slimming.transformGradients.bind(slimming);
+    slimming.transformGradients = (grads, ctx) => { transforms += 1; transform(grads, ctx); };
+    const onTrainBegin = slimming.onTrainBegin.bind(slimming);
+    slimming.onTrainBegin = (ctx) => { began += 1; onTrainBegin(ctx); };
+    let epochsSeen = 0;
+    const observer: TrainCallback = { onEpochEnd: () => { epochsSeen += 1; } };
+    const before = model.getWeights().map((w) => Array.from(w.dataSync()));
+    await warmUpNetwork({ model, data, training: TRAINING, seed: 7, callbacks: [slimming, observer] });
+    assert.equal(began, 1);
+    assert.ok(transforms >= 3, `${transforms} steps with the slimming term`);
+    assert.equal(epochsSeen, 0, 'the detector and other observers see no warm-up epoch');
+    assert.deepEqual(model.getWeights().map((w) => Array.from(w.dataSync())), before);
+    assert.deepEqual(stepShapingCallbacks([observer]), []);
+    model.dispose();
   });
 });
 

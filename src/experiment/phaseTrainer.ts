@@ -153,7 +153,7 @@ export async function runTrainingPhase(options: PhaseOptions): Promise<PhaseOutc
   }
   const endedReason = options.endedBefore?.() ?? null;
   if (endedReason === null && startEpoch < options.endEpoch) {
-    await warmUpBeforePhase(phase, options.meter, { model, data, training, seed: options.seed, signal: options.signal });
+    await warmUpBeforePhase(phase, options.meter, { model, data, training, seed: options.seed, signal: options.signal, callbacks: options.callbacks });
   }
 
   const bookkeeping = phaseBookkeeping({

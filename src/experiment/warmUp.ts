@@ -7,8 +7,9 @@
  * steps repeats until its time settles (within WARM_UP_SETTLED of the round before), at most
  * WARM_UP_MAX_ROUNDS times. A round of WARM_UP_LONG_ROUND_SECONDS or more is enough alone: there
  * the ops' compute dwarfs their dispatch, so its optimisation no longer shows. The steps run on the network
- * itself (its kernels are what must be warm) with a throwaway optimizer, and every weight (moving
- * statistics included) is put back afterwards: a run with warm-up trains exactly as one without.
+ * itself (its kernels are what must be warm), with the phase's own gradient terms (slimming, a weight
+ * mask) and a throwaway optimizer, and every weight (moving statistics included) is put back
+ * afterwards: a run with warm-up trains exactly as one without.
  *
  * The meter charges this to its own phase, `warm-up`, which no method is charged.
  */
@@ -48,6 +49,22 @@ export interface WarmUpOptions {
   training: TrainingSettings;
   seed: number;
   signal?: AbortSignal;
+  /** The phase's callbacks: those that change its steps (a gradient term, a weight mask) run in the warm-up too. */
+  callbacks?: readonly TrainCallback[];
+}
+
+/**
+ * The part of a phase's callbacks that is part of each step — the callbacks that transform the
+ * gradients (slimming's λ·sign(γ), a lottery ticket's mask), with their set-up and per-batch work —
+ * so the warm-up compiles the kernels the phase's steps really run. Nothing that observes epochs,
+ * writes files or emits events.
+ */
+export function stepShapingCallbacks(callbacks: readonly TrainCallback[] = []): TrainCallback[] {
+  return callbacks.filter((c) => c.transformGradients).map((c) => ({
+    ...(c.onTrainBegin ? { onTrainBegin: c.onTrainBegin.bind(c) } : {}),
+    transformGradients: c.transformGradients!.bind(c),
+    ...(c.onBatchEnd ? { onBatchEnd: c.onBatchEnd.bind(c) } : {}),
+  }));
 }
 
 /** Runs the warm-up steps and puts the network's weights back; returns the seconds it took. */
@@ -63,7 +80,7 @@ export async function warmUpNetwork(options: WarmUpOptions): Promise<number> {
       validation: warmUpSubset(data.validation, training.batchSize, 1),
       numClasses: data.numClasses,
       plannedEpochs: WARM_UP_MAX_ROUNDS, startEpoch: 0, endEpoch: WARM_UP_MAX_ROUNDS,
-      callbacks: [settledRounds()],
+      callbacks: [...stepShapingCallbacks(options.callbacks), settledRounds()],
       batchSize: training.batchSize,
       workers: workersFor(training.workers),
       schedule: scheduleOf(training),
