@@ -7,7 +7,7 @@ import { matchesFilter, sortRows, type RunRow } from '../renderer/src/components
 const item = (runId: string, fields: Partial<RunListItem>): RunListItem => ({
   runId, dir: `/runs/${runId}`, name: null, createdAt: null, model: 'tiny', data: 'mnist', status: 'completed', ebEpoch: null, plannedEpochs: 2,
   seed: 1, seconds: null, testAccuracy: { ebTrain: null, dense: null }, joules: { ebTrain: null, dense: null },
-  savedPercent: null, savedKind: null, savedReason: 'no saving: run cancelled', estimateModel: null, lockedBy: null, problem: null, ...fields,
+  savedPercent: null, savedKind: null, savedReason: 'no saving: run cancelled', estimateModel: null, failure: null, epochsFinished: null, lockedBy: null, problem: null, ...fields,
 });
 const row = (i: RunListItem): RunRow => ({ id: i.runId, item: i, status: i.status });
 

@@ -226,6 +226,17 @@ describe('setup states, focus and position in Chromium', { skip: missing ?? fals
         assert.ok(await page.getByTestId('resume-run').isVisible(), 'a cancel is resumed, unlike a data failure');
       }
       await shot(page, 'live-cancelled-800');
+
+      // The runs table offers what the Live view does: the failed run neither Resume nor a PDF, the cancelled one a Resume.
+      const cancelledRun = ((await page.getByTestId('live-run-id').textContent()) ?? '').trim();
+      await page.getByTestId('tab-runs').click();
+      const failedRow = page.locator(`[data-testid="run-row"][data-run-id="${failedRun}"]`);
+      const cancelledRow = page.locator(`[data-testid="run-row"][data-run-id="${cancelledRun}"]`);
+      await cancelledRow.waitFor();
+      await failedRow.getByTestId('open-run').waitFor();
+      assert.equal(await failedRow.getByTestId('row-resume').count(), 0, 'no Resume in the table either');
+      assert.equal(await failedRow.getByTestId('export-pdf').count(), 0, 'no PDF in the table either');
+      assert.equal(await cancelledRow.getByTestId('row-resume').count(), 1, 'a cancel is resumed from the table too');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

@@ -301,10 +301,10 @@ export type RunListItem = CachedRunItem & {
   lockedBy: string | null;
 };
 
-const LIST_EVENT_TYPES = new Set(['run-start', 'run-end', 'eb-found']);
-// The list's three event types, told apart before a line is parsed: a big log of progress lines is
-// scanned, not parsed.
-const mayBeListEvent = (line: string) => line.includes('"run-start"') || line.includes('"run-end"') || line.includes('"eb-found"');
+const LIST_EVENT_TYPES = new Set(['run-start', 'run-end', 'eb-found', 'epoch']);
+// The list's event types, told apart before a line is parsed: a big log of progress lines is
+// scanned, not parsed. The writer puts `type` first, so an epoch event starts {"type":"epoch".
+const mayBeListEvent = (line: string) => line.includes('"run-start"') || line.includes('"run-end"') || line.includes('"eb-found"') || line.includes('{"type":"epoch"');
 
 /**
  * The runs under `runsDir`, newest first, from their summaries (or their events when unfinished).
@@ -368,7 +368,9 @@ async function readRunItem(store: RunStore): Promise<CachedRunItem> {
   const summary = await attempt(() => store.readSummaryAsync(), null);
   // config.json is shown as written: any JSON at all, each field taken only when it has its type.
   const config = await attempt(() => store.readConfigJsonAsync(), {} as unknown);
-  const events = summary
+  // A finished run's summary says all the list shows; a failed or cancelled one's does not say how
+  // far it got or whether a resume would fail again, which its events do.
+  const events = summary?.status === 'completed'
     ? []
     : await attempt(async () => (await readEventLog(store.eventsPath, { keep: (e) => LIST_EVENT_TYPES.has(e.type), mayKeep: mayBeListEvent })).events, [] as RunEvent[]);
   const state = project(events, store.id);
@@ -397,6 +399,8 @@ async function readRunItem(store: RunStore): Promise<CachedRunItem> {
     savedReason,
     ...savingTrust(savedReason === null ? summary!.energy! : null),
     estimateModel: summary?.energy?.estimateModel ?? null,
+    failure: state.lastRunEnd?.failure ?? null,
+    epochsFinished: summary?.status === 'completed' ? null : Object.values(state.epochsLogged).reduce((n, e) => n + e.count, 0),
     problem: problems.length ? problems.join('; ') : null,
   };
 }

@@ -45,6 +45,10 @@ export const cachedItemSchema = z.strictObject({
   savedInterval: z.strictObject({ low: z.number(), high: z.number(), clear: z.boolean() }).nullable().optional(),
   savedWarning: textOrNull.optional(),
   estimateModel: textOrNull,
+  /** A failure a resume would repeat (the run's data or settings); null for any other end. */
+  failure: z.enum(['data', 'config']).nullable(),
+  /** Epochs the run finished over all its phases; null for a completed run (its summary has the rest). */
+  epochsFinished: numOrNull,
   problem: textOrNull,
 });
 export type CachedRunItem = z.infer<typeof cachedItemSchema>;

@@ -251,9 +251,10 @@ export function createRunsTable(actions: RunsTableActions, groups: SweepGroups, 
       ? [item ? iconButton('open', `Open ${name}`, 'open-point', () => actions.open(row.id)) : null]
       : [
         iconButton('open', `Open ${name}`, 'open-run', () => actions.open(row.id)),
-        RESUMABLE.has(status) ? iconButton('resume', `Resume ${name}`, 'row-resume', () => actions.resume(row.id)) : null,
-        // Cancelled and failed runs too: the report says what is missing.
-        status === 'running' ? null : iconButton('pdf', `Export the PDF report of ${name}`, 'export-pdf', () => actions.exportPdf(row.id)),
+        // No Resume where it would fail the same way (its data or settings must change first: Run again).
+        RESUMABLE.has(status) && !item?.failure ? iconButton('resume', `Resume ${name}`, 'row-resume', () => actions.resume(row.id)) : null,
+        // Cancelled and failed runs too, the report saying what is missing; not one over before its first epoch (nothing to report).
+        status === 'running' || item?.epochsFinished === 0 ? null : iconButton('pdf', `Export the PDF report of ${name}`, 'export-pdf', () => actions.exportPdf(row.id)),
         status === 'running' ? null : iconButton('delete', `Delete ${name}`, 'delete-run', () => actions.remove(row.id), true),
       ];
     const tr = h('tr', {
