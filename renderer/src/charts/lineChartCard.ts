@@ -12,13 +12,14 @@
  * Recreated on theme change (colours are read once per chart).
  */
 import Chart from 'chart.js/auto';
-import type { ChartDataset, Plugin, Scale } from 'chart.js';
-import { stepFor, ticksBetween, type TickKind } from '../../../src/core/axisTicks.ts';
+import type { ChartDataset, Plugin } from 'chart.js';
+import type { TickKind } from '../../../src/core/axisTicks.ts';
 import type { Point } from '../../../src/core/project.ts';
 import { methodColor } from '../../../src/core/methods.ts';
 import { h } from '../ui/dom.ts';
 import { onThemeChange } from '../ui/theme.ts';
 import { chartTheme } from './chartTheme.ts';
+import { niceTicks, tickCallback } from './chartAxes.ts';
 import { ebMarkerPlugin, type EbMarkerOptions } from './ebMarkerPlugin.ts';
 
 export interface Series {
@@ -82,38 +83,6 @@ export interface LineChartOptions {
   xCell?(value: number): string;
   /** Formats y in the data table and tooltips (defaults to yTick). */
   yCell?(value: number): string;
-}
-
-/** Roughly how many pixels a tick label needs along an axis: short epoch numbers, "12:30" clocks, values on y. */
-const TICK_ROOM: Record<TickKind | 'vertical', number> = { integer: 34, clock: 72, linear: 72, vertical: 30 };
-
-/**
- * chart.js's `afterBuildTicks`: ticks at a nice step for the axis's length; an end the options leave
- * free is moved out to a whole step, so the axis ends on a labelled tick.
- */
-function niceTicks(kind: TickKind) {
-  return (scale: Scale) => {
-    const horizontal = scale.isHorizontal();
-    const length = horizontal ? scale.width : scale.height;
-    const count = Math.max(2, Math.floor((length || 300) / TICK_ROOM[horizontal ? kind : 'vertical']));
-    if (!(scale.max > scale.min)) return;
-    const step = stepFor(kind, scale.min, scale.max, count);
-    const options = scale.options as { min?: unknown; max?: unknown };
-    if (options.min === undefined || options.min === null) scale.min = Math.floor(scale.min / step + 1e-9) * step;
-    if (options.max === undefined || options.max === null) scale.max = Math.ceil(scale.max / step - 1e-9) * step;
-    scale.ticks = ticksBetween(scale.min, scale.max, step).map((value) => ({ value }));
-  };
-}
-
-/** A tick callback labelling every tick from all of them (`labels`) or one by one (`one`). */
-function tickCallback(labels: ((values: number[]) => string[]) | undefined, one: ((value: number) => string) | undefined) {
-  if (labels) return (_value: unknown, index: number, ticks: { value: number }[]) => labels(ticks.map((t) => t.value))[index] ?? '';
-  // One by one: a tick whose label repeats its neighbour's is left blank.
-  if (one) return (value: unknown, index: number, ticks: { value: number }[]) => {
-    const label = one(Number(value));
-    return index > 0 && one(Number(ticks[index - 1]!.value)) === label ? '' : label;
-  };
-  return undefined;
 }
 
 const MAX_POINTS = 1500;

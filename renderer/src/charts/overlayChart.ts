@@ -12,6 +12,8 @@ import type { Point } from '../../../src/core/project.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { onThemeChange } from '../ui/theme.ts';
 import { chartTheme } from './chartTheme.ts';
+import { niceTicks, tickCallback } from './chartAxes.ts';
+import type { TickKind } from '../../../src/core/axisTicks.ts';
 
 export interface OverlayRun {
   runId: string;
@@ -43,6 +45,10 @@ export interface OverlayChartOptions {
   /** Axis tick label (also the tooltip's x). */
   xTick?(value: number): string;
   yTick(value: number): string;
+  /** Tick labels for all of an axis's ticks at once: one unit and one number of decimals for the axis. */
+  yLabels?(values: number[]): string[];
+  /** Steps of the x axis: clock steps for time in seconds, whole steps for epochs (also `integerX`). */
+  xKind?: TickKind;
   /** The tooltip's value, at the precision of the tables (e.g. 97.50 %, not 98 %). */
   yValue(value: number): string;
   integerX?: boolean;
@@ -230,26 +236,16 @@ export class OverlayChart {
             title: { display: true, text: options.xTitle, color: theme.muted },
             grid: { color: theme.grid },
             border: { color: theme.grid },
-            ticks: {
-              color: theme.muted,
-              precision: options.integerX ? 0 : undefined,
-              maxRotation: 0,
-              autoSkipPadding: 12,
-              // Whole epochs only; a time label that repeats its neighbour's is left blank.
-              callback: (value, index, ticks) => {
-                const v = Number(value);
-                if (options.integerX) return Number.isInteger(v) ? String(v) : '';
-                const label = options.xTick ? options.xTick(v) : String(v);
-                return index > 0 && options.xTick && options.xTick(Number(ticks[index - 1]!.value)) === label ? '' : label;
-              },
-            },
+            afterBuildTicks: niceTicks(options.xKind ?? (options.integerX ? 'integer' : 'linear')),
+            ticks: { color: theme.muted, maxRotation: 0, autoSkipPadding: 12, callback: tickCallback(undefined, options.xTick ?? String) },
           },
           y: {
             ...this.fittedY(),
             title: { display: true, text: options.yTitle, color: theme.muted },
             grid: { color: theme.grid },
             border: { color: theme.grid },
-            ticks: { color: theme.muted, callback: (value) => options.yTick(Number(value)) },
+            afterBuildTicks: niceTicks('linear'),
+            ticks: { color: theme.muted, callback: tickCallback(options.yLabels, options.yTick) },
           },
         },
         plugins: {
