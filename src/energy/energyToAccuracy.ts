@@ -5,6 +5,7 @@
  * its fine-tune; the lottery ticket: its last round); the energy counts every phase before it in full
  * (EB Train's search and surgery) plus its own up to the end of the epoch that reached the target.
  */
+import { methodLabel } from '../core/methods.ts';
 
 export const DEFAULT_TARGET_DROP = 0.01;
 
@@ -68,10 +69,10 @@ export function energyToAccuracy(traces: readonly MethodTrace[], options: { targ
   const subject = methods[options.subject ?? 'ebTrain'];
   let savedRatio: number | null = null;
   let savedReason: string | null = null;
-  if (!reference || !subject) savedReason = `no saving to accuracy: ${!reference ? 'dense' : 'EB Train'} did not run`;
+  if (!reference || !subject) savedReason = `no saving to accuracy: ${!reference ? 'dense' : methodLabel('ebTrain')} did not run`;
   else if (reference.joules === null) savedReason = `no saving to accuracy: dense ${reference.reason}`;
-  else if (subject.joules === null) savedReason = `no saving to accuracy: EB Train ${subject.reason}`;
-  else if (!(subject.joules > 0)) savedReason = 'no saving to accuracy: EB Train used no energy';
+  else if (subject.joules === null) savedReason = `no saving to accuracy: ${methodLabel('ebTrain')} ${subject.reason}`;
+  else if (!(subject.joules > 0)) savedReason = `no saving to accuracy: ${methodLabel('ebTrain')} used no energy`;
   else savedRatio = reference.joules / subject.joules;
   return {
     target, targetBasis, methods, savedRatio,

@@ -3,6 +3,7 @@
  * which sensor, estimated by which model, projected from what), and when no saving is claimed, why.
  */
 import type { EnergyKind } from './types.ts';
+import { methodLabel } from '../core/methods.ts';
 import type { EnergySummary } from './savings.ts';
 import type { ComputeSummary } from './computeLedger.ts';
 
@@ -34,9 +35,9 @@ const ratio = (x: number) => `${x.toFixed(2)}x`;
 export function computeLine(compute: ComputeSummary): string {
   const flops = (x: number) => `${(x / 1e12).toPrecision(3)} TFLOP`;
   if (compute.flopSavedRatio === null || compute.denseFlops === null) {
-    return `compute: EB Train ${flops(compute.ebTrainFlops)}; ${compute.savedReason ?? 'no dense figure'}`;
+    return `compute: ${methodLabel('ebTrain')} ${flops(compute.ebTrainFlops)}; ${compute.savedReason ?? 'no dense figure'}`;
   }
-  const head = `compute: EB Train ${flops(compute.ebTrainFlops)} vs dense ${flops(compute.denseFlops)} (${compute.denseBasis}) — ${ratio(compute.flopSavedRatio)} fewer FLOPs`;
+  const head = `compute: ${methodLabel('ebTrain')} ${flops(compute.ebTrainFlops)} vs dense ${flops(compute.denseFlops)} (${compute.denseBasis}) — ${ratio(compute.flopSavedRatio)} fewer FLOPs`;
   const a = compute.agreement;
   if (!a) return head;
   return a.disagrees

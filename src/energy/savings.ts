@@ -14,7 +14,7 @@
  * epochs, and no stretch of the run went unmeasured. Otherwise every saving figure is null and
  * `savedReason` says why.
  */
-import { ebTrainPhases } from '../core/methods.ts';
+import { ebTrainPhases, methodLabel } from '../core/methods.ts';
 import type { MeterTotals, MeterViews } from './meter.ts';
 import type { EnergyKind, SourceKind } from './types.ts';
 import { co2eGrams, DEFAULT_CARBON_INTENSITY_G_PER_KWH, DEFAULT_PUE, formatEnergy } from './units.ts';
@@ -97,7 +97,7 @@ export function savingEligibility(facts: SavingFacts): string | null {
     return `no saving: the run ${facts.stopped === 'cancelled' ? 'was cancelled' : 'failed'} ${when}`;
   }
   if (!facts.ticketFound) return 'no saving: no Early-Bird ticket was found';
-  if (!facts.ebTrainFinished) return 'no saving: EB Train (search + surgery + retrain) did not finish';
+  if (!facts.ebTrainFinished) return `no saving: ${methodLabel('ebTrain')} (search + surgery + retrain) did not finish`;
   if (!facts.denseFinished && facts.denseEpochsForProjection < MIN_PROJECTION_EPOCHS) {
     return `no saving: the dense baseline did not finish and ${facts.denseEpochsForProjection} complete dense epoch(s) are too few to project it (${MIN_PROJECTION_EPOCHS} needed)`;
   }
@@ -227,7 +227,7 @@ export function summariseEnergy(input: EnergySummaryInput): EnergySummary {
     carbonIntensity,
     pue,
     overheadPercent: input.overheadPercent ?? null,
-    savedReason: saved ? null : notEligible ?? (dense.joules === null ? `no saving: ${dense.basis}` : 'no saving: EB Train used no energy'),
+    savedReason: saved ? null : notEligible ?? (dense.joules === null ? `no saving: ${dense.basis}` : `no saving: ${methodLabel('ebTrain')} used no energy`),
     contention: summariseContention(input.views?.activity ?? {}, phases),
     machine,
   };

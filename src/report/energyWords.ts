@@ -54,7 +54,7 @@ export function checkSentences(energy: Energy): string[] {
       (p.measuredJoules !== null && p.errorPercent !== null ? `; the dense phase measured ${formatEnergy(p.measuredJoules)}, a projection error of ${p.errorPercent >= 0 ? '+' : ''}${formatPercent(p.errorPercent)}.` : '; the dense phase was not run, so its error is not known.'));
   }
   const a = c.toAccuracy;
-  if (a) out.push(`Energy to ${formatAccuracy(a.target)} validation accuracy (${a.targetBasis}): ${accuracyRows(a).join('; ')}${a.savedRatio !== null ? ` — on that basis dense / EB Train = ${formatRatio(a.savedRatio)}` : a.savedReason ? ` — ${a.savedReason}` : ''}.`);
+  if (a) out.push(`Energy to ${formatAccuracy(a.target)} validation accuracy (${a.targetBasis}): ${accuracyRows(a).join('; ')}${a.savedRatio !== null ? ` — on that basis dense / ${methodLabel('ebTrain')} = ${formatRatio(a.savedRatio)}` : a.savedReason ? ` — ${a.savedReason}` : ''}.`);
   return out;
 }
 

@@ -369,7 +369,7 @@ function methodViews(folder: RunFolder, state: RunState, energy: EnergyView, sto
         const phases = ownPhases(method);
         const started = state.phases.some((ph) => phases.includes(ph.phase));
         const what = method === 'ebTrain'
-          ? (started ? 'before EB Train (search + surgery + retrain) finished' : 'before the search started')
+          ? (started ? `before ${methodLabel('ebTrain')} (search + surgery + retrain) finished` : 'before the search started')
           : started ? `during the ${phaseLabel(method)} phase` : `before the ${phaseLabel(method)} phase started`;
         note = `not recorded — ${stopped} ${what}`;
       }
