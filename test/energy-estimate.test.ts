@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { detectPowerSources } from '../src/energy/detect.ts';
-import { cpuPowerModel, estimateCpuWatts, openCpuEstimateSource, runShareOfBusy } from '../src/energy/estimate/cpuEstimateSource.ts';
+import { CpuEstimateSource, cpuPowerModel, estimateCpuWatts, openCpuEstimateSource, runShareOfBusy } from '../src/energy/estimate/cpuEstimateSource.ts';
 import { parseCpuInfo } from '../src/energy/estimate/cpuModel.ts';
 import { cpuPowerTable, DEFAULT_WATTS_PER_CORE, lookupCpuPower, medianWattsPerCore, type CpuPowerEntry } from '../src/energy/estimate/cpuPowerTable.ts';
 import { parsePidStat, readAllPidStats, treeCpuSeconds } from '../src/energy/estimate/processCpu.ts';
@@ -225,10 +225,10 @@ describe('CPU estimate source', () => {
     assert.ok(readings[1]!.watts >= 0.1 * 280 / 64 * 2 - 1e-9, 'the machine view always carries the idle power of every CPU');
   });
 
-  it('counts its joules (each reading\'s watts held since the one before), so the meter integrates by difference', async () => {
+  it('counts its joules (each interval\'s mean power × its length), so the meter integrates by difference', async () => {
     const source = await openCpuEstimateSource({ tdpWatts: 20, logicalCpus: 2, affinityCpus: 2 });
     const first = await source.read();
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 250));
     const second = await source.read();
     for (const view of ['run', 'machine']) {
       const [a, b] = [first, second].map((rs) => rs.find((r) => r.device === 'cpu' && (r.view ?? 'run') === view)!);
@@ -242,6 +242,25 @@ describe('CPU estimate source', () => {
     const run = second.find((r) => r.device === 'cpu' && !r.view)!;
     const expected = run.watts * (run.timeMs - first[0]!.timeMs) / 1000;
     assert.ok(Math.abs(meter.phaseJoules('a') - expected) < 1e-9, `${meter.phaseJoules('a')} J against ${expected} J`);
+  });
+
+  it('shows power over 200 ms at least: a boundary reading a few ms after the last one neither spikes nor drops it', async () => {
+    // The run burns one core throughout; /proc counts CPU time in 10 ms ticks, so a 4 ms interval reads as anything from 0 to both cores.
+    const samples = [
+      { timeMs: 1000, runCpuSeconds: 0, machineBusySeconds: 0 },
+      { timeMs: 1500, runCpuSeconds: 0.5, machineBusySeconds: 0.5 },
+      { timeMs: 1504, runCpuSeconds: 0.508, machineBusySeconds: 0.508 },
+      { timeMs: 2004, runCpuSeconds: 1.004, machineBusySeconds: 1.004 },
+    ];
+    let next = 1;
+    const model = cpuPowerModel({ model: 'test CPU', machineCpus: 2, usableCores: 2, usableCoresBasis: 'test', tdpWatts: 20 });
+    const source = new CpuEstimateSource(model, { sample: async () => samples[next++]! }, samples[0]!, 'test');
+    const run = async () => (await source.read()).find((r) => r.device === 'cpu' && !r.view)!;
+    const oneCore = estimateCpuWatts(model, 2, 1, 1);
+    const [a, b, c] = [await run(), await run(), await run()];
+    assert.ok(Math.abs(a.watts - oneCore) < 1e-9 && Math.abs(b.watts - oneCore) < 1e-9 && Math.abs(c.watts - oneCore) < 1e-9, `${a.watts}, ${b.watts}, ${c.watts} W against ${oneCore} W`);
+    // The joules are each interval's own: two cores for 4 ms, then 0.992 of one for 500 ms; their sum is one core for 1004 ms.
+    assert.ok(Math.abs(c.counterJoules! - oneCore * 1.004) < 1e-9, `${c.counterJoules} J`);
   });
 
   it('falls back to os.cpus() when /proc/stat cannot be read', async () => {

@@ -118,6 +118,9 @@ export function runShareOfBusy(runBusyCores: number, machineBusyCores: number): 
   return Math.min(1, Math.max(0, runBusyCores / machineBusyCores));
 }
 
+/** The shortest span a reading's power and utilisation are shown over (boundary readings are shorter). */
+export const MIN_SHOWN_SPAN_MS = 200;
+
 export class CpuEstimateSource implements PowerSource {
   readonly name = 'cpu-estimate';
   readonly kind = 'estimated' as const;
@@ -126,13 +129,18 @@ export class CpuEstimateSource implements PowerSource {
    *  before, so the meter integrates these by difference (a trapezoid would spread an interval's
    *  energy half onto its neighbours, across phase boundaries). */
   private joules = { run: 0, machine: 0 };
+  /** What a reading shows (watts, utilisation): over the last MIN_SHOWN_SPAN_MS or more. */
+  private shown: { runWatts: number; machineWatts: number; run: number; machine: number } | null = null;
+  private shownFrom: CpuActivitySample;
 
   constructor(
     readonly model: CpuPowerModel,
     private readonly probe: { sample(): Promise<CpuActivitySample> },
     private last: CpuActivitySample,
     private readonly runFrom: string,
-  ) {}
+  ) {
+    this.shownFrom = last;
+  }
 
   get formula(): string {
     return `${this.model.formula}; run's CPU time from ${this.runFrom}`;
@@ -163,10 +171,26 @@ export class CpuEstimateSource implements PowerSource {
       this.joules.run += runWatts * seconds;
       this.joules.machine += machineWatts * seconds;
     }
+    // A reading taken at a phase boundary may follow the one before by a few milliseconds, where CPU
+    // time (counted in 10 ms ticks) gives any utilisation at all: the joules above stay exact (their
+    // tick errors cancel in the sum), but the power shown is taken over a span long enough to mean it.
+    const shownSeconds = (sample.timeMs - this.shownFrom.timeMs) / 1000;
+    if (this.shown === null || shownSeconds * 1000 >= MIN_SHOWN_SPAN_MS) {
+      const busy = shownSeconds > 0
+        ? { run: Math.max(0, sample.runCpuSeconds - this.shownFrom.runCpuSeconds) / shownSeconds, machine: Math.max(0, sample.machineBusySeconds - this.shownFrom.machineBusySeconds) / shownSeconds }
+        : this.lastBusy;
+      this.shown = {
+        runWatts: estimateCpuWatts(m, m.usableCores, busy.run, runShareOfBusy(busy.run, busy.machine)),
+        machineWatts: estimateCpuWatts(m, m.machineCpus, busy.machine),
+        run: Math.min(1, busy.run / m.usableCores),
+        machine: Math.min(1, busy.machine / m.machineCpus),
+      };
+      this.shownFrom = sample;
+    }
     const base = { source: this.name, timeMs: sample.timeMs, kind: this.kind };
     return [
-      { ...base, device: 'cpu', watts: runWatts, counterJoules: this.joules.run, utilisation: Math.min(1, this.lastBusy.run / m.usableCores) },
-      { ...base, device: 'cpu', view: 'machine', watts: machineWatts, counterJoules: this.joules.machine, utilisation: Math.min(1, this.lastBusy.machine / m.machineCpus) },
+      { ...base, device: 'cpu', watts: this.shown.runWatts, counterJoules: this.joules.run, utilisation: this.shown.run },
+      { ...base, device: 'cpu', view: 'machine', watts: this.shown.machineWatts, counterJoules: this.joules.machine, utilisation: this.shown.machine },
       ...activityReadings(sample),
     ];
   }
