@@ -24,3 +24,13 @@ export const STATUS_LABELS: Readonly<Record<AnyStatus, string>> = {
 export function statusLabel(status: string): string {
   return STATUS_LABELS[status as AnyStatus] ?? status;
 }
+
+/** Whether resuming a run would only repeat how it ended: it failed on its data or its settings (the run-end's failure kind). */
+export function resumeRepeatsFailure(status: string, failure: string | null | undefined): boolean {
+  return status === 'failed' && Boolean(failure);
+}
+
+/** Whether a run failed or was cancelled before any epoch finished: it has nothing to chart or report. */
+export function overBeforeFirstEpoch(status: string, epochsFinished: number | null | undefined): boolean {
+  return (status === 'failed' || status === 'cancelled') && epochsFinished === 0;
+}

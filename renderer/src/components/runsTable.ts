@@ -8,7 +8,7 @@
 import type { RunListItem } from '../../../src/run/runStore.ts';
 import type { SweepListItem } from '../../../src/study/listSweeps.ts';
 import { sweepRunId } from '../../../src/study/sweepRunId.ts';
-import { statusLabel } from '../../../src/core/status.ts';
+import { overBeforeFirstEpoch, resumeRepeatsFailure, statusLabel } from '../../../src/core/status.ts';
 import { percentInterval } from '../../../src/energy/savingWords.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { formatAccuracy, formatDate, formatDuration, formatJoules, formatPercent } from '../ui/format.ts';
@@ -252,9 +252,9 @@ export function createRunsTable(actions: RunsTableActions, groups: SweepGroups, 
       : [
         iconButton('open', `Open ${name}`, 'open-run', () => actions.open(row.id)),
         // No Resume where it would fail the same way (its data or settings must change first: Run again).
-        RESUMABLE.has(status) && !item?.failure ? iconButton('resume', `Resume ${name}`, 'row-resume', () => actions.resume(row.id)) : null,
+        RESUMABLE.has(status) && !resumeRepeatsFailure(status, item?.failure) ? iconButton('resume', `Resume ${name}`, 'row-resume', () => actions.resume(row.id)) : null,
         // Cancelled and failed runs too, the report saying what is missing; not one over before its first epoch (nothing to report).
-        status === 'running' || item?.epochsFinished === 0 ? null : iconButton('pdf', `Export the PDF report of ${name}`, 'export-pdf', () => actions.exportPdf(row.id)),
+        status === 'running' || overBeforeFirstEpoch(status, item?.epochsFinished) ? null : iconButton('pdf', `Export the PDF report of ${name}`, 'export-pdf', () => actions.exportPdf(row.id)),
         status === 'running' ? null : iconButton('delete', `Delete ${name}`, 'delete-run', () => actions.remove(row.id), true),
       ];
     const tr = h('tr', {

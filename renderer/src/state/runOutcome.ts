@@ -1,5 +1,6 @@
 /** How a run that is over ended, in the terms its actions and its Live view depend on. */
 import type { RunRecord } from './runRecords.ts';
+import { overBeforeFirstEpoch, resumeRepeatsFailure } from '../../../src/core/status.ts';
 
 /** Epochs the run finished, over every phase. */
 export function epochsFinished(record: RunRecord): number {
@@ -8,11 +9,10 @@ export function epochsFinished(record: RunRecord): number {
 
 /** The run failed or was cancelled before a single epoch finished: nothing to chart or report. */
 export function endedBeforeFirstEpoch(record: RunRecord): boolean {
-  const { status } = record.view;
-  return !record.active && (status === 'failed' || status === 'cancelled') && epochsFinished(record) === 0;
+  return !record.active && overBeforeFirstEpoch(record.view.status, epochsFinished(record));
 }
 
 /** The run failed in a way a resume would repeat: its data or its settings (the run-end's failure kind). */
 export function resumeWouldRepeat(record: RunRecord): boolean {
-  return record.view.status === 'failed' && Boolean(record.view.lastRunEnd?.failure);
+  return resumeRepeatsFailure(record.view.status, record.view.lastRunEnd?.failure);
 }
