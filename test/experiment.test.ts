@@ -272,10 +272,14 @@ describe('no saving claimed for a run that did not get there', () => {
 
   test('a failed run: savedRatio null with a reason in summary.json and the runs list', async () => {
     const runsDir = mkdtempSync(join(tmpdir(), 'eb-fail-'));
+    // The app reads the run back on its run-end: the summary must be there by then, as for a completed run.
+    let summaryAtRunEnd: boolean | null = null;
     await assert.rejects(runExperiment(small, {
       runsDir,
       callbacks: (phase) => (phase === 'search' ? [{ onEpochEnd: (logs) => { if (logs.epoch >= 1) throw new Error('disk on fire'); } }] : []),
+      onEvent: (e) => { if (e.type === 'run-end') summaryAtRunEnd = readdirSync(runsDir).some((d) => existsSync(join(runsDir, d, 'summary.json'))); },
     }), /disk on fire/);
+    assert.equal(summaryAtRunEnd, true, 'summary.json written before the run-end event');
     const [item] = await listRuns(runsDir);
     const s = JSON.parse(readFileSync(join(item!.dir, 'summary.json'), 'utf8'));
     assert.equal(s.status, 'failed');

@@ -194,7 +194,8 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     const message = (error as Error).message;
     const recording = energy ? await energy.stop().catch(() => null) : null;
     const failure = failureKindOf(error);
-    emit({ type: 'run-end', time: Date.now(), status: 'failed', error: message, ...(failure ? { failure } : {}) });
+    // The summary before the run-end, as when a run completes: whoever reads the run on its run-end
+    // (the app does at once) finds the summary there.
     if (backend && recording) {
       try {
         store.writeSummary(buildSummary({
@@ -205,6 +206,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
         // The failure itself is what the user needs to see.
       }
     }
+    emit({ type: 'run-end', time: Date.now(), status: 'failed', error: message, ...(failure ? { failure } : {}) });
     throw error;
   }
 }
