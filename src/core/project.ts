@@ -341,6 +341,11 @@ export function methodResults(state: RunState): Partial<Record<Method, MethodRes
   return methods;
 }
 
+/** Epochs the run finished, over every phase (as logged). */
+export function epochsFinished(view: Pick<RunView, 'epochsLogged'>): number {
+  return Object.values(view.epochsLogged).reduce((sum, e) => sum + e.count, 0);
+}
+
 /** Epochs of the search phase that finished (the Early-Bird search is dense training). */
 export function searchEpochsDone(view: RunView): number {
   return view.epochs.search?.length ?? 0;

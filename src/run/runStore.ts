@@ -23,7 +23,7 @@ import { configPath, eventsPath, isRunId, runMarkerPath, summaryPath } from './p
 import { configHash } from './configHash.ts';
 import { READ_CAPS, readRegularFile, readRegularFileSync } from './safeRead.ts';
 import type { RunSummary } from '../core/summary.ts';
-import { project } from '../core/project.ts';
+import { epochsFinished, project } from '../core/project.ts';
 import { parseSummaryText } from './summarySchema.ts';
 import { contendedPhases, savingKind } from '../energy/labels.ts';
 import { savingWarnings } from '../energy/savingWords.ts';
@@ -400,7 +400,7 @@ async function readRunItem(store: RunStore): Promise<CachedRunItem> {
     ...savingTrust(savedReason === null ? summary!.energy! : null),
     estimateModel: summary?.energy?.estimateModel ?? null,
     failure: state.lastRunEnd?.failure ?? null,
-    epochsFinished: summary?.status === 'completed' ? null : Object.values(state.epochsLogged).reduce((n, e) => n + e.count, 0),
+    epochsFinished: summary?.status === 'completed' ? null : epochsFinished(state),
     problem: problems.length ? problems.join('; ') : null,
   };
 }
