@@ -118,6 +118,14 @@ export function runShareOfBusy(runBusyCores: number, machineBusyCores: number): 
   return Math.min(1, Math.max(0, runBusyCores / machineBusyCores));
 }
 
+/** Watts of the run and of the machine, and their utilisation (0..1). */
+interface CpuPower {
+  runWatts: number;
+  machineWatts: number;
+  run: number;
+  machine: number;
+}
+
 /** The shortest span a reading's power and utilisation are shown over (boundary readings are shorter). */
 export const MIN_SHOWN_SPAN_MS = 200;
 
@@ -125,12 +133,12 @@ export class CpuEstimateSource implements PowerSource {
   readonly name = 'cpu-estimate';
   readonly kind = 'estimated' as const;
   private lastBusy = { run: 0, machine: 0 };
-  /** Estimated joules so far, run and machine: each reading's watts are the average since the one
-   *  before, so the meter integrates these by difference (a trapezoid would spread an interval's
-   *  energy half onto its neighbours, across phase boundaries). */
+  /** Estimated joules so far, run and machine, each interval's mean power × its length: the meter
+   *  integrates these by difference (a trapezoid would spread an interval's energy half onto its
+   *  neighbours, across phase boundaries). */
   private joules = { run: 0, machine: 0 };
   /** What a reading shows (watts, utilisation): over the last MIN_SHOWN_SPAN_MS or more. */
-  private shown: { runWatts: number; machineWatts: number; run: number; machine: number } | null = null;
+  private shown: CpuPower | null = null;
   private shownFrom: CpuActivitySample;
 
   constructor(
@@ -157,34 +165,18 @@ export class CpuEstimateSource implements PowerSource {
   async read(): Promise<PowerReading[]> {
     const sample = await this.probe.sample();
     const seconds = (sample.timeMs - this.last.timeMs) / 1000;
-    if (seconds > 0) {
-      this.lastBusy = {
-        run: Math.max(0, sample.runCpuSeconds - this.last.runCpuSeconds) / seconds,
-        machine: Math.max(0, sample.machineBusySeconds - this.last.machineBusySeconds) / seconds,
-      };
-    }
+    this.lastBusy = busyBetween(this.last, sample) ?? this.lastBusy;
     this.last = sample;
-    const m = this.model;
-    const runWatts = estimateCpuWatts(m, m.usableCores, this.lastBusy.run, runShareOfBusy(this.lastBusy.run, this.lastBusy.machine));
-    const machineWatts = estimateCpuWatts(m, m.machineCpus, this.lastBusy.machine);
     if (seconds > 0) {
-      this.joules.run += runWatts * seconds;
-      this.joules.machine += machineWatts * seconds;
+      const interval = this.powerAt(this.lastBusy);
+      this.joules.run += interval.runWatts * seconds;
+      this.joules.machine += interval.machineWatts * seconds;
     }
     // A reading taken at a phase boundary may follow the one before by a few milliseconds, where CPU
     // time (counted in 10 ms ticks) gives any utilisation at all: the joules above stay exact (their
     // tick errors cancel in the sum), but the power shown is taken over a span long enough to mean it.
-    const shownSeconds = (sample.timeMs - this.shownFrom.timeMs) / 1000;
-    if (this.shown === null || shownSeconds * 1000 >= MIN_SHOWN_SPAN_MS) {
-      const busy = shownSeconds > 0
-        ? { run: Math.max(0, sample.runCpuSeconds - this.shownFrom.runCpuSeconds) / shownSeconds, machine: Math.max(0, sample.machineBusySeconds - this.shownFrom.machineBusySeconds) / shownSeconds }
-        : this.lastBusy;
-      this.shown = {
-        runWatts: estimateCpuWatts(m, m.usableCores, busy.run, runShareOfBusy(busy.run, busy.machine)),
-        machineWatts: estimateCpuWatts(m, m.machineCpus, busy.machine),
-        run: Math.min(1, busy.run / m.usableCores),
-        machine: Math.min(1, busy.machine / m.machineCpus),
-      };
+    if (this.shown === null || sample.timeMs - this.shownFrom.timeMs >= MIN_SHOWN_SPAN_MS) {
+      this.shown = this.powerAt(busyBetween(this.shownFrom, sample) ?? this.lastBusy);
       this.shownFrom = sample;
     }
     const base = { source: this.name, timeMs: sample.timeMs, kind: this.kind };
@@ -195,7 +187,28 @@ export class CpuEstimateSource implements PowerSource {
     ];
   }
 
+  /** The run's and the machine's watts and utilisation with these cores busy. */
+  private powerAt(busy: { run: number; machine: number }): CpuPower {
+    const m = this.model;
+    return {
+      runWatts: estimateCpuWatts(m, m.usableCores, busy.run, runShareOfBusy(busy.run, busy.machine)),
+      machineWatts: estimateCpuWatts(m, m.machineCpus, busy.machine),
+      run: Math.min(1, busy.run / m.usableCores),
+      machine: Math.min(1, busy.machine / m.machineCpus),
+    };
+  }
+
   close(): void {}
+}
+
+/** Cores busy between two samples, the run's and the whole machine's; null when no time passed. */
+function busyBetween(from: CpuActivitySample, to: CpuActivitySample): { run: number; machine: number } | null {
+  const seconds = (to.timeMs - from.timeMs) / 1000;
+  if (!(seconds > 0)) return null;
+  return {
+    run: Math.max(0, to.runCpuSeconds - from.runCpuSeconds) / seconds,
+    machine: Math.max(0, to.machineBusySeconds - from.machineBusySeconds) / seconds,
+  };
 }
 
 /** Always succeeds: it is the last resort. */
