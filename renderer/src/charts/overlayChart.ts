@@ -44,7 +44,8 @@ export interface OverlayChartOptions {
   emptyText: string;
   /** Axis tick label (also the tooltip's x). */
   xTick?(value: number): string;
-  yTick(value: number): string;
+  /** One y tick label, unless `yLabels` labels the axis. */
+  yTick?(value: number): string;
   /** Tick labels for all of an axis's ticks at once: one unit and one number of decimals for the axis. */
   yLabels?(values: number[]): string[];
   /** Steps of the x axis: clock steps for time in seconds, whole steps for epochs (also `integerX`). */

@@ -115,12 +115,12 @@ export function createCompareView(records: RunRecords, notice: Notice): CompareV
     }),
     energy: new OverlayChart({
       testId: 'overlay-energy', title: 'Cumulative energy per method', caption: 'Joules charged to each method so far, over each run\'s own time (its phases one after the other).',
-      xTitle: 'time (m:ss)', yTitle: 'energy', xTick: formatClock, xKind: 'clock', yMin: 0, yLabels: energyTickLabels, yTick: (v) => formatJoules(v), yValue: (v) => `${v.toFixed(1)} J`,
+      xTitle: 'time (m:ss)', yTitle: 'energy', xTick: formatClock, xKind: 'clock', yMin: 0, yLabels: energyTickLabels, yValue: (v) => `${v.toFixed(1)} J`,
       emptyText: 'No energy recorded in these runs yet.',
     }),
     power: new OverlayChart({
       testId: 'overlay-power', title: 'Power', caption: 'Watts per energy source at each sampling interval, over each run\'s own time.',
-      xTitle: 'time (m:ss)', yTitle: 'W', xTick: formatClock, xKind: 'clock', yMin: 0, yLabels: wattTickLabels, yTick: (v) => `${v.toFixed(v < 10 ? 1 : 0)} W`, yValue: (v) => `${v.toFixed(2)} W`,
+      xTitle: 'time (m:ss)', yTitle: 'W', xTick: formatClock, xKind: 'clock', yMin: 0, yLabels: wattTickLabels, yValue: (v) => `${v.toFixed(2)} W`,
       emptyText: 'No power reading in these runs yet.',
     }),
     mask: new OverlayChart({
