@@ -237,7 +237,7 @@ function savingKinds(group: StudyGroup): { kind: string; text: string }[] {
   return [{ kind, text: kind || 'kind not recorded' }];
 }
 
-/** "23.4 % ± 2.1 (95 % CI 18.2 … 28.6 %, n = 3)": a setting's saving against one reference, as the CLI prints it. */
+/** "23.4 % ± 2.1 (95 % CI 18.2 … 28.6 %) (n = 3)": a setting's saving against one reference (the CLI and the study PDF write the same figures through formatStat, src/study/studyReport.ts, as "± … [low … high]"). */
 export function savingText(stat: Stat): string {
   const f = (x: number) => x.toFixed(1);
   if (stat.std === null) return `${f(stat.mean)} % (n = 1)`;
