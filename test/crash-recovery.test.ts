@@ -145,6 +145,24 @@ describe('kill and resume', () => {
   });
 });
 
+/**
+ * Fills the file system at `mountPoint` with `ballast` until `headroom` bytes are left. The run keeps
+ * writing meanwhile (a checkpoint can be half written when the free space is read), so a ballast
+ * that no longer fits is removed and sized again from a fresh reading.
+ */
+function fillLeaving(mountPoint: string, ballast: string, headroom: number): void {
+  for (let attempt = 1; ; attempt++) {
+    const s = statfsSync(mountPoint);
+    try {
+      writeFileSync(ballast, Buffer.alloc(Math.max(0, Number(s.bavail) * Number(s.bsize) - headroom)));
+      return;
+    } catch (error) {
+      rmSync(ballast, { force: true });
+      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC' || attempt === 5) throw error;
+    }
+  }
+}
+
 describe('disk full', () => {
   test('ENOSPC on a small tmpfs: one line with the path and free space, failed and resumable, temp files gone, earlier files kept', { timeout: 600_000 }, async (t) => {
     const mountPoint = mkdtempSync(join(tmpdir(), 'eb-full-'));
@@ -179,8 +197,7 @@ describe('disk full', () => {
             }
           })();
           if (events.some((e) => e.type === 'epoch' && e.phase === 'search')) {
-            const s = statfsSync(mountPoint);
-            writeFileSync(ballast, Buffer.alloc(Math.max(0, Number(s.bavail) * Number(s.bsize) - 64 * 1024)));
+            fillLeaving(mountPoint, ballast, 64 * 1024);
             eventsBefore = readFileSync(join(runDir, 'events.jsonl'), 'utf8');
             configBefore = readFileSync(join(runDir, 'config.json'), 'utf8');
             break;
