@@ -260,36 +260,3 @@ describe('EnergyRecorder: losing the last power source', () => {
     assert.match(savingEligibility({ ticketFound: true, ebTrainFinished: true, denseFinished: true, denseEpochsForProjection: 5, unmeasuredSeconds: gap.seconds }) ?? '', /had no power source left/);
   });
 });
-
-describe('EnergyRecorder: phase boundaries', () => {
-  it('takes a reading at each boundary, so a phase gets the energy spent in it and not its neighbour\'s', async () => {
-    // A counter source: 100 W until the boundary, 0 W after. Readings every 60 s, so between the first
-    // one and the final one at stop only a boundary reading can tell the two phases apart.
-    const startedAt = Date.now();
-    let switchedAt: number | null = null;
-    const joulesAt = (t: number) => (Math.min(t, switchedAt ?? t) - startedAt) * 0.1;
-    const meterSource: PowerSource = {
-      name: 'counter', kind: 'measured', describe: () => '100 W, then nothing',
-      read: async () => {
-        const t = Date.now();
-        return [{ source: 'counter', device: 'd', timeMs: t, watts: switchedAt === null ? 100 : 0, counterJoules: joulesAt(t), kind: 'measured' }];
-      },
-      close: () => undefined,
-    };
-    const recorder = await EnergyRecorder.start(
-      { intervalMs: 60_000, carbonIntensity: 475, pue: 1 } satisfies EnergySettings, () => undefined, [],
-      async () => ({ sources: [meterSource], skipped: [] }),
-    );
-    recorder.setPhase('busy');
-    await sleep(300);
-    switchedAt = Date.now();
-    recorder.setPhase('quiet');
-    await sleep(300);
-    const { totals } = await recorder.stop();
-    const busy = totals.busy!.counter!.joules;
-    const quiet = totals.quiet?.counter?.joules ?? 0;
-    assert.ok(busy > 25, `busy: ${busy} J`);
-    // Split by time alone, the quiet phase would get about half of the busy one's joules.
-    assert.ok(quiet < busy * 0.05, `quiet ${quiet} J against busy ${busy} J`);
-  });
-});

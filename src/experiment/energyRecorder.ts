@@ -17,8 +17,6 @@ import type { EnergyRecording, EnergySourceInfo, UnmeasuredInterval } from '../e
 export type { EnergyRecording, EnergySourceInfo, UnmeasuredInterval } from '../energy/recording.ts';
 
 interface SamplerHandle {
-  /** One extra reading as soon as the sampler can take it (never awaited: training goes on). */
-  sampleNow(): void;
   stop(): Promise<number>;
 }
 
@@ -58,7 +56,7 @@ export class EnergyRecorder {
       let info: EnergySourceInfo[] = [];
       let skipped: { name: string; reason: string }[] = [];
       let attach: (ingest: (r: PowerReading[]) => void, fail: (f: SourceFailure, remaining: string[]) => void) => SamplerHandle =
-        () => ({ sampleNow: () => {}, stop: async () => 0 });
+        () => ({ stop: async () => 0 });
       const onThisThread = async (detectHere: typeof detectPowerSources) => {
         const detected = await detectHere(detectSettings);
         info = detected.sources.map((s) => ({ name: s.name, kind: s.kind, description: s.describe(), ...(s.formula ? { formula: s.formula } : {}), ...(s.label ? { label: s.label } : {}), ...(s.view ? { view: s.view } : {}) }));
@@ -68,7 +66,7 @@ export class EnergyRecorder {
           sampler.onReadings(ingest);
           sampler.onSourceFailure((f) => fail(f, sampler.activeSources.filter((s) => s.view !== 'activity').map((s) => s.name)));
           sampler.start();
-          return { sampleNow: () => void sampler.sampleNow(), stop: async () => (await sampler.stop(), sampler.overheadPercent) };
+          return { stop: async () => (await sampler.stop(), sampler.overheadPercent) };
         };
       };
       if (detect) await onThisThread(detect);
@@ -88,7 +86,7 @@ export class EnergyRecorder {
           attach = (ingest, fail) => {
             b.onReadings(ingest);
             b.onSourceFailure(fail);
-            return { sampleNow: () => void b.sampleNow(), stop: () => b.stop() };
+            return { stop: () => b.stop() };
           };
         }
       }
@@ -124,9 +122,6 @@ export class EnergyRecorder {
   setPhase(phase: string): void {
     try {
       this.meter?.setPhase(phase);
-      // A reading at the boundary: otherwise the sampling interval that straddles it is split by
-      // time alone, which on phases of a second or two moves a sizeable share of one into the other.
-      this.sampler?.sampleNow();
     } catch (error) {
       // The meter is bookkeeping: its failure must not stop training.
       process.emitWarning(`energy meter: ${(error as Error).message}`);
