@@ -9,7 +9,7 @@
  * numbers once space is freed.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,22 +145,41 @@ describe('kill and resume', () => {
   });
 });
 
-/**
- * Fills the file system at `mountPoint` with `ballast` until `headroom` bytes are left. The run keeps
- * writing meanwhile (a checkpoint can be half written when the free space is read), so a ballast
- * that no longer fits is removed and sized again from a fresh reading.
- */
-function fillLeaving(mountPoint: string, ballast: string, headroom: number): void {
-  for (let attempt = 1; ; attempt++) {
-    const s = statfsSync(mountPoint);
-    try {
-      writeFileSync(ballast, Buffer.alloc(Math.max(0, Number(s.bavail) * Number(s.bsize) - headroom)));
-      return;
-    } catch (error) {
-      rmSync(ballast, { force: true });
-      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC' || attempt === 5) throw error;
-    }
+/** Whether the process is stopped (SIGSTOP has taken effect on every thread). */
+function isStopped(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+  } catch {
+    return false;
   }
+}
+
+/**
+ * Fills the file system at `mountPoint` with `ballast` until `headroom` bytes are left, at a moment
+ * when the run writes nothing: it is stopped (SIGSTOP) while no checkpoint swap or temp file of its
+ * own is on the disk. Filled while a swap is half done, the headroom would be whatever the swap
+ * frees or takes next: enough to go on for epochs, or so little that not even the run-end line fits.
+ */
+async function fillWhileStopped(child: ChildProcess, runDir: string, mountPoint: string, ballast: string, headroom: number): Promise<void> {
+  for (let attempt = 1; attempt <= 200; attempt++) {
+    child.kill('SIGSTOP');
+    try {
+      for (const deadline = Date.now() + 5000; !isStopped(child.pid!); ) {
+        assert.ok(Date.now() < deadline, 'the run did not stop on SIGSTOP');
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      if (leftovers(runDir).length === 0) {
+        const s = statfsSync(mountPoint);
+        writeFileSync(ballast, Buffer.alloc(Math.max(0, Number(s.bavail) * Number(s.bsize) - headroom)));
+        return;
+      }
+    } finally {
+      child.kill('SIGCONT');
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.fail('the run was always in the middle of writing a checkpoint');
 }
 
 describe('disk full', () => {
@@ -197,7 +216,7 @@ describe('disk full', () => {
             }
           })();
           if (events.some((e) => e.type === 'epoch' && e.phase === 'search')) {
-            fillLeaving(mountPoint, ballast, 64 * 1024);
+            await fillWhileStopped(child, runDir, mountPoint, ballast, 64 * 1024);
             eventsBefore = readFileSync(join(runDir, 'events.jsonl'), 'utf8');
             configBefore = readFileSync(join(runDir, 'config.json'), 'utf8');
             break;

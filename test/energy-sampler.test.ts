@@ -260,3 +260,28 @@ describe('EnergyRecorder: losing the last power source', () => {
     assert.match(savingEligibility({ ticketFound: true, ebTrainFinished: true, denseFinished: true, denseEpochsForProjection: 5, unmeasuredSeconds: gap.seconds }) ?? '', /had no power source left/);
   });
 });
+
+describe('EnergyRecorder: the first reading', () => {
+  it('is taken on the sampling thread before start() returns, so a phase set at once is metered from its start', async () => {
+    const events: RunEvent[] = [];
+    const recorder = await EnergyRecorder.start({ intervalMs: 1000, carbonIntensity: 475, pue: 1 } satisfies EnergySettings, (e) => events.push(e));
+    let stopped = false;
+    try {
+      // A baseline is an interval event with no deltas (nothing before it to integrate from).
+      assert.ok(events.some((e) => e.type === 'energy.interval'), 'the baseline reading reached the meter');
+      recorder.setPhase('first');
+      const phaseFrom = Date.now();
+      // Short and synchronous, as a run's first phase on a loaded machine can be: the thread's next
+      // reading is not even delivered before the next phase starts.
+      while (Date.now() - phaseFrom < 30) { /* busy */ }
+      recorder.setPhase('second');
+      await sleep(50);
+      const recording = await recorder.stop();
+      stopped = true;
+      const first = Object.values(recording.totals.first ?? {}).reduce((sum, total) => sum + total.joules, 0);
+      assert.ok(first > 0, `the first phase has energy: ${JSON.stringify(recording.totals)}`);
+    } finally {
+      if (!stopped) await recorder.stop();
+    }
+  });
+});

@@ -17,6 +17,8 @@ import type { EnergyRecording, EnergySourceInfo, UnmeasuredInterval } from '../e
 export type { EnergyRecording, EnergySourceInfo, UnmeasuredInterval } from '../energy/recording.ts';
 
 interface SamplerHandle {
+  /** Resolves once a reading taken after the call has reached the meter. */
+  sampleNow(): Promise<unknown>;
   stop(): Promise<number>;
 }
 
@@ -56,7 +58,7 @@ export class EnergyRecorder {
       let info: EnergySourceInfo[] = [];
       let skipped: { name: string; reason: string }[] = [];
       let attach: (ingest: (r: PowerReading[]) => void, fail: (f: SourceFailure, remaining: string[]) => void) => SamplerHandle =
-        () => ({ stop: async () => 0 });
+        () => ({ sampleNow: async () => undefined, stop: async () => 0 });
       const onThisThread = async (detectHere: typeof detectPowerSources) => {
         const detected = await detectHere(detectSettings);
         info = detected.sources.map((s) => ({ name: s.name, kind: s.kind, description: s.describe(), ...(s.formula ? { formula: s.formula } : {}), ...(s.label ? { label: s.label } : {}), ...(s.view ? { view: s.view } : {}) }));
@@ -66,7 +68,7 @@ export class EnergyRecorder {
           sampler.onReadings(ingest);
           sampler.onSourceFailure((f) => fail(f, sampler.activeSources.filter((s) => s.view !== 'activity').map((s) => s.name)));
           sampler.start();
-          return { stop: async () => (await sampler.stop(), sampler.overheadPercent) };
+          return { sampleNow: () => sampler.sampleNow(), stop: async () => (await sampler.stop(), sampler.overheadPercent) };
         };
       };
       if (detect) await onThisThread(detect);
@@ -86,7 +88,7 @@ export class EnergyRecorder {
           attach = (ingest, fail) => {
             b.onReadings(ingest);
             b.onSourceFailure(fail);
-            return { stop: () => b.stop() };
+            return { sampleNow: () => b.sampleNow(), stop: () => b.stop() };
           };
         }
       }
@@ -94,6 +96,9 @@ export class EnergyRecorder {
       const meter = previous.length ? EnergyMeter.fromEvents(previous, { onEvent: write }) : new EnergyMeter({ onEvent: write });
       const recorder = new EnergyRecorder(meter, null, info, skipped, emit);
       recorder.sampler = attach((readings) => meter.ingest(readings), (f, remaining) => recorder.sourceFailed(f, remaining));
+      // The meter's first reading before anything is metered: a sampling thread kept waiting by a
+      // loaded machine would otherwise take it late, and a short first phase would get no energy.
+      await recorder.sampler.sampleNow();
       if (!info.some((s) => s.view !== 'activity')) recorder.lose(Date.now(), 'no power source could be opened');
       return recorder;
     } catch (error) {
