@@ -187,7 +187,7 @@ describe('a seeds sweep on the Runs screen', () => {
       if (saving) {
         const cell = figures.getByTestId('study-savings').locator('[data-testid="study-saving"][data-reference="dense"]');
         const text = await cell.innerText();
-        assert.ok(text.startsWith(`${saving.mean.toFixed(1)} % ± ${saving.std!.toFixed(1)} (95 % CI ${saving.ci95![0].toFixed(1)} … ${saving.ci95![1].toFixed(1)} %)`), text);
+        assert.equal(text, `${saving.mean.toFixed(1)} % ± ${saving.std!.toFixed(1)} % [${saving.ci95![0].toFixed(1)} % … ${saving.ci95![1].toFixed(1)} %] (n = ${saving.n})`);
         assert.match(text, /\(n = 3\)$/);
         assert.equal(await figure('saving').count(), 1, 'a saving figure with its error bar');
       }

@@ -29,3 +29,14 @@ export function describe(values: readonly number[]): Stat | null {
   const half = tQuantile975(n - 1) * (std / Math.sqrt(n));
   return { n, mean, std, ci95: [mean - half, mean + half], min: Math.min(...xs), max: Math.max(...xs) };
 }
+
+/**
+ * A stat in words, the same in the CLI, the study PDF and the app: "96.10 % ± 0.42 % (n = 3)", or
+ * with `ci` "96.10 % ± 0.42 % [95.06 % … 97.14 %] (n = 3)" (the 95 % interval of the mean); one
+ * value reads "96.10 % (n = 1)". `f` writes each number in the figure's own unit.
+ */
+export function statText(stat: Stat, f: (x: number) => string, options: { ci?: boolean } = {}): string {
+  if (stat.std === null) return `${f(stat.mean)} (n = 1)`;
+  const ci = options.ci && stat.ci95 ? ` [${f(stat.ci95[0])} … ${f(stat.ci95[1])}]` : '';
+  return `${f(stat.mean)} ± ${f(stat.std)}${ci} (n = ${stat.n})`;
+}

@@ -21,18 +21,15 @@ import { RunError } from '../run/runStore.ts';
 import { REFERENCE_LABELS, SAVING_REFERENCES } from '../experiment/references.ts';
 import { expandHome } from '../paths.ts';
 import { buildStudy, describeValue, type GroupMethod, type Study, type StudyGroup } from './aggregate.ts';
-import type { Stat } from './stats.ts';
+import { statText, type Stat } from './stats.ts';
 import { methodBarsChart, paretoChart, paretoFront, ticketChartAxis, ticketEpochChart, type ParetoMetric } from './studyCharts.ts';
 
 const DASH = '—';
 const FULL = 495;
 
-/** "96.10 % ± 0.42 (95 % CI 95.06–97.14, n = 3)"-style text with a per-figure formatter. */
-export function formatStat(stat: Stat | null | undefined, f: (x: number) => string, options: { ci?: boolean } = {}): string {
-  if (!stat) return DASH;
-  if (stat.std === null) return `${f(stat.mean)} (n = 1)`;
-  const ci = options.ci && stat.ci95 ? ` [${f(stat.ci95[0])} … ${f(stat.ci95[1])}]` : '';
-  return `${f(stat.mean)} ± ${f(stat.std)}${ci} (n = ${stat.n})`;
+/** A stat in a table or line; a dash where there is none. */
+function formatStat(stat: Stat | null | undefined, f: (x: number) => string, options: { ci?: boolean } = {}): string {
+  return stat ? statText(stat, f, options) : DASH;
 }
 
 const acc = (x: number) => `${(100 * x).toFixed(2)} %`;

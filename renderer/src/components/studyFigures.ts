@@ -11,9 +11,9 @@
  * its clipped end marked with an arrow and named, while the numbers give it as computed.
  */
 import type { GroupMethod, Study, StudyGroup, StudyPoint } from '../../../src/study/aggregate.ts';
-import type { Stat } from '../../../src/study/stats.ts';
+import { statText, type Stat } from '../../../src/study/stats.ts';
 import { h } from '../ui/dom.ts';
-import { formatJoules } from '../ui/format.ts';
+import { formatJoules, formatPercent } from '../ui/format.ts';
 import { methodColor, methodKeys, methodLabel } from '../../../src/core/methods.ts';
 import { clipInterval, fittedRange, niceAxis, POSSIBLE, possibleEpochs, type PossibleRange } from '../../../src/core/axisTicks.ts';
 import type { SavingReference } from '../../../src/experiment/references.ts';
@@ -237,11 +237,9 @@ function savingKinds(group: StudyGroup): { kind: string; text: string }[] {
   return [{ kind, text: kind || 'kind not recorded' }];
 }
 
-/** "23.4 % ± 2.1 (95 % CI 18.2 … 28.6 %) (n = 3)": a setting's saving against one reference (the CLI and the study PDF write the same figures through formatStat, src/study/studyReport.ts, as "± … [low … high]"). */
+/** A setting's saving against one reference, in the words the CLI and the study PDF use. */
 export function savingText(stat: Stat): string {
-  const f = (x: number) => x.toFixed(1);
-  if (stat.std === null) return `${f(stat.mean)} % (n = 1)`;
-  return `${f(stat.mean)} % ± ${f(stat.std)}${stat.ci95 ? ` (95 % CI ${f(stat.ci95[0])} … ${f(stat.ci95[1])} %)` : ''} (n = ${stat.n})`;
+  return statText(stat, (x) => formatPercent(x), { ci: true });
 }
 
 /** Per setting, EB Train's energy saving against each reference with its interval: the figures' headline at a glance. */
