@@ -5,8 +5,8 @@
  * joules per training image differ by more than 10 % between them, the difference between the two
  * methods is not the method's — the saving is marked unreliable and the likely reason named:
  * contention (other processes took CPU time in one of the phases), warm-up (the search's first epoch
- * cost far more than its others) or thermal/clock drift (the later phase ran dearer, or cheaper,
- * with no other cause in sight).
+ * cost far more than its others) or the machine's speed changing (thermal, clock, or on a virtual
+ * machine the host's other work, which slows the same steps without showing as another process here).
  */
 
 /** Ratios outside this range make the saving unreliable. */
@@ -79,7 +79,7 @@ export function likeForLike(first: PhaseWorkEnergy, second: PhaseWorkEnergy, own
       reason = `warm-up: the ${first.phase}'s first epoch cost ${firstEpochFactor.toFixed(2)}× the median of its others`;
     } else {
       reasonKind = 'thermal';
-      reason = `thermal or clock drift: the ${ratio > 1 ? first.phase : second.phase} ran dearer per image with no contention or warm-up in sight`;
+      reason = `the machine's speed changed (thermal, clock, or a virtual machine's host): the ${ratio > 1 ? first.phase : second.phase} ran dearer per image with no contention or warm-up in sight`;
     }
   }
   return {
