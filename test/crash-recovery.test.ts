@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FAULT_LOG_ENV, KILL_AT_ENV, REPLACE_STEPS } from '../src/run/faultPoints.ts';
+import { parsePidStat } from '../src/energy/estimate/processCpu.ts';
 import { verifiedManifest } from '../src/run/files.ts';
 import { readEventsFile } from '../src/run/runStore.ts';
 import type { RunSummary } from '../src/core/summary.ts';
@@ -148,8 +149,7 @@ describe('kill and resume', () => {
 /** Whether the process is stopped (SIGSTOP has taken effect on every thread). */
 function isStopped(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+    return parsePidStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).state === 'T';
   } catch {
     return false;
   }

@@ -141,7 +141,7 @@ describe('cores this run may use', () => {
 describe('per-process attribution', () => {
   it('parses /proc/<pid>/stat with spaces and parentheses in the name', () => {
     const line = '4242 (my (odd) name) S 17 4242 4242 0 -1 4194304 100 0 0 0 250 50 30 20 20 0 3 0 1000 0 0';
-    assert.deepEqual(parsePidStat(line), { pid: 4242, ppid: 17, cpuSeconds: (250 + 50 + 30 + 20) / 100 });
+    assert.deepEqual(parsePidStat(line), { pid: 4242, state: 'S', ppid: 17, cpuSeconds: (250 + 50 + 30 + 20) / 100 });
   });
 
   it('charges a real child process burning CPU, not a sibling process', { skip: !existsSync('/proc/self/stat') }, async () => {

@@ -12,6 +12,8 @@ export const DEFAULT_PROC_ROOT = '/proc';
 
 export interface ProcStatFields {
   pid: number;
+  /** One letter: R running, S sleeping, D disk wait, T stopped, Z zombie, ... */
+  state: string;
   ppid: number;
   /** utime + stime + cutime + cstime, seconds. */
   cpuSeconds: number;
@@ -27,7 +29,7 @@ export function parsePidStat(text: string): ProcStatFields {
   const field = (n: number) => Number(rest[n - 3]);
   const ticks = field(14) + field(15) + field(16) + field(17);
   if (!Number.isFinite(pid) || !Number.isFinite(ticks)) throw new Error(`unreadable stat line "${text.slice(0, 80)}"`);
-  return { pid, ppid: field(4), cpuSeconds: ticks / USER_HZ };
+  return { pid, state: rest[0]!, ppid: field(4), cpuSeconds: ticks / USER_HZ };
 }
 
 /** Every readable process of the system (processes that end while we read are skipped). */
