@@ -14,7 +14,7 @@ import { loadData } from '../src/data/load.ts';
 import type { DataSplits } from '../src/data/types.ts';
 import { optimizerOf, parseConfig } from '../src/core/config.ts';
 import { runExperiment, type RunOutcome } from '../src/experiment/runner.ts';
-import { START_UP_PHASE, stepShapingCallbacks, WARM_UP_PHASE, warmUpNetwork, warmUpSubset } from '../src/experiment/warmUp.ts';
+import { roundSettled, START_UP_PHASE, stepShapingCallbacks, WARM_UP_LONG_ROUND_SECONDS, WARM_UP_PHASE, warmUpNetwork, warmUpSubset } from '../src/experiment/warmUp.ts';
 import { SlimmingPenalty } from '../src/prune/slimmingPenalty.ts';
 import type { TrainCallback } from '../src/train/callbacks.ts';
 import { buildModel, type ModelSpec } from '../src/models/index.ts';
@@ -52,6 +52,21 @@ describe('warm-up', () => {
     assert.equal(subset.labels.length, subset.count);
     assert.equal(subset.images.length, subset.count * 28 * 28);
     assert.equal(warmUpSubset({ ...data.train, count: 30 }, 64, 2).count, 30);
+  });
+
+  test('stops once a round\'s wall time and the process\'s CPU time have both settled', () => {
+    // Rounds of the demo's search warm-up as measured (seconds): the wall time settles before the
+    // CPU time does — the engine's compiler threads were still busy — so only the last pair stops it.
+    const rounds = [
+      { seconds: 0.223, cpuSeconds: 0.346 }, { seconds: 0.075, cpuSeconds: 0.113 }, { seconds: 0.081, cpuSeconds: 0.093 },
+      { seconds: 0.068, cpuSeconds: 0.088 }, { seconds: 0.061, cpuSeconds: 0.070 }, { seconds: 0.061, cpuSeconds: 0.069 },
+    ];
+    const stops = rounds.map((round, i) => roundSettled(i === 0 ? null : rounds[i - 1]!, round));
+    assert.deepEqual(stops, [false, false, false, false, false, true]);
+    assert.equal(roundSettled({ seconds: 0.081, cpuSeconds: 0.093 }, { seconds: 0.075, cpuSeconds: 0.092 }), true, 'both within 10 %');
+    assert.equal(roundSettled({ seconds: 0.075, cpuSeconds: 0.113 }, { seconds: 0.081, cpuSeconds: 0.093 }), false, 'wall within 10 %, CPU 18 % apart');
+    assert.equal(roundSettled(null, { seconds: WARM_UP_LONG_ROUND_SECONDS, cpuSeconds: 3 }), true, 'one long first round is enough');
+    assert.equal(roundSettled(null, { seconds: 0.5, cpuSeconds: 0.5 }), false, 'a short first round never is');
   });
 
   test('leaves the weights and every logged number as they are without it', async () => {

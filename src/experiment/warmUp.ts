@@ -4,8 +4,8 @@
  * see (full batches and the last, shorter one) — so that the backend compiles its kernels and
  * allocates its buffers here, not inside the phase's first epoch. Compiling is not all of it: V8
  * optimises the JavaScript that dispatches every op only once it has run often, so the round of
- * steps repeats until its time settles (within WARM_UP_SETTLED of the round before), at most
- * WARM_UP_MAX_ROUNDS times. A round of WARM_UP_LONG_ROUND_SECONDS or more is enough alone: there
+ * steps repeats until it settles — its wall time and the process's CPU time both within
+ * WARM_UP_SETTLED of the round before (`roundSettled`) — at most WARM_UP_MAX_ROUNDS times. A round of WARM_UP_LONG_ROUND_SECONDS or more is enough alone: there
  * the ops' compute dwarfs their dispatch, so its optimisation no longer shows. The steps run on the network
  * itself (its kernels are what must be warm), with the phase's own gradient terms (slimming, a weight
  * mask) and a throwaway optimizer, and every weight (moving statistics included) is put back
@@ -31,7 +31,7 @@ export const WARM_UP_FULL_BATCHES = 2;
 export const WARM_UP_MAX_ROUNDS = 12;
 /** A first round at least this long (seconds) ends the warm-up by itself. */
 export const WARM_UP_LONG_ROUND_SECONDS = 2;
-/** A round whose training time is within this fraction of the previous round's ends the warm-up. */
+/** A round whose wall and CPU time are within this fraction of the previous round's ends the warm-up. */
 export const WARM_UP_SETTLED = 0.1;
 
 /** The first images of a set, enough for `fullBatches` full batches plus the set's own shorter last batch. */
@@ -97,14 +97,43 @@ export async function warmUpNetwork(options: WarmUpOptions): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-/** Stops the warm-up's rounds once a round's training time is within WARM_UP_SETTLED of the one before, or after one long round. */
+/** One warm-up round as measured from its start to its end (validation included). */
+export interface WarmUpRound {
+  /** Wall-clock seconds. */
+  seconds: number;
+  /** CPU seconds of the whole process: every thread, the engine's background compiler threads included. */
+  cpuSeconds: number;
+}
+
+/**
+ * Whether the warm-up may stop after `round`: a long first round, or a round whose wall time AND
+ * process CPU time are both within WARM_UP_SETTLED of the round before. The CPU time is what shows
+ * the engine still compiling on other threads (V8 tiers hot WebAssembly and JavaScript up on
+ * background threads): wall time alone can settle while that work goes on and spills into the phase.
+ */
+export function roundSettled(previous: WarmUpRound | null, round: WarmUpRound): boolean {
+  if (previous === null) return round.seconds >= WARM_UP_LONG_ROUND_SECONDS;
+  const near = (a: number, b: number) => Math.abs(a - b) <= WARM_UP_SETTLED * b;
+  return near(round.seconds, previous.seconds) && near(round.cpuSeconds, previous.cpuSeconds);
+}
+
+function processCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** Stops the warm-up's rounds once one is settled (`roundSettled`). */
 function settledRounds(): TrainCallback {
-  let previous: number | null = null;
+  let previous: WarmUpRound | null = null;
+  let start = { wall: 0, cpu: 0 };
   return {
-    onEpochEnd(logs, ctx) {
-      const settled = previous === null ? logs.seconds >= WARM_UP_LONG_ROUND_SECONDS : Math.abs(logs.seconds - previous) <= WARM_UP_SETTLED * previous;
-      if (settled) ctx.requestStop('warm');
-      previous = logs.seconds;
+    onEpochBegin() {
+      start = { wall: performance.now(), cpu: processCpuSeconds() };
+    },
+    onEpochEnd(_logs, ctx) {
+      const round = { seconds: (performance.now() - start.wall) / 1000, cpuSeconds: processCpuSeconds() - start.cpu };
+      if (roundSettled(previous, round)) ctx.requestStop('warm');
+      previous = round;
     },
   };
 }
