@@ -14,7 +14,7 @@ import { detectPowerSources } from '../src/energy/detect.ts';
 import { CpuEstimateSource, cpuPowerModel, estimateCpuWatts, openCpuEstimateSource, runShareOfBusy } from '../src/energy/estimate/cpuEstimateSource.ts';
 import { parseCpuInfo } from '../src/energy/estimate/cpuModel.ts';
 import { cpuPowerTable, DEFAULT_WATTS_PER_CORE, lookupCpuPower, medianWattsPerCore, type CpuPowerEntry } from '../src/energy/estimate/cpuPowerTable.ts';
-import { parsePidStat, readAllPidStats, treeCpuSeconds } from '../src/energy/estimate/processCpu.ts';
+import { parsePidStat, processTreeCpuSeconds, readAllPidStats, treeCpuSeconds } from '../src/energy/estimate/processCpu.ts';
 import { usableCores } from '../src/energy/estimate/usableCores.ts';
 import { parseProcStat, utilisationBetween } from '../src/energy/estimate/procStat.ts';
 import { hardwareInventory, nvidiaSmiGpus } from '../src/energy/inventory.ts';
@@ -141,7 +141,23 @@ describe('cores this run may use', () => {
 describe('per-process attribution', () => {
   it('parses /proc/<pid>/stat with spaces and parentheses in the name', () => {
     const line = '4242 (my (odd) name) S 17 4242 4242 0 -1 4194304 100 0 0 0 250 50 30 20 20 0 3 0 1000 0 0';
-    assert.deepEqual(parsePidStat(line), { pid: 4242, state: 'S', ppid: 17, cpuSeconds: (250 + 50 + 30 + 20) / 100 });
+    assert.deepEqual(parsePidStat(line), { pid: 4242, state: 'S', ppid: 17, cpuSeconds: (250 + 50 + 30 + 20) / 100, reapedCpuSeconds: (30 + 20) / 100 });
+  });
+
+  it('reads this process\'s own CPU time finer than 10 ms ticks, its children\'s from their lines', { skip: !existsSync('/proc/self/stat') }, async () => {
+    const stats = [
+      { pid: 10, state: 'S', ppid: 1, cpuSeconds: 2.5, reapedCpuSeconds: 0.5 },
+      { pid: 11, state: 'R', ppid: 10, cpuSeconds: 1.25, reapedCpuSeconds: 0 },
+    ];
+    assert.equal(treeCpuSeconds(stats, 10).seconds, 3.75);
+    assert.equal(treeCpuSeconds(stats, 10, 2.0123).seconds, 2.0123 + 0.5 + 1.25, 'own time replaced, reaped children and descendants kept');
+    // A phase boundary's reading follows the one before by milliseconds: ticks would show 0 or 10 ms.
+    const before = (await processTreeCpuSeconds(process.pid)).seconds;
+    const from = process.cpuUsage();
+    while (process.cpuUsage(from).user + process.cpuUsage(from).system < 3000) { /* busy for 3 ms of CPU */ }
+    const spent = (await processTreeCpuSeconds(process.pid)).seconds - before;
+    assert.ok(spent >= 0.003, `at least the 3 ms burnt: ${spent}`);
+    assert.ok(Math.abs(spent * 100 - Math.round(spent * 100)) > 1e-6, `not a whole number of 10 ms ticks: ${spent}`);
   });
 
   it('charges a real child process burning CPU, not a sibling process', { skip: !existsSync('/proc/self/stat') }, async () => {

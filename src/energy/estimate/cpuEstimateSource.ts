@@ -172,9 +172,10 @@ export class CpuEstimateSource implements PowerSource {
       this.joules.run += interval.runWatts * seconds;
       this.joules.machine += interval.machineWatts * seconds;
     }
-    // A reading taken at a phase boundary may follow the one before by a few milliseconds, where CPU
-    // time (counted in 10 ms ticks) gives any utilisation at all: the joules above stay exact (their
-    // tick errors cancel in the sum), but the power shown is taken over a span long enough to mean it.
+    // A reading taken at a phase boundary may follow the one before by a few milliseconds, where the
+    // machine's busy time (and child processes', counted in 10 ms ticks) gives any utilisation at all:
+    // the joules above stay exact (tick errors cancel in the sum), but the power shown is taken over a
+    // span long enough to mean it.
     if (this.shown === null || sample.timeMs - this.shownFrom.timeMs >= MIN_SHOWN_SPAN_MS) {
       this.shown = this.powerAt(busyBetween(this.shownFrom, sample) ?? this.lastBusy);
       this.shownFrom = sample;
