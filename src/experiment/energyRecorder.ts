@@ -130,7 +130,12 @@ export class EnergyRecorder {
     } catch (error) {
       // The meter is bookkeeping: its failure must not stop training.
       process.emitWarning(`energy meter: ${(error as Error).message}`);
+      return;
     }
+    // A reading right after the boundary: the interval the meter splits at it (in proportion to time)
+    // is then the reading's few milliseconds of delay, not a whole sampling period, so a short phase
+    // is charged its own CPU time and not a share of a neighbour's (a warm-up's compiler threads).
+    this.sampler?.sampleNow().catch(() => undefined);
   }
 
   async stop(): Promise<EnergyRecording> {
