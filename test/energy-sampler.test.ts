@@ -262,12 +262,28 @@ describe('EnergyRecorder: losing the last power source', () => {
   });
 });
 
+/**
+ * Starts a recorder on this machine's real sources, lets `use` set phases, then stops it (also when
+ * `use` throws) and returns the recording with the events it wrote.
+ */
+async function recordPhases(intervalMs: number, use: (recorder: EnergyRecorder, events: RunEvent[]) => Promise<void>) {
+  const events: RunEvent[] = [];
+  const recorder = await EnergyRecorder.start({ intervalMs, carbonIntensity: 475, pue: 1 } satisfies EnergySettings, (e) => events.push(e));
+  try {
+    await use(recorder, events);
+  } catch (error) {
+    await recorder.stop();
+    throw error;
+  }
+  return { recording: await recorder.stop(), events };
+}
+
+const phaseJoules = (totals: Record<string, Record<string, { joules: number }>>, phase: string) =>
+  Object.values(totals[phase] ?? {}).reduce((sum, total) => sum + total.joules, 0);
+
 describe('EnergyRecorder: the first reading', () => {
   it('is taken on the sampling thread before start() returns, so a phase set at once is metered from its start', async () => {
-    const events: RunEvent[] = [];
-    const recorder = await EnergyRecorder.start({ intervalMs: 1000, carbonIntensity: 475, pue: 1 } satisfies EnergySettings, (e) => events.push(e));
-    let stopped = false;
-    try {
+    const { recording } = await recordPhases(1000, async (recorder, events) => {
       // A baseline is an interval event with no deltas (nothing before it to integrate from).
       assert.ok(events.some((e) => e.type === 'energy.interval'), 'the baseline reading reached the meter');
       recorder.setPhase('first');
@@ -277,36 +293,25 @@ describe('EnergyRecorder: the first reading', () => {
       while (Date.now() - phaseFrom < 30) { /* busy */ }
       recorder.setPhase('second');
       await sleep(50);
-      const recording = await recorder.stop();
-      stopped = true;
-      const first = Object.values(recording.totals.first ?? {}).reduce((sum, total) => sum + total.joules, 0);
-      assert.ok(first > 0, `the first phase has energy: ${JSON.stringify(recording.totals)}`);
-    } finally {
-      if (!stopped) await recorder.stop();
-    }
+    });
+    assert.ok(phaseJoules(recording.totals, 'first') > 0, `the first phase has energy: ${JSON.stringify(recording.totals)}`);
   });
 });
 
 describe('EnergyRecorder: a phase boundary', () => {
   it('takes a reading of its own, so a busy phase and the idle one after it are not given the same share', async () => {
-    const events: RunEvent[] = [];
     // No periodic reading within the test: only the start, the boundaries and the stop read.
-    const recorder = await EnergyRecorder.start({ intervalMs: 60_000, carbonIntensity: 475, pue: 1 } satisfies EnergySettings, (e) => events.push(e));
-    let stopped = false;
-    try {
+    const { recording } = await recordPhases(60_000, async (recorder) => {
       recorder.setPhase('busy');
       const from = Date.now();
       while (Date.now() - from < 400) { /* busy */ }
       recorder.setPhase('idle');
       await sleep(400);
-      const recording = await recorder.stop();
-      stopped = true;
-      const joules = (phase: string) => Object.values(recording.totals[phase] ?? {}).reduce((sum, total) => sum + total.joules, 0);
-      // Split in proportion to time, one interval across both would give each about half (measured:
-      // 2.39 J and 2.46 J). The idle phase is not at zero: this file's earlier tests leave threads.
-      assert.ok(joules('busy') > 0 && joules('idle') < 0.5 * joules('busy'), `busy ${joules('busy')} J, idle ${joules('idle')} J: ${JSON.stringify(recording.totals)}`);
-    } finally {
-      if (!stopped) await recorder.stop();
-    }
+    });
+    const busy = phaseJoules(recording.totals, 'busy');
+    const idle = phaseJoules(recording.totals, 'idle');
+    // Split in proportion to time, one interval across both would give each about half (measured:
+    // 2.39 J and 2.46 J). The idle phase is not at zero: this file's earlier tests leave threads.
+    assert.ok(busy > 0 && idle < 0.5 * busy, `busy ${busy} J, idle ${idle} J: ${JSON.stringify(recording.totals)}`);
   });
 });
