@@ -6,12 +6,14 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { detectPowerSources } from '../src/energy/detect.ts';
 import { CpuEstimateSource, cpuPowerModel, estimateCpuWatts, openCpuEstimateSource, runShareOfBusy } from '../src/energy/estimate/cpuEstimateSource.ts';
+import { activityReadings, CpuActivityProbe, MAIN_THREAD_DEVICE } from '../src/energy/estimate/cpuActivity.ts';
 import { parseCpuInfo } from '../src/energy/estimate/cpuModel.ts';
 import { cpuPowerTable, DEFAULT_WATTS_PER_CORE, lookupCpuPower, medianWattsPerCore, type CpuPowerEntry } from '../src/energy/estimate/cpuPowerTable.ts';
 import { parsePidStat, processTreeCpuSeconds, readAllPidStats, treeCpuSeconds } from '../src/energy/estimate/processCpu.ts';
@@ -160,6 +162,19 @@ describe('per-process attribution', () => {
     assert.ok(Math.abs(spent * 100 - Math.round(spent * 100)) > 1e-6, `not a whole number of 10 ms ticks: ${spent}`);
   });
 
+  it('reads the main thread\'s CPU time apart from the whole process\'s', { skip: !existsSync('/proc/self/task') }, async () => {
+    const probe = await CpuActivityProbe.open();
+    const worker = new Worker('const t = Date.now(); while (Date.now() - t < 300) {}', { eval: true });
+    const before = await probe.sample();
+    await new Promise((resolve) => worker.once('exit', resolve));
+    const after = await probe.sample();
+    const main = after.mainThreadCpuSeconds! - before.mainThreadCpuSeconds!;
+    const whole = after.runCpuSeconds - before.runCpuSeconds;
+    // The worker thread's 0.3 s of CPU is the process's, not its main thread's.
+    assert.ok(whole - main >= 0.2, `process ${whole} s, main thread ${main} s`);
+    assert.ok(activityReadings(after).some((r) => r.device === MAIN_THREAD_DEVICE && r.counterJoules === after.mainThreadCpuSeconds));
+  });
+
   it('charges a real child process burning CPU, not a sibling process', { skip: !existsSync('/proc/self/stat') }, async () => {
     // The "run": a parent that only waits, with a child that burns CPU. Its sibling burns CPU too.
     const run = spawn(process.execPath, ['-e', `require('child_process').spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'inherit' }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
@@ -235,7 +250,7 @@ describe('CPU estimate source', () => {
     assert.match(source.describe(), /charged to the run's processes: AMD EPYC 7763 64-Core Processor: 4\.38 W per core \(CodeCarbon's cpu_power\.csv \(MIT\), row "AMD EPYC 7763"\) × 2 cores/);
     const readings = await source.read();
     assert.deepEqual(readings.map((r) => [r.device, r.view ?? 'run', r.kind]), [
-      ['cpu', 'run', 'estimated'], ['cpu', 'machine', 'estimated'], ['run', 'activity', 'measured'], ['others', 'activity', 'measured'],
+      ['cpu', 'run', 'estimated'], ['cpu', 'machine', 'estimated'], ['run', 'activity', 'measured'], ['others', 'activity', 'measured'], ['main-thread', 'activity', 'measured'],
     ]);
     for (const r of readings.slice(0, 2)) assert.ok(r.watts >= 0 && r.watts <= 280 / 64 * 2 + 1e-9);
     assert.ok(readings[1]!.watts >= 0.1 * 280 / 64 * 2 - 1e-9, 'the machine view always carries the idle power of every CPU');
@@ -263,10 +278,10 @@ describe('CPU estimate source', () => {
   it('shows power over 200 ms at least: a boundary reading a few ms after the last one neither spikes nor drops it', async () => {
     // The run burns one core throughout; /proc counts CPU time in 10 ms ticks, so a 4 ms interval reads as anything from 0 to both cores.
     const samples = [
-      { timeMs: 1000, runCpuSeconds: 0, machineBusySeconds: 0 },
-      { timeMs: 1500, runCpuSeconds: 0.5, machineBusySeconds: 0.5 },
-      { timeMs: 1504, runCpuSeconds: 0.508, machineBusySeconds: 0.508 },
-      { timeMs: 2004, runCpuSeconds: 1.004, machineBusySeconds: 1.004 },
+      { timeMs: 1000, runCpuSeconds: 0, machineBusySeconds: 0, mainThreadCpuSeconds: null },
+      { timeMs: 1500, runCpuSeconds: 0.5, machineBusySeconds: 0.5, mainThreadCpuSeconds: null },
+      { timeMs: 1504, runCpuSeconds: 0.508, machineBusySeconds: 0.508, mainThreadCpuSeconds: null },
+      { timeMs: 2004, runCpuSeconds: 1.004, machineBusySeconds: 1.004, mainThreadCpuSeconds: null },
     ];
     let next = 1;
     const model = cpuPowerModel({ model: 'test CPU', machineCpus: 2, usableCores: 2, usableCoresBasis: 'test', tdpWatts: 20 });

@@ -100,6 +100,27 @@ describe('the like-for-like check', () => {
     assert.match(warm.reason!, /first epoch cost 3\.00× the median of its others/);
     assert.equal(likeForLike(phase('search', [8, 8, 8]), phase('dense', [10, 10]), '')!.reasonKind, 'thermal');
   });
+
+  it('names background work when the process\'s other threads account for at least half the gap', () => {
+    const share = (p: ReturnType<typeof phase>, backgroundShare: number) => ({ ...p, backgroundShare });
+    // As measured in the demo: V8's worker threads at 15 % of the main thread's CPU time in the
+    // search, 2.4 % in the dense phase; (1.15 / 1.024) − 1 = 12.3 % of a 15 % gap.
+    const background = likeForLike(share(phase('search', [11.5, 11.5, 11.5]), 0.15), share(phase('dense', [10, 10]), 0.024), '')!;
+    assert.equal(background.reasonKind, 'background');
+    assert.match(background.reason!, /other threads .* used 15 % of its main thread's CPU time in the search and 2 % in the dense$/);
+    assert.equal(background.phases[0]!.backgroundShare, 0.15);
+    // The same shares in both phases explain nothing: the machine's speed it is.
+    assert.equal(likeForLike(share(phase('search', [11.5, 11.5, 11.5]), 0.1), share(phase('dense', [10, 10]), 0.1), '')!.reasonKind, 'thermal');
+    // A difference that explains under half the gap, or one of the wrong sign, is not named.
+    assert.equal(likeForLike(share(phase('search', [13, 13, 13]), 0.08), share(phase('dense', [10, 10]), 0.02), '')!.reasonKind, 'thermal');
+    assert.equal(likeForLike(share(phase('search', [8, 8, 8]), 0.15), share(phase('dense', [10, 10]), 0.02), '')!.reasonKind, 'thermal');
+    // Dearer dense phase, with more background work there.
+    const dense = likeForLike(share(phase('search', [8.5, 8.5]), 0.02), share(phase('dense', [10, 10]), 0.2), '')!;
+    assert.equal(dense.reasonKind, 'background');
+    assert.match(dense.reason!, /20 % of its main thread's CPU time in the dense and 2 % in the search$/);
+    // Not read (older runs, no /proc): never named.
+    assert.equal(likeForLike(phase('search', [11.5, 11.5, 11.5]), phase('dense', [10, 10]), '')!.reasonKind, 'thermal');
+  });
 });
 
 describe('energy to accuracy on a fixture event log', () => {

@@ -5,14 +5,19 @@
  * joules per training image differ by more than 10 % between them, the difference between the two
  * methods is not the method's — the saving is marked unreliable and the likely reason named:
  * contention (other processes took CPU time in one of the phases), warm-up (the search's first epoch
- * cost far more than its others) or the machine's speed changing (thermal, clock, or on a virtual
- * machine the host's other work, which slows the same steps without showing as another process here).
+ * cost far more than its others), background work (the process's other threads — V8 compiling the
+ * code the first phase of a process runs, the garbage collector — took a larger share of its CPU
+ * time in one phase, measured against its main thread's) or the machine's speed changing (thermal,
+ * clock, or on a virtual machine the host's other work, which slows the same steps without showing
+ * as another process here).
  */
 
 /** Ratios outside this range make the saving unreliable. */
 export const LIKE_FOR_LIKE_RANGE: readonly [number, number] = [0.9, 1.1];
 /** A first epoch dearer than this × the median of the others is a warm-up cost. */
 export const WARM_UP_OUTLIER = 1.25;
+/** Background work is named when the difference in it accounts for at least this share of the ratio's distance from 1. */
+export const BACKGROUND_EXPLAINS = 0.5;
 
 export interface PhaseWorkEnergy {
   phase: string;
@@ -23,6 +28,8 @@ export interface PhaseWorkEnergy {
   /** Share of the machine's CPU time other processes used in the phase (null: not read). */
   othersShare: number | null;
   contended: boolean;
+  /** CPU time of the process's other threads and processes over its main thread's, in the phase (null: not read). */
+  backgroundShare?: number | null;
 }
 
 export interface LikeForLikePhase {
@@ -30,6 +37,8 @@ export interface LikeForLikePhase {
   epochs: number;
   /** Mean joules per training image over the phase's epochs. */
   joulesPerImage: number;
+  /** CPU time of the process's other threads over its main thread's (null or absent: not read). */
+  backgroundShare?: number | null;
 }
 
 export interface LikeForLike {
@@ -42,7 +51,7 @@ export interface LikeForLike {
   reliable: boolean;
   /** Likely reason when not reliable, in words; null when reliable. */
   reason: string | null;
-  reasonKind: 'contention' | 'warm-up' | 'thermal' | null;
+  reasonKind: 'contention' | 'warm-up' | 'background' | 'thermal' | null;
   /** What the first phase does beyond the second that is truly its method's own cost. */
   ownCost: string;
 }
@@ -51,6 +60,20 @@ function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const percent = (share: number) => `${Math.round(share * 100)} %`;
+
+/**
+ * Whether the two phases' different background shares account for at least BACKGROUND_EXPLAINS of
+ * the ratio's distance from 1: CPU time per image scales with (1 + share) when the main thread's
+ * work per image is the same.
+ */
+function backgroundExplains(first: PhaseWorkEnergy, second: PhaseWorkEnergy, ratio: number): boolean {
+  if (first.backgroundShare == null || second.backgroundShare == null) return false;
+  const explained = (1 + first.backgroundShare) / (1 + second.backgroundShare) - 1;
+  const gap = ratio - 1;
+  return Math.sign(explained) === Math.sign(gap) && Math.abs(explained) >= BACKGROUND_EXPLAINS * Math.abs(gap);
 }
 
 export function joulesPerImage(p: PhaseWorkEnergy): number {
@@ -77,6 +100,10 @@ export function likeForLike(first: PhaseWorkEnergy, second: PhaseWorkEnergy, own
     } else if (ratio > 1 && firstEpochFactor !== null && firstEpochFactor > WARM_UP_OUTLIER) {
       reasonKind = 'warm-up';
       reason = `warm-up: the ${first.phase}'s first epoch cost ${firstEpochFactor.toFixed(2)}× the median of its others`;
+    } else if (backgroundExplains(first, second, ratio)) {
+      const [dearer, cheaper] = ratio > 1 ? [first, second] : [second, first];
+      reasonKind = 'background';
+      reason = `background work: the process's other threads (V8's compilers, the garbage collector) used ${percent(dearer.backgroundShare!)} of its main thread's CPU time in the ${dearer.phase} and ${percent(cheaper.backgroundShare!)} in the ${cheaper.phase}`;
     } else {
       reasonKind = 'thermal';
       reason = `the machine's speed changed (thermal, clock, or a virtual machine's host): the ${ratio > 1 ? first.phase : second.phase} ran dearer per image with no contention or warm-up in sight`;
@@ -84,7 +111,7 @@ export function likeForLike(first: PhaseWorkEnergy, second: PhaseWorkEnergy, own
   }
   return {
     network: 'dense',
-    phases: [first, second].map((p) => ({ phase: p.phase, epochs: p.epochJoules.length, joulesPerImage: joulesPerImage(p) })),
+    phases: [first, second].map((p) => ({ phase: p.phase, epochs: p.epochJoules.length, joulesPerImage: joulesPerImage(p), backgroundShare: p.backgroundShare ?? null })),
     ratio, range: LIKE_FOR_LIKE_RANGE, reliable, reason, reasonKind, ownCost,
   };
 }

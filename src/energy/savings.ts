@@ -18,6 +18,7 @@ import { ebTrainPhases, methodLabel } from '../core/methods.ts';
 import type { MeterTotals, MeterViews } from './meter.ts';
 import type { EnergyKind, SourceKind } from './types.ts';
 import { co2eGrams, DEFAULT_CARBON_INTENSITY_G_PER_KWH, DEFAULT_PUE, formatEnergy } from './units.ts';
+import { MAIN_THREAD_DEVICE } from './estimate/cpuActivity.ts';
 
 export const EB_TRAIN_PHASES: readonly string[] = ebTrainPhases();
 export const DENSE_PHASE = 'dense';
@@ -67,6 +68,8 @@ export interface PhaseContention {
   othersShare: number;
   /** othersShare > 10 %. */
   contended: boolean;
+  /** CPU seconds of the run's main thread alone (part of runCpuSeconds); null where not read. */
+  mainThreadCpuSeconds: number | null;
   /** Whether the phase's figure comes from a whole-device sensor (RAPL, NVML), which charges others'
    *  work to the run; per-process estimates are not inflated by others, only slowed. */
   wholeDevice: boolean;
@@ -149,6 +152,7 @@ export function summariseContention(activity: MeterTotals, phases: Record<string
     const share = run + other > 0 ? other / (run + other) : 0;
     result[phase] = {
       runCpuSeconds: run, otherCpuSeconds: other, othersShare: share, contended: share > CONTENDED_SHARE,
+      mainThreadCpuSeconds: devices[MAIN_THREAD_DEVICE] ?? null,
       wholeDevice: Object.keys(phases[phase]?.bySource ?? {}).some((source) => WHOLE_DEVICE_SOURCES.has(source)),
     };
   }

@@ -69,7 +69,7 @@ export interface EnergyCheckInput {
   plannedEpochs: number;
   /** The summary's dense figure when it is projected (not run), so the interval centres on it. */
   projectedDenseJoules: number | null;
-  contention: Record<string, { othersShare: number; contended: boolean }>;
+  contention: Record<string, { othersShare: number; contended: boolean; runCpuSeconds?: number; mainThreadCpuSeconds?: number | null }>;
   /** The dense phase trains with the slimming term too (the standard pipeline's first stage). */
   denseWithL1: boolean;
   /** Detector cost, % of a search epoch. */
@@ -112,11 +112,19 @@ export function methodTraces(view: RunView, input: EnergyCheckInput): MethodTrac
   return traces;
 }
 
+/** The run's CPU time outside its main thread over the main thread's, in a phase; null where the main thread was not read. */
+function backgroundShare(c: { runCpuSeconds?: number; mainThreadCpuSeconds?: number | null } | undefined): number | null {
+  const main = c?.mainThreadCpuSeconds;
+  if (!c || c.runCpuSeconds === undefined || main == null || !(main > 0)) return null;
+  return Math.max(0, c.runCpuSeconds - main) / main;
+}
+
 export function energyChecks(view: RunView, input: EnergyCheckInput): EnergyChecks {
   const images = view.data?.train ?? 0;
   const work = (phase: string) => ({
     phase, epochJoules: phaseEpochJoules(view, phase), imagesPerEpoch: images,
     othersShare: input.contention[phase]?.othersShare ?? null, contended: input.contention[phase]?.contended ?? false,
+    backgroundShare: backgroundShare(input.contention[phase]),
   });
   const detector = `mask tracking (detector ${input.detectorPercent.toFixed(2)} % of an epoch)`;
   const ownCost = input.denseWithL1

@@ -4,7 +4,9 @@
  * The CPU estimate charges the run from it; for whole-device sensors (RAPL) it says per phase how
  * much of the machine other processes used.
  */
+import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_PROC_ROOT, processTreeCpuSeconds, USER_HZ } from './processCpu.ts';
 import { cpuTimesFromOs, DEFAULT_PROC_STAT, readProcStat, type CpuTimes } from './procStat.ts';
 import type { PowerReading, PowerSource } from '../types.ts';
@@ -15,6 +17,12 @@ export interface CpuActivitySample {
   runCpuSeconds: number;
   /** Cumulative busy CPU seconds of the whole machine. */
   machineBusySeconds: number;
+  /**
+   * Cumulative CPU seconds of the run's main thread alone (/proc/<pid>/task/<pid>/schedstat, ns);
+   * the rest of runCpuSeconds is its other threads and processes (V8's compilers and garbage
+   * collector, data-parallel replicas, the sampler). Null where not readable.
+   */
+  mainThreadCpuSeconds: number | null;
 }
 
 export interface CpuActivityPaths {
@@ -33,6 +41,7 @@ export class CpuActivityProbe {
     readonly machineFrom: string,
     /** Clock ticks per second of `readMachine`'s counters. */
     private readonly machineTicksPerSecond: number,
+    private readonly readMainThread: () => Promise<number | null>,
   ) {}
 
   static async open(paths: CpuActivityPaths = {}): Promise<CpuActivityProbe> {
@@ -50,25 +59,34 @@ export class CpuActivityProbe {
       ticks = 1000; // os.cpus() times are milliseconds
     }
     const first = await processTreeCpuSeconds(rootPid, procRoot);
-    return new CpuActivityProbe(readMachine, async () => (await processTreeCpuSeconds(rootPid, procRoot)).seconds, first.from, machineFrom, ticks);
+    const schedstat = join(procRoot, String(rootPid), 'task', String(rootPid), 'schedstat');
+    const readMainThread = () => readFile(schedstat, 'utf8').then((text) => {
+      const ns = Number(text.split(' ')[0]);
+      return Number.isFinite(ns) ? ns / 1e9 : null;
+    }, () => null);
+    return new CpuActivityProbe(readMachine, async () => (await processTreeCpuSeconds(rootPid, procRoot)).seconds, first.from, machineFrom, ticks, readMainThread);
   }
 
   async sample(): Promise<CpuActivitySample> {
-    const [machine, run] = await Promise.all([this.readMachine(), this.readRun()]);
-    return { timeMs: Date.now(), runCpuSeconds: run, machineBusySeconds: machine.busy / this.machineTicksPerSecond };
+    const [machine, run, mainThread] = await Promise.all([this.readMachine(), this.readRun(), this.readMainThread()]);
+    return { timeMs: Date.now(), runCpuSeconds: run, machineBusySeconds: machine.busy / this.machineTicksPerSecond, mainThreadCpuSeconds: mainThread };
   }
 }
 
 /** Name of the pseudo-source whose "joules" are CPU seconds (meter view `activity`). */
 export const CPU_ACTIVITY_SOURCE = 'cpu-activity';
 
-/** Activity counters as meter readings: devices `run` and `others`, counters in CPU seconds. */
+/** The activity view's device of the run's main thread alone (part of `run`). */
+export const MAIN_THREAD_DEVICE = 'main-thread';
+
+/** Activity counters as meter readings: devices `run`, `others` and `main-thread`, counters in CPU seconds. */
 export function activityReadings(sample: CpuActivitySample): PowerReading[] {
   const others = Math.max(0, sample.machineBusySeconds - sample.runCpuSeconds);
   const base = { source: CPU_ACTIVITY_SOURCE, timeMs: sample.timeMs, watts: 0, kind: 'measured' as const, view: 'activity' as const };
   return [
     { ...base, device: 'run', counterJoules: sample.runCpuSeconds },
     { ...base, device: 'others', counterJoules: others },
+    ...(sample.mainThreadCpuSeconds === null ? [] : [{ ...base, device: MAIN_THREAD_DEVICE, counterJoules: sample.mainThreadCpuSeconds }]),
   ];
 }
 
