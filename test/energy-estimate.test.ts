@@ -164,8 +164,9 @@ describe('per-process attribution', () => {
 
   it('reads the main thread\'s CPU time apart from the whole process\'s', { skip: !existsSync('/proc/self/task') }, async () => {
     const probe = await CpuActivityProbe.open();
-    const worker = new Worker('const t = Date.now(); while (Date.now() - t < 300) {}', { eval: true });
     const before = await probe.sample();
+    // Busy until the process has spent 0.3 s of CPU (however loaded the machine), the main thread waiting.
+    const worker = new Worker('const from = process.cpuUsage(); while ((({ user, system }) => user + system)(process.cpuUsage(from)) < 300_000) {}', { eval: true });
     await new Promise((resolve) => worker.once('exit', resolve));
     const after = await probe.sample();
     const main = after.mainThreadCpuSeconds! - before.mainThreadCpuSeconds!;
