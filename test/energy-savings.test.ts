@@ -169,15 +169,17 @@ describe('a saving only when it means something', () => {
 });
 
 describe('contention and the machine view', () => {
-  const activity = (run: number, others: number): MeterTotals[string] => ({ 'cpu-activity': { joules: run + others, source: 'cpu-activity', kind: 'measured', devices: { run, others } } });
+  const activity = (run: number, others: number, mainThread?: number): MeterTotals[string] => ({
+    'cpu-activity': { joules: run + others, source: 'cpu-activity', kind: 'measured', devices: { run, others, ...(mainThread === undefined ? {} : { 'main-thread': mainThread }) } },
+  });
 
   it('marks a phase contended when others used more than 10 % of the busy CPU time, and says whether the figure is whole-device', () => {
     const summary = summariseEnergy({
       totals: { search: total('rapl', 1000), dense: total('cpu-estimate', 900, 'estimated') },
-      views: { machine: { search: total('cpu-estimate', 1500, 'estimated') }, activity: { search: activity(90, 10), dense: activity(50, 50) } },
+      views: { machine: { search: total('cpu-estimate', 1500, 'estimated') }, activity: { search: activity(90, 10, 80), dense: activity(50, 50) } },
     });
-    assert.deepEqual(summary.contention.search, { runCpuSeconds: 90, otherCpuSeconds: 10, othersShare: 0.1, contended: false, wholeDevice: true });
-    assert.deepEqual(summary.contention.dense, { runCpuSeconds: 50, otherCpuSeconds: 50, othersShare: 0.5, contended: true, wholeDevice: false });
+    assert.deepEqual(summary.contention.search, { runCpuSeconds: 90, otherCpuSeconds: 10, othersShare: 0.1, contended: false, mainThreadCpuSeconds: 80, wholeDevice: true });
+    assert.deepEqual(summary.contention.dense, { runCpuSeconds: 50, otherCpuSeconds: 50, othersShare: 0.5, contended: true, mainThreadCpuSeconds: null, wholeDevice: false });
     assert.deepEqual(summary.machine, { phases: { search: 1500 }, ebTrainJoules: 1500, denseJoules: null });
     close(summary.ebTrainJoules, 1000); // the machine view never enters the run's figures
   });
