@@ -247,7 +247,7 @@ describe('EnergyRecorder: losing the last power source', () => {
       { intervalMs: 20, carbonIntensity: 475, pue: 1 } satisfies EnergySettings, (e) => events.push(e), [],
       async () => ({ sources: [dying], skipped: [] }),
     );
-    recorder.setPhase('search');
+    await recorder.setPhase('search');
     await until(() => events.some((e) => e.type === 'warning' && /no power source left/.test(e.message)));
     const lostAt = Date.now();
     await sleep(30);
@@ -259,6 +259,34 @@ describe('EnergyRecorder: losing the last power source', () => {
     const gap = recording.unmeasured![0]!;
     assert.ok(gap.fromMs <= lostAt && gap.toMs > lostAt && gap.seconds > 0, JSON.stringify(gap));
     assert.match(savingEligibility({ ticketFound: true, ebTrainFinished: true, denseFinished: true, denseEpochsForProjection: 5, unmeasuredSeconds: gap.seconds }) ?? '', /had no power source left/);
+  });
+});
+
+describe('EnergyRecorder: a phase boundary whose reading is slow', () => {
+  it('starts the phase after a bounded wait, so a slow sensor does not hold training up', async () => {
+    let slowReads = 0;
+    const slowOnce: PowerSource = {
+      name: 'slow-sensor', kind: 'measured', describe: () => 'answers at once, except the reads it is told to take 4 s over',
+      read: async () => {
+        if (slowReads > 0) {
+          slowReads--;
+          await sleep(4000);
+        }
+        return [{ source: 'slow-sensor', device: 'd', timeMs: Date.now(), watts: 5, kind: 'measured' }];
+      },
+      close: () => undefined,
+    };
+    const recorder = await EnergyRecorder.start(
+      { intervalMs: 60_000, carbonIntensity: 475, pue: 1 } satisfies EnergySettings, () => undefined, [],
+      async () => ({ sources: [slowOnce], skipped: [] }),
+    );
+    slowReads = 1;
+    const from = performance.now();
+    await recorder.setPhase('after-slow-reading');
+    const waited = performance.now() - from;
+    const recording = await recorder.stop();
+    assert.ok(waited >= 1500 && waited < 3500, `setPhase waited ${Math.round(waited)} ms for a 4 s read`);
+    assert.ok(phaseJoules(recording.totals, 'after-slow-reading') > 0, `the phase was metered: ${JSON.stringify(recording.totals)}`);
   });
 });
 
@@ -286,12 +314,11 @@ describe('EnergyRecorder: the first reading', () => {
     const { recording } = await recordPhases(1000, async (recorder, events) => {
       // A baseline is an interval event with no deltas (nothing before it to integrate from).
       assert.ok(events.some((e) => e.type === 'energy.interval'), 'the baseline reading reached the meter');
-      recorder.setPhase('first');
+      await recorder.setPhase('first');
       const phaseFrom = Date.now();
-      // Short and synchronous, as a run's first phase on a loaded machine can be: the thread's next
-      // reading is not even delivered before the next phase starts.
+      // Short and synchronous, as a run's first phase on a loaded machine can be.
       while (Date.now() - phaseFrom < 30) { /* busy */ }
-      recorder.setPhase('second');
+      await recorder.setPhase('second');
       await sleep(50);
     });
     assert.ok(phaseJoules(recording.totals, 'first') > 0, `the first phase has energy: ${JSON.stringify(recording.totals)}`);
@@ -299,21 +326,22 @@ describe('EnergyRecorder: the first reading', () => {
 });
 
 describe('EnergyRecorder: a phase boundary', () => {
-  it('takes a reading of its own, so a busy phase and the idle one after it are not given the same share', async () => {
+  it('takes a reading of its own and starts the next phase after it, so a busy phase and the idle one after it are not given the same share', async () => {
     // No periodic reading within the test: only the start, the boundaries and the stop read.
     const { recording } = await recordPhases(60_000, async (recorder) => {
-      recorder.setPhase('busy');
+      await recorder.setPhase('busy');
       // 0.4 s of this process's CPU, however loaded the machine (its wall time may be longer).
       const from = process.cpuUsage();
       while ((({ user, system }) => user + system)(process.cpuUsage(from)) < 400_000) { /* busy */ }
-      recorder.setPhase('idle');
+      await recorder.setPhase('idle');
       await sleep(800);
     });
     // The run's CPU seconds per phase (the activity view), which no idle-power share blurs.
     const cpu = (phase: string) => recording.views?.activity[phase]?.['cpu-activity']?.devices.run ?? 0;
     // Split in proportion to time, one interval across both would give the idle phase at least
-    // 0.8 / (0.8 + the busy phase's wall time) of the 0.4 s; its own reading leaves it the few
-    // threads that run while the main thread sleeps.
+    // 0.8 / (0.8 + the busy phase's wall time) of the 0.4 s, and a boundary set before its reading
+    // the reading's delay; awaited, the reading leaves it the few threads that run while the main
+    // thread sleeps, however long a loaded machine made the sampling thread wait.
     assert.ok(cpu('busy') >= 0.35 && cpu('idle') < 0.25 * cpu('busy'), `busy ${cpu('busy')} s, idle ${cpu('idle')} s of CPU: ${JSON.stringify(recording.views?.activity)}`);
   });
 });

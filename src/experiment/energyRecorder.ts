@@ -16,6 +16,9 @@ import type { EnergyRecording, EnergySourceInfo, UnmeasuredInterval } from '../e
 // builder can read it without importing the experiment.
 export type { EnergyRecording, EnergySourceInfo, UnmeasuredInterval } from '../energy/recording.ts';
 
+/** How long a phase boundary waits for its reading (a sampling tick or a slow source can be in the way). */
+const BOUNDARY_READING_WAIT_MS = 2000;
+
 interface SamplerHandle {
   /** Resolves once a reading taken after the call has reached the meter. */
   sampleNow(): Promise<unknown>;
@@ -124,21 +127,41 @@ export class EnergyRecorder {
     this.lostAt ??= { timeMs, reason };
   }
 
-  setPhase(phase: string): void {
-    try {
-      this.meter?.setPhase(phase);
-    } catch (error) {
-      // The meter is bookkeeping: its failure must not stop training.
-      process.emitWarning(`energy meter: ${(error as Error).message}`);
-      return;
-    }
-    // A reading right after the boundary: the interval the meter splits at it (in proportion to time)
-    // is then the reading's few milliseconds of delay, not a whole sampling period, so a short phase
-    // is charged its own CPU time and not a share of a neighbour's (a warm-up's compiler threads).
-    this.sampler?.sampleNow().catch(() => undefined);
+  /**
+   * Ends the current phase with a reading and starts `phase` right after it; resolves once the meter
+   * is in `phase`. Awaited before the phase's work, the interval the meter splits at the boundary (in
+   * proportion to time) holds only the wait for that reading, so each side is charged its own CPU
+   * time however late a loaded machine lets the sampling thread read — a short phase is not given a
+   * share of its neighbour's (a warm-up's compiler threads). Boundaries apply in the order they were set.
+   */
+  setPhase(phase: string): Promise<void> {
+    const boundary = this.boundary.then(async () => {
+      await this.readingBeforeBoundary();
+      try {
+        this.meter?.setPhase(phase);
+      } catch (error) {
+        // The meter is bookkeeping: its failure must not stop training.
+        process.emitWarning(`energy meter: ${(error as Error).message}`);
+      }
+    });
+    this.boundary = boundary;
+    return boundary;
+  }
+
+  private boundary: Promise<void> = Promise.resolve();
+
+  /** A reading now, or after BOUNDARY_READING_WAIT_MS without one: a slow sensor must not hold training up. */
+  private async readingBeforeBoundary(): Promise<void> {
+    if (!this.sampler) return;
+    let timer: NodeJS.Timeout | undefined;
+    const reading = this.sampler.sampleNow().catch(() => undefined);
+    const waited = new Promise<void>((resolve) => { timer = setTimeout(resolve, BOUNDARY_READING_WAIT_MS); });
+    await Promise.race([reading, waited]);
+    clearTimeout(timer);
   }
 
   async stop(): Promise<EnergyRecording> {
+    await this.boundary;
     let overheadPercent = 0;
     if (this.sampler) {
       try {

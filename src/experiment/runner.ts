@@ -142,7 +142,7 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     for (const message of notes) emit({ type: 'warning', time: Date.now(), message });
     // Metered from here: data loading and model building are the run's start-up, charged to no method.
     energy = await EnergyRecorder.start(config.energy, emit, previous, options.detectPowerSources, backend.adapter);
-    energy.setPhase(START_UP_PHASE);
+    await energy.setPhase(START_UP_PHASE);
     const data = await loadData(config.data.spec, {
       seed: config.seed, trainLimit: config.data.trainLimit, testLimit: config.data.testLimit,
       validationFraction: config.data.validationFraction, augment: config.data.augment,

@@ -37,7 +37,7 @@ export async function runSurgery(options: {
   learningRate: number;
   saveSlim(model: tf.LayersModel, spec: ModelSpec): Promise<void>;
   /** Called when the cut is done and the checks begin (their energy is not the ticket's cost). */
-  onChecksStart?(): void;
+  onChecksStart?(): Promise<void> | void;
 }): Promise<SurgeryOutcome> {
   const started = performance.now();
   const meta = readCheckpointMeta(options.ebDir);
@@ -50,7 +50,7 @@ export async function runSurgery(options: {
   const slim = slimModel(dense, options.spec, mask);
   await options.saveSlim(slim.model, slim.spec);
   const surgerySeconds = (performance.now() - started) / 1000;
-  options.onChecksStart?.();
+  await options.onChecksStart?.();
 
   const { xs, labels } = firstBatch(options.data, options.batchSize);
   const zeroed = buildModel(options.spec);

@@ -140,15 +140,16 @@ function settledRounds(): TrainCallback {
 
 /** Where a phase's warm-up is metered: the meter's phase is `warm-up` while it runs, then the phase's own again. */
 export interface PhaseMeter {
-  setPhase(phase: string): void;
+  /** Resolves once the meter is in `phase` (see EnergyRecorder.setPhase). */
+  setPhase(phase: string): Promise<void> | void;
 }
 
 /** Warms the network up before `phase` trains, metered apart from the phase. */
 export async function warmUpBeforePhase(phase: string, meter: PhaseMeter | undefined, options: WarmUpOptions): Promise<number> {
-  meter?.setPhase(WARM_UP_PHASE);
+  await meter?.setPhase(WARM_UP_PHASE);
   try {
     return await warmUpNetwork(options);
   } finally {
-    meter?.setPhase(phase);
+    await meter?.setPhase(phase);
   }
 }

@@ -45,8 +45,8 @@ export interface MethodContext {
 /** A method's training: runs its phases (skipping those an earlier attempt finished); true when cancelled. */
 export type MethodRunner = (ctx: MethodContext) => Promise<boolean>;
 
-export function beginPhase(ctx: MethodContext, phase: Phase, plannedEpochs: number, startEpoch: number, endEpoch: number): void {
-  ctx.energy.setPhase(phase);
+export async function beginPhase(ctx: MethodContext, phase: Phase, plannedEpochs: number, startEpoch: number, endEpoch: number): Promise<void> {
+  await ctx.energy.setPhase(phase);
   ctx.emit({ type: 'phase-start', time: Date.now(), phase, plannedEpochs, startEpoch, endEpoch });
 }
 
@@ -75,7 +75,7 @@ export async function trainMethod(ctx: MethodContext, args: {
   afterTrain?(model: tf.LayersModel, testAccuracy: number, weightBytes: number): Promise<void>;
 }): Promise<boolean> {
   const { store, config, emit } = ctx;
-  beginPhase(ctx, args.phase, args.plannedEpochs, args.startEpoch, args.endEpoch);
+  await beginPhase(ctx, args.phase, args.plannedEpochs, args.startEpoch, args.endEpoch);
   const outcome = await runTrainingPhase({
     store, phase: args.phase, model: args.model, spec: args.spec, data: ctx.data, training: config.training,
     plannedEpochs: args.plannedEpochs, startEpoch: args.startEpoch, endEpoch: args.endEpoch, seed: config.seed,

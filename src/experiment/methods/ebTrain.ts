@@ -86,7 +86,7 @@ async function searchPhase(ctx: MethodContext): Promise<SearchOutcome> {
       emit({ type: 'eb-found', time: Date.now(), epoch: ticket.epoch, ratio: p, plannedEpochs: N, checkpoint: `checkpoints/${EB_DIR}`, warnings: ticket.mask.warnings });
     },
   });
-  beginPhase(ctx, 'search', N, 0, N);
+  await beginPhase(ctx, 'search', N, 0, N);
   const outcome = await runTrainingPhase({
     store, phase: 'search', model, spec: ctx.spec, data: ctx.data, training: config.training,
     plannedEpochs: N, startEpoch: 0, endEpoch: N, seed: config.seed, signal: ctx.signal, emit, resume, previous: ctx.before, meter: ctx.energy,
@@ -137,7 +137,7 @@ async function surgeryPhase(ctx: MethodContext, ebEpoch: number): Promise<Surger
     const meta = readCheckpointMeta(dir);
     return { slimSpec: meta.spec, slim: ctx.before.slim, seconds: done.seconds };
   }
-  beginPhase(ctx, 'surgery', 0, ebEpoch, ebEpoch);
+  await beginPhase(ctx, 'surgery', 0, ebEpoch, ebEpoch);
   const outcome = await runSurgery({
     ebDir: phaseCheckpointDir(ctx.store.dir, EB_DIR), spec: ctx.spec, data: ctx.data, batchSize: ctx.config.training.batchSize,
     optimizer: optimizerOf(ctx.config.training), learningRate: ctx.config.training.learningRate,

@@ -38,7 +38,7 @@ export async function lotteryTicket(ctx: MethodContext): Promise<boolean> {
   const dense = existsSync(join(denseDir, MODEL_JSON)) ? await loadModelFromDir(denseDir) : null;
   // The phase spans every epoch of every round, so its progress and ETA cover the whole phase.
   const planned = module.plannedLotteryEpochs(config.comparisons.lotteryTicket, config.training.epochs, dense !== null);
-  beginPhase(ctx, 'lotteryTicket', planned, 0, planned);
+  await beginPhase(ctx, 'lotteryTicket', planned, 0, planned);
   const started = performance.now();
   const bookkeeping = phaseBookkeeping({
     phase: 'lotteryTicket', emit,

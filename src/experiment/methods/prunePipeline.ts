@@ -24,7 +24,7 @@ export async function prunePipeline(ctx: MethodContext): Promise<boolean> {
   if (!dense?.result || !existsSync(join(denseDir, MODEL_JSON))) {
     throw new RunError('the standard pipeline needs the trained dense network (models/dense), which this run does not have');
   }
-  ctx.energy.setPhase('prunePipeline');
+  await ctx.energy.setPhase('prunePipeline');
   const trained = await loadModelFromDir(denseDir);
   const full = buildModel(ctx.spec);
   // The export carries its input normalisation as a first layer: take the network's own weights.
