@@ -3,8 +3,10 @@
  * the demo sweep (`bench/sweeps/demo.json`, one point at a time), then the demo again beside one busy
  * process (`yes > /dev/null`), and prints per run: the like-for-like ratio of the dense network
  * (search vs dense phase, joules per training image; reliable inside 0.9–1.1), savedRatio with its
- * 95 % interval, flopSavedRatio, and the error of the dense projection made at the ticket. Meant for
- * an idle machine; a benchmark, not a test: it prints figures and asserts nothing.
+ * 95 % interval, flopSavedRatio, and the error of the dense projection made at the ticket. Before the
+ * first run and after the last it times epochs of identical work (bench/speedControl.ts): the checks'
+ * 10 % ranges mean something only where those stay within about 10 % of each other. Meant for an idle
+ * machine; a benchmark, not a test: it prints figures and asserts nothing.
  *
  *   npm run bench:energy [-- --runs <dir>] [-- --saving-only] [-- --no-sweep]
  *
@@ -85,6 +87,17 @@ function print(r: Result): void {
   console.log(`${''.padEnd(28)} ${r.runDir}`);
 }
 
+/** Epochs of identical work, timed in a process of their own (see bench/speedControl.ts). */
+function speedControl(label: string): { spread: number } {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'speedControl.ts'), '--json'], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`bench/speedControl.ts exited ${child.status}: ${child.stderr.slice(-2000)}`);
+  const control = JSON.parse(child.stdout.trim().split('\n').pop()!) as { epochSeconds: number[]; threadCpuSeconds: number[] | null; spread: number };
+  console.log(`${label.padEnd(28)} epochs of identical work ${control.epochSeconds.map((s) => s.toFixed(2)).join(', ')} s` +
+    `${control.threadCpuSeconds ? ` (training thread's CPU ${control.threadCpuSeconds.map((s) => s.toFixed(2)).join(', ')} s)` : ''}  spread ${(control.spread * 100).toFixed(1)} %`);
+  return control;
+}
+
+const controls = [speedControl('speed control before')];
 const quiet = demo('demo alone');
 print(quiet);
 if (!values['no-sweep']) for (const point of sweep()) print(point);
@@ -102,5 +115,8 @@ if (quiet.savedRatio !== null && busy.savedRatio !== null) {
   console.log(`each inside the other's interval: ${inside(quiet, busy.savedRatio) && inside(busy, quiet.savedRatio)}`);
 }
 console.log(`flopSavedRatio identical: ${quiet.flopSavedRatio === busy.flopSavedRatio}`);
+controls.push(speedControl('speed control after'));
+const spread = Math.max(...controls.map((c) => c.spread));
+console.log(`machine speed: identical epochs spread up to ${(spread * 100).toFixed(1)} % — ${spread <= 0.1 ? 'steady enough for the 10 % checks' : 'not steady: ratios of phases minutes apart carry the machine\'s own changes; judge the checks on a steadier machine'}`);
 console.log(`power model: ${quiet.model ?? 'measured (no estimate)'}`);
 console.log(`machine: ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} CPUs, load average ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
