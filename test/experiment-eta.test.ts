@@ -47,3 +47,17 @@ test('mid-dense: the dense ETA from its progress, then the slim phases at the re
   assert.ok(Math.abs(eta - expected) < 1e-6, `${eta} vs ${expected}`);
   assert.equal(experimentEtaSeconds({ ...record, view: buildRunView('r', events) }, plannedPhases(record)), null, 'none once the run is over');
 });
+
+test('in turns: the dense phase waiting for its turn counts its remaining epochs, not all or none', () => {
+  const at = events.findIndex((e) => e.type === 'phase-start' && e.phase === 'retrain') + 1;
+  const sequential = recordUntil(at);
+  const search = mean(sequential.view.epochs.search!.map((l) => l.seconds));
+  // The same moment of a run in turns: the dense baseline started with EB Train and has 3 epochs.
+  const view = buildRunView('r', events.slice(0, at));
+  view.phases.push({ phase: 'dense', plannedEpochs: 12, startEpoch: 0, endEpoch: 12, status: 'running', seconds: null, epochsTrained: null, stopReason: null, result: null, ended: false });
+  view.epochs.dense = view.epochs.search!.slice(0, 3);
+  const inTurns: RunRecord = { ...sequential, view };
+  const eta = experimentEtaSeconds(inTurns, plannedPhases(inTurns))!;
+  const before = experimentEtaSeconds(sequential, plannedPhases(sequential))!;
+  assert.ok(Math.abs(eta - (before - 12 * search + 9 * search)) < 1e-6, `${eta} vs ${before} − 3 dense epochs`);
+});

@@ -47,7 +47,9 @@ describe('prunePipeline (network slimming) as a method', () => {
     assert.equal(outcome.status, 'completed');
     const events = readEventsFile(join(outcome.runDir, 'events.jsonl'));
     const phases = events.filter((e) => e.type === 'phase-start').map((e) => (e as { phase: string }).phase);
-    assert.deepEqual(phases, ['search', 'surgery', 'retrain', 'dense', 'prunePipeline']);
+    // The dense baseline trains in turns with EB Train, so it starts among EB Train's phases.
+    assert.deepEqual(phases.filter((p) => p !== 'dense'), ['search', 'surgery', 'retrain', 'prunePipeline']);
+    assert.ok(phases.indexOf('dense') > 0 && phases.indexOf('dense') < phases.indexOf('prunePipeline'), phases.join(' '));
     assert.equal(s.methods.dense!.notes?.l1, 1e-3);
     const pipeline = s.methods.prunePipeline!;
     assert.equal(pipeline.epochs, 3 + 2, 'train 3 + fine-tune 2');

@@ -40,7 +40,7 @@ const HAND_MADE: { name: string; raw: unknown }[] = [
       comparisons: {
         dense: false, ebReinit: true, scratchE: true, scratchB: true,
         lotteryTicket: { enabled: true, mode: 'iterative', rounds: 4, rate: 0.35, scope: 'layerwise', reset: 'rewind', rewindEpoch: 2 },
-        prunePipeline: { enabled: true },
+        prunePipeline: { enabled: true }, sequential: true,
       },
       energy: { intervalMs: 250, carbonIntensity: 0, pue: 1.4, tdpWatts: 65 },
       export: { quantize: true },

@@ -92,6 +92,13 @@ export const comparisonsSchema = z.strictObject({
   scratchE: z.boolean().default(false),
   scratchB: z.boolean().default(false),
   prunePipeline: prunePipelineSchema.default(prunePipelineSchema.parse({})),
+  /**
+   * EB Train and the dense baseline take turns, one epoch each, so that a machine whose speed changes
+   * over minutes (heat, clock, a virtual machine's host) slows both alike and the saving stays the
+   * methods' own; `sequential: true` trains the dense baseline after EB Train instead. Absent means
+   * off (in turns), and leaves the config hash of a config written without it unchanged.
+   */
+  sequential: z.boolean().optional(),
 });
 
 export const energySchema = z.strictObject({

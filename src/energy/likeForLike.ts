@@ -9,7 +9,8 @@
  * code the first phase of a process runs, the garbage collector — took a larger share of its CPU
  * time in one phase, measured against its main thread's) or the machine's speed changing (thermal,
  * clock, or on a virtual machine the host's other work, which slows the same steps without showing
- * as another process here).
+ * as another process here). When the two phases were trained in turns, an epoch each, the search's
+ * epochs are compared with the dense phase's epochs of the same numbers, the ones trained beside them.
  */
 
 /** Ratios outside this range make the saving unreliable. */
@@ -54,6 +55,8 @@ export interface LikeForLike {
   reasonKind: 'contention' | 'warm-up' | 'background' | 'thermal' | null;
   /** What the first phase does beyond the second that is truly its method's own cost. */
   ownCost: string;
+  /** The phases took turns, an epoch each, and the second's epochs compared are those trained beside the first's. */
+  inTurns?: boolean;
 }
 
 function median(xs: readonly number[]): number {
@@ -81,7 +84,8 @@ export function joulesPerImage(p: PhaseWorkEnergy): number {
 }
 
 /** Null unless both phases logged an epoch over a positive number of images. */
-export function likeForLike(first: PhaseWorkEnergy, second: PhaseWorkEnergy, ownCost: string): LikeForLike | null {
+export function likeForLike(first: PhaseWorkEnergy, fullSecond: PhaseWorkEnergy, ownCost: string, inTurns = false): LikeForLike | null {
+  const second = inTurns ? { ...fullSecond, epochJoules: fullSecond.epochJoules.slice(0, first.epochJoules.length) } : fullSecond;
   if (!first.epochJoules.length || !second.epochJoules.length || !(first.imagesPerEpoch > 0) || !(second.imagesPerEpoch > 0)) return null;
   const a = joulesPerImage(first);
   const b = joulesPerImage(second);
@@ -112,6 +116,6 @@ export function likeForLike(first: PhaseWorkEnergy, second: PhaseWorkEnergy, own
   return {
     network: 'dense',
     phases: [first, second].map((p) => ({ phase: p.phase, epochs: p.epochJoules.length, joulesPerImage: joulesPerImage(p), backgroundShare: p.backgroundShare ?? null })),
-    ratio, range: LIKE_FOR_LIKE_RANGE, reliable, reason, reasonKind, ownCost,
+    ratio, range: LIKE_FOR_LIKE_RANGE, reliable, reason, reasonKind, ownCost, ...(inTurns ? { inTurns } : {}),
   };
 }

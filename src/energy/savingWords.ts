@@ -90,6 +90,6 @@ export function likeForLikeLine(l: LikeForLike, phaseLabel: (phase: string) => s
   const perImage = (j: number) => (j >= 0.1 ? `${j.toFixed(3)} J` : `${(j * 1000).toFixed(2)} mJ`);
   const [a, b] = l.phases;
   return `like for like (the dense network, joules per training image): ${phaseLabel(a!.phase)} ${perImage(a!.joulesPerImage)} over ${a!.epochs} epochs, ` +
-    `${phaseLabel(b!.phase)} ${perImage(b!.joulesPerImage)} over ${b!.epochs} — ratio ${l.ratio.toFixed(2)}, ` +
+    `${phaseLabel(b!.phase)} ${perImage(b!.joulesPerImage)} over ${l.inTurns ? `its first ${b!.epochs}, trained in turns with them` : b!.epochs} — ratio ${l.ratio.toFixed(2)}, ` +
     `${l.reliable ? `within ${l.range[0]}${dash}${l.range[1]}` : `outside ${l.range[0]}${dash}${l.range[1]}: the saving is unreliable (likely ${l.reason})`}; ${l.ownCost}`;
 }

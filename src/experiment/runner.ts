@@ -29,6 +29,7 @@ import { RunStore, RunError, defaultRunsDir } from '../run/runStore.ts';
 import { buildSummary, configHash } from '../run/summarise.ts';
 import { EnergyRecorder } from './energyRecorder.ts';
 import { methodRunner, type MethodContext } from './methods/index.ts';
+import { trainInTurns } from './turns.ts';
 import { START_UP_PHASE } from './warmUp.ts';
 
 export interface RunOptions {
@@ -172,11 +173,14 @@ async function execute(store: RunStore, config: ExperimentConfig, previous: RunE
     const ctx: MethodContext = { store, config: { ...config, training: { ...config.training, workers } }, data, spec, denseStats, emit, signal, resumed, before, energy, callbacks: options.callbacks, surgery: null };
 
     // Every method the config asks for, in the methods table's order (EB Train first: the others
-    // build on its surgery or on the dense run); a cancelled one ends the run.
+    // build on its surgery or on the dense run), the dense baseline in turns with EB Train unless the
+    // config says otherwise; a cancelled one ends the run.
     let cancelled = false;
+    const wanted = (key: string) => methodRows().some((r) => r.key === key && r.wanted(config));
+    const inTurnsWith = config.comparisons.sequential !== true && wanted('ebTrain') && wanted('dense') ? 'dense' : null;
     for (const row of methodRows()) {
-      if (cancelled || !row.wanted(config)) continue;
-      cancelled = await methodRunner(row.key)(ctx);
+      if (cancelled || !row.wanted(config) || row.key === inTurnsWith) continue;
+      cancelled = row.key === 'ebTrain' && inTurnsWith ? await trainInTurns(ctx, ['ebTrain', inTurnsWith]) : await methodRunner(row.key)(ctx);
     }
 
     const recording = await energy.stop();

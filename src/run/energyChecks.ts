@@ -119,6 +119,13 @@ function backgroundShare(c: { runCpuSeconds?: number; mainThreadCpuSeconds?: num
   return Math.max(0, c.runCpuSeconds - main) / main;
 }
 
+/** The log shows the dense phase's epochs among the search's: the two trained in turns (comparisons.sequential off). */
+function trainedInTurns(view: RunView): boolean {
+  const search = view.epochEnds?.search ?? [];
+  const dense = view.epochEnds?.dense ?? [];
+  return search.length > 0 && dense.length > 0 && dense[0]!.x < search[search.length - 1]!.x;
+}
+
 export function energyChecks(view: RunView, input: EnergyCheckInput): EnergyChecks {
   const images = view.data?.train ?? 0;
   const work = (phase: string) => ({
@@ -140,7 +147,7 @@ export function energyChecks(view: RunView, input: EnergyCheckInput): EnergyChec
   const denseEnds = view.epochEnds?.dense ?? [];
   const denseFinal = denseEnds.length ? denseEnds[denseEnds.length - 1]!.valAccuracy : null;
   return {
-    likeForLike: likeForLike(work('search'), work('dense'), ownCost),
+    likeForLike: likeForLike(work('search'), work('dense'), ownCost, trainedInTurns(view)),
     savedInterval: denseInterval,
     projectionAtTicket: projectionAtTicket(view, input.plannedEpochs),
     energyToAccuracy: energyToAccuracy(methodTraces(view, input), { target: input.accuracyTarget, denseFinal }),

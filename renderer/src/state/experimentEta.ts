@@ -3,7 +3,7 @@
  * times), plus, for every phase still to come, its planned epochs times a measured epoch time —
  * the search's mean epoch for the dense-sized network (dense, lottery ticket), the retrain's for the
  * slim ones (EB re-init, Scratch-E/B, the pipeline's fine-tuning), the search's until the retrain has
- * one. Planned epochs are the methods table's (src/core/methods.ts), as the runner trains them. Null
+ * one; a phase that started and waits for its turn counts its remaining epochs. Planned epochs are the methods table's (src/core/methods.ts), as the runner trains them. Null
  * until an epoch time has been measured. Pure: no DOM.
  */
 import { phaseRow, plannedPhases, type PlanFacts } from '../../../src/core/methods.ts';
@@ -45,12 +45,14 @@ export function experimentEtaSeconds(record: RunRecord, phases: readonly string[
   const slim = meanEpochSeconds(record, 'retrain') ?? dense;
   if (dense === null) return null;
   let seconds = view.progress?.etaSeconds ?? 0;
-  // A running phase without a progress ETA yet: its remaining epochs at the measured rate.
-  const current = view.phases.find((p) => p.phase === view.currentPhase && p.status === 'running');
-  if (current && view.progress?.etaSeconds == null) {
-    const done = view.epochs[current.phase]?.length ?? 0;
-    const size = phaseRow(current.phase)?.network === 'dense' ? dense : slim!;
-    seconds += Math.max(0, current.endEpoch - current.startEpoch - done) * size;
+  // Every running phase but the one whose progress ETA is counted — the current one before it has an
+  // ETA, and the one waiting for its turn (EB Train and the dense baseline train in turns): its
+  // remaining epochs at the measured rate.
+  for (const running of view.phases) {
+    if (running.status !== 'running' || (running.phase === view.progress?.phase && view.progress.etaSeconds != null)) continue;
+    const done = view.epochs[running.phase]?.length ?? 0;
+    const size = phaseRow(running.phase)?.network === 'dense' ? dense : slim!;
+    seconds += Math.max(0, running.endEpoch - running.startEpoch - done) * size;
   }
   for (const w of remainingWork(record, phases)) seconds += w.epochs * (w.size === 'dense' ? dense : slim!);
   return seconds;

@@ -119,6 +119,7 @@ export const FIELD_TEXT: readonly GroupText[] = [
   {
     id: 'comparisons', title: 'Comparisons', description: 'Baselines trained in the same run, for accuracy and energy.', fields: [
       { path: 'comparisons.dense', label: `${methodLabel('dense')} trained in this run (else projected from the search)` },
+      { path: 'comparisons.sequential', label: `${methodLabel('dense')} after ${methodLabel('ebTrain')}, not in turns`, help: 'In turns (the default) the two take an epoch each, so a machine whose speed drifts over minutes slows both alike.', advanced: true },
       { path: 'comparisons.prunePipeline.enabled', label: `${methodLabel('prunePipeline')} (slimming-train the dense net, prune, fine-tune)`, help: 'The pruning pipeline the Early-Bird paper measures its savings against.' },
       { path: 'comparisons.prunePipeline.fineTuneEpochs', label: 'Fine-tune epochs', placeholder: 'N (the training epochs)', enabledWhen: pipeline },
       { path: 'comparisons.ebReinit', label: `${methodLabel('ebReinit')} (ticket from random weights)` },
