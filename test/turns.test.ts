@@ -120,6 +120,16 @@ describe('turns: EB Train and the dense baseline', () => {
     assert.equal(ebEnd?.status, 'cancelled', 'EB Train stopped, not left waiting');
   });
 
+  test('a failure in EB Train before the dense baseline\'s first turn: the dense baseline never starts', async () => {
+    await assert.rejects(runExperiment(configOf(false), {
+      runsDir,
+      callbacks: (phase) => (phase === 'search' ? [{ onEpochEnd: () => { throw new Error('search failed at its first epoch'); } }] : []),
+    }), /search failed at its first epoch/);
+    const log = readEventsFile(join(readdirNewest(), 'events.jsonl'));
+    assert.ok(!log.some((e) => e.type === 'phase-start' && (e as { phase: string }).phase === 'dense'), 'no dense phase');
+    assert.equal((log[log.length - 1] as { status?: string }).status, 'failed');
+  });
+
   test('a cancel stops both, and a resume finishes both in turns', async () => {
     const controller = new AbortController();
     let denseEpochs = 0;

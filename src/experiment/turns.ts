@@ -79,6 +79,8 @@ export async function trainInTurns(ctx: MethodContext, keys: readonly string[]):
   const settled = await Promise.allSettled(keys.map(async (key, i) => {
     await turns.enter();
     try {
+      // The other failed before this one's first turn: nothing of it starts.
+      if (failed.signal.aborted) return true;
       return await methodRunner(key)(contexts[i]!);
     } catch (error) {
       failed.abort();
