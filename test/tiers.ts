@@ -98,6 +98,7 @@ export const TEST_FILES: readonly TestFile[] = [
   { file: 'app-study.test.ts', tier: 'integration', lane: 'cpu', why: 'a two-seed study in real worker processes, cancelled and resumed' },
   { file: 'method-registry.test.ts', tier: 'integration', lane: 'cpu', why: 'a whole run with a throw-away method, then its PDF' },
   { file: 'energy-warmup.test.ts', tier: 'integration', lane: 'cpu', why: 'trains twice, with and without warm-up, for bit-identical weights' },
+  { file: 'turns.test.ts', tier: 'integration', lane: 'cpu', why: 'whole experiments in turns and one after the other, a failure and a cancel in turns' },
   { file: 'paperModels.test.ts', tier: 'integration', lane: 'cpu', why: 'VGG-16 at batch 256, and every comparison on the paper networks' },
   { file: 'crash-recovery.test.ts', tier: 'integration', lane: 'cpu', why: 'real runs killed at every file operation of a checkpoint swap and resumed' },
   { file: 'machine-bounds.test.ts', tier: 'integration', lane: 'cpu', why: 'a run with as many data-parallel workers as cores, cancelled past its grace' },
