@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { demoConfig } from '../src/core/config.ts';
+import type { SpeedControl } from './speedControl.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' }, 'saving-only': { type: 'boolean' }, 'no-sweep': { type: 'boolean' } } });
 const runsDir = values.runs ? resolve(values.runs) : mkdtempSync(join(tmpdir(), 'earlybird-bench-energy-'));
@@ -88,10 +89,10 @@ function print(r: Result): void {
 }
 
 /** Epochs of identical work, timed in a process of their own (see bench/speedControl.ts). */
-function speedControl(label: string): { spread: number } {
+function speedControl(label: string): SpeedControl {
   const child = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'speedControl.ts'), '--json'], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`bench/speedControl.ts exited ${child.status}: ${child.stderr.slice(-2000)}`);
-  const control = JSON.parse(child.stdout.trim().split('\n').pop()!) as { epochSeconds: number[]; threadCpuSeconds: number[] | null; spread: number };
+  const control = JSON.parse(child.stdout.trim().split('\n').pop()!) as SpeedControl;
   console.log(`${label.padEnd(28)} epochs of identical work ${control.epochSeconds.map((s) => s.toFixed(2)).join(', ')} s` +
     `${control.threadCpuSeconds ? ` (training thread's CPU ${control.threadCpuSeconds.map((s) => s.toFixed(2)).join(', ')} s)` : ''}  spread ${(control.spread * 100).toFixed(1)} %`);
   return control;

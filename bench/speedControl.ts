@@ -16,10 +16,12 @@ import { demoConfig, optimizerOf } from '../src/core/config.ts';
 import { loadData } from '../src/data/load.ts';
 import { warmUpNetwork } from '../src/experiment/warmUp.ts';
 import { buildModel } from '../src/models/index.ts';
+import { median } from '../src/prune/speedup.ts';
 import { train } from '../src/train/loop.ts';
 import { Optimizer } from '../src/train/optimizer.ts';
 
-interface SpeedControl {
+/** What `--json` prints (bench/energy.ts reads it). */
+export interface SpeedControl {
   epochSeconds: number[];
   /** Training-thread CPU seconds per epoch (Linux schedstat); null where it cannot be read. */
   threadCpuSeconds: number[] | null;
@@ -57,10 +59,9 @@ for (let epoch = 0; epoch < epochs; epoch++) {
   epochSeconds.push((performance.now() - wall) / 1000);
   if (threadCpu) cpuSeconds.push(threadCpu() - cpu);
 }
-const sorted = [...epochSeconds].sort((a, b) => a - b);
-const median = epochs % 2 ? sorted[(epochs - 1) / 2]! : (sorted[epochs / 2 - 1]! + sorted[epochs / 2]!) / 2;
+const middle = median(epochSeconds);
 const result: SpeedControl = {
-  epochSeconds, threadCpuSeconds: threadCpu ? cpuSeconds : null, median, spread: (sorted[epochs - 1]! - sorted[0]!) / median,
+  epochSeconds, threadCpuSeconds: threadCpu ? cpuSeconds : null, median: middle, spread: (Math.max(...epochSeconds) - Math.min(...epochSeconds)) / middle,
 };
 if (values.json) console.log(JSON.stringify(result));
 else {
